@@ -1,0 +1,53 @@
+"""The Hello application and the mytc build context, with the document's values."""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import zipfile
+
+INDEX_JSP = (
+    '<%@page contentType="text/plain" session="false"%><%\n'
+    '  out.println("Hello, I am "+System.getenv("HOSTNAME"));\n'
+    "%>\n"
+)
+CONTEXT_XML = '<?xml version="1.0" encoding="UTF-8"?><Context path=""/>\n'
+URANDOM_EGD = "-Djava.security.egd=file:/dev/./urandom"
+CATALINA_HOME = "/usr/local/tomcat"
+WAR_IN_IMAGE = f"{CATALINA_HOME}/webapps/ROOT.war"
+GREETING = "Hello, I am "
+
+# the two entries of ROOT.war, as the document's `zip -r ../ROOT.war *` lays them out
+WAR_ENTRIES = {"META-INF/context.xml": CONTEXT_XML, "index.jsp": INDEX_JSP}
+# a fixed timestamp makes the archive byte-identical on every build, so rebuilding changes nothing
+_ZIP_DATE = (2021, 8, 31, 0, 0, 0)
+
+
+def dockerfile(base_image: str) -> str:
+    """The document's second Dockerfile: JAVA_OPTS baked in, ROOT.war copied to webapps."""
+    return f"FROM {base_image}\nENV JAVA_OPTS={URANDOM_EGD}\nCOPY ROOT.war {WAR_IN_IMAGE}\n"
+
+
+def build_war(entries: dict[str, str] = WAR_ENTRIES) -> bytes:
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as zf:
+        for name in sorted(entries):
+            info = zipfile.ZipInfo(name, date_time=_ZIP_DATE)
+            info.compress_type = zipfile.ZIP_DEFLATED
+            info.external_attr = 0o644 << 16
+            zf.writestr(info, entries[name])
+    return buf.getvalue()
+
+
+def war_files(data: bytes) -> dict[str, str]:
+    """The files (not folders) inside a WAR and their text."""
+    with zipfile.ZipFile(io.BytesIO(data)) as zf:
+        return {
+            i.filename: zf.read(i).decode("utf-8", errors="replace")
+            for i in zf.infolist()
+            if not i.is_dir()
+        }
+
+
+def sha256(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()

@@ -1,0 +1,192 @@
+"""Docker CE: the engine for the host's family, no podman/buildah, the cgroup driver, the daemon up."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from labconform.poll import until
+from provision.core import Step, StepFailed
+from provision.state import supervisor_alive
+
+FILES = Path(__file__).parent / "files"
+LIBEXEC = "/usr/local/libexec/labconform"
+RUNC_WRAPPER = f"{LIBEXEC}/runc-wrapper"
+SUPERVISE = f"{LIBEXEC}/supervise.sh"
+DAEMON_JSON = "/etc/docker/daemon.json"
+WRAPPER_RUNTIME = "labconform-runc"
+
+ENGINE_PACKAGES = {
+    "rhel": ("docker-ce", "docker-ce-cli", "containerd.io"),
+    "debian": ("docker.io", "containerd", "runc", "iptables"),
+}
+CLASHING = ("podman", "buildah")
+DOCKER_CE_REPO = "https://download.docker.com/linux/centos/docker-ce.repo"
+
+
+def engine_packages(family: str) -> tuple[str, ...]:
+    return ENGINE_PACKAGES.get(family, ENGINE_PACKAGES["debian"])
+
+
+def desired_daemon_json(ctx) -> dict:
+    """daemon.json as the lab wants it: the document's systemd driver where systemd is the init,
+    and the runc wrapper only where CAP_SYS_RESOURCE is missing. Other keys are kept."""
+    current = {}
+    text = ctx.state.text(DAEMON_JSON)
+    if text:
+        try:
+            current = json.loads(text)
+        except json.JSONDecodeError:
+            current = {}
+    want = dict(current)
+    facts = ctx.state.facts
+    opts = [o for o in want.get("exec-opts", []) if not o.startswith("native.cgroupdriver=")]
+    if facts.systemd_is_init:
+        opts.append("native.cgroupdriver=systemd")
+    if opts:
+        want["exec-opts"] = opts
+    else:
+        want.pop("exec-opts", None)
+    if facts.lacks_sys_resource:
+        want.setdefault("runtimes", {})[WRAPPER_RUNTIME] = {"path": RUNC_WRAPPER}
+        want["default-runtime"] = WRAPPER_RUNTIME
+    else:
+        want.get("runtimes", {}).pop(WRAPPER_RUNTIME, None)
+        if want.get("default-runtime") == WRAPPER_RUNTIME:
+            want.pop("default-runtime")
+        if want.get("runtimes") == {}:
+            want.pop("runtimes")
+    return want
+
+
+def steps(ctx) -> list[Step]:
+    family = ctx.state.facts.family
+    pkgs = engine_packages(family)
+    out: list[Step] = []
+
+    def engine_check() -> tuple[bool, str]:
+        missing = [p for p in pkgs if not ctx.state.package(p)]
+        return (not missing, f"missing: {' '.join(missing)}" if missing else f"installed: {' '.join(pkgs)}")
+
+    if family == "rhel":
+        engine_cmds = (
+            f"dnf config-manager --add-repo={DOCKER_CE_REPO}",
+            "dnf -y install docker-ce docker-ce-cli containerd.io",
+        )
+    else:
+        engine_cmds = (f"apt-get install -y {' '.join(pkgs)}",)
+    out.append(Step("docker engine packages", ("docker-01",), engine_check, lambda: ctx.sh(*engine_cmds), engine_cmds))
+
+    def clash_check() -> tuple[bool, str]:
+        present = [p for p in CLASHING if ctx.state.package(p)]
+        return (not present, f"installed: {' '.join(present)}" if present else "podman and buildah absent")
+
+    erase = ("dnf -y erase podman buildah",) if family == "rhel" else ("apt-get remove -y podman buildah",)
+    out.append(Step("no podman or buildah", ("docker-02",), clash_check, lambda: ctx.sh(*erase), erase))
+
+    if ctx.state.facts.lacks_sys_resource:
+        def wrapper_check() -> tuple[bool, str]:
+            want = (FILES / "runc-wrapper").read_text()
+            ok = ctx.state.text(RUNC_WRAPPER) == want
+            return ok, "runc wrapper in place" if ok else f"{RUNC_WRAPPER} missing or outdated"
+
+        out.append(
+            Step(
+                "runc wrapper (CAP_SYS_RESOURCE missing)",
+                ("docker-05",),
+                wrapper_check,
+                lambda: ctx.put(RUNC_WRAPPER, (FILES / "runc-wrapper").read_bytes(), 0o755),
+                (f"install -m 755 runc-wrapper {RUNC_WRAPPER}",),
+            )
+        )
+
+    def daemon_json_check() -> tuple[bool, str]:
+        want = desired_daemon_json(ctx)
+        text = ctx.state.text(DAEMON_JSON)
+        try:
+            have = json.loads(text) if text else None
+        except json.JSONDecodeError:
+            have = "(not JSON)"
+        if have == want:
+            return True, f"{DAEMON_JSON} as wanted: {json.dumps(want)}"
+        return False, f"{DAEMON_JSON} = {json.dumps(have)}; want {json.dumps(want)}"
+
+    out.append(
+        Step(
+            "daemon.json",
+            ("docker-03",),
+            daemon_json_check,
+            lambda: ctx.put(DAEMON_JSON, (json.dumps(desired_daemon_json(ctx), indent=2) + "\n").encode()),
+            (f"write {DAEMON_JSON}",),
+        )
+    )
+    out.append(service_step(ctx))
+    return out
+
+
+def _daemon_matches_config(ctx) -> tuple[bool, str]:
+    info = ctx.state.docker_info()
+    if info is None:
+        return False, "docker daemon not answering"
+    want = desired_daemon_json(ctx)
+    want_driver = "systemd" if ctx.state.facts.systemd_is_init else "cgroupfs"
+    want_runtime = want.get("default-runtime", "runc")
+    found = f"cgroup driver {info.get('CgroupDriver')}, default runtime {info.get('DefaultRuntime')}"
+    ok = info.get("CgroupDriver") == want_driver and info.get("DefaultRuntime") == want_runtime
+    return ok, found if ok else f"{found}; want {want_driver}, {want_runtime}"
+
+
+def service_step(ctx) -> Step:
+    facts = ctx.state.facts
+
+    def check() -> tuple[bool, str]:
+        svc = ctx.state.service("docker")
+        if not (svc["enabled"] and svc["active"]):
+            how = "systemd" if facts.systemd_is_init else "labconform's supervisor"
+            return False, f"docker not enabled and running under {how}"
+        return _daemon_matches_config(ctx)
+
+    if facts.systemd_is_init:
+        cmds = ("systemctl daemon-reload", "systemctl enable docker", "systemctl restart docker")
+    else:
+        cmds = (f"{SUPERVISE} docker /usr/sbin/dockerd  (in the background)",)
+
+    def apply() -> None:
+        if facts.systemd_is_init:
+            ctx.sh(*cmds)
+        else:
+            restart_supervised(ctx, "docker", "/usr/sbin/dockerd")
+        ctx.state.forget()
+        until(ctx.state.docker_info, timeout=60, interval=0.5, what="docker daemon answering")
+        ctx.state.forget()
+
+    return Step("docker daemon enabled and running", ("docker-04",), check, apply, cmds)
+
+
+def restart_supervised(ctx, name: str, *command: str) -> None:
+    """(Re)start a daemon under labconform's supervisor, where systemd cannot run it."""
+    t = ctx.target
+    ctx.put(SUPERVISE, (FILES / "supervise.sh").read_bytes(), 0o755)
+    stop_supervised(ctx, name)
+    line = " ".join([SUPERVISE, name, *command])
+    res = t.run(f"setsid nohup {line} </dev/null >/dev/null 2>&1 & echo started")
+    if not res.ok:
+        raise StepFailed(f"cannot start the {name} supervisor: {res.stderr.strip()}")
+    until(lambda: supervisor_alive(t, name), timeout=10, what=f"{name} supervisor up")
+
+
+def stop_supervised(ctx, name: str, timeout: float = 30) -> None:
+    """Stop the supervisor and its daemon; wait until the daemon's process has gone."""
+    t = ctx.target
+    t.run(
+        "sup=$(cat /run/labconform/%s.supervisor.pid 2>/dev/null); [ -n \"$sup\" ] && kill -TERM \"$sup\" 2>/dev/null; true",
+        name,
+    )
+    until(
+        lambda: not t.run("pid=$(cat /run/labconform/%s.pid 2>/dev/null) && kill -0 \"$pid\" 2>/dev/null", name).ok,
+        timeout=timeout,
+        what=f"{name} stopped",
+    )
+    if name == "docker":
+        # a dockerd left by an earlier session (not under this supervisor) would hold the socket
+        t.run("pkill -TERM -x dockerd; for i in $(seq 50); do pgrep -x dockerd >/dev/null || exit 0; sleep 0.2; done; exit 1", timeout=20)

@@ -1,0 +1,125 @@
+"""What provisioning checks read about a host: live through a Target, or recorded in a JSON file.
+
+A recorded state lets the plan for a family that cannot run here (Rocky/RHEL) be computed with
+`--check`, from facts gathered on such a host, with the same check code as a live run.
+"""
+
+from __future__ import annotations
+
+import json
+from functools import cached_property
+from pathlib import Path
+from typing import Any
+
+from labconform.target import Facts, Target
+
+
+class LiveState:
+    """Reads the host through its Target; nothing is cached past `forget()`, which follows each change."""
+
+    recorded = False
+
+    def __init__(self, target: Target) -> None:
+        self.target = target
+        self._cache: dict[tuple[str, str], Any] = {}
+
+    @property
+    def facts(self) -> Facts:
+        return self.target.facts
+
+    def forget(self) -> None:
+        self._cache.clear()
+
+    def _memo(self, kind: str, key: str, read: Any) -> Any:
+        if (kind, key) not in self._cache:
+            self._cache[(kind, key)] = read()
+        return self._cache[(kind, key)]
+
+    def package(self, name: str) -> str | None:
+        return self._memo("pkg", name, lambda: self.target.package_version(name))
+
+    def text(self, path: str) -> str | None:
+        return self._memo("file", path, lambda: self.target.read_text(path))
+
+    def raw(self, path: str) -> bytes | None:
+        return self._memo("raw", path, lambda: self.target.read_bytes(path))
+
+    def service(self, name: str) -> dict[str, bool]:
+        """enabled/active through systemd; `supervised` where labconform's supervisor keeps it up."""
+
+        def read() -> dict[str, bool]:
+            if self.facts.systemd_is_init:
+                en = self.target.run("systemctl is-enabled %s", name).stdout.strip() == "enabled"
+                ac = self.target.run("systemctl is-active %s", name).stdout.strip() == "active"
+                return {"enabled": en, "active": ac, "supervised": False}
+            sup = supervisor_alive(self.target, name)
+            return {"enabled": sup, "active": sup, "supervised": sup}
+
+        return self._memo("svc", name, read)
+
+    def docker_info(self) -> dict[str, Any] | None:
+        def read() -> dict[str, Any] | None:
+            res = self.target.run("docker info --format '{{json .}}'", timeout=20)
+            if not res.ok:
+                return None
+            info = json.loads(res.stdout)
+            return None if info.get("ServerErrors") else info
+
+        return self._memo("docker", "info", read)
+
+    def image(self, ref: str) -> dict[str, Any] | None:
+        def read() -> dict[str, Any] | None:
+            res = self.target.run("docker image inspect %s", ref, timeout=20)
+            return json.loads(res.stdout)[0] if res.ok else None
+
+        return self._memo("image", ref, read)
+
+
+class RecordedState:
+    """A host's state as recorded in JSON: facts, packages, files, services, docker info, images."""
+
+    recorded = True
+
+    def __init__(self, data: dict[str, Any], source: str = "<recorded>") -> None:
+        self.data = data
+        self.source = source
+
+    @classmethod
+    def load(cls, path: str | Path) -> RecordedState:
+        return cls(json.loads(Path(path).read_text()), str(path))
+
+    @cached_property
+    def facts(self) -> Facts:
+        return Facts.from_dict(self.data["facts"])
+
+    def forget(self) -> None:
+        pass
+
+    def package(self, name: str) -> str | None:
+        return self.data.get("packages", {}).get(name)
+
+    def text(self, path: str) -> str | None:
+        return self.data.get("files", {}).get(path)
+
+    def raw(self, path: str) -> bytes | None:
+        text = self.text(path)
+        return None if text is None else text.encode()
+
+    def service(self, name: str) -> dict[str, bool]:
+        return {"enabled": False, "active": False, "supervised": False, **self.data.get("services", {}).get(name, {})}
+
+    def docker_info(self) -> dict[str, Any] | None:
+        return self.data.get("docker_info")
+
+    def image(self, ref: str) -> dict[str, Any] | None:
+        return self.data.get("images", {}).get(ref)
+
+
+def supervisor_alive(target: Target, name: str) -> bool:
+    """True when labconform's supervisor for `name` runs (its pid file names a live process)."""
+    res = target.run(
+        "pid=$(cat /run/labconform/%s.supervisor.pid 2>/dev/null) && kill -0 \"$pid\" 2>/dev/null"
+        " && grep -q supervise /proc/$pid/cmdline",
+        name,
+    )
+    return res.ok

@@ -1,0 +1,114 @@
+"""Tomcat: the base image, the Hello build context (ROOT.war, Dockerfile) and the mytc image."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from labconform import app
+from provision.core import Step, StepFailed
+
+FILES = Path(__file__).parent / "files"
+BUILDER = "/usr/local/libexec/labconform/build-tomcat-image.sh"
+DEBIAN_MIRROR = "http://deb.debian.org/debian"
+# labels on the mytc image: what it was built from, so a stale image is seen without running it
+LABEL_WAR = "org.labconform.rootwar-sha256"
+LABEL_DOCKERFILE = "org.labconform.dockerfile-sha256"
+
+
+def context_files(params) -> dict[str, bytes]:
+    """Every file of the build context, keyed by its path on the lab host."""
+    d = params.context_dir
+    return {
+        f"{d}/ROOT/index.jsp": app.INDEX_JSP.encode(),
+        f"{d}/ROOT/META-INF/context.xml": app.CONTEXT_XML.encode(),
+        f"{d}/ROOT.war": app.build_war(),
+        f"{d}/Dockerfile": app.dockerfile(params.tomcat_image).encode(),
+    }
+
+
+def steps(ctx) -> list[Step]:
+    p = ctx.params
+    family = ctx.state.facts.family
+
+    def base_check() -> tuple[bool, str]:
+        img = ctx.state.image(p.tomcat_image)
+        return img is not None, f"{p.tomcat_image} present" if img else f"{p.tomcat_image} absent"
+
+    if family == "rhel" and p.tomcat_image == p.tomcat_upstream:
+        base_cmds = (f"docker pull {p.tomcat_upstream}",)
+    else:
+        base_cmds = (
+            f"docker pull {p.tomcat_upstream} && docker tag {p.tomcat_upstream} {p.tomcat_image}",
+            f"or, with no registry: {BUILDER} {p.tomcat_image} {DEBIAN_MIRROR}",
+        )
+
+    def base_apply() -> None:
+        t = ctx.target
+        pulled = t.run("docker pull %s", p.tomcat_upstream, timeout=300)
+        if pulled.ok:
+            if p.tomcat_image != p.tomcat_upstream:
+                t.run("docker tag %s %s", p.tomcat_upstream, p.tomcat_image)
+            return
+        ctx.say(f"no registry answered ({pulled.stderr.strip()[-120:]}); building {p.tomcat_image} from Debian's packages")
+        if family != "debian":
+            raise StepFailed(f"cannot pull {p.tomcat_upstream} and no offline build for family {family}")
+        ctx.sh("apt-get install -y debootstrap", quiet=True)
+        ctx.put(BUILDER, (FILES / "build-tomcat-image.sh").read_bytes(), 0o755)
+        ctx.sh(f"{BUILDER} {p.tomcat_image} {DEBIAN_MIRROR}", timeout=1200)
+
+    base = Step(
+        "Tomcat 10 base image",
+        ("tomcat-01", "tomcat-02", "tomcat-03", "tomcat-04"),
+        base_check,
+        base_apply,
+        base_cmds,
+    )
+
+    files = context_files(p)
+
+    def context_check() -> tuple[bool, str]:
+        differ = [path for path, data in files.items() if ctx.state.raw(path) != data]
+        return (not differ, f"differ or missing: {' '.join(differ)}" if differ else f"{len(files)} files as expected")
+
+    def context_apply() -> None:
+        for path, data in files.items():
+            if ctx.state.raw(path) != data:
+                ctx.put(path, data)
+
+    context = Step(
+        "mytc build context (ROOT/, ROOT.war, Dockerfile)",
+        ("hello-01", "hello-02", "hello-03", "mytc-01"),
+        context_check,
+        context_apply,
+        (
+            f"mkdir -p {p.context_dir}/ROOT/META-INF",
+            "write index.jsp and META-INF/context.xml",
+            f"(cd {p.context_dir}/ROOT && zip -r ../ROOT.war *)",
+            f"write {p.context_dir}/Dockerfile",
+        ),
+    )
+
+    war_sha = app.sha256(files[f"{p.context_dir}/ROOT.war"])
+    dockerfile_sha = app.sha256(files[f"{p.context_dir}/Dockerfile"])
+
+    def mytc_check() -> tuple[bool, str]:
+        img = ctx.state.image(p.mytc_image)
+        if img is None:
+            return False, f"{p.mytc_image} absent"
+        labels = (img.get("Config") or {}).get("Labels") or {}
+        if labels.get(LABEL_WAR) != war_sha or labels.get(LABEL_DOCKERFILE) != dockerfile_sha:
+            return False, f"{p.mytc_image} is stale against {p.context_dir}"
+        return True, f"{p.mytc_image} built from the current context"
+
+    build = (
+        f"DOCKER_BUILDKIT=0 docker build -t {p.mytc_image} --label {LABEL_WAR}={war_sha} "
+        f"--label {LABEL_DOCKERFILE}={dockerfile_sha} {p.context_dir}"
+    )
+    mytc = Step(
+        "mytc image",
+        ("mytc-02", "mytc-03", "mytc-04", "mytc-05", "mytc-06", "rand-01", "rand-02", "rand-03", "multi-01", "multi-02"),
+        mytc_check,
+        lambda: ctx.sh(build, timeout=600),
+        (build,),
+    )
+    return [base, context, mytc]
