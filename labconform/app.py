@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import hashlib
 import io
+import re
+import xml.etree.ElementTree as ET
 import zipfile
 
 INDEX_JSP = (
@@ -51,3 +53,25 @@ def war_files(data: bytes) -> dict[str, str]:
 
 def sha256(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
+
+
+def page_directive(jsp: str) -> dict[str, str]:
+    """The attributes of a JSP's <%@page ...%> directive."""
+    m = re.search(r"<%@\s*page\s+(.*?)%>", jsp, re.S)
+    return dict(re.findall(r'(\w+)="([^"]*)"', m.group(1))) if m else {}
+
+
+def context_path(xml: str) -> str | None:
+    """The path attribute of a context.xml's root <Context>, or None when it is not a Context."""
+    try:
+        root = ET.fromstring(xml.strip())
+    except ET.ParseError:
+        return None
+    return root.get("path") if root.tag == "Context" else None
+
+
+def same_text(a: str | None, b: str | None) -> bool:
+    """Equal but for trailing white space on lines and at the end (editors differ there)."""
+    if a is None or b is None:
+        return a is b
+    return [line.rstrip() for line in a.strip().splitlines()] == [line.rstrip() for line in b.strip().splitlines()]

@@ -7,7 +7,8 @@ from pathlib import Path
 
 from labconform.poll import until
 from provision.core import Step, StepFailed
-from provision.state import supervisor_alive
+from labconform.packages import CLASHING_WITH_DOCKER, docker_engine
+from labconform.services import supervisor_alive
 
 FILES = Path(__file__).parent / "files"
 LIBEXEC = "/usr/local/libexec/labconform"
@@ -16,16 +17,7 @@ SUPERVISE = f"{LIBEXEC}/supervise.sh"
 DAEMON_JSON = "/etc/docker/daemon.json"
 WRAPPER_RUNTIME = "labconform-runc"
 
-ENGINE_PACKAGES = {
-    "rhel": ("docker-ce", "docker-ce-cli", "containerd.io"),
-    "debian": ("docker.io", "containerd", "runc", "iptables"),
-}
-CLASHING = ("podman", "buildah")
 DOCKER_CE_REPO = "https://download.docker.com/linux/centos/docker-ce.repo"
-
-
-def engine_packages(family: str) -> tuple[str, ...]:
-    return ENGINE_PACKAGES.get(family, ENGINE_PACKAGES["debian"])
 
 
 def desired_daemon_json(ctx) -> dict:
@@ -61,7 +53,7 @@ def desired_daemon_json(ctx) -> dict:
 
 def steps(ctx) -> list[Step]:
     family = ctx.state.facts.family
-    pkgs = engine_packages(family)
+    pkgs = docker_engine(family)
     out: list[Step] = []
 
     def engine_check() -> tuple[bool, str]:
@@ -78,7 +70,7 @@ def steps(ctx) -> list[Step]:
     out.append(Step("docker engine packages", ("docker-01",), engine_check, lambda: ctx.sh(*engine_cmds), engine_cmds))
 
     def clash_check() -> tuple[bool, str]:
-        present = [p for p in CLASHING if ctx.state.package(p)]
+        present = [p for p in CLASHING_WITH_DOCKER if ctx.state.package(p)]
         return (not present, f"installed: {' '.join(present)}" if present else "podman and buildah absent")
 
     erase = ("dnf -y erase podman buildah",) if family == "rhel" else ("apt-get remove -y podman buildah",)

@@ -11,6 +11,7 @@ from functools import cached_property
 from pathlib import Path
 from typing import Any
 
+from labconform.services import service_state
 from labconform.target import Facts, Target
 
 
@@ -45,15 +46,11 @@ class LiveState:
         return self._memo("raw", path, lambda: self.target.read_bytes(path))
 
     def service(self, name: str) -> dict[str, bool]:
-        """enabled/active through systemd; `supervised` where labconform's supervisor keeps it up."""
+        """enabled/active through systemd, or through labconform's supervisor where systemd is not the init."""
 
         def read() -> dict[str, bool]:
-            if self.facts.systemd_is_init:
-                en = self.target.run("systemctl is-enabled %s", name).stdout.strip() == "enabled"
-                ac = self.target.run("systemctl is-active %s", name).stdout.strip() == "active"
-                return {"enabled": en, "active": ac, "supervised": False}
-            sup = supervisor_alive(self.target, name)
-            return {"enabled": sup, "active": sup, "supervised": sup}
+            state = service_state(self.target, name)
+            return {"enabled": bool(state["enabled"]), "active": bool(state["active"])}
 
         return self._memo("svc", name, read)
 
@@ -106,7 +103,7 @@ class RecordedState:
         return None if text is None else text.encode()
 
     def service(self, name: str) -> dict[str, bool]:
-        return {"enabled": False, "active": False, "supervised": False, **self.data.get("services", {}).get(name, {})}
+        return {"enabled": False, "active": False, **self.data.get("services", {}).get(name, {})}
 
     def docker_info(self) -> dict[str, Any] | None:
         return self.data.get("docker_info")
@@ -114,12 +111,3 @@ class RecordedState:
     def image(self, ref: str) -> dict[str, Any] | None:
         return self.data.get("images", {}).get(ref)
 
-
-def supervisor_alive(target: Target, name: str) -> bool:
-    """True when labconform's supervisor for `name` runs (its pid file names a live process)."""
-    res = target.run(
-        "pid=$(cat /run/labconform/%s.supervisor.pid 2>/dev/null) && kill -0 \"$pid\" 2>/dev/null"
-        " && grep -q supervise /proc/$pid/cmdline",
-        name,
-    )
-    return res.ok

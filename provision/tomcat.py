@@ -13,6 +13,7 @@ DEBIAN_MIRROR = "http://deb.debian.org/debian"
 # labels on the mytc image: what it was built from, so a stale image is seen without running it
 LABEL_WAR = "org.labconform.rootwar-sha256"
 LABEL_DOCKERFILE = "org.labconform.dockerfile-sha256"
+LABEL_BASE = "org.labconform.base-image-id"
 
 
 def context_files(params) -> dict[str, bytes]:
@@ -30,16 +31,24 @@ def steps(ctx) -> list[Step]:
     p = ctx.params
     family = ctx.state.facts.family
 
+    recipe = app.sha256((FILES / "build-tomcat-image.sh").read_bytes())[:16]
+
     def base_check() -> tuple[bool, str]:
         img = ctx.state.image(p.tomcat_image)
-        return img is not None, f"{p.tomcat_image} present" if img else f"{p.tomcat_image} absent"
+        if img is None:
+            return False, f"{p.tomcat_image} absent"
+        labels = (img.get("Config") or {}).get("Labels") or {}
+        # an image this project built is rebuilt when its recipe changes; a pulled one is kept
+        if "org.labconform.built-from" in labels and labels.get("org.labconform.recipe") != recipe:
+            return False, f"{p.tomcat_image} was built by an older recipe"
+        return True, f"{p.tomcat_image} present"
 
     if family == "rhel" and p.tomcat_image == p.tomcat_upstream:
         base_cmds = (f"docker pull {p.tomcat_upstream}",)
     else:
         base_cmds = (
             f"docker pull {p.tomcat_upstream} && docker tag {p.tomcat_upstream} {p.tomcat_image}",
-            f"or, with no registry: {BUILDER} {p.tomcat_image} {DEBIAN_MIRROR}",
+            f"or, with no registry: {BUILDER} {p.tomcat_image} {DEBIAN_MIRROR} <recipe>",
         )
 
     def base_apply() -> None:
@@ -54,7 +63,7 @@ def steps(ctx) -> list[Step]:
             raise StepFailed(f"cannot pull {p.tomcat_upstream} and no offline build for family {family}")
         ctx.sh("apt-get install -y debootstrap", quiet=True)
         ctx.put(BUILDER, (FILES / "build-tomcat-image.sh").read_bytes(), 0o755)
-        ctx.sh(f"{BUILDER} {p.tomcat_image} {DEBIAN_MIRROR}", timeout=1200)
+        ctx.sh(f"{BUILDER} {p.tomcat_image} {DEBIAN_MIRROR} {recipe}", timeout=1200)
 
     base = Step(
         "Tomcat 10 base image",
@@ -91,6 +100,10 @@ def steps(ctx) -> list[Step]:
     war_sha = app.sha256(files[f"{p.context_dir}/ROOT.war"])
     dockerfile_sha = app.sha256(files[f"{p.context_dir}/Dockerfile"])
 
+    def base_id() -> str:
+        img = ctx.state.image(p.tomcat_image)
+        return img["Id"] if img else "(absent)"
+
     def mytc_check() -> tuple[bool, str]:
         img = ctx.state.image(p.mytc_image)
         if img is None:
@@ -98,17 +111,21 @@ def steps(ctx) -> list[Step]:
         labels = (img.get("Config") or {}).get("Labels") or {}
         if labels.get(LABEL_WAR) != war_sha or labels.get(LABEL_DOCKERFILE) != dockerfile_sha:
             return False, f"{p.mytc_image} is stale against {p.context_dir}"
-        return True, f"{p.mytc_image} built from the current context"
+        if labels.get(LABEL_BASE) != base_id():
+            return False, f"{p.mytc_image} was built on another {p.tomcat_image}"
+        return True, f"{p.mytc_image} built from the current context and base image"
 
-    build = (
-        f"DOCKER_BUILDKIT=0 docker build -t {p.mytc_image} --label {LABEL_WAR}={war_sha} "
-        f"--label {LABEL_DOCKERFILE}={dockerfile_sha} {p.context_dir}"
-    )
+    def build_command() -> str:
+        return (
+            f"DOCKER_BUILDKIT=0 docker build -t {p.mytc_image} --label {LABEL_WAR}={war_sha} "
+            f"--label {LABEL_DOCKERFILE}={dockerfile_sha} --label {LABEL_BASE}={base_id()} {p.context_dir}"
+        )
+
     mytc = Step(
         "mytc image",
         ("mytc-02", "mytc-03", "mytc-04", "mytc-05", "mytc-06", "rand-01", "rand-02", "rand-03", "multi-01", "multi-02"),
         mytc_check,
-        lambda: ctx.sh(build, timeout=600),
-        (build,),
+        lambda: ctx.sh(build_command(), timeout=600),
+        (f"docker build -t {p.mytc_image} {p.context_dir}  (labelled with what it was built from)",),
     )
     return [base, context, mytc]

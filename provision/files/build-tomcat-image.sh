@@ -1,8 +1,8 @@
 #!/bin/sh
-# build-tomcat-image.sh IMAGE MIRROR: a Tomcat 10 image laid out like the official one, built from
+# build-tomcat-image.sh IMAGE MIRROR RECIPE: a Tomcat 10 image laid out like the official one, built from
 # Debian's packages with debootstrap (for labs that reach no image registry).
 set -eu
-image=$1; mirror=$2
+image=$1; mirror=$2; recipe=${3:-unknown}
 work=$(mktemp -d /var/tmp/labconform-tomcat.XXXXXX)
 root=$work/root
 cleanup() { umount "$root/proc" 2>/dev/null || true; rm -rf "$work"; }
@@ -35,5 +35,7 @@ tar -C "$root" -c . | docker import \
     --change 'WORKDIR /usr/local/tomcat' \
     --change 'EXPOSE 8080' \
     --change 'CMD ["catalina.sh", "run"]' \
-    --change "LABEL org.labconform.built-from=debian-bookworm org.labconform.tomcat10=$version" \
+    --change "ENV TOMCAT_MAJOR=10" \
+    --change "ENV TOMCAT_VERSION=${version%%-*}" \
+    --change "LABEL org.labconform.built-from=debian-bookworm org.labconform.tomcat10=$version org.labconform.recipe=$recipe" \
     - "$image"

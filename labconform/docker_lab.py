@@ -1,0 +1,262 @@
+"""Docker on the target: images, the run's own containers, and their clean-up."""
+
+from __future__ import annotations
+
+import io
+import re
+import tarfile
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from functools import cached_property
+from typing import Any
+
+import docker
+import docker.errors
+import requests.exceptions
+
+from labconform.errors import ClaimFailed, WaitTimeout
+from labconform.poll import until
+from labconform.target import Target
+
+RUN_LABEL = "org.labconform.run"
+ROLE_LABEL = "org.labconform.role"
+LOCAL_SOCKET = "unix:///var/run/docker.sock"
+STARTUP_LINE = re.compile(r"Server startup in \[?([\d,]+)\]? ?milliseconds")
+API_TIMEOUT = 30
+
+
+class DockerUnavailable(ClaimFailed):
+    """The engine does not answer: every Docker claim fails, naming where it looked."""
+
+
+@dataclass
+class Workload:
+    """A container this run started: its role in the claims, its real name and its published port."""
+
+    role: str
+    name: str
+    image: str
+    container: Any
+    port: int | None
+    auto_remove: bool
+    started_wall: float  # time.time() when `docker run` returned
+    started_mono: float  # time.monotonic() just before `docker run` was sent
+    ready: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def hostname(self) -> str:
+        return self.container.attrs["Config"]["Hostname"]
+
+
+class DockerLab:
+    """The Docker engine of one target, reached once per run (a local socket, or over SSH)."""
+
+    def __init__(self, target: Target, run_name: str) -> None:
+        self.target = target
+        self.run_name = run_name
+        self.workloads: dict[str, Workload] = {}
+        self._lock = threading.Lock()
+
+    @property
+    def base_url(self) -> str:
+        if self.target.is_local:
+            return LOCAL_SOCKET
+        u = self.target.url
+        user = f"{u.username}@" if u.username else ""
+        port = f":{u.port}" if u.port else ""
+        return f"ssh://{user}{u.hostname}{port}"
+
+    @cached_property
+    def client(self) -> docker.DockerClient:
+        with self.api("connect"):
+            return docker.DockerClient(
+                base_url=self.base_url,
+                timeout=API_TIMEOUT,
+                use_ssh_client=not self.target.is_local,
+                version="auto",
+            )
+
+    @contextmanager
+    def api(self, what: str) -> Iterator[None]:
+        """Turn a transport failure into one clear claim failure that names the engine's address."""
+        try:
+            yield
+        except docker.errors.NotFound:
+            raise
+        except (docker.errors.DockerException, requests.exceptions.RequestException, OSError) as exc:
+            if isinstance(exc, docker.errors.APIError) and exc.status_code and exc.status_code < 500:
+                raise
+            raise DockerUnavailable(
+                f"[{self.target.name}] docker engine not answering at {self.base_url} during {what}: {exc}"
+            ) from exc
+
+    def ping(self) -> dict[str, Any]:
+        with self.api("ping"):
+            self.client.ping()
+            return self.client.version()
+
+    def info(self) -> dict[str, Any]:
+        with self.api("docker info"):
+            return self.client.info()
+
+    def image(self, ref: str) -> dict[str, Any] | None:
+        with self.api(f"docker image inspect {ref}"):
+            try:
+                return self.client.images.get(ref).attrs
+            except docker.errors.ImageNotFound:
+                return None
+
+    def image_file(self, ref: str, path: str) -> bytes | None:
+        """A file's bytes from an image, read from a created (never started) container."""
+        with self.api(f"read {path} from {ref}"):
+            c = self.client.containers.create(ref, name=f"{self.run_name}-read-{int(time.time() * 1000)}",
+                                              labels={RUN_LABEL: self.run_name}, command=["true"])
+            try:
+                stream, _ = c.get_archive(path)
+                with tarfile.open(fileobj=io.BytesIO(b"".join(stream))) as tar:
+                    member = tar.next()
+                    f = tar.extractfile(member) if member else None
+                    return f.read() if f else None
+            except docker.errors.NotFound:
+                return None
+            finally:
+                c.remove(force=True)
+
+    # --- the run's own containers -------------------------------------------------------------
+
+    def container_name(self, role: str) -> str:
+        return f"{self.run_name}-{role}"
+
+    def start(self, role: str, image: str, *, auto_remove: bool = False, port: int = 8080,
+              env: dict[str, str] | None = None) -> Workload:
+        """docker run -d with a unique name, the run's label and a host port Docker picks free."""
+        name = self.container_name(role)
+        with self.api(f"docker run {image}"):
+            t0 = time.monotonic()
+            c = self.client.containers.run(
+                image,
+                detach=True,
+                name=name,
+                auto_remove=auto_remove,
+                labels={RUN_LABEL: self.run_name, ROLE_LABEL: role},
+                ports={f"{port}/tcp": ("0.0.0.0", None)},
+                environment=env or {},
+            )
+            wall = time.time()
+            c.reload()
+        host_port = None
+        bindings = (c.attrs["NetworkSettings"]["Ports"] or {}).get(f"{port}/tcp") or []
+        if bindings:
+            host_port = int(bindings[0]["HostPort"])
+        w = Workload(role, name, image, c, host_port, auto_remove, wall, t0)
+        with self._lock:
+            self.workloads[role] = w
+        return w
+
+    def ensure(self, role: str, image: str, *, auto_remove: bool = False) -> Workload:
+        """The run's container for `role`, started on first use (claims may share one)."""
+        with self._lock:
+            w = self.workloads.get(role)
+        return w if w is not None else self.start(role, image, auto_remove=auto_remove)
+
+    def logs(self, w: Workload) -> str:
+        with self.api(f"docker logs {w.name}"):
+            return w.container.logs().decode("utf-8", errors="replace")
+
+    def wait_started(self, w: Workload, timeout: float) -> dict[str, Any]:
+        """Wait (bounded) for Tomcat's "Server startup in [N] ms" line; the first request is not sent,
+        so the JSP stays uncompiled for the claims that time it."""
+        if w.ready:
+            return w.ready
+
+        def observe() -> re.Match[str] | None:
+            logs = self.logs(w)
+            m = STARTUP_LINE.search(logs)
+            if m is None and self.status(w) in ("exited", "dead", "gone"):
+                raise ClaimFailed(f"[{self.target.name}] {w.name} exited before Tomcat started:\n{logs[-2000:]}")
+            return m
+
+        try:
+            m = until(observe, lambda m: m is not None, timeout=timeout, interval=0.2,
+                      what=f"Tomcat startup in {w.name}")
+        except WaitTimeout as exc:
+            if isinstance(exc.last, ClaimFailed):
+                raise exc.last from None
+            raise ClaimFailed(f"[{self.target.name}] {exc}") from None
+        w.ready = {
+            "tomcat_startup_ms": int(m.group(1).replace(",", "")),
+            "seen_after_s": round(time.monotonic() - w.started_mono, 3),
+        }
+        return w.ready
+
+    def status(self, w: Workload) -> str:
+        with self.api(f"docker inspect {w.name}"):
+            try:
+                w.container.reload()
+            except docker.errors.NotFound:
+                return "gone"
+            return w.container.status
+
+    def exists(self, name: str) -> bool:
+        with self.api(f"docker inspect {name}"):
+            try:
+                self.client.containers.get(name)
+                return True
+            except docker.errors.NotFound:
+                return False
+
+    def wait_gone(self, name: str, timeout: float) -> bool:
+        try:
+            until(lambda: not self.exists(name), timeout=timeout, what=f"{name} removed")
+            return True
+        except WaitTimeout:
+            return False
+
+    def exec(self, w: Workload, *cmd: str) -> tuple[int, str]:
+        with self.api(f"docker exec {w.name}"):
+            rc, out = w.container.exec_run(list(cmd))
+            return rc, out.decode("utf-8", errors="replace")
+
+    def memory_mib(self, w: Workload) -> dict[str, float]:
+        """Memory as `docker stats` counts it: usage less the page cache (cgroup v1) or inactive files (v2)."""
+        with self.api(f"docker stats {w.name}"):
+            stats = w.container.stats(stream=False)
+        mem = stats.get("memory_stats") or {}
+        usage = mem.get("usage", 0)
+        s = mem.get("stats") or {}
+        cache = s.get("total_inactive_file", s.get("inactive_file", s.get("cache", 0)))
+        return {"usage_mib": round((usage - cache) / 2**20, 1), "raw_usage_mib": round(usage / 2**20, 1)}
+
+    def stop(self, w: Workload, timeout: int = 10) -> None:
+        with self.api(f"docker stop {w.name}"):
+            try:
+                w.container.stop(timeout=timeout)
+            except docker.errors.NotFound:
+                pass
+
+    def remove(self, w: Workload) -> None:
+        with self.api(f"docker rm -f {w.name}"):
+            try:
+                w.container.remove(force=True)
+            except docker.errors.NotFound:
+                pass
+        with self._lock:
+            self.workloads.pop(w.role, None)
+
+    def cleanup(self) -> list[str]:
+        """Remove every container carrying this run's label, and only those."""
+        removed = []
+        try:
+            for c in self.client.containers.list(all=True, filters={"label": f"{RUN_LABEL}={self.run_name}"}):
+                try:
+                    c.remove(force=True)
+                    removed.append(c.name)
+                except docker.errors.NotFound:
+                    pass
+        except (docker.errors.DockerException, requests.exceptions.RequestException, OSError):
+            pass  # nothing reachable to clean; a later run's provisioning reports leftovers
+        self.workloads.clear()
+        return removed

@@ -1,0 +1,87 @@
+"""Evidence: what each Then step asked, expected and found, kept as data for the report."""
+
+from __future__ import annotations
+
+import statistics
+from dataclasses import dataclass, field
+from typing import Any
+
+import pytest
+
+from labconform.errors import ClaimFailed
+
+# long outputs are folded in the report, never cut silently: this only caps pathological sizes
+MAX_TEXT = 64 * 1024
+
+
+def _clip(value: Any) -> Any:
+    if isinstance(value, str) and len(value) > MAX_TEXT:
+        return value[:MAX_TEXT] + f"\n[... {len(value) - MAX_TEXT} more characters not kept]"
+    if isinstance(value, dict):
+        return {k: _clip(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_clip(v) for v in value]
+    return value
+
+
+@dataclass
+class Observation:
+    what: str
+    expected: Any
+    found: Any
+    how: str
+    ok: bool | None  # None: recorded for information, not a judgement
+    details: dict[str, Any] = field(default_factory=dict)
+
+    def as_dict(self) -> dict[str, Any]:
+        return _clip(
+            {
+                "what": self.what,
+                "expected": self.expected,
+                "found": self.found,
+                "how": self.how,
+                "ok": self.ok,
+                **({"details": self.details} if self.details else {}),
+            }
+        )
+
+
+class Evidence:
+    """The observations of one claim, in the order its steps made them."""
+
+    def __init__(self, target_name: str = "local") -> None:
+        self.target_name = target_name
+        self.observations: list[Observation] = []
+        self.not_applicable_reason: str | None = None
+
+    def check(self, ok: bool, what: str, *, expected: Any, found: Any, how: str, **details: Any) -> None:
+        """Record an observation; fail the claim with target, expected and found when it does not hold."""
+        self.observations.append(Observation(what, expected, found, how, bool(ok), details))
+        if not ok:
+            raise ClaimFailed(f"[{self.target_name}] {what}: expected {expected!r}, found {found!r} ({how})")
+
+    def equal(self, what: str, *, expected: Any, found: Any, how: str, **details: Any) -> None:
+        self.check(expected == found, what, expected=expected, found=found, how=how, **details)
+
+    def note(self, what: str, found: Any, how: str, **details: Any) -> None:
+        """Record something the reader needs (a sample, a command's output) without judging it."""
+        self.observations.append(Observation(what, None, found, how, None, details))
+
+    def not_applicable(self, reason: str, **found: Any) -> None:
+        """End the claim as not applicable, with the reason (and what was seen that gives it)."""
+        self.not_applicable_reason = reason
+        self.observations.append(Observation("applicability", "applicable", reason, "host facts", None, found))
+        pytest.skip(reason)
+
+    def as_list(self) -> list[dict[str, Any]]:
+        return [o.as_dict() for o in self.observations]
+
+
+def summary(samples: list[float]) -> dict[str, float]:
+    """Median and max (and the rest a reader wants) of timing samples."""
+    return {
+        "n": len(samples),
+        "median": round(statistics.median(samples), 3),
+        "max": round(max(samples), 3),
+        "min": round(min(samples), 3),
+    }

@@ -1,0 +1,1 @@
+"""Step definitions: parse the Gherkin, ask the labconform library, judge with evidence."""
