@@ -1,3 +1,8 @@
-"""Root conftest: `pytest features/` collects every .feature file through the labconform plugin."""
+"""Root conftest: `pytest features/` collects every .feature file through the labconform plugin,
+with the step definitions of every module in steps/."""
 
-pytest_plugins = ["labconform.plugin", "steps.host", "steps.docker", "steps.tomcat", "steps.hello"]
+from pathlib import Path
+
+pytest_plugins = ["labconform.plugin"] + sorted(
+    f"steps.{p.stem}" for p in (Path(__file__).parent / "steps").glob("*.py") if p.stem != "__init__"
+)

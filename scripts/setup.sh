@@ -1,0 +1,24 @@
+#!/usr/bin/env bash
+# Install what labconform itself needs on this machine: a virtualenv with its Python packages.
+# Sourced by lab.sh and test.sh; safe to run again (it changes nothing when all is there).
+set -euo pipefail
+top=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+venv=$top/.venv
+py=${LABCONFORM_PYTHON:-python3}
+if ! "$py" -c 'import sys; sys.exit(sys.version_info < (3, 11))' 2>/dev/null; then
+    py=/usr/bin/python3
+fi
+if [ ! -x "$venv/bin/python" ] || ! "$venv/bin/python" -c 'import sys' 2>/dev/null; then
+    echo "labconform: creating $venv"
+    if ! "$py" -m venv "$venv" 2>/dev/null; then
+        apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q python3-venv
+        /usr/bin/python3 -m venv "$venv"
+    fi
+fi
+stamp=$venv/.labconform-installed
+if [ ! -f "$stamp" ] || [ "$top/pyproject.toml" -nt "$stamp" ]; then
+    echo "labconform: installing Python packages into $venv"
+    "$venv/bin/pip" install -q --disable-pip-version-check -e "$top[dev]"
+    touch "$stamp"
+fi
+export PATH=$venv/bin:$PATH
