@@ -47,6 +47,8 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     g.addoption("--lab-params", default=None, help="YAML file of lab parameters (image names, limits)")
     g.addoption("--reports-dir", default="reports", help="where reports/<run>/ is written")
     g.addoption("--run-name", default=None, help="name of this run (default: lc-<UTC time>-<random>)")
+    g.addoption("--destructive", action="store_true",
+                help="also run @destructive claims (they change the lab, such as the document's clean-up); they run last")
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -122,6 +124,15 @@ def pytest_collection_modifyitems(session: pytest.Session, config: pytest.Config
             if m and "<" not in m["role"]:  # an Outline's template; its examples name real roles
                 specs.setdefault(m["role"], WorkloadSpec(m["role"], m["kind"], bool(m["rm"])))
     config.stash[RUN].prestart = tuple(specs.values())
+    # destructive claims change the lab: only when asked, and after every other claim
+    destructive = [i for i in items if i.get_closest_marker("destructive")]
+    if destructive:
+        if config.getoption("destructive"):
+            items[:] = [i for i in items if not i.get_closest_marker("destructive")] + destructive
+        else:
+            skip = pytest.mark.skip(reason="destructive claim: changes the lab, runs only with --destructive")
+            for i in destructive:
+                i.add_marker(skip)
 
 
 # --- fixtures the steps use ---------------------------------------------------------------------
