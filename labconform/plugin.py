@@ -13,10 +13,11 @@ from typing import Any
 import pytest
 from pytest_bdd.scenario import scenario_wrapper_template_registry
 
-from labconform import __version__
+from labconform import __version__, exports, gate, report, results, waivers
 from labconform.errors import ClaimFailed, LabUnreachable, UsageError
 from labconform.evidence import Evidence
 from labconform.lab import IMAGE_KINDS, Lab, WorkloadSpec
+from labconform.redact import redact_text
 from labconform.results import ClaimResult, counts, new_run_name, write_run
 from labconform.target import Target, parse_target
 
@@ -39,6 +40,20 @@ class RunState:
         self.evidence: dict[str, Evidence] = {}
         self.prestart: tuple[WorkloadSpec, ...] = ()
         self.lab: Lab | None = None
+        # the gate (docs/gate.md): read and checked in pytest_configure, before anything runs
+        self.baseline: dict[str, Any] | None = None
+        self.baseline_path: str | None = config.getoption("baseline")
+        self.waivers_file: str | None = config.getoption("waivers")
+        self.waivers: list[waivers.Waiver] = []
+        self.today = waivers.today()
+        self.fail_on_impact: str = config.getoption("fail_on_impact")
+        self.known_ids: set[str] = set()
+        self.feature_dirs: set[Path] = set()
+        self.steps_done: dict[str, tuple[int, int]] = {}  # nodeid -> (steps started, steps finished)
+        self.claim_failures = 0  # failed test reports that are claims (the rest are other tests)
+        self.decision: gate.Decision | None = None
+        self.diff: dict[str, Any] | None = None
+        self.pruned: list[str] = []
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -49,6 +64,16 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     g.addoption("--run-name", default=None, help="name of this run (default: lc-<UTC time>-<random>)")
     g.addoption("--destructive", action="store_true",
                 help="also run @destructive claims (they change the lab, such as the document's clean-up); they run last")
+    # the report and the gate (docs/gate.md, docs/report.md)
+    g.addoption("--baseline", default=None, metavar="PATH",
+                help="an earlier run (its folder or results.json): any regression against it fails the run")
+    g.addoption("--waivers", default=None, metavar="FILE",
+                help="YAML waivers (docs/waivers.md): a failed claim under an unexpired waiver is waived")
+    g.addoption("--fail-on-impact", default="low", choices=gate.IMPACTS,
+                help="fail the run on failed claims of this impact or above (default: low, i.e. any failure); "
+                     "regressions and errors fail it whatever their impact")
+    g.addoption("--keep-runs", default=50, type=int, metavar="N",
+                help="keep the newest N run folders under --reports-dir, remove older ones (default 50; 0 keeps all)")
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -59,6 +84,7 @@ def pytest_configure(config: pytest.Config) -> None:
     if config.getoption("lab_params") and not Path(config.getoption("lab_params")).is_file():
         raise pytest.UsageError(f"--lab-params {config.getoption('lab_params')}: no such file")
     config.stash[RUN] = RunState(config)
+    _load_gate_inputs(config.stash[RUN])
     # SIGTERM ends the run like Ctrl-C, so fixtures remove what the run created
     if signal.getsignal(signal.SIGTERM) in (signal.SIG_DFL, None):
         signal.signal(signal.SIGTERM, _interrupt)
@@ -66,6 +92,22 @@ def pytest_configure(config: pytest.Config) -> None:
 
 def _interrupt(signum: int, frame: Any) -> None:
     raise KeyboardInterrupt(f"signal {signum}")
+
+
+def _load_gate_inputs(run: RunState) -> None:
+    """Read --baseline and --waivers now: a bad file is a usage error (exit 4) before anything runs."""
+    if run.baseline_path:
+        try:
+            run.baseline = results.load(run.baseline_path)
+        except FileNotFoundError:
+            raise pytest.UsageError(f"--baseline {run.baseline_path}: no results.json there") from None
+        except (OSError, ValueError) as exc:
+            raise pytest.UsageError(f"--baseline {run.baseline_path}: {exc}") from None
+    if run.waivers_file:
+        try:
+            run.waivers = waivers.load(run.waivers_file)
+        except waivers.WaiverError as exc:
+            raise pytest.UsageError(str(exc)) from None
 
 
 # --- collecting .feature files -----------------------------------------------------------------
@@ -111,6 +153,38 @@ def pytest_itemcollected(item: pytest.Item) -> None:
     sc = scenario_of(item)
     if sc is not None:
         item.extra_keyword_matches.update(sc.tags | sc.feature.tags)
+        run = item.config.stash[RUN]
+        run.known_ids.add(claim_id_of(item, sc))
+        run.feature_dirs.add(Path(sc.feature.filename).parent)
+
+
+def claim_id_of(item: pytest.Item, sc: Any) -> str:
+    """The @id tag; "multi-02[mytc1]" for a row of a Scenario Outline's examples."""
+    tags = sorted(sc.tags | sc.feature.tags)
+    claim_id = next((t.split(":", 1)[1] for t in tags if t.startswith("id:")), item.nodeid)
+    callspec = getattr(item, "callspec", None)
+    if callspec is not None:
+        claim_id = f"{claim_id}[{callspec.id}]"
+    return claim_id
+
+
+ID_TAG = re.compile(r"@id:(\S+)")
+
+
+def pytest_collection_finish(session: pytest.Session) -> None:
+    """A waiver must name a claim of the suite: every @id in the feature files of the collected
+    directories counts, so a run of one feature file still accepts the lab's whole waiver file."""
+    run = session.config.stash.get(RUN, None)
+    if run is None or not run.waivers:
+        return
+    known = set(run.known_ids)
+    for d in run.feature_dirs:
+        for f in d.glob("*.feature"):
+            known.update(ID_TAG.findall(f.read_text(errors="replace")))
+    try:
+        waivers.check_known(run.waivers, known)
+    except waivers.WaiverError as exc:
+        raise pytest.UsageError(str(exc)) from None
 
 
 @pytest.hookimpl(trylast=True)
@@ -184,13 +258,14 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) ->
     res = run.results.get(item.nodeid)
     if res is None:
         tags = sorted(sc.tags | sc.feature.tags)
-        claim_id = next((t.split(":", 1)[1] for t in tags if t.startswith("id:")), item.nodeid)
-        callspec = getattr(item, "callspec", None)
-        if callspec is not None:  # one claim per row of a Scenario Outline's examples
-            claim_id = f"{claim_id}[{callspec.id}]"
+        claim_id = claim_id_of(item, sc)
         res = ClaimResult(claim_id, item.nodeid, sc.feature.name, Path(sc.feature.filename).name,
-                          sc.name, tags, run.target.name)
+                          sc.name, tags, run.target.name, line=sc.line_number,
+                          rationale=" ".join((sc.description or "").split()))
         run.results[item.nodeid] = res
+        w = waivers.find(run.waivers, claim_id)
+        if w is not None:
+            res.waiver = w.as_dict(run.today)
     if call.excinfo is not None:
         report._lc_exc = call.excinfo.value  # type: ignore[attr-defined]
     res.duration_s += report.duration
@@ -207,6 +282,60 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) ->
         res.verdict, res.reason = "error", "the claim passed without recording any evidence"
         report.outcome = "failed"
         report.longrepr = f"[{run.target.name}] {res.id}: passed without recording any evidence"
+    if report.when == "call":
+        res.steps = _step_outcomes(item, sc, run.steps_done.get(item.nodeid, (0, 0)), res.verdict)
+    if report.failed and res.verdict == "failed" and res.waiver and not res.waiver["expired"]:
+        # a waived failure: pytest counts it as an expected failure, so its own exit status agrees
+        res.verdict = "waived"
+        report.outcome = "skipped"
+        report.wasxfail = f"waived until {res.waiver['expires']} by {res.waiver['approver']}"  # type: ignore[attr-defined]
+        report._lc_waived = True  # type: ignore[attr-defined]
+    if report.failed:
+        run.claim_failures += 1
+
+
+def _step_outcomes(item: pytest.Item, sc: Any, progress: tuple[int, int], verdict: str) -> list[dict[str, Any]]:
+    """Each Gherkin step of the claim with how far the run got: passed, the one that stopped it, skipped."""
+    callspec = getattr(item, "callspec", None)
+    example = callspec.params.get("_pytest_bdd_example") if callspec is not None else None
+    try:
+        steps = sc.render(example).steps if example else sc.steps
+    except Exception:  # noqa: BLE001 - the report can live without the step list
+        return []
+    started, done = progress
+    stopped = {"failed": "failed", "waived": "failed", "error": "error", "not_applicable": "skipped"}.get(verdict)
+    out = []
+    for i, st in enumerate(steps):
+        if i < done:
+            status = "passed"
+        elif i < started and stopped:
+            status = stopped
+        else:
+            status = "not_run"
+        out.append({"keyword": st.keyword, "text": st.name, "line": st.line_number, "status": status})
+    return out
+
+
+def pytest_bdd_before_step(request: pytest.FixtureRequest, feature: Any, scenario: Any, step: Any,
+                           step_func: Any) -> None:
+    run = request.config.stash[RUN]
+    started, done = run.steps_done.get(request.node.nodeid, (0, 0))
+    run.steps_done[request.node.nodeid] = (started + 1, done)
+
+
+def pytest_bdd_after_step(request: pytest.FixtureRequest, feature: Any, scenario: Any, step: Any,
+                          step_func: Any, step_func_args: dict[str, Any]) -> None:
+    run = request.config.stash[RUN]
+    started, done = run.steps_done.get(request.node.nodeid, (0, 0))
+    run.steps_done[request.node.nodeid] = (started, done + 1)
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_report_teststatus(report: pytest.TestReport, config: pytest.Config) -> tuple[str, str, str] | None:
+    """A waived claim shows as `w` / WAIVED in pytest's progress and counts, not as an xfail."""
+    if getattr(report, "_lc_waived", False):
+        return "waived", "w", "WAIVED"
+    return None
 
 
 ORDER = {"passed": 0, "not_applicable": 1, "failed": 2, "waived": 2, "error": 3}
@@ -243,32 +372,136 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
             docker_version = run.lab.docker.ping().get("Version")
         except Exception:  # noqa: BLE001 - the engine may be the thing that is down
             docker_version = None
+    params = run.lab.params if run.lab is not None and "params" in run.lab.__dict__ else None
+    owners, owners_note = provisioning_owners(facts, params)
+    for c in claims:
+        c.owner = owners.get(c.id.split("[", 1)[0])
+    docs = [c.as_dict() for c in claims]
+    if run.baseline is not None:
+        run.diff = gate.compare(docs, run.baseline, run.baseline_path or "")
+        for c in claims:
+            c.change = run.diff["claims"].get(c.id)
+    other_failures = max(session.testsfailed - run.claim_failures, 0)
+    run.decision = gate.decide(docs, run.diff, run.fail_on_impact, other_failures)
+    # the gate decides between 0 and 1; interrupted, internal, usage and no-tests statuses stay pytest's
+    if exitstatus in (pytest.ExitCode.OK, pytest.ExitCode.TESTS_FAILED):
+        session.exitstatus = pytest.ExitCode.TESTS_FAILED if run.decision.failed else pytest.ExitCode.OK
     meta = {
         "name": run.name,
         "labconform_version": __version__,
         "started": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(run.started)),
         "duration_s": round(time.time() - run.started, 2),
         "command": sys.argv,
-        "exit_status": int(exitstatus),
+        "exit_status": int(session.exitstatus),
         "target": {"spec": target.spec, "name": target.name, "unreachable": target.unreachable,
-                   "facts": facts, "docker_version": docker_version},
-        "params": run.lab.params.as_dict() if run.lab is not None and "params" in run.lab.__dict__ else None,
+                   "facts": facts, "docker_version": docker_version,
+                   "kubernetes_version": getattr(run.lab, "kubernetes_version", None)},
+        "params": params.as_dict() if params is not None else None,
+        "owners_note": owners_note,
     }
-    run.folder = write_run(run.reports_dir, meta, claims)
+    extra = {"gate": gate_record(run), "baseline": _baseline_record(run.diff)}
+    writers = [("index.html", report.render), ("junit.xml", exports.junit), ("cucumber.json", exports.cucumber)]
+    run.folder = write_run(run.reports_dir, meta, claims, extra, writers)
+    protect = [run.folder] + ([Path(run.baseline_path)] if run.baseline_path else [])
+    run.pruned = results.prune(run.reports_dir, session.config.getoption("keep_runs"), protect)
+
+
+def provisioning_owners(facts: dict[str, Any] | None, params: Any) -> tuple[dict[str, dict[str, Any]], str | None]:
+    """Which provisioning step makes each claim true, from the plan for this run's host facts.
+
+    The plan is built (never run: no check, no change) against the facts this run read, as
+    `python -m provision --facts` would, so the report needs no live target to say it."""
+    if facts is None:
+        return {}, "no host facts were read in this run: provisioning steps not known"
+    try:
+        from labconform.params import load_params
+        from provision import Context, build_plan
+        from provision.state import RecordedState
+
+        state = RecordedState({"facts": facts}, "this run's facts")
+        plan = build_plan(Context(None, state, params or load_params(None, state.facts.family)))
+    except Exception as exc:  # noqa: BLE001 - provisioning is another package; the report does without
+        return {}, f"the provisioning plan could not be built: {type(exc).__name__}: {exc}"
+    owners: dict[str, dict[str, Any]] = {}
+    for step in plan.steps:
+        for cid in step.claims:
+            owner = plan.owner_of(cid)
+            if owner is not None:
+                owners[cid] = {"step": owner.name, "commands": list(owner.commands)}
+    return owners, None
+
+
+def gate_record(run: RunState) -> dict[str, Any]:
+    """The gate's decision and the waivers' state, as results.json and the report show them."""
+    rec = run.decision.as_dict() if run.decision else {}
+    rec["fail_on_impact"] = run.fail_on_impact
+    if run.waivers_file:
+        applied_ids = {c.waiver["id"] for c in run.results.values() if c.verdict == "waived" and c.waiver}
+        failed_ids = {c.id for c in run.results.values() if c.verdict in ("failed", "error", "waived")}
+        every = [w.as_dict(run.today) for w in run.waivers]
+        rec["waivers"] = {
+            "file": run.waivers_file,
+            "all": every,
+            "expired": [w for w in every if w["expired"]],
+            "applied": [w for w in every if w["id"] in applied_ids],
+            "unused": [w for w in every if not w["expired"] and w["id"] not in applied_ids
+                       and not any(waivers.find([wv], cid) for wv in run.waivers if wv.id == w["id"]
+                                   for cid in failed_ids)],
+        }
+    return rec
+
+
+def _baseline_record(diff: dict[str, Any] | None) -> dict[str, Any] | None:
+    if diff is None:
+        return None
+    return {k: v for k, v in diff.items() if k != "claims"}  # per claim: each claim's "change"
 
 
 def pytest_terminal_summary(terminalreporter: Any, exitstatus: int, config: pytest.Config) -> None:
     run = config.stash.get(RUN, None)
     if run is None or not run.results:
         return
-    c = counts(list(run.results.values()))
+    claims = list(run.results.values())
+    c = counts(claims)
     tr = terminalreporter
     tr.section("labconform")
     tr.write_line(f"target {run.target.spec}  run {run.name}")
     tr.write_line("  ".join(f"{n} {v.replace('_', ' ')}" for v, n in c.items()))
-    for res in run.results.values():
-        if res.verdict in ("failed", "error"):
-            tr.write_line(f"  {res.verdict.upper():6} {res.id}: {res.reason[:300]}")
+    # regressions first: they are what a change broke
+    if run.diff is not None:
+        groups = run.diff["groups"]
+        regressed = groups["regressed"]
+        tr.write_line(f"against baseline {run.baseline_path} ({run.diff.get('name')}): "
+                      + ", ".join(f"{len(groups[k])} {gate.CHANGE_LABELS[k]}" for k in gate.CHANGES if groups[k]),
+                      bold=True)
+        for res in claims:
+            if res.id in regressed:
+                tr.write_line(f"  REGRESSED {res.id} ({res.change['was']} -> {res.verdict}): "
+                              f"{redact_text(res.reason)[:300]}", red=res.verdict != "waived", bold=True)
+        for cid in groups["fixed"]:
+            tr.write_line(f"  fixed     {cid}", green=True)
+    for res in claims:
+        if res.verdict in ("failed", "error") and (run.diff is None or res.id not in run.diff["groups"]["regressed"]):
+            tr.write_line(f"  {res.verdict.upper():6} {res.id}: {redact_text(res.reason)[:300]}")
+    for res in claims:
+        if res.verdict == "waived":
+            tr.write_line(f"  WAIVED {res.id} until {res.waiver['expires']} ({res.waiver['approver']}): "
+                          f"{redact_text(res.reason)[:200]}")
+    for w in run.waivers:
+        if w.expired(run.today):
+            tr.write_line(f"  EXPIRED WAIVER {w.id} expired {w.expires} ({w.source}:{w.line}); it waives nothing",
+                          yellow=True)
+    if run.decision is not None:
+        if run.decision.below_threshold:
+            tr.write_line(f"below --fail-on-impact {run.fail_on_impact}, not failing the run: "
+                          + ", ".join(run.decision.below_threshold))
+        if run.decision.failed:
+            tr.write_line("gate: FAILED: " + "; ".join(run.decision.reasons), red=True, bold=True)
+        else:
+            tr.write_line("gate: passed", green=True, bold=True)
     folder = getattr(run, "folder", None)
     if folder is not None:
-        tr.write_line(f"results: {folder / 'results.json'}")
+        tr.write_line(f"report: {folder / 'index.html'}")
+        tr.write_line(f"results: {folder / 'results.json'}  (also junit.xml, cucumber.json)")
+    if run.pruned:
+        tr.write_line(f"removed {len(run.pruned)} old run folder(s) beyond --keep-runs: {', '.join(run.pruned)}")

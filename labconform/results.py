@@ -5,10 +5,15 @@ from __future__ import annotations
 import json
 import os
 import secrets
+import shutil
+import sys
 import time
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+
+from labconform.redact import redact
 
 SCHEMA = "labconform.results"
 SCHEMA_VERSION = 1
@@ -32,6 +37,12 @@ class ClaimResult:
     reason: str = ""
     duration_s: float = 0.0
     evidence: list[dict[str, Any]] = field(default_factory=list)
+    line: int = 0  # of the Scenario in its feature file
+    rationale: str = ""  # the Scenario's description: why the claim matters
+    steps: list[dict[str, Any]] = field(default_factory=list)  # keyword, text, line, status
+    owner: dict[str, Any] | None = None  # the provisioning step that makes the claim true
+    waiver: dict[str, Any] | None = None  # the waiver naming this claim, expired or not
+    change: dict[str, Any] | None = None  # against --baseline: {"change": ..., "was": verdict}
 
     @property
     def impact(self) -> str:
@@ -58,6 +69,12 @@ class ClaimResult:
             "reason": self.reason,
             "duration_s": round(self.duration_s, 3),
             "evidence": self.evidence,
+            "line": self.line,
+            "rationale": self.rationale,
+            "steps": self.steps,
+            "owner": self.owner,
+            "waiver": self.waiver,
+            "change": self.change,
         }
 
 
@@ -68,8 +85,18 @@ def counts(claims: list[ClaimResult]) -> dict[str, int]:
     return out
 
 
-def write_run(reports_dir: Path, run: dict[str, Any], claims: list[ClaimResult]) -> Path:
-    """Write reports/<run>/results.json and point reports/latest at it; return the run folder."""
+# a writer turns the finished results document into one more file of the run folder
+Writer = tuple[str, Callable[[dict[str, Any]], str]]
+
+
+def write_run(reports_dir: Path, run: dict[str, Any], claims: list[ClaimResult],
+              extra: dict[str, Any] | None = None, writers: Sequence[Writer] = ()) -> Path:
+    """Write reports/<run>/results.json (and each writer's file), then point reports/latest at the run.
+
+    The whole document is redacted first (labconform.redact): every output is made from it, so no
+    credential reaches any file. A writer that fails leaves `<name>.error.txt` in its place, not a
+    run without results.json.
+    """
     folder = reports_dir / run["name"]
     folder.mkdir(parents=True, exist_ok=True)
     doc = {
@@ -78,10 +105,16 @@ def write_run(reports_dir: Path, run: dict[str, Any], claims: list[ClaimResult])
         "run": run,
         "counts": counts(claims),
         "claims": [c.as_dict() for c in claims],
+        **(extra or {}),
     }
-    tmp = folder / "results.json.tmp"
-    tmp.write_text(json.dumps(doc, indent=2, default=str) + "\n")
-    os.replace(tmp, folder / "results.json")
+    doc = redact(json.loads(json.dumps(doc, default=str)))
+    _write(folder / "results.json", json.dumps(doc, indent=2) + "\n")
+    for name, writer in writers:
+        try:
+            _write(folder / name, writer(doc))
+        except Exception as exc:  # noqa: BLE001 - one broken output must not cost the others
+            _write(folder / f"{name}.error.txt", f"{type(exc).__name__}: {exc}\n")
+            sys.stderr.write(f"labconform: could not write {folder / name}: {type(exc).__name__}: {exc}\n")
     latest = reports_dir / "latest"
     tmp_link = reports_dir / f".latest-{run['name']}"
     if tmp_link.is_symlink():
@@ -89,6 +122,35 @@ def write_run(reports_dir: Path, run: dict[str, Any], claims: list[ClaimResult])
     tmp_link.symlink_to(run["name"])
     os.replace(tmp_link, latest)
     return folder
+
+
+def _write(path: Path, text: str) -> None:
+    tmp = path.with_name(path.name + ".tmp")
+    tmp.write_text(text)
+    os.replace(tmp, path)
+
+
+def prune(reports_dir: Path, keep: int, protect: Sequence[Path] = ()) -> list[str]:
+    """Remove the oldest run folders beyond the newest `keep` (0 keeps all); return their names.
+
+    Only folders holding a results.json are runs; `latest`'s run and `protect` (this run, the
+    baseline) are never removed."""
+    if keep <= 0 or not reports_dir.is_dir():
+        return []
+    kept = {p.resolve() for p in protect}
+    latest = reports_dir / "latest"
+    if latest.is_symlink():
+        kept.add(latest.resolve())
+    runs = [p for p in reports_dir.iterdir()
+            if p.is_dir() and not p.is_symlink() and (p / "results.json").is_file()]
+    runs.sort(key=lambda p: (p / "results.json").stat().st_mtime, reverse=True)
+    removed = []
+    for old in runs[keep:]:
+        if old.resolve() in kept:
+            continue
+        shutil.rmtree(old, ignore_errors=True)
+        removed.append(old.name)
+    return removed
 
 
 def load(path: str | Path) -> dict[str, Any]:
