@@ -12,6 +12,8 @@ from labconform.errors import UsageError
 
 # the image the document pulls from Docker Hub
 DOCUMENT_TOMCAT = "tomcat:10.0.10-jdk16-openjdk-buster"
+# list-valued parameters of the host, link and registry claims (YAML lists become tuples)
+TUPLE_PARAMS = ("lab_interfaces", "registry_mirrors")
 
 
 @dataclass(frozen=True)
@@ -29,10 +31,29 @@ class LabParams:
     container_memory_limit_mib: int = 256
     # how long a container may take from start to "Server startup" before the claim gives up
     container_start_timeout_s: float = 60.0
+    # --- the host, its link, its trust and its registries (issue 4) ---
+    # what the driver of a lab interface should report, where it reports it ("Glitch": gigabit, full duplex)
+    link_speed_mbps: int = 1000
+    link_duplex: str = "full"
+    # interfaces that carry the lab's traffic; empty: the default route's, docker0 and the cluster's bridge
+    lab_interfaces: tuple[str, ...] = ()
+    # host to container over the Docker bridge: a bounded transfer and the floor it must stay above
+    bridge_transfer_mib: int = 256
+    bridge_throughput_floor_mbps: float = 1000.0
+    # a Let's Encrypt-certified site for a live handshake; empty: the lab declares no Internet access
+    tls_site: str = ""
+    # a trust bundle on the host that OpenSSL, Python and Perl use instead of the host's (negative tests)
+    trust_store_override: str = ""
+    # Docker registry mirrors the lab declares ("Eggs and baskets"); empty: none declared
+    registry_mirrors: tuple[str, ...] = ()
+    # the Deployment manifest of the document, read when there is no cluster to ask
+    deployment_manifest: str = "/app/cluster.yaml"
 
     def as_dict(self) -> dict[str, Any]:
         d = asdict(self)
         d["document_ports"] = list(self.document_ports)
+        for name in TUPLE_PARAMS:
+            d[name] = list(d[name])
         return d
 
 
@@ -62,4 +83,7 @@ def load_params(path: str | None, family: str = "debian") -> LabParams:
         values.update(data)
     if "document_ports" in values:
         values["document_ports"] = tuple(values["document_ports"])
+    for name in TUPLE_PARAMS:
+        if name in values:
+            values[name] = tuple(values[name])
     return LabParams(**values)

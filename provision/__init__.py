@@ -47,12 +47,14 @@ class Context:
 
 def build_plan(ctx: Context) -> Plan:
     # imported here: each module reads the family from the context when the plan is built
-    from provision import docker_ce, tomcat
+    from provision import docker_ce, host, tomcat, trust
 
     plan = Plan()
     if ctx.state.facts.family == "debian" and not ctx.state.recorded:
         plan.add(*apt_index_step(ctx))
+    plan.add(*host.steps(ctx), *trust.steps(ctx))  # the document prepares the host before Docker
     plan.add(*docker_ce.steps(ctx))
+    plan.add(*host.registry_steps(ctx))
     plan.add(*tomcat.steps(ctx))
     return plan
 

@@ -71,6 +71,56 @@ class LiveState:
 
         return self._memo("image", ref, read)
 
+    # --- the host and its trust (the Rocky, Fresh restart and root-trust steps) ---------------
+
+    def perl_module(self, name: str) -> str | None:
+        """The module's version when the host's perl loads it, else None."""
+        from labconform import sysinfo
+
+        def read() -> str | None:
+            ok, version, _ = sysinfo.perl_module(self.target, name)
+            return version if ok else None
+
+        return self._memo("perl", name, read)
+
+    def pending_updates(self) -> list[str]:
+        from labconform import sysinfo
+
+        return self._memo("updates", "", lambda: sysinfo.pending_updates(self.target, self.facts.family)[0])
+
+    def restart_pending(self) -> bool:
+        from labconform import sysinfo
+
+        return self._memo("restart", "", lambda: sysinfo.restart_pending(self.target, self.facts.family)[0])
+
+    def hostname_resolves(self) -> bool:
+        from labconform import sysinfo
+
+        return self._memo("resolve", "", lambda: bool(
+            sysinfo.hostname_resolution(self.target, self.facts.hostname)["addresses"]))
+
+    def repos_enabled(self) -> list[str]:
+        def read() -> list[str]:
+            res = self.target.run("dnf -q -C repolist --enabled")
+            return [line.split()[0] for line in res.stdout.splitlines()[1:] if line.strip()]
+
+        return self._memo("repos", "", read)
+
+    def trust_fingerprints(self) -> list[str]:
+        """SHA-256 fingerprints of the host trust store's certificates."""
+        from labconform import trust
+
+        def read() -> list[str]:
+            path = trust.HOST_BUNDLE.get(self.facts.family, trust.HOST_BUNDLE["debian"])
+            return [trust.fingerprint(p) for p in trust.pem_certificates(self.target.read_text(path) or "")]
+
+        return self._memo("trust", "", read)
+
+    def apt_candidate(self, package: str) -> str | None:
+        from labconform import sysinfo
+
+        return self._memo("candidate", package, lambda: sysinfo.apt_candidate(self.target, package))
+
 
 class RecordedState:
     """A host's state as recorded in JSON: facts, packages, files, services, docker info, images."""
@@ -111,3 +161,25 @@ class RecordedState:
     def image(self, ref: str) -> dict[str, Any] | None:
         return self.data.get("images", {}).get(ref)
 
+    # --- the host and its trust: keys of the recorded JSON (see tests/data/rocky-8.4.json) ----
+
+    def perl_module(self, name: str) -> str | None:
+        return self.data.get("perl_modules", {}).get(name)
+
+    def pending_updates(self) -> list[str]:
+        return list(self.data.get("pending_updates", []))
+
+    def restart_pending(self) -> bool:
+        return bool(self.data.get("restart_pending", False))
+
+    def hostname_resolves(self) -> bool:
+        return bool(self.data.get("hostname_resolves", False))
+
+    def repos_enabled(self) -> list[str]:
+        return list(self.data.get("repos_enabled", []))
+
+    def trust_fingerprints(self) -> list[str]:
+        return list(self.data.get("trust_fingerprints", []))
+
+    def apt_candidate(self, package: str) -> str | None:
+        return self.data.get("apt_candidates", {}).get(package)

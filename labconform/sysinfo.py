@@ -1,0 +1,236 @@
+"""The host the document prepares ("Rocky", "Fresh restart"): its size, clock, updates, restart
+state, packages, Perl modules and name, read on the target with each family's own tools."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Any
+
+from labconform.target import Target
+
+# the document's host: Rocky 8.4
+DOCUMENT_OS = ("rocky", "8")
+
+# what the document installs or relies on: (what, minimum the document states, rhel package, debian package)
+HOST_PACKAGES: dict[str, tuple[str | None, str, str]] = {
+    "web server": ("2.4.37", "httpd", "apache2"),
+    "OpenSSL": ("1.1.1g", "openssl", "openssl"),
+    "OpenSSL development files": ("1.1.1g", "openssl-devel", "libssl-dev"),
+    "OpenSSL Perl tools": (None, "openssl-perl", "openssl"),
+    "Perl": ("5.26.3", "perl", "perl"),
+    "gcc": (None, "gcc", "gcc"),
+    "CPAN client": (None, "perl-CPAN", "perl"),
+    "cpanminus": (None, "perl-App-cpanminus", "cpanminus"),
+}
+
+# every Perl module the document installs: the document's tool on Rocky, and Debian's package
+# (None: bookworm has none; "perl": in Debian's perl itself)
+PERL_MODULES: dict[str, tuple[str, str | None]] = {
+    "HTTP::Daemon": ("cpanm --force", "libhttp-daemon-perl"),
+    "HTTP::Daemon::SSL": ("cpanm --force", "libhttp-daemon-ssl-perl"),
+    "Crypt::OpenSSL::RSA": ("dnf perl-Crypt-OpenSSL-RSA", "libcrypt-openssl-rsa-perl"),
+    "LWP::UserAgent::Determined": ("dnf perl-LWP-UserAgent-Determined", "liblwp-useragent-determined-perl"),
+    "MIME::Types": ("cpanm", "libmime-types-perl"),
+    "Email::MIME": ("cpanm", "libemail-mime-perl"),
+    "Digest::SHA1": ("cpanm", None),
+    "IO::Socket::SSL": ("cpanm", "libio-socket-ssl-perl"),
+    "LWP::Protocol::https": ("cpanm", "liblwp-protocol-https-perl"),
+    "JSON": ("dnf perl-JSON", "libjson-perl"),
+    "HTTP::Request::Params": ("cpanm", "libhttp-request-params-perl"),
+    "Time::Piece": ("cpan -i", "perl"),
+}
+# superseded: the document says not to install it
+SUPERSEDED_PERL = {"Crypt::SSLeay": ("perl-Crypt-SSLeay", "libcrypt-ssleay-perl")}
+# the package Debian used to ship Digest::SHA1 in (dropped before bookworm)
+DEBIAN_DIGEST_SHA1 = "libdigest-sha1-perl"
+
+MODULE_NAME = re.compile(r"^[A-Za-z_]\w*(::\w+)*$")
+
+
+def package_name(family: str, rhel: str, debian: str | None) -> str | None:
+    return rhel if family == "rhel" else debian
+
+
+# --- versions -----------------------------------------------------------------------------------
+
+def upstream(version: str) -> str:
+    """The upstream part of a package version: no epoch, no Debian revision or RPM release."""
+    v = version.split(":", 1)[-1]
+    return v.rsplit("-", 1)[0] if "-" in v else v
+
+
+def version_key(version: str) -> list[tuple[int, int | str]]:
+    """Segments compared as rpm and dpkg do for the upstream part: numbers as numbers, letters as text."""
+    return [(0, int(s)) if s.isdigit() else (1, s) for s in re.findall(r"\d+|[A-Za-z]+", upstream(version))]
+
+
+def at_least(found: str, minimum: str | None) -> bool:
+    if minimum is None:
+        return True
+    a, b = version_key(found), version_key(minimum)
+    for x, y in zip(a, b, strict=False):
+        if x != y:
+            # a number is newer than letters (1.1.1 > 1.1.a), as in rpm's comparison
+            if x[0] != y[0]:
+                return x[0] == 0
+            return x[1] > y[1]  # type: ignore[operator]
+    return len(a) >= len(b)
+
+
+# --- size ---------------------------------------------------------------------------------------
+
+_RESOURCES = r"""
+echo "cores=$(getconf _NPROCESSORS_ONLN)"
+awk '/^MemTotal:/ {print "mem_kib=" $2}' /proc/meminfo
+for d in /sys/block/*; do
+  n=${d##*/}
+  case $n in loop*|ram*|dm-*|zram*|sr*|md*|nbd*) continue;; esac
+  [ -e "$d/device" ] || continue
+  echo "disk=$n $(( $(cat $d/size) * 512 ))"
+done
+df -B1 --output=size / | tail -1 | awk '{print "rootfs=" $1}'
+"""
+
+
+@dataclass
+class Resources:
+    cores: int
+    memory_bytes: int
+    disks: dict[str, int]
+    rootfs_bytes: int
+
+    @property
+    def disk_bytes(self) -> int:
+        """The disks the host has (whole devices); its root filesystem where it sees no device."""
+        return sum(self.disks.values()) or self.rootfs_bytes
+
+
+def resources(t: Target) -> tuple[Resources, str]:
+    res = t.run(_RESOURCES)
+    kv: dict[str, str] = {}
+    disks: dict[str, int] = {}
+    for line in res.stdout.splitlines():
+        key, _, value = line.partition("=")
+        if key == "disk":
+            name, size = value.split()
+            disks[name] = int(size)
+        else:
+            kv[key] = value.strip()
+    return Resources(int(kv.get("cores") or 0), int(kv.get("mem_kib") or 0) * 1024, disks,
+                     int(kv.get("rootfs") or 0)), "getconf _NPROCESSORS_ONLN; MemTotal in /proc/meminfo; " \
+        "/sys/block/*/size of each disk device; df /"
+
+
+# --- clock --------------------------------------------------------------------------------------
+
+_CLOCK = r"""
+echo "chronyd_pid=$(pidof chronyd 2>/dev/null)"
+echo "timesyncd_pid=$(pidof systemd-timesyncd 2>/dev/null)"
+echo "chronyc=$(command -v chronyc)"
+if [ -n "$(pidof chronyd 2>/dev/null)" ] && command -v chronyc >/dev/null; then
+  chronyc -n tracking 2>&1 | sed 's/^/tracking: /'
+fi
+if [ "$(cat /proc/1/comm)" = systemd ]; then
+  timedatectl show -p NTPSynchronized -p NTP 2>&1 | sed 's/^/timedatectl: /'
+fi
+"""
+
+
+def clock(t: Target) -> dict[str, Any]:
+    """Which synchroniser runs, and whether it says the clock is synchronised."""
+    res = t.run(_CLOCK, timeout=15)
+    kv: dict[str, str] = {}
+    tracking: dict[str, str] = {}
+    for line in res.stdout.splitlines():
+        if line.startswith("tracking: "):
+            k, _, v = line[10:].partition(":")
+            tracking[k.strip()] = v.strip()
+        elif line.startswith("timedatectl: "):
+            k, _, v = line[13:].partition("=")
+            kv[f"timedatectl {k}"] = v.strip()
+        else:
+            k, _, v = line.partition("=")
+            kv[k] = v.strip()
+    out: dict[str, Any] = {"command": res.command, **kv}
+    if kv.get("chronyd_pid"):
+        out["synchroniser"] = "chrony"
+        ref = tracking.get("Reference ID", "").split()[:1]
+        out["synchronised"] = tracking.get("Leap status") == "Normal" and ref != ["00000000"]
+        out["tracking"] = tracking
+    elif kv.get("timedatectl NTPSynchronized"):
+        out["synchroniser"] = "timesyncd" if kv.get("timesyncd_pid") else "systemd-timedated"
+        out["synchronised"] = kv.get("timedatectl NTPSynchronized") == "yes"
+    else:
+        out["synchroniser"] = None
+        out["synchronised"] = False
+    return out
+
+
+# --- updates and restarts -----------------------------------------------------------------------
+
+def pending_updates(t: Target, family: str) -> tuple[list[str], dict[str, Any]]:
+    """Packages the configured repositories would update, read from the package lists already on
+    the host (no download: a claim does not refresh the lab's metadata)."""
+    if family == "rhel":
+        res = t.run("dnf -q -C check-update", timeout=120)
+        names = [line.split()[0] for line in res.stdout.splitlines()
+                 if len(line.split()) == 3 and not line.startswith((" ", "Obsoleting", "Last metadata"))]
+        # check-update: 100 means updates are available, 0 none, anything else an error
+        return names, {**res.evidence(), "stdout": res.stdout[-4000:]}
+    # apt's own list (the candidate is newer than the installed version): a third of the time of
+    # simulating `apt-get upgrade`, whose resolver the question does not need
+    res = t.run("apt list --upgradable 2>/dev/null", timeout=120)
+    names = [line.split("/", 1)[0] for line in res.stdout.splitlines() if "[upgradable from:" in line]
+    age = t.run("find /var/lib/apt/lists -maxdepth 1 -name '*Packages*' -printf '%TY-%Tm-%Td %TH:%TM\\n' "
+                "| sort | tail -1").stdout.strip()
+    return names, {"command": res.command, "exit_status": res.rc, "stderr": res.stderr[-2000:],
+                   "package lists last refreshed": age or "never"}
+
+
+def restart_pending(t: Target, family: str) -> tuple[bool, dict[str, Any]]:
+    """`dnf needs-restarting -r` on the RHEL family; Debian's /var/run/reboot-required and
+    needrestart's kernel status where it is installed."""
+    if family == "rhel":
+        res = t.run("dnf needs-restarting -r", timeout=120)
+        # exit 1: a reboot is required; 0: not
+        return res.rc == 1, res.evidence()
+    res = t.run("cat /var/run/reboot-required /var/run/reboot-required.pkgs 2>/dev/null; "
+                "echo; command -v needrestart >/dev/null && needrestart -b -k 2>/dev/null | grep KSTA")
+    flagged = t.run("test -e /var/run/reboot-required").ok
+    ksta = re.search(r"NEEDRESTART-KSTA: (\d)", res.stdout)
+    # needrestart's kernel status: 0 unknown, 1 current, 2 ABI upgrade pending, 3 version upgrade pending
+    kernel = {"0": "unknown (no newer kernel image to compare with)", "1": "running the newest installed kernel",
+              "2": "an ABI-compatible kernel upgrade is pending", "3": "a newer kernel version is installed"}
+    state = kernel.get(ksta.group(1)) if ksta else "needrestart not installed"
+    pending = flagged or (ksta is not None and ksta.group(1) in ("2", "3"))
+    return pending, {"command": "test -e /var/run/reboot-required; needrestart -b -k",
+                     "/var/run/reboot-required": "present" if flagged else "absent",
+                     "needrestart kernel status": state, "output": res.stdout.strip()}
+
+
+# --- Perl ---------------------------------------------------------------------------------------
+
+def perl_module(t: Target, module: str) -> tuple[bool, str, str]:
+    """(loads, its $VERSION, the command) for one module, loaded by the host's perl."""
+    if not MODULE_NAME.match(module):
+        raise ValueError(f"not a Perl module name: {module!r}")
+    res = t.run(f"perl -M{module} -e 'print ${module}::VERSION // q(?)'")
+    return res.ok, res.stdout.strip() if res.ok else (res.stderr.strip().splitlines() or ["?"])[0], res.command
+
+
+def apt_candidate(t: Target, package: str) -> str | None:
+    """The version apt would install, or None when the configured archives have no such package."""
+    res = t.run("apt-cache policy %s", package)
+    m = re.search(r"Candidate: (\S+)", res.stdout)
+    return m.group(1) if m and m.group(1) != "(none)" else None
+
+
+# --- name ---------------------------------------------------------------------------------------
+
+def hostname_resolution(t: Target, name: str) -> dict[str, Any]:
+    """How the host's own name resolves: the addresses, and whether /etc/hosts names it."""
+    res = t.run("getent ahosts %s", name)
+    addrs = sorted({line.split()[0] for line in res.stdout.splitlines() if line.strip()})
+    hosts = t.run("grep -v '^[[:space:]]*#' /etc/hosts | grep -w -- %s", name).stdout.strip()
+    return {"addresses": addrs, "/etc/hosts": hosts or "not listed", "command": res.command, "exit_status": res.rc}
