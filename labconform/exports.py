@@ -103,6 +103,9 @@ def cucumber(doc: dict[str, Any]) -> str:
                 steps.append({"keyword": s["keyword"].strip() + " ", "name": s["text"], "line": s.get("line", 0),
                               "match": {"location": f"features/{feature_file}:{s.get('line', 0)}"},
                               "result": result})
+            ran = [st for st, s in zip(steps, c.get("steps") or [], strict=True) if s.get("status") != "not_run"]
+            if ran and c.get("evidence"):
+                ran[-1]["output"] = [evidence_text(c)]  # the claim's evidence, on the step that ended it
             elements.append({
                 "id": f"{feature_file.removesuffix('.feature')};{c['id']}",
                 "keyword": "Scenario", "type": "scenario", "name": c["scenario"],
