@@ -412,7 +412,7 @@ overflow-wrap:anywhere;max-height:none}
 font:inherit;min-width:110px;text-align:left}.tile b{display:block;font-size:22px}
 .b-passed{background:var(--ok);color:#fff}.b-failed{background:var(--bad);color:#fff}.b-error{background:var(--err);color:#fff}
 .b-not_applicable{background:var(--na);color:#fff}.b-waived{background:var(--wv);color:#fff}
-.cols{display:flex;gap:16px;flex-wrap:wrap;margin-top:10px}.cols table{flex:1 1 420px}
+.cols{display:flex;gap:16px;flex-wrap:wrap;margin-top:10px;align-items:flex-start}.cols table{flex:1 1 420px}
 table{border-collapse:collapse}caption{text-align:left;font-weight:bold;padding:4px 0}
 .facts th,.kv th,.ev th{text-align:left;vertical-align:top;padding:2px 10px 2px 0;white-space:nowrap;color:#57606a;font-weight:600}
 .facts td,.kv td,.ev td{padding:2px 0;vertical-align:top}.kv{margin:0}.kv th{font-weight:normal}
