@@ -1,0 +1,225 @@
+"""The link ("Glitch"): the interfaces that carry the lab's traffic, what their drivers report,
+their error and drop counters, and a measured transfer over the Docker bridge."""
+
+from __future__ import annotations
+
+import statistics
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+from labconform.docker_lab import ROLE_LABEL, RUN_LABEL, DockerLab
+from labconform.errors import WaitTimeout
+from labconform.poll import until
+from labconform.target import Target
+
+# the counters a failing cable, port or driver makes grow
+COUNTERS = ("rx_errors", "tx_errors", "rx_dropped", "tx_dropped", "rx_crc_errors", "rx_frame_errors",
+            "rx_fifo_errors", "rx_missed_errors", "rx_over_errors", "tx_carrier_errors", "tx_fifo_errors",
+            "tx_aborted_errors", "collisions")
+# the bridges a lab's containers and pods use, when they exist
+LAB_BRIDGES = ("docker0", "cni0", "flannel.1")
+SINK_PORT = 5001
+
+# one round trip: every interface's state and counters, and the default route's interface
+_READ = r"""
+dev=$(ip -o route show default 2>/dev/null | awk '{for (i=1;i<NF;i++) if ($i=="dev") print $(i+1)}')
+echo "default=$(echo $dev | tr '\n' ' ')"
+for d in /sys/class/net/*; do
+  i=${d##*/}
+  echo "iface=$i"
+  echo "operstate=$(cat $d/operstate 2>/dev/null)"
+  echo "flags=$(cat $d/flags 2>/dev/null)"
+  echo "carrier=$(cat $d/carrier 2>/dev/null)"
+  echo "speed=$(cat $d/speed 2>/dev/null)"
+  echo "duplex=$(cat $d/duplex 2>/dev/null)"
+  [ -e $d/device ] && echo "driver=$(basename $(readlink -f $d/device/driver) 2>/dev/null)"
+  [ -d $d/bridge ] && echo "bridge_ports=$(ls $d/brif 2>/dev/null | wc -l)"
+  for c in $d/statistics/*; do echo "stat.${c##*/}=$(cat $c)"; done
+done
+"""
+
+
+@dataclass
+class Interface:
+    name: str
+    operstate: str = ""
+    flags: int = 0
+    carrier: str = ""
+    speed: int | None = None
+    duplex: str = ""
+    driver: str | None = None  # set only for an interface backed by a device (not a bridge or veth)
+    bridge_ports: int | None = None
+    stats: dict[str, int] = field(default_factory=dict)
+
+    @property
+    def admin_up(self) -> bool:
+        return bool(self.flags & 0x1)  # IFF_UP
+
+    @property
+    def up(self) -> bool:
+        """Carrying traffic: operationally up (or 'unknown' with carrier, as some virtual drivers say)."""
+        return self.operstate == "up" or (self.operstate == "unknown" and self.carrier == "1")
+
+    @property
+    def reports_link(self) -> bool:
+        """The driver tells speed and duplex (virtio and most virtual drivers do not)."""
+        return self.speed is not None and self.speed > 0 and self.duplex in ("full", "half")
+
+    def state(self) -> dict[str, Any]:
+        d: dict[str, Any] = {"operstate": self.operstate, "admin": "up" if self.admin_up else "down"}
+        if self.driver:
+            d["driver"] = self.driver
+        if self.bridge_ports is not None:
+            d["bridge ports"] = self.bridge_ports
+        if self.reports_link:
+            d.update(speed_mbps=self.speed, duplex=self.duplex)
+        return d
+
+
+@dataclass
+class Snapshot:
+    """All interfaces of the host at one moment."""
+
+    taken: float
+    default: list[str]
+    interfaces: dict[str, Interface]
+    command: str = "ip route show default; /sys/class/net/*/{operstate,flags,speed,duplex,statistics}"
+
+
+def read(t: Target) -> Snapshot:
+    res = t.run(_READ)
+    default: list[str] = []
+    ifaces: dict[str, Interface] = {}
+    cur: Interface | None = None
+    for line in res.stdout.splitlines():
+        key, _, value = line.partition("=")
+        value = value.strip()
+        if key == "default":
+            default = value.split()
+        elif key == "iface":
+            cur = ifaces.setdefault(value, Interface(value))
+        elif cur is None:
+            continue
+        elif key.startswith("stat."):
+            if value.lstrip("-").isdigit():
+                cur.stats[key[5:]] = int(value)
+        elif key == "flags":
+            cur.flags = int(value, 16) if value else 0
+        elif key == "speed":
+            cur.speed = int(value) if value.lstrip("-").isdigit() else None
+        elif key == "bridge_ports":
+            cur.bridge_ports = int(value or 0)
+        elif key in ("operstate", "carrier", "duplex", "driver"):
+            setattr(cur, key, value or None if key == "driver" else value)
+    return Snapshot(time.time(), default, ifaces)
+
+
+def lab_interfaces(snap: Snapshot, declared: tuple[str, ...] = ()) -> list[str]:
+    """The interfaces the lab's traffic crosses: the lab's declaration, else the default route's
+    interface and the container and pod bridges that exist."""
+    if declared:
+        return list(declared)
+    names = [n for n in snap.default if n in snap.interfaces]
+    return names + [b for b in LAB_BRIDGES if b in snap.interfaces and b not in names]
+
+
+def counter_growth(before: Snapshot, after: Snapshot, names: list[str]) -> dict[str, dict[str, int]]:
+    """The error and drop counters that grew between two snapshots, per interface."""
+    grown: dict[str, dict[str, int]] = {}
+    for n in names:
+        a, b = before.interfaces.get(n), after.interfaces.get(n)
+        if a is None or b is None:
+            continue
+        d = {c: b.stats[c] - a.stats[c] for c in COUNTERS if c in a.stats and c in b.stats and b.stats[c] > a.stats[c]}
+        if d:
+            grown[n] = d
+    return grown
+
+
+def counters(snap: Snapshot, names: list[str]) -> dict[str, dict[str, int]]:
+    return {n: {c: snap.interfaces[n].stats.get(c, 0) for c in COUNTERS if c in snap.interfaces[n].stats}
+            for n in names if n in snap.interfaces}
+
+
+# --- throughput over the Docker bridge ------------------------------------------------------------
+
+# in the container: count what each connection sends, answer the count when the sender is done
+SINK = (r'use IO::Socket::INET; $| = 1; my $s = IO::Socket::INET->new(LocalPort => ' + str(SINK_PORT) +
+        r', Listen => 4, ReuseAddr => 1) or die "listen: $!"; print "listening\n"; while (my $c = $s->accept)'
+        r' { my ($n, $b) = (0, ""); while ((my $r = sysread($c, $b, 1 << 20)) > 0) { $n += $r }'
+        r' print $c "$n\n"; close $c }')
+
+# on the host: send N MiB, half-close, wait for the receiver's count; time all of it
+SEND = r"""
+use strict; use warnings; use IO::Socket::INET; use Time::HiRes qw(time);
+my ($host, $port, $mib) = @ARGV;
+my $c = IO::Socket::INET->new(PeerAddr => $host, PeerPort => $port, Timeout => 5) or die "connect: $!\n";
+my $buf = "\0" x (1 << 20);
+my $t0 = time;
+for (1 .. $mib) {
+    my $off = 0;
+    while ($off < length $buf) {
+        my $w = syswrite($c, $buf, length($buf) - $off, $off);
+        die "write: $!\n" unless defined $w;
+        $off += $w;
+    }
+}
+shutdown($c, 1);
+my $ack = <$c> // ''; chomp $ack;
+printf "sent=%d received=%s seconds=%.6f\n", $mib << 20, $ack, time - $t0;
+"""
+
+
+@dataclass
+class Transfer:
+    """Samples of one bounded transfer from the host to a container's bridge address."""
+
+    address: str
+    mib: int
+    samples: list[dict[str, Any]]
+    how: str
+
+    @property
+    def complete(self) -> bool:
+        return bool(self.samples) and all(s["received"] == s["sent"] for s in self.samples)
+
+    @property
+    def mbps(self) -> list[float]:
+        return [round(s["sent"] * 8 / s["seconds"] / 1e6, 1) for s in self.samples if s["seconds"] > 0]
+
+    @property
+    def median_mbps(self) -> float:
+        return statistics.median(self.mbps) if self.mbps else 0.0
+
+
+def bridge_transfer(t: Target, dl: DockerLab, image: str, mib: int, samples: int = 3,
+                    timeout: float = 30) -> Transfer:
+    """Start a sink container (the run's label, removed after), then send `mib` MiB to its bridge
+    address `samples` times from the host, each bounded by `timeout` seconds."""
+    name = f"{dl.run_name}-link-sink"
+    with dl.api(f"docker run {image} (link sink)"):
+        c = dl.client.containers.run(image, ["perl", "-e", SINK], name=name, detach=True,
+                                     labels={RUN_LABEL: dl.run_name, ROLE_LABEL: "link-sink"})
+    try:
+        try:
+            until(lambda: c.logs().decode(errors="replace"), lambda out: "listening" in out, timeout=timeout,
+                  interval=0.05, what=f"the sink in {name} listening")
+        except WaitTimeout as exc:
+            raise RuntimeError(f"{name}: {exc}") from None
+        c.reload()
+        address = c.attrs["NetworkSettings"]["IPAddress"]
+        out: list[dict[str, Any]] = []
+        for _ in range(samples):
+            res = t.run("perl -e %s %s %s %s", SEND, address, str(SINK_PORT), str(mib), timeout=timeout)
+            if not res.ok:
+                raise RuntimeError(f"transfer to {address}:{SINK_PORT} failed: {res.stderr.strip()[-300:]}")
+            kv = dict(p.split("=", 1) for p in res.stdout.split())
+            out.append({"sent": int(kv["sent"]), "received": int(kv["received"] or -1),
+                        "seconds": float(kv["seconds"])})
+        how = (f"on the host: perl -e <send {mib} MiB, half-close, await the count> {address} {SINK_PORT}, "
+               f"{samples} times, into a perl socket sink in {name} ({image})")
+        return Transfer(address, mib, out, how)
+    finally:
+        with dl.api(f"docker rm -f {name}"):
+            c.remove(force=True)

@@ -1,0 +1,89 @@
+"""Steps about the lab's network link: interfaces up, speed and duplex, counters, bridge throughput."""
+
+from __future__ import annotations
+
+import pytest
+from pytest_bdd import given, then, when
+
+from labconform import link
+from labconform.plugin import RUN
+
+BASELINE = pytest.StashKey[object]()
+COUNTER_CLAIM = "glitch-04"
+
+
+def pytest_collection_modifyitems(session: pytest.Session, config: pytest.Config, items: list[pytest.Item]) -> None:
+    """When the counter claim is selected, read every interface's counters now, before any claim
+    runs: "during the run" starts here, not when the claim's turn comes."""
+    if not any((m.kwargs.get("value") == COUNTER_CLAIM) for i in items for m in i.iter_markers("id")):
+        return
+    try:
+        config.stash[BASELINE] = link.read(config.stash[RUN].target)
+    except Exception as exc:  # noqa: BLE001 - the claims report an unreachable lab themselves
+        config.stash[BASELINE] = exc
+
+
+@given("the link counters as the run found them", target_fixture="link_baseline")
+def _(lab, request):
+    """The snapshot taken at collection; read now if this run collected no counter claim."""
+    snap = request.config.stash.get(BASELINE, None)
+    if not isinstance(snap, link.Snapshot):
+        snap = link.read(lab.target)
+        request.config.stash[BASELINE] = snap
+    return snap
+
+
+@then("every interface that carries the lab's traffic is up")
+def _(lab, evidence):
+    snap = link.read(lab.target)
+    names = link.lab_interfaces(snap, lab.params.lab_interfaces)
+    state = {n: snap.interfaces[n].state() if n in snap.interfaces else "absent" for n in names}
+    # a bridge with no port has nothing to carry: the kernel reports it down; it must be admin up
+    ok = bool(names) and all(n in snap.interfaces and (snap.interfaces[n].up or (
+        snap.interfaces[n].bridge_ports == 0 and snap.interfaces[n].admin_up)) for n in names)
+    evidence.check(ok, "lab interfaces", expected={n: "up" for n in names} or "at least one", found=state,
+                   how=snap.command, default_route=snap.default)
+
+
+@then("each lab interface whose driver reports its link runs at the lab's speed and duplex")
+def _(lab, evidence):
+    snap = link.read(lab.target)
+    names = link.lab_interfaces(snap, lab.params.lab_interfaces)
+    # a device's driver, or an interface the lab declares, can say how its link runs; a bridge cannot
+    devices = [snap.interfaces[n] for n in names if n in snap.interfaces
+               and (snap.interfaces[n].driver or n in lab.params.lab_interfaces)]
+    reporting = [i for i in devices if i.reports_link]
+    silent = {i.name: f"driver {i.driver or 'virtual'}: speed {i.speed}, duplex {i.duplex or '?'}" for i in devices
+              if not i.reports_link}
+    if not reporting:
+        evidence.not_applicable("no lab interface's driver reports speed and duplex ("
+                                + ("; ".join(f"{k}: {v}" for k, v in silent.items()) or "no device-backed interface")
+                                + "); bridges and veths have no link of their own", interfaces=names)
+    want = {"speed_mbps": lab.params.link_speed_mbps, "duplex": lab.params.link_duplex}
+    found = {i.name: {"speed_mbps": i.speed, "duplex": i.duplex} for i in reporting}
+    evidence.check(all(f == want for f in found.values()), "link speed and duplex", expected=want, found=found,
+                   how="/sys/class/net/<interface>/{speed,duplex}", not_reported=silent)
+
+
+@when("a bounded transfer crosses the Docker bridge from the host to a container", target_fixture="transfer")
+def _(lab):
+    return link.bridge_transfer(lab.target, lab.docker, lab.params.mytc_image, lab.params.bridge_transfer_mib)
+
+
+@then("every byte arrives and the median throughput is above the lab's floor")
+def _(lab, evidence, transfer):
+    floor = lab.params.bridge_throughput_floor_mbps
+    evidence.check(transfer.complete and transfer.median_mbps > floor, f"host -> {transfer.address} over docker0",
+                   expected={"complete": True, "median Mb/s": f"> {floor:g}"},
+                   found={"complete": transfer.complete, "median Mb/s": transfer.median_mbps},
+                   how=transfer.how, mib_per_sample=transfer.mib, samples_mbps=transfer.mbps, samples=transfer.samples)
+
+
+@then("the error and drop counters of the lab's interfaces have not grown since the run began")
+def _(lab, evidence, link_baseline):
+    now = link.read(lab.target)
+    names = link.lab_interfaces(now, lab.params.lab_interfaces)
+    grown = link.counter_growth(link_baseline, now, names)
+    evidence.check(not grown, "error and drop counters", expected="no growth", found=grown or "no growth",
+                   how=f"{now.command}, at collection and now ({now.taken - link_baseline.taken:.1f} s apart)",
+                   interfaces=names, before=link.counters(link_baseline, names), after=link.counters(now, names))
