@@ -9,6 +9,7 @@ from typing import Any
 
 from labconform import http
 from labconform.docker_lab import DockerLab, Workload
+from labconform.kube import KubeLab
 from labconform.params import LabParams, load_params
 from labconform.target import Target
 from labconform.tomcat import measure_starts
@@ -28,8 +29,9 @@ class WorkloadSpec:
 
 class Lab:
     def __init__(self, target: Target, run_name: str, params_file: str | None = None,
-                 prestart: tuple[WorkloadSpec, ...] = ()) -> None:
+                 prestart: tuple[WorkloadSpec, ...] = (), kubeconfig: str | None = None) -> None:
         self.target = target
+        self.kubeconfig = kubeconfig
         self.run_name = run_name
         self.params_file = params_file
         self.prestart = prestart
@@ -44,6 +46,11 @@ class Lab:
     @cached_property
     def docker(self) -> DockerLab:
         return DockerLab(self.target, self.run_name)
+
+    @cached_property
+    def kube(self) -> KubeLab:
+        """The cluster, through --kubeconfig or the target's admin.conf: one API client per run."""
+        return KubeLab(self.target, self.kubeconfig)
 
     def image_ref(self, kind: str) -> str:
         if kind == "base Tomcat":

@@ -64,6 +64,8 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     g.addoption("--run-name", default=None, help="name of this run (default: lc-<UTC time>-<random>)")
     g.addoption("--destructive", action="store_true",
                 help="also run @destructive claims (they change the lab, such as the document's clean-up); they run last")
+    g.addoption("--kubeconfig", default=None,
+                help="kubeconfig for the cluster's API (default: the target's /etc/kubernetes/admin.conf)")
     # the report and the gate (docs/gate.md, docs/report.md)
     g.addoption("--baseline", default=None, metavar="PATH",
                 help="an earlier run (its folder or results.json): any regression against it fails the run")
@@ -218,7 +220,7 @@ def lab(request: pytest.FixtureRequest) -> Any:
     run = request.config.stash[RUN]
     target = run.target
     target.probe()  # raises LabUnreachable; pytest re-raises it for every later claim at once
-    run.lab = Lab(target, run.name, run.params_file, run.prestart)
+    run.lab = Lab(target, run.name, run.params_file, run.prestart, request.config.getoption("kubeconfig"))
     try:
         yield run.lab
     finally:

@@ -47,7 +47,7 @@ class Context:
 
 def build_plan(ctx: Context) -> Plan:
     # imported here: each module reads the family from the context when the plan is built
-    from provision import docker_ce, host, tomcat, trust
+    from provision import docker_ce, host, kubernetes, tomcat, trust
 
     plan = Plan()
     if ctx.state.facts.family == "debian" and not ctx.state.recorded:
@@ -56,6 +56,7 @@ def build_plan(ctx: Context) -> Plan:
     plan.add(*docker_ce.steps(ctx))
     plan.add(*host.registry_steps(ctx))
     plan.add(*tomcat.steps(ctx))
+    plan.add(*kubernetes.steps(ctx))
     return plan
 
 

@@ -1,0 +1,65 @@
+@section:preparing-k8s
+Feature: Preparing K8s for Rocky
+  What the one-node cluster needs from its host before kubeadm runs: bridged traffic seen by
+  iptables, no swap, the control-plane ports open and served, SELinux kept with the contexts
+  Kubernetes needs, and a host name the host itself can resolve.
+
+  Background:
+    Given the lab host
+
+  @id:k8s-prep-01 @impact:high
+  Scenario: bridged traffic passes through iptables
+    Pods on one bridge reach each other and their Services only when the bridge calls iptables.
+    Then the kernel setting "net.bridge.bridge-nf-call-iptables" is "1"
+    And the kernel setting "net.bridge.bridge-nf-call-ip6tables" is "1"
+
+  @id:k8s-prep-02 @impact:high
+  Scenario: swap is off now and stays off after a reboot
+    kubelet refuses to run with swap; the document turns it off and comments out the fstab line.
+    Then no swap space is in use
+    And /etc/fstab activates no swap space
+
+  @id:k8s-prep-03 @impact:medium
+  Scenario: the firewall opens the control-plane ports and accepts the Docker subnet
+    With firewalld in charge, a closed port cuts the control plane off from the node's members.
+    Given firewalld manages the host's firewall
+    Then the public zone permanently opens TCP ports "6443,2379,2380,10250,10251,10252"
+    And the public zone permanently accepts traffic from "172.17.0.0/16"
+
+  @id:k8s-prep-04 @impact:high
+  Scenario Outline: a control-plane port the document opens is served once the cluster is up
+    An open port that nobody listens on proves nothing. Since v1.20 kubeadm turns off the insecure
+    ports 10251 and 10252: the scheduler and controller-manager serve on 10259 and 10257 instead.
+    Then "<process>" listens on TCP port <port>
+
+    Examples:
+      | process                 | port  |
+      | kube-apiserver          | 6443  |
+      | etcd                    | 2379  |
+      | etcd                    | 2380  |
+      | kubelet                 | 10250 |
+      | kube-scheduler          | 10259 |
+      | kube-controller-manager | 10257 |
+
+  @id:k8s-prep-05 @impact:medium
+  Scenario Outline: a directory Kubernetes containers use carries the container SELinux type
+    With SELinux enforcing, etcd, the API server and the CNI plugins read these only with that type.
+    Given the kernel has SELinux
+    Then "<path>" carries the SELinux type "svirt_sandbox_file_t"
+
+    Examples:
+      | path                 |
+      | /var/lib/etcd        |
+      | /etc/kubernetes/pki  |
+      | /etc/cni/net.d       |
+
+  @id:k8s-prep-06 @impact:medium
+  Scenario: SELinux denies nothing to containers or Kubernetes
+    The document keeps SELinux and watches the audit log for denials instead of disabling it.
+    Given the kernel has SELinux
+    Then the audit log holds no SELinux denial for containers or Kubernetes
+
+  @id:k8s-prep-07 @impact:medium
+  Scenario: the host's own name resolves through DNS or /etc/hosts
+    kubeadm names the node after the host and its certificates after that name.
+    Then the host's name resolves to an address

@@ -1,0 +1,22 @@
+@section:installing-k8s
+Feature: Installing K8s on Rocky
+  kubeadm, kubelet and kubectl at one version, kubelet kept running, and kubelet managing
+  cgroups the way Docker does.
+
+  Background:
+    Given the lab host
+
+  @id:k8s-inst-01 @impact:high
+  Scenario: kubeadm, kubelet and kubectl are installed at one version
+    A kubeadm of another version than its kubelet writes configuration that kubelet misreads.
+    Then kubeadm, kubelet and kubectl report the same version
+
+  @id:k8s-inst-02 @impact:high
+  Scenario: kubelet starts with the host and runs
+    kubelet starts the control plane's static pods: without it nothing of the cluster comes up.
+    Then the "kubelet" service is enabled and running
+
+  @id:k8s-inst-03 @impact:high
+  Scenario: Docker and kubelet use the same cgroup driver
+    Two managers of one cgroup tree fight under load; kubelet must use Docker's driver.
+    Then the running kubelet's cgroup driver is Docker's

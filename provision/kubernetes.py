@@ -1,0 +1,495 @@
+"""Kubernetes: a one-node kubeadm cluster, hw-deploy and its NodePort (the document's Rocky path, or v1.20.2
+built from Debian's source on an offline Debian lab)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+from labconform.errors import WaitTimeout
+from labconform.poll import until
+from labconform.services import supervisor_alive
+from provision.core import Step, StepFailed
+from provision.docker_ce import LIBEXEC, restart_supervised
+
+FILES = Path(__file__).parent / "files"
+K8S_VERSION = "v1.20.2"
+CACHE = "/var/cache/labconform/kubernetes"
+# bump when k8s-build.sh changes what it produces: the cached build is then rebuilt
+BUILD_RECIPE = "v1.20.2+reflect2-1.0.2+pause-static.1"
+IMAGES_RECIPE = f"{BUILD_RECIPE}+images.1"
+DEBIAN_MIRROR = "http://deb.debian.org/debian"
+POD_CIDR = "10.244.0.0/16"
+ADMIN_CONF = "/etc/kubernetes/admin.conf"
+MANIFEST = "/app/cluster.yaml"
+DEPLOYMENT, SERVICE = "hw-deploy", "hw"
+CNI_CONF = "/etc/cni/net.d/10-labconform-bridge.conflist"
+CNI_PLUGINS = ("bridge", "host-local", "portmap", "loopback")
+KUBELET_WRAPPER = f"{LIBEXEC}/k8s-kubelet.sh"
+MASTER_TAINT = "node-role.kubernetes.io/master"
+SYSCTL_CONF = "/etc/sysctl.d/k8s.conf"
+SYSCTLS = {"net.bridge.bridge-nf-call-ip6tables": "1", "net.bridge.bridge-nf-call-iptables": "1"}
+# what kubeadm v1.20.2 pulls; built locally on the offline lab
+IMAGES = tuple(f"k8s.gcr.io/{c}:{K8S_VERSION}" for c in
+               ("kube-apiserver", "kube-controller-manager", "kube-scheduler", "kube-proxy")) + (
+    "k8s.gcr.io/etcd:3.4.13-0", "k8s.gcr.io/pause:3.2")
+# kubeadm's preflight asks systemctl whether docker is enabled: without systemd that one check cannot pass
+IGNORED_PREFLIGHT = ("Service-Docker",)
+# the host tools kubeadm's preflight looks for (conntrack, ip, ethtool, socat, ebtables, nsenter)
+HOST_TOOLS = ("conntrack", "ebtables", "ethtool", "socat", "iproute2", "util-linux", "containernetworking-plugins")
+FLANNEL_URL = "https://raw.githubusercontent.com/coreos/flannel/master/Documentation/kube-flannel.yml"
+FIREWALL_PORTS = (6443, 2379, 2380, 10250, 10251, 10252)
+DOCKER_SUBNET = "172.17.0.0/16"
+SELINUX_DIRS = ("/var/lib/etcd", "/etc/kubernetes/pki", "/etc/cni/net.d")
+
+# the document's Deployment, byte for byte as its heredoc writes it
+CLUSTER_YAML = """\
+# Pods with Hello World in each
+apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: hw-deploy
+  labels:
+    app: hw
+spec:
+  replicas: 2
+  selector:
+    matchLabels:
+      app: hw
+  template:
+    metadata:
+      labels:
+        app: hw
+    spec:
+      containers:
+        - name: hw-contain
+          image: mytc
+          imagePullPolicy: IfNotPresent
+          ports:
+          - containerPort: 8080
+          resources:
+            limits:
+              memory: "256Mi"
+              cpu: "500m"
+"""
+
+KUBERNETES_REPO = """\
+[kubernetes]
+name=Kubernetes
+baseurl=https://packages.cloud.google.com/yum/repos/kubernetes-el7-\\$basearch
+enabled=1
+gpgcheck=1
+repo_gpgcheck=1
+gpgkey=https://packages.cloud.google.com/yum/doc/yum-key.gpg https://packages.cloud.google.com/yum/doc/rpm-package-key.gpg
+exclude=kubelet kubeadm kubectl
+"""
+
+
+class Cluster:
+    """What the steps read of a cluster, through kubectl on the target, or from the recorded JSON's
+    `commands` (command line -> {rc, stdout}); a command not recorded counts as failed."""
+
+    def __init__(self, ctx: Any) -> None:
+        self.ctx = ctx
+        debian = ctx.state.facts.family == "debian"
+        self.kubectl = f"{'/usr/local/bin/' if debian else ''}kubectl --kubeconfig={ADMIN_CONF}"
+
+    def run(self, command: str, timeout: float = 30) -> tuple[int, str]:
+        if self.ctx.state.recorded:
+            rec = self.ctx.state.data.get("commands", {}).get(command)
+            return (rec.get("rc", 0), rec.get("stdout", "")) if rec else (1, "")
+        res = self.ctx.target.run(command, timeout=timeout)
+        return res.rc, res.stdout
+
+    def get(self, what: str) -> dict[str, Any] | None:
+        """`kubectl get WHAT -o json`, or None when it is absent or the API does not answer."""
+        rc, out = self.run(f"{self.kubectl} get {what} -o json --request-timeout=10s")
+        try:
+            return json.loads(out) if rc == 0 else None
+        except json.JSONDecodeError:
+            return None
+
+    def healthy(self) -> bool:
+        rc, out = self.run(f"{self.kubectl} get --raw=/healthz --request-timeout=5s")
+        return rc == 0 and out.strip() == "ok"
+
+    def nodes(self) -> list[dict[str, Any]]:
+        return (self.get("nodes") or {}).get("items", [])
+
+    def node_port_answers(self) -> tuple[bool, str]:
+        svc = self.get(f"service {SERVICE}")
+        ports = (svc or {}).get("spec", {}).get("ports") or [{}]
+        port = ports[0].get("nodePort")
+        if not port:
+            return False, f"service {SERVICE} has no NodePort"
+        rc, out = self.run(f"curl -s -m 5 http://127.0.0.1:{port}/")
+        ok = rc == 0 and out.startswith("Hello, I am hw-deploy-")
+        return ok, f"NodePort {port} answers {out.strip()[:60]!r}" if ok else f"NodePort {port}: no answer (curl {rc})"
+
+
+def _ready(node: dict[str, Any]) -> bool:
+    conditions = node.get("status", {}).get("conditions", [])
+    return any(c.get("type") == "Ready" and c.get("status") == "True" for c in conditions)
+
+
+def _wait(ctx: Any, ok: Any, timeout: float, what: str) -> None:
+    def look() -> bool:
+        ctx.state.forget()
+        return bool(ok())
+
+    try:
+        until(look, timeout=timeout, interval=1, what=what)
+    except WaitTimeout as exc:
+        raise StepFailed(str(exc)) from None
+
+
+def init_command() -> str:
+    ignore = ",".join(IGNORED_PREFLIGHT)
+    return (f"kubeadm init --kubernetes-version={K8S_VERSION} --pod-network-cidr={POD_CIDR} "
+            f"--skip-phases=addon/coredns --ignore-preflight-errors={ignore}")
+
+
+# --- steps both families share ------------------------------------------------------------------
+
+
+def sysctl_step(ctx: Any) -> Step:
+    want = "".join(f"{k} = {v}\n" for k, v in SYSCTLS.items())
+
+    def check() -> tuple[bool, str]:
+        live = {k: (ctx.state.text("/proc/sys/" + k.replace(".", "/")) or "absent").strip() for k in SYSCTLS}
+        ok = ctx.state.text(SYSCTL_CONF) == want and set(live.values()) == {"1"}
+        return ok, f"{SYSCTL_CONF} in place, {live}" if ok else f"{SYSCTL_CONF} missing or different, now {live}"
+
+    def apply() -> None:
+        ctx.put(SYSCTL_CONF, want.encode())
+        ctx.sh(f"sysctl -p {SYSCTL_CONF}")
+
+    cmds = (f"cat <<EOF > {SYSCTL_CONF} ... EOF  (bridge-nf-call-ip6tables and -iptables = 1)", "sysctl --system")
+    return Step("bridged traffic through iptables", ("k8s-prep-01",), check, apply, cmds)
+
+
+def swap_step(ctx: Any) -> Step:
+    def active_fstab() -> list[str]:
+        return [ln for ln in (ctx.state.text("/etc/fstab") or "").splitlines()
+                if len(ln.split()) >= 3 and not ln.lstrip().startswith("#") and ln.split()[2] == "swap"]
+
+    def check() -> tuple[bool, str]:
+        swaps = (ctx.state.text("/proc/swaps") or "").splitlines()[1:]
+        fstab = active_fstab()
+        ok = not swaps and not fstab
+        return ok, "no swap in use or in /etc/fstab" if ok else f"swap in use {swaps}, in /etc/fstab {fstab}"
+
+    cmds = ("swapoff -a", "sed -i '/^[^#].*\\sswap\\s/ s/^/#/' /etc/fstab")  # comments out the swap line
+    return Step("swap off", ("k8s-prep-02",), check, lambda: ctx.sh(*cmds), cmds)
+
+
+def profile_step(ctx: Any) -> Step:
+    line = f"export KUBECONFIG={ADMIN_CONF}"
+
+    def profile() -> str:
+        # the file a login bash of root reads: the first of these that exists (Rocky: .bash_profile)
+        for name in (".bash_profile", ".bash_login", ".profile"):
+            if ctx.state.text(f"/root/{name}") is not None:
+                return f"/root/{name}"
+        return "/root/.bash_profile"
+
+    def check() -> tuple[bool, str]:
+        path = profile()
+        ok = line in (ctx.state.text(path) or "").splitlines()
+        return ok, f"{path} exports KUBECONFIG" if ok else f"{path} does not export KUBECONFIG"
+
+    def apply() -> None:
+        path = profile()
+        text = ctx.state.text(path) or ""
+        ctx.put(path, (text + ("" if not text or text.endswith("\n") else "\n") + line + "\n").encode())
+
+    return Step("root's login profile exports KUBECONFIG", ("k8s-init-03",), check, apply,
+                (f'echo "{line}" >> $HOME/.bash_profile',))
+
+
+def cluster_steps(ctx: Any, k: Cluster) -> list[Step]:
+    """From an answering API server to hw reachable: taint, node Ready, the manifest, hw-deploy, hw."""
+    rhel = ctx.state.facts.family == "rhel"
+    out: list[Step] = []
+
+    def taint_check() -> tuple[bool, str]:
+        nodes = k.nodes()
+        tainted = [n["metadata"]["name"] for n in nodes
+                   if any(t.get("key") == MASTER_TAINT for t in n.get("spec", {}).get("taints") or [])]
+        ok = bool(nodes) and not tainted
+        return ok, "no node tainted master" if ok else f"tainted: {tainted or 'no nodes seen'}"
+
+    taint_cmd = f"kubectl taint nodes --all {MASTER_TAINT}-"
+    out.append(Step("master taint removed", ("k8s-init-04",), taint_check,
+                    lambda: ctx.sh(taint_cmd.replace("kubectl", k.kubectl, 1)), (taint_cmd,)))
+
+    if rhel:
+        def flannel_check() -> tuple[bool, str]:
+            ds = k.get("daemonset -n kube-flannel kube-flannel-ds")
+            ok = bool(ds) and ds["status"].get("numberReady", 0) == ds["status"].get("desiredNumberScheduled", -1)
+            return ok, "kube-flannel-ds ready" if ok else "kube-flannel-ds absent or not ready"
+
+        fl_cmd = f"kubectl apply -f {FLANNEL_URL}"
+        out.append(Step("Flannel", ("k8s-flannel-01",), flannel_check,
+                        lambda: ctx.sh(fl_cmd.replace("kubectl", k.kubectl, 1)), (fl_cmd,)))
+
+    def ready_check() -> tuple[bool, str]:
+        nodes = k.nodes()
+        ok = bool(nodes) and all(_ready(n) for n in nodes)
+        return ok, f"{len(nodes)} node(s) Ready" if ok else "node not Ready yet"
+
+    out.append(Step("node Ready", ("k8s-net-01",), ready_check,
+                    lambda: _wait(ctx, lambda: ready_check()[0], 180, "node Ready"),
+                    ("kubectl get nodes  (repeat until Ready)",)))
+
+    def manifest_check() -> tuple[bool, str]:
+        ok = ctx.state.text(MANIFEST) == CLUSTER_YAML
+        return ok, f"{MANIFEST} holds the document's Deployment" if ok else f"{MANIFEST} missing or different"
+
+    out.append(Step("the Deployment manifest", ("k8s-app-01",), manifest_check,
+                    lambda: ctx.put(MANIFEST, CLUSTER_YAML.encode()), (f"cat <<EOT > {MANIFEST} ... EOT",)))
+
+    def deploy_check() -> tuple[bool, str]:
+        rc, diff = k.run(f"{k.kubectl} diff -f {MANIFEST}")
+        if rc != 0:
+            return False, "hw-deploy differs from the manifest" if rc == 1 else f"kubectl diff exited {rc}"
+        d = k.get(f"deployment {DEPLOYMENT}") or {}
+        avail = d.get("status", {}).get("availableReplicas", 0)
+        ok = avail == d.get("spec", {}).get("replicas")
+        return ok, f"{DEPLOYMENT} as in {MANIFEST}, {avail} available" if ok else f"{DEPLOYMENT}: {avail} available"
+
+    def deploy_apply() -> None:
+        ctx.sh(f"{k.kubectl} apply -f {MANIFEST}", f"{k.kubectl} rollout status deployment/{DEPLOYMENT} --timeout=180s",
+               timeout=200)
+
+    out.append(Step(DEPLOYMENT, ("k8s-app-02", "k8s-app-03", "k8s-app-04", "k8s-app-05", "k8s-app-06"),
+                    deploy_check, deploy_apply, (f"kubectl apply -f {MANIFEST}", "kubectl get deploy")))
+
+    def svc_check() -> tuple[bool, str]:
+        svc = k.get(f"service {SERVICE}")
+        if svc is None:
+            return False, f"service {SERVICE} absent"
+        spec = svc["spec"]
+        if spec.get("type") != "NodePort" or spec.get("selector") != {"app": "hw"}:
+            return False, f"service {SERVICE} is {spec.get('type')} selecting {spec.get('selector')}"
+        return k.node_port_answers()
+
+    expose = f"kubectl expose deployment {DEPLOYMENT} --type=NodePort --name={SERVICE}"
+
+    def svc_apply() -> None:
+        svc = k.get(f"service {SERVICE}")
+        if svc is None or svc["spec"].get("type") != "NodePort" or svc["spec"].get("selector") != {"app": "hw"}:
+            if svc is not None:
+                ctx.sh(f"{k.kubectl} delete service {SERVICE}")
+            ctx.sh(expose.replace("kubectl", k.kubectl, 1))
+        _wait(ctx, lambda: k.node_port_answers()[0], 120, f"service {SERVICE} answering on its NodePort")
+
+    out.append(Step(f"service {SERVICE} (NodePort)", ("k8s-svc-01", "k8s-svc-02", "k8s-svc-03"), svc_check,
+                    svc_apply, (expose,)))
+    return out
+
+
+# --- Debian, offline: built from source, images made here, kubelet supervised ----------------------
+
+
+def debian_steps(ctx: Any, k: Cluster) -> list[Step]:
+    out: list[Step] = [build_step(ctx)]
+
+    def tools_check() -> tuple[bool, str]:
+        missing = [p for p in HOST_TOOLS if not ctx.state.package(p)]
+        return not missing, f"missing: {' '.join(missing)}" if missing else "kubeadm's host tools installed"
+
+    tools_cmd = f"apt-get install -y -o DPkg::Lock::Timeout=300 {' '.join(HOST_TOOLS)}"
+    out.append(Step("host tools for kubeadm and CNI", ("k8s-init-01",), tools_check,
+                    lambda: ctx.sh(tools_cmd, timeout=600), (tools_cmd,)))
+
+    def bins_check() -> tuple[bool, str]:
+        res = ctx.target.run(" && ".join(f"cmp -s {CACHE}/bin/{b} /usr/local/bin/{b}"
+                                         for b in ("kubeadm", "kubelet", "kubectl")))
+        return res.ok, "kubeadm, kubelet, kubectl installed from the build" if res.ok else "not installed or stale"
+
+    bins_cmd = f"install -m 755 {CACHE}/bin/kubeadm {CACHE}/bin/kubelet {CACHE}/bin/kubectl /usr/local/bin/"
+    out.append(Step("kubeadm, kubelet and kubectl", ("k8s-inst-01",), bins_check, lambda: ctx.sh(bins_cmd),
+                    (bins_cmd,)))
+    out += [sysctl_step(ctx), swap_step(ctx)]
+
+    images_script = f"{LIBEXEC}/k8s-images.sh"
+
+    def recipe(ref: str) -> str | None:
+        return (((ctx.state.image(ref) or {}).get("Config") or {}).get("Labels") or {}).get("org.labconform.recipe")
+
+    def images_check() -> tuple[bool, str]:
+        stale = [ref for ref in IMAGES if recipe(ref) != IMAGES_RECIPE]
+        return not stale, f"absent or stale: {' '.join(stale)}" if stale else f"{len(IMAGES)} images built"
+
+    def images_apply() -> None:
+        ctx.put(images_script, (FILES / "k8s-images.sh").read_bytes(), 0o755)
+        ctx.sh(f"{images_script} {CACHE} {IMAGES_RECIPE} {DEBIAN_MIRROR}", timeout=900)
+
+    out.append(Step("control-plane images", ("k8s-init-02",), images_check, images_apply,
+                    (f"debootstrap base with iptables conntrack etcd-server; docker build {' '.join(IMAGES)}",)))
+
+    conflist = (FILES / "k8s-bridge.conflist").read_bytes()
+
+    def cni_check() -> tuple[bool, str]:
+        missing = [p for p in CNI_PLUGINS if ctx.state.raw(f"/opt/cni/bin/{p}") is None]
+        ok = not missing and ctx.state.raw(CNI_CONF) == conflist
+        return ok, "bridge CNI on 10.244.0.0/24" if ok else f"plugins missing {missing} or {CNI_CONF} differs"
+
+    def cni_apply() -> None:
+        ctx.sh("mkdir -p /opt/cni/bin /etc/cni/net.d", "cp -a /usr/lib/cni/. /opt/cni/bin/")
+        ctx.put(CNI_CONF, conflist)
+
+    out.append(Step("bridge CNI in place of Flannel (declared deviation)", ("k8s-net-01", "k8s-net-02"),
+                    cni_check, cni_apply, ("cp /usr/lib/cni/* /opt/cni/bin/", f"write {CNI_CONF}")))
+
+    wrapper = (FILES / "k8s-kubelet.sh").read_bytes()
+
+    def kubelet_check() -> tuple[bool, str]:
+        ok = ctx.state.raw(KUBELET_WRAPPER) == wrapper and supervisor_alive(ctx.target, "kubelet")
+        return ok, "kubelet supervised" if ok else "kubelet not supervised"
+
+    def kubelet_apply() -> None:
+        ctx.put(KUBELET_WRAPPER, wrapper, 0o755)
+        restart_supervised(ctx, "kubelet", KUBELET_WRAPPER)
+        # a cluster left by an earlier session comes back from its static pods: give it the time to
+        if ctx.state.raw("/etc/kubernetes/manifests/kube-apiserver.yaml") is not None:
+            try:
+                until(k.healthy, timeout=90, interval=1, what="API server back")
+            except WaitTimeout:
+                ctx.say("the earlier control plane did not come back: kubeadm init will start afresh")
+
+    out.append(Step("kubelet supervised", ("k8s-inst-02", "k8s-inst-03"), kubelet_check, kubelet_apply,
+                    (f"supervise.sh kubelet {KUBELET_WRAPPER}  (in the background)",)))
+
+    def init_check() -> tuple[bool, str]:
+        if ctx.state.raw(ADMIN_CONF) is None:
+            return False, f"{ADMIN_CONF} absent"
+        if not k.healthy():
+            return False, "the API server does not answer"
+        names = [n["metadata"]["name"] for n in k.nodes()]
+        ok = ctx.state.facts.hostname in names
+        return ok, f"control plane up, node {names}" if ok else f"node {ctx.state.facts.hostname} not registered"
+
+    def init_apply() -> None:
+        ctx.sh("kubeadm reset -f", timeout=180)
+        restart_supervised(ctx, "kubelet", KUBELET_WRAPPER)  # a kubelet of the old cluster holds stale certificates
+        ctx.sh(init_command(), timeout=600)
+        _wait(ctx, lambda: init_check()[0], 120, "control plane up")
+
+    out.append(Step("kubeadm init", ("k8s-init-01", "k8s-init-02", "k8s-init-05", "k8s-prep-04"), init_check,
+                    init_apply, ("kubeadm reset -f  (a half-built or stale control plane)", init_command())))
+    out.append(profile_step(ctx))
+    return out + cluster_steps(ctx, k)
+
+
+def build_step(ctx: Any) -> Step:
+    script = f"{LIBEXEC}/k8s-build.sh"
+
+    def check() -> tuple[bool, str]:
+        have = (ctx.state.text(f"{CACHE}/bin/RECIPE") or "").strip()
+        if have == BUILD_RECIPE:
+            return True, f"cached build {have} in {CACHE}/bin"
+        return False, f"no cached build of {BUILD_RECIPE} in {CACHE}" + (f" (found {have})" if have else "")
+
+    def apply() -> None:
+        ctx.put(script, (FILES / "k8s-build.sh").read_bytes(), 0o755)
+        # the script keeps its own log; a failure shows its end
+        ctx.sh(f"{script} {CACHE} {BUILD_RECIPE} >/dev/null 2>&1 || (tail -40 {CACHE}/build.log; exit 1)", timeout=3600)
+
+    cmds = (
+        "add deb-src to the apt sources; apt-get update",
+        "apt-get source --download-only kubernetes; dpkg-source -x kubernetes_*.dsc",
+        "replace vendor/github.com/modern-go/reflect2 with golang-github-modern-go-reflect2-dev 1.0.2",
+        'make WHAT="cmd/kubelet cmd/kube-apiserver ... cmd/kubeadm cmd/kubectl"  (GOPATH mode)',
+        "gcc -static -o pause build/pause/linux/pause.c",
+    )
+    return Step(f"Kubernetes {K8S_VERSION} built from Debian's source", ("k8s-inst-01",), check, apply, cmds)
+
+
+# --- Rocky/RHEL: the document's own commands ---------------------------------------------------------
+
+
+def rhel_steps(ctx: Any, k: Cluster) -> list[Step]:
+    out: list[Step] = []
+
+    def zone() -> str:
+        return ctx.state.text("/etc/firewalld/zones/public.xml") or ""
+
+    def fw_check() -> tuple[bool, str]:
+        z = zone()
+        missing = [p for p in FIREWALL_PORTS if f'<port protocol="tcp" port="{p}"/>' not in z]
+        rule = f'<source address="{DOCKER_SUBNET}"/>' in z and "<accept/>" in z
+        ok = not missing and rule
+        return ok, "public zone opens the ports and the Docker subnet" if ok else \
+            f"public zone lacks ports {missing}" + ("" if rule else f" and the {DOCKER_SUBNET} rule")
+
+    fw_cmds = (
+        "firewall-cmd --zone=public --permanent --add-port={" + ",".join(map(str, FIREWALL_PORTS)) + "}/tcp",
+        "firewall-cmd --zone=public --permanent --add-rich-rule "
+        f"'rule family=ipv4 source address={DOCKER_SUBNET} accept'",
+        "firewall-cmd --reload",
+    )
+    out.append(Step("firewall: control-plane ports and the Docker subnet", ("k8s-prep-03",), fw_check,
+                    lambda: ctx.sh(*fw_cmds), fw_cmds))
+    out += [sysctl_step(ctx), swap_step(ctx)]
+
+    repo = "/etc/yum.repos.d/kubernetes.repo"
+
+    def repo_check() -> tuple[bool, str]:
+        ok = ctx.state.text(repo) == KUBERNETES_REPO.replace("\\$", "$")
+        return ok, f"{repo} as in the document" if ok else f"{repo} missing or different"
+
+    out.append(Step("Kubernetes repository", ("k8s-inst-01",), repo_check,
+                    lambda: ctx.put(repo, KUBERNETES_REPO.replace("\\$", "$").encode()),
+                    (f"cat <<EOT > {repo} ... EOT", "dnf -y upgrade")))
+
+    pkgs = ("kubeadm", "kubelet", "kubectl")
+
+    def pkg_check() -> tuple[bool, str]:
+        missing = [p for p in pkgs if not ctx.state.package(p)]
+        return not missing, f"missing: {' '.join(missing)}" if missing else "kubeadm, kubelet, kubectl installed"
+
+    pkg_cmd = "dnf -y install kubeadm kubelet kubectl --disableexcludes=kubernetes"
+    out.append(Step("kubeadm, kubelet and kubectl", ("k8s-inst-01",), pkg_check, lambda: ctx.sh(pkg_cmd),
+                    (pkg_cmd,)))
+
+    def se_check() -> tuple[bool, str]:
+        rc, outp = k.run("stat -c '%n %C' " + " ".join(SELINUX_DIRS))
+        types = {ln.split()[0]: ln.split()[1].split(":")[2] for ln in outp.splitlines() if ln.count(":") >= 3}
+        wrong = [d for d in SELINUX_DIRS if types.get(d) not in ("svirt_sandbox_file_t", "container_file_t")]
+        return not wrong, "SELinux contexts set" if not wrong else f"SELinux type not set on {wrong}"
+
+    se_cmds = ("mkdir -p /var/lib/etcd", "chcon -Rt svirt_sandbox_file_t /var/lib/etcd",
+               "mkdir -p /etc/kubernetes/pki/etcd", "chcon -Rt svirt_sandbox_file_t /etc/kubernetes/pki",
+               "mkdir -p /etc/cni/net.d", "chcon -Rt svirt_sandbox_file_t /etc/cni/net.d")
+    out.append(Step("SELinux contexts for Kubernetes", ("k8s-prep-05",), se_check, lambda: ctx.sh(*se_cmds), se_cmds))
+
+    def kubelet_check() -> tuple[bool, str]:
+        s = ctx.state.service("kubelet")
+        return bool(s["enabled"]), "kubelet enabled" if s["enabled"] else "kubelet not enabled"
+
+    out.append(Step("kubelet enabled", ("k8s-inst-02",), kubelet_check, lambda: ctx.sh("systemctl enable kubelet"),
+                    ("systemctl enable kubelet",)))
+
+    def init_check() -> tuple[bool, str]:
+        ok = ctx.state.text(ADMIN_CONF) is not None and k.healthy()
+        return ok, "control plane up" if ok else "no control plane"
+
+    init = f"kubeadm init --pod-network-cidr={POD_CIDR}"
+    out.append(Step("kubeadm init", ("k8s-init-01", "k8s-init-02", "k8s-init-05", "k8s-inst-03", "k8s-prep-04"),
+                    init_check, lambda: ctx.sh(init, "systemctl start kubelet", timeout=600),
+                    (init, "systemctl start kubelet")))
+    out.append(profile_step(ctx))
+    return out + cluster_steps(ctx, k)
+
+
+def steps(ctx: Any) -> list[Step]:
+    k = Cluster(ctx)
+    if ctx.state.facts.family == "rhel":
+        return rhel_steps(ctx, k)
+    if ctx.state.facts.family == "debian":
+        return debian_steps(ctx, k)
+    return []
+
