@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+from labconform.errors import WaitTimeout
 from labconform.poll import until
 from provision.core import Step, StepFailed
 from labconform.packages import CLASHING_WITH_DOCKER, docker_engine
@@ -22,7 +23,8 @@ DOCKER_CE_REPO = "https://download.docker.com/linux/centos/docker-ce.repo"
 
 def desired_daemon_json(ctx) -> dict:
     """daemon.json as the lab wants it: the document's systemd driver where systemd is the init,
-    and the runc wrapper only where CAP_SYS_RESOURCE is missing. Other keys are kept."""
+    the runc wrapper only where CAP_SYS_RESOURCE is missing, and live-restore so that a daemon
+    restart on the shared lab does not take its containers (and the cluster) down. Other keys are kept."""
     current = {}
     text = ctx.state.text(DAEMON_JSON)
     if text:
@@ -39,6 +41,7 @@ def desired_daemon_json(ctx) -> dict:
         want["exec-opts"] = opts
     else:
         want.pop("exec-opts", None)
+    want["live-restore"] = True
     if facts.lacks_sys_resource:
         want.setdefault("runtimes", {})[WRAPPER_RUNTIME] = {"path": RUNC_WRAPPER}
         want["default-runtime"] = WRAPPER_RUNTIME
@@ -123,9 +126,12 @@ def _daemon_matches_config(ctx) -> tuple[bool, str]:
     want = desired_daemon_json(ctx)
     want_driver = "systemd" if ctx.state.facts.systemd_is_init else "cgroupfs"
     want_runtime = want.get("default-runtime", "runc")
-    found = f"cgroup driver {info.get('CgroupDriver')}, default runtime {info.get('DefaultRuntime')}"
-    ok = info.get("CgroupDriver") == want_driver and info.get("DefaultRuntime") == want_runtime
-    return ok, found if ok else f"{found}; want {want_driver}, {want_runtime}"
+    want_live = bool(want.get("live-restore"))
+    found = (f"cgroup driver {info.get('CgroupDriver')}, default runtime {info.get('DefaultRuntime')}, "
+             f"live-restore {info.get('LiveRestoreEnabled')}")
+    ok = (info.get("CgroupDriver") == want_driver and info.get("DefaultRuntime") == want_runtime
+          and bool(info.get("LiveRestoreEnabled")) == want_live)
+    return ok, found if ok else f"{found}; want {want_driver}, {want_runtime}, live-restore {want_live}"
 
 
 def service_step(ctx) -> Step:
@@ -144,6 +150,21 @@ def service_step(ctx) -> Step:
         cmds = (f"{SUPERVISE} docker /usr/sbin/dockerd  (in the background)",)
 
     def apply() -> None:
+        svc = ctx.state.service("docker")
+        if svc["active"] and ctx.state.docker_info() is not None:
+            # runtimes, default-runtime and live-restore reload without a restart (SIGHUP):
+            # the shared lab's containers stay up
+            ctx.target.run("pkill -HUP -x dockerd")
+
+            def reloaded() -> bool:
+                ctx.state.forget()
+                return _daemon_matches_config(ctx)[0]
+
+            try:
+                until(reloaded, timeout=10, what="docker config reloaded")
+                return
+            except WaitTimeout:
+                ctx.say("a reload was not enough; restarting the daemon")
         if facts.systemd_is_init:
             ctx.sh(*cmds)
         else:

@@ -62,7 +62,10 @@ class LiveState:
             info = json.loads(res.stdout)
             return None if info.get("ServerErrors") else info
 
-        return self._memo("docker", "info", read)
+        info = self._memo("docker", "info", read)
+        if info is None:  # not answering (yet): ask again next time rather than remember it
+            self._cache.pop(("docker", "info"), None)
+        return info
 
     def image(self, ref: str) -> dict[str, Any] | None:
         def read() -> dict[str, Any] | None:
