@@ -33,6 +33,7 @@ def host_bundle(target: Target) -> str:
 
 def run_claims(tmp_path: Path, params: dict, *args: str) -> dict[str, dict]:
     """A real run of the claims with these lab parameters: verdicts by claim id."""
+    tmp_path.mkdir(parents=True, exist_ok=True)
     pfile = tmp_path / "params.yaml"
     pfile.write_text(yaml.safe_dump(params))
     name = f"lc-test-trust-{uuid.uuid4().hex[:6]}"
