@@ -39,7 +39,7 @@ def is_secret_name(name: str) -> bool:
     low = name.strip().strip("\"'").lower()
     if low in _PUBLIC_NAMES or low.replace("-", "_") in _PUBLIC_NAMES:
         return False
-    if low in _SECRET_NAMES:
+    if low.replace("_", "-") in _SECRET_NAMES:
         return True
     words = _words(low.replace("-", "_"))
     if "public" in words:
@@ -57,13 +57,21 @@ _JWT = re.compile(r"\beyJ[A-Za-z0-9_-]{5,}\.[A-Za-z0-9_-]{5,}\.[A-Za-z0-9_-]{5,}
 _BOOTSTRAP = re.compile(r"\b[a-z0-9]{6}\.[a-z0-9]{16}\b")
 _URL_PASSWORD = re.compile(r"(\b[a-zA-Z][a-zA-Z0-9+.-]*://[^/\s:@]+:)([^@\s/]+)(@)")
 # NAME=value (environment, shell, docker -e); the value ends at whitespace or a quote it began with
-_ASSIGN = re.compile(r"""(?P<name>\b[A-Za-z_][A-Za-z0-9_.-]*)(?P<sep>=)(?P<q>["']?)(?P<value>(?(q)[^"'\n]*|[^\s"',;]*))""")
+_ASSIGN = re.compile(
+    r"""(?P<name>\b[A-Za-z_][A-Za-z0-9_.-]*)(?P<sep>=)(?P<q>["']?)(?P<value>(?(q)[^"'\n]*|[^\s"',;]*))"""
+)
 # name: value on a YAML line, "name": "value" in JSON text
 _COLON = re.compile(
-    r"""(?P<name>["']?[A-Za-z_][A-Za-z0-9_.-]*["']?)(?P<sep>[ \t]*:[ \t]*)(?P<q>["']?)(?P<value>(?(q)[^"'\n]*|[^\s,}]+))"""
+    r"""(?P<name>["']?[A-Za-z_][A-Za-z0-9_.-]*["']?)(?P<sep>[ \t]*:[ \t]*)"""
+    r"""(?P<q>["']?)(?P<value>(?(q)[^"'\n]*|[^\s,}]+))"""
 )
 # command-line flags: --token X, --password=X, --certificate-key X
 _FLAG = re.compile(r"(?P<name>--[A-Za-z][A-Za-z0-9-]*)(?P<sep>[= ])(?P<q>[\"']?)(?P<value>(?(q)[^\"'\n]*|[^\s\"']+))")
+
+
+# every secret name holds one of these (lower case); a text without any needs no rule by name
+_NAME_HINTS = ("token", "pass", "pwd", "secret", "key", "auth", "credential", "cookie", "certificate-data",
+               "certificate_data")
 
 
 def _by_name(m: re.Match[str]) -> str:
@@ -77,14 +85,27 @@ def redact_text(text: str) -> str:
     """Replace every credential in a piece of text (an output, a file, a command line)."""
     if not text:
         return text
-    out = _PEM.sub(lambda m: f"-----BEGIN {m[1]}-----\n{REDACTED}\n-----END {m[1]}-----", text)
-    out = _URL_PASSWORD.sub(lambda m: m[1] + REDACTED + m[3], out)
-    out = _BEARER.sub(lambda m: m[1] + m[2] + REDACTED if m[3] != REDACTED else m[0], out)
-    out = _JWT.sub(REDACTED, out)
-    out = _BOOTSTRAP.sub(REDACTED, out)
-    out = _FLAG.sub(_by_name, out)
-    out = _ASSIGN.sub(_by_name, out)
-    out = _COLON.sub(_by_name, out)
+    out = text
+    # each rule only runs where its marker is: most evidence strings hold none
+    if "PRIVATE KEY" in out:
+        out = _PEM.sub(lambda m: f"-----BEGIN {m[1]}-----\n{REDACTED}\n-----END {m[1]}-----", out)
+    if "://" in out and "@" in out:
+        out = _URL_PASSWORD.sub(lambda m: m[1] + REDACTED + m[3], out)
+    low = out.lower()
+    if "bearer" in low or "basic" in low:
+        out = _BEARER.sub(lambda m: m[1] + m[2] + REDACTED if m[3] != REDACTED else m[0], out)
+    if "eyJ" in out:
+        out = _JWT.sub(REDACTED, out)
+    if "." in out:
+        out = _BOOTSTRAP.sub(REDACTED, out)
+    if not any(hint in low for hint in _NAME_HINTS):
+        return out  # no credential's name appears: the rules by name have nothing to find
+    if "--" in out:
+        out = _FLAG.sub(_by_name, out)
+    if "=" in out:
+        out = _ASSIGN.sub(_by_name, out)
+    if ":" in out:
+        out = _COLON.sub(_by_name, out)
     return out
 
 

@@ -194,7 +194,8 @@ def test_a_waiver_does_not_hide_a_regression_from_the_diff(lab: Lab) -> None:
     [
         ("- id: s-99\n  justification: j\n  approver: a\n  expires: 2099-01-01\n",
          "*waivers.yaml:1: waiver for unknown claim id 's-99'*"),
-        ("- id: s-01\n  justification: j\n  expires: 2099-01-01\n", "*waivers.yaml:1: waiver 's-01': missing field(s) approver*"),
+        ("- id: s-01\n  justification: j\n  expires: 2099-01-01\n",
+         "*waivers.yaml:1: waiver 's-01': missing field(s) approver*"),
         ("- id: s-01\n  justification: [unclosed\n", "*waivers.yaml:3: not valid YAML*"),
     ],
 )

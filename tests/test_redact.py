@@ -100,3 +100,13 @@ def test_structures_keep_their_shape() -> None:
 def test_redaction_is_idempotent() -> None:
     once = redact_text(KUBECONFIG + PEM + "\nTOKEN=abc")
     assert redact_text(once) == once
+
+
+def test_every_credential_name_is_redacted_in_text_alone() -> None:
+    """The quick check for a credential's name must know every name the rules know."""
+    from labconform.redact import _SECRET_NAMES, _SECRET_WORDS
+
+    for name in sorted(_SECRET_WORDS | _SECRET_NAMES):
+        assert redact_text(f"{name}: v4lue-1") == f"{name}: {REDACTED}", name
+        env = name.upper().replace("-", "_")
+        assert redact_text(f"{env}=v4lue-1") == f"{env}={REDACTED}", name

@@ -99,7 +99,8 @@ def test_long_output_folds_and_is_kept_whole() -> None:
 def test_failed_claims_open_with_their_evidence_and_the_summary_counts() -> None:
     doc = document([claim("ok-1", "10_a.feature"),
                     claim("bad-1", "10_a.feature", "failed", reason="expected 'on', found 'off'",
-                          evidence=[{"what": "engine", "expected": "on", "found": "off", "how": "systemctl", "ok": False}])])
+                          evidence=[{"what": "engine", "expected": "on", "found": "off", "how": "systemctl",
+                                     "ok": False}])])
     out = render(doc)
     failed = re.search(r'<article class="claim v-failed" id="claim-bad-1".*?</article>', out, re.S)[0]
     passed = re.search(r'<article class="claim v-passed" id="claim-ok-1".*?</article>', out, re.S)[0]

@@ -39,7 +39,8 @@ MEASURE = """
   var out = {}, h1 = document.querySelector('.banner h1');
   out.banner = shown(h1) && h1.getBoundingClientRect().top < window.innerHeight ? h1.innerText : null;
   out.tiles = all('.tile').filter(shown).map(function (t) { return t.innerText.replace(/\\s+/g, ' '); });
-  out.target = shown(document.querySelector('#summary table')) ? document.querySelector('#summary table').innerText : '';
+  var target = document.querySelector('#summary table');
+  out.target = shown(target) ? target.innerText : '';
   out.sections = all('section.feature').filter(shown).map(function (s) { return s.dataset.section; });
   var failed = document.querySelector('article.v-failed');
   out.failed = failed ? failed.id : null;
