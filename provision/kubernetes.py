@@ -9,7 +9,6 @@ from typing import Any
 
 from labconform.errors import WaitTimeout
 from labconform.poll import until
-from labconform.services import supervisor_alive
 from provision.core import Step, StepFailed
 from provision.docker_ce import LIBEXEC, restart_supervised
 
@@ -24,6 +23,7 @@ POD_CIDR = "10.244.0.0/16"
 ADMIN_CONF = "/etc/kubernetes/admin.conf"
 MANIFEST = "/app/cluster.yaml"
 DEPLOYMENT, SERVICE = "hw-deploy", "hw"
+HOST_BINARIES = ("kubeadm", "kubelet", "kubectl")
 CNI_CONF = "/etc/cni/net.d/10-labconform-bridge.conflist"
 CNI_PLUGINS = ("bridge", "host-local", "portmap", "loopback")
 KUBELET_WRAPPER = f"{LIBEXEC}/k8s-kubelet.sh"
@@ -305,9 +305,8 @@ def debian_steps(ctx: Any, k: Cluster) -> list[Step]:
                     lambda: ctx.sh(tools_cmd, timeout=600), (tools_cmd,)))
 
     def bins_check() -> tuple[bool, str]:
-        res = ctx.target.run(" && ".join(f"cmp -s {CACHE}/bin/{b} /usr/local/bin/{b}"
-                                         for b in ("kubeadm", "kubelet", "kubectl")))
-        return res.ok, "kubeadm, kubelet, kubectl installed from the build" if res.ok else "not installed or stale"
+        rc, _ = k.run(" && ".join(f"cmp -s {CACHE}/bin/{b} /usr/local/bin/{b}" for b in HOST_BINARIES))
+        return rc == 0, "kubeadm, kubelet, kubectl installed from the build" if rc == 0 else "not installed or stale"
 
     bins_cmd = f"install -m 755 {CACHE}/bin/kubeadm {CACHE}/bin/kubelet {CACHE}/bin/kubectl /usr/local/bin/"
     out.append(Step("kubeadm, kubelet and kubectl", ("k8s-inst-01",), bins_check, lambda: ctx.sh(bins_cmd),
@@ -347,7 +346,7 @@ def debian_steps(ctx: Any, k: Cluster) -> list[Step]:
     wrapper = (FILES / "k8s-kubelet.sh").read_bytes()
 
     def kubelet_check() -> tuple[bool, str]:
-        ok = ctx.state.raw(KUBELET_WRAPPER) == wrapper and supervisor_alive(ctx.target, "kubelet")
+        ok = ctx.state.raw(KUBELET_WRAPPER) == wrapper and ctx.state.service("kubelet")["active"]
         return ok, "kubelet supervised" if ok else "kubelet not supervised"
 
     def kubelet_apply() -> None:
@@ -378,8 +377,8 @@ def debian_steps(ctx: Any, k: Cluster) -> list[Step]:
         ctx.sh(init_command(), timeout=600)
         _wait(ctx, lambda: init_check()[0], 120, "control plane up")
 
-    out.append(Step("kubeadm init", ("k8s-init-01", "k8s-init-02", "k8s-init-05", "k8s-prep-04"), init_check,
-                    init_apply, ("kubeadm reset -f  (a half-built or stale control plane)", init_command())))
+    out.append(Step("kubeadm init", ("k8s-init-01", "k8s-init-02", "k8s-init-05", "k8s-net-02", "k8s-prep-04"),
+                    init_check, init_apply, ("kubeadm reset -f  (a half-built or stale cluster)", init_command())))
     out.append(profile_step(ctx))
     return out + cluster_steps(ctx, k)
 
@@ -478,7 +477,8 @@ def rhel_steps(ctx: Any, k: Cluster) -> list[Step]:
         return ok, "control plane up" if ok else "no control plane"
 
     init = f"kubeadm init --pod-network-cidr={POD_CIDR}"
-    out.append(Step("kubeadm init", ("k8s-init-01", "k8s-init-02", "k8s-init-05", "k8s-inst-03", "k8s-prep-04"),
+    out.append(Step("kubeadm init",
+                    ("k8s-init-01", "k8s-init-02", "k8s-init-05", "k8s-inst-03", "k8s-net-02", "k8s-prep-04"),
                     init_check, lambda: ctx.sh(init, "systemctl start kubelet", timeout=600),
                     (init, "systemctl start kubelet")))
     out.append(profile_step(ctx))
