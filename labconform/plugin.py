@@ -141,6 +141,7 @@ def scenario_of(item: pytest.Item) -> Any:
         return None
 
 
+@pytest.hookimpl(tryfirst=True)
 def pytest_bdd_apply_tag(tag: str, function: Any) -> Any:
     """`@key:value` tags become the marker `key` with `value=...` (`-m "impact(value='high')"`);
     plain tags (`@active`) stay plain markers. Marker names cannot hold a colon."""
@@ -397,7 +398,7 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
         "exit_status": int(session.exitstatus),
         "target": {"spec": target.spec, "name": target.name, "unreachable": target.unreachable,
                    "facts": facts, "docker_version": docker_version,
-                   "kubernetes_version": getattr(run.lab, "kubernetes_version", None)},
+                   "kubernetes_version": _kubernetes_version(run.lab)},
         "params": params.as_dict() if params is not None else None,
         "owners_note": owners_note,
     }
@@ -406,6 +407,16 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     run.folder = write_run(run.reports_dir, meta, claims, extra, writers)
     protect = [run.folder] + ([Path(run.baseline_path)] if run.baseline_path else [])
     run.pruned = results.prune(run.reports_dir, session.config.getoption("keep_runs"), protect)
+
+
+def _kubernetes_version(lab: Lab | None) -> str | None:
+    """The cluster's version, when a claim of this run reached the cluster (never a new connection)."""
+    if lab is None or "kube" not in lab.__dict__:
+        return None
+    try:
+        return lab.kube.version().get("gitVersion")
+    except Exception:  # noqa: BLE001 - the cluster may be the thing that is down
+        return None
 
 
 def provisioning_owners(facts: dict[str, Any] | None, params: Any) -> tuple[dict[str, dict[str, Any]], str | None]:

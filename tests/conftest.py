@@ -1,0 +1,49 @@
+"""Fixtures for labconform's own tests: run the real suite in a subprocess and read what it wrote."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+pytest_plugins = ["pytester"]
+
+REPO = Path(__file__).resolve().parent.parent
+
+
+@dataclass
+class Run:
+    rc: int
+    out: str
+    err: str
+    reports: Path
+
+    @property
+    def results(self) -> dict[str, Any]:
+        return json.loads((self.reports / "latest" / "results.json").read_text())
+
+    def verdicts(self) -> dict[str, str]:
+        return {c["id"]: c["verdict"] for c in self.results["claims"]}
+
+    def claim(self, claim_id: str) -> dict[str, Any]:
+        return next(c for c in self.results["claims"] if c["id"] == claim_id)
+
+
+@pytest.fixture
+def suite(tmp_path: Path):
+    """Run `pytest features/...` of this repository for real, in a subprocess, reports in tmp_path."""
+
+    def run(*args: str, timeout: float = 300, env: dict[str, str] | None = None) -> Run:
+        reports = tmp_path / "reports"
+        cmd = [sys.executable, "-m", "pytest", "-q", "-p", "no:randomly", "--reports-dir", str(reports), *args]
+        p = subprocess.run(cmd, cwd=REPO, capture_output=True, text=True, timeout=timeout,
+                           env={**os.environ, **(env or {})})
+        return Run(p.returncode, p.stdout, p.stderr, reports)
+
+    return run

@@ -1,0 +1,66 @@
+"""The feature files themselves: every claim has a stable id and an impact, every tag is a registered marker."""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from pathlib import Path
+
+from pytest_bdd.parser import FeatureParser
+
+REPO = Path(__file__).resolve().parent.parent
+FEATURES = sorted((REPO / "features").glob("*.feature"))
+
+
+def parsed():
+    for path in FEATURES:
+        yield path, FeatureParser(str(path.parent), path.name).parse()
+
+
+def registered_markers() -> set[str]:
+    cfg = tomllib.loads((REPO / "pyproject.toml").read_text())
+    return {re.split(r"[:(]", line, maxsplit=1)[0].strip() for line in cfg["tool"]["pytest"]["ini_options"]["markers"]}
+
+
+def test_there_are_features():
+    assert len(FEATURES) >= 8
+
+
+def test_every_scenario_has_one_id_and_one_impact():
+    for path, feature in parsed():
+        for sc in feature.scenarios.values():
+            ids = [t for t in sc.tags if t.startswith("id:")]
+            impacts = [t for t in sc.tags if t.startswith("impact:")]
+            assert len(ids) == 1, f"{path.name}: {sc.name!r} has ids {ids}"
+            assert len(impacts) == 1 and impacts[0] in ("impact:high", "impact:medium", "impact:low"), (
+                f"{path.name}: {sc.name!r} has impacts {impacts}"
+            )
+
+
+def test_claim_ids_are_unique():
+    seen: dict[str, str] = {}
+    for path, feature in parsed():
+        for sc in feature.scenarios.values():
+            cid = next(t for t in sc.tags if t.startswith("id:"))
+            assert cid not in seen, f"{cid} in {path.name} and {seen[cid]}"
+            seen[cid] = path.name
+
+
+def test_every_feature_names_its_document_section():
+    for path, feature in parsed():
+        sections = [t for t in feature.tags if t.startswith("section:")]
+        assert len(sections) == 1, f"{path.name}: section tags {sections}"
+
+
+def test_every_tag_is_a_registered_marker():
+    markers = registered_markers()
+    for path, feature in parsed():
+        for sc in feature.scenarios.values():
+            for tag in sc.tags | feature.tags:
+                assert tag.split(":", 1)[0] in markers, f"{path.name}: tag @{tag} is not registered in pyproject.toml"
+
+
+def test_every_scenario_says_why():
+    for path, feature in parsed():
+        for sc in feature.scenarios.values():
+            assert sc.description.strip(), f"{path.name}: {sc.name!r} has no one-line rationale"

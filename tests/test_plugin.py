@@ -1,0 +1,145 @@
+"""The plugin on small projects of its own (pytester): collection, step binding, tags, verdicts."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+FEATURE = """\
+@section:sample
+Feature: Sample section
+
+  @id:s-01 @impact:high
+  Scenario: a claim that holds
+    Why it matters.
+    Then the value "a" is "a"
+
+  @id:s-02 @impact:low
+  Scenario: a claim that does not hold
+    Why it matters.
+    Then the value "a" is "b"
+
+  @id:s-03 @impact:medium @active
+  Scenario: a claim that does not apply here
+    Why it matters.
+    Given the host has no widget
+
+  @id:s-04 @impact:high
+  Scenario: a claim whose step breaks
+    Why it matters.
+    Then the probe crashes
+
+  @id:s-05 @impact:low
+  Scenario: a claim that records nothing
+    Why it matters.
+    Then nothing is recorded
+
+  @id:s-06 @impact:medium
+  Scenario Outline: a claim per row
+    Why it matters.
+    Then the value "<v>" is "<v>"
+
+    Examples:
+      | v |
+      | x |
+      | y |
+"""
+
+STEPS = """\
+from pytest_bdd import given, parsers, then
+
+@then(parsers.parse('the value "{a}" is "{b}"'))
+def _(evidence, a, b):
+    evidence.equal("value", expected=b, found=a, how="comparison")
+
+@given("the host has no widget")
+def _(evidence):
+    evidence.not_applicable("no widget on this host")
+
+@then("the probe crashes")
+def _(evidence):
+    raise RuntimeError("probe exploded")
+
+@then("nothing is recorded")
+def _():
+    pass
+"""
+
+INI = """\
+[pytest]
+addopts = --strict-markers -p labconform.plugin
+markers =
+    active: a
+    destructive: d
+    id(value): i
+    impact(value): i
+    section(value): s
+"""
+
+
+@pytest.fixture
+def project(pytester):
+    pytester.makefile(".feature", sample=FEATURE)
+    pytester.makeconftest(STEPS)
+    pytester.makefile(".ini", pytest=INI)
+    return pytester
+
+
+def results(pytester) -> dict:
+    return json.loads((pytester.path / "reports" / "latest" / "results.json").read_text())
+
+
+def test_feature_files_are_collected_and_bound_to_steps(project):
+    res = project.runpytest_subprocess("sample.feature", "--collect-only", "-q")
+    assert "7 tests collected" in res.stdout.str()
+
+
+def test_verdicts_and_evidence_in_results_json(project):
+    res = project.runpytest_subprocess("sample.feature")
+    assert res.ret == 1
+    doc = results(project)
+    assert doc["schema"] == "labconform.results" and doc["schema_version"] == 1
+    verdicts = {c["id"]: c["verdict"] for c in doc["claims"]}
+    assert verdicts == {
+        "s-01": "passed",
+        "s-02": "failed",
+        "s-03": "not_applicable",
+        "s-04": "error",
+        "s-05": "error",
+        "s-06[x]": "passed",
+        "s-06[y]": "passed",
+    }
+    claims = {c["id"]: c for c in doc["claims"]}
+    assert claims["s-02"]["evidence"][0] == {"what": "value", "expected": "b", "found": "a", "how": "comparison",
+                                             "ok": False}
+    assert "expected 'b', found 'a'" in claims["s-02"]["reason"]
+    assert claims["s-03"]["reason"] == "no widget on this host"
+    assert "probe exploded" in claims["s-04"]["reason"]
+    assert "without recording any evidence" in claims["s-05"]["reason"]
+    assert claims["s-03"]["mode"] == "active" and claims["s-01"]["impact"] == "high"
+    assert claims["s-01"]["feature"] == "Sample section"
+    assert doc["counts"] == {"passed": 3, "failed": 1, "not_applicable": 1, "waived": 0, "error": 2}
+
+
+def test_marker_selection_by_tag_value(project):
+    res = project.runpytest_subprocess("sample.feature", "-m", "impact(value='high')")
+    assert {c["id"] for c in results(project)["claims"]} == {"s-01", "s-04"}
+    res.assert_outcomes(passed=1, failed=1, deselected=5)
+
+
+def test_plain_tag_marker_selection(project):
+    project.runpytest_subprocess("sample.feature", "-m", "active")
+    assert [c["id"] for c in results(project)["claims"]] == ["s-03"]
+
+
+def test_keyword_selection_by_tag_as_written(project):
+    project.runpytest_subprocess("sample.feature", "-k", "id:s-02 or id:s-05")
+    assert sorted(c["id"] for c in results(project)["claims"]) == ["s-02", "s-05"]
+
+
+def test_an_unregistered_tag_is_refused(project):
+    project.makefile(".feature", extra="@id:e-01 @impact:high @unheard\nFeature: E\n  Scenario: e\n    Then the value \"a\" is \"a\"\n")
+    res = project.runpytest_subprocess("extra.feature")
+    assert res.ret != 0
+    assert "'unheard' not found in `markers`" in res.stdout.str() + res.stderr.str()
