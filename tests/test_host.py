@@ -1,0 +1,80 @@
+"""The host claims: version minimums, the RHEL plan from recorded facts, and the Crypt::SSLeay
+claim broken for real by installing Debian's package (removed again whatever happens)."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from labconform import sysinfo
+from labconform.target import Target
+from tests.test_trust import run_claims
+
+TOP = Path(__file__).resolve().parent.parent
+APT = ["apt-get", "-y", "-q", "-o", "DPkg::Lock::Timeout=300"]
+SSLEAY = "libcrypt-ssleay-perl"
+
+
+@pytest.mark.parametrize(("found", "minimum", "ok"), [
+    ("3.0.19-1~deb12u2", "1.1.1g", True),
+    ("1.1.1g-15.el8_3", "1.1.1g", True),
+    ("1.1.1f-1ubuntu2", "1.1.1g", False),
+    ("1.1.1k-4.el8", "1.1.1g", True),
+    ("2.4.37-39.module+el8.4.0+571+fd70afb1", "2.4.37", True),
+    ("2.4.36-1", "2.4.37", False),
+    ("5.36.0-7+deb12u2", "5.26.3", True),
+    ("1:5.26.3-419.el8", "5.26.3", True),
+    ("5.26.2-1", "5.26.3", False),
+    ("4:12.2.0-3", None, True),
+])
+def test_the_documents_versions_are_minimums(found: str, minimum: str | None, ok: bool) -> None:
+    assert sysinfo.at_least(found, minimum) is ok
+
+
+def test_the_rhel_plan_follows_the_document(tmp_path: Path) -> None:
+    out = tmp_path / "plan.json"
+    subprocess.run([sys.executable, "-m", "provision", "--facts", str(TOP / "tests/data/rocky-8.4.json"),
+                    "--json", str(out)], cwd=TOP, capture_output=True, timeout=120)
+    steps = {s["step"]: s for s in json.loads(out.read_text())["steps"]}
+    assert steps["system up to date"]["commands"] == ["dnf -y update"]
+    assert steps["EPEL repository"]["status"] == "would-change"
+    assert steps["EPEL repository"]["commands"][0] == "dnf -y install epel-release"
+    perl = steps["Perl modules"]
+    assert perl["claims"] == ["rocky-07"] and perl["status"] == "would-change"
+    assert "cpanm --force HTTP::Daemon HTTP::Daemon::SSL" in perl["commands"]
+    assert "cpan -i Time::Piece" in perl["commands"]
+    assert steps["no Crypt::SSLeay"]["status"] == "unchanged"
+    # the host's steps come before Docker's, as in the document
+    names = list(steps)
+    assert names.index("no restart pending") < names.index("docker engine packages")
+
+
+@pytest.fixture
+def debian() -> Target:
+    t = Target("local")
+    if t.facts.family != "debian" or sysinfo.apt_candidate(t, SSLEAY) is None:
+        pytest.skip(f"needs a Debian host whose archive has {SSLEAY}")
+    if t.package_version(SSLEAY):
+        pytest.skip(f"{SSLEAY} is installed already: this test would not know whether to remove it")
+    return t
+
+
+def test_installing_crypt_ssleay_fails_the_claim(tmp_path: Path, debian: Target) -> None:
+    env = {"DEBIAN_FRONTEND": "noninteractive", "NEEDRESTART_MODE": "l", "PATH": "/usr/sbin:/usr/bin:/sbin:/bin"}
+    try:
+        subprocess.run([*APT, "install", SSLEAY], env=env, check=True, capture_output=True, timeout=300)
+        verdicts = run_claims(tmp_path / "with", {}, "features/30_rocky.feature", "-k", "rocky-08 or rocky-07")
+        assert verdicts["rocky-08"]["verdict"] == "failed"
+        assert SSLEAY in verdicts["rocky-08"]["reason"]
+    finally:
+        subprocess.run([*APT, "purge", SSLEAY], env=env, check=True, capture_output=True, timeout=300)
+    assert debian.package_version(SSLEAY) is None
+    verdicts = run_claims(tmp_path / "without", {}, "features/30_rocky.feature", "-k", "rocky-08 or rocky-07")
+    assert verdicts["rocky-08"]["verdict"] == "passed"
+    # the module bookworm does not package is not applicable, with the reason, never passed
+    sha1 = verdicts["rocky-07[Digest::SHA1]"]
+    assert sha1["verdict"] == "not_applicable" and "libdigest-sha1-perl" in sha1["reason"]
