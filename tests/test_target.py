@@ -1,0 +1,116 @@
+"""--target: malformed specs are usage errors; an unreachable lab makes every claim an error, quickly."""
+
+from __future__ import annotations
+
+import socket
+import threading
+import time
+
+import pytest
+
+from labconform.errors import LabUnreachable, UsageError
+from labconform.target import Target, parse_facts, parse_target
+
+
+@pytest.mark.parametrize("spec", ["", "local", "local://", "ssh://root@127.0.0.1:2222", "paramiko://lab.example"])
+def test_good_specs(spec):
+    assert parse_target(spec)
+
+
+@pytest.mark.parametrize(
+    "spec, says",
+    [
+        ("lab.example.com", "expected 'local' or a host spec"),
+        ("ftp://lab.example.com", "unknown scheme 'ftp'"),
+        ("ssh://", "no host name"),
+        ("ssh://root@lab:notaport", "port is not a number"),
+        ("ssh://root@lab:0", "port is not a number"),
+        ("ssh://root@lab/some/path", "unexpected path"),
+    ],
+)
+def test_bad_specs_say_what_is_wrong(spec, says):
+    with pytest.raises(UsageError, match=says):
+        parse_target(spec)
+
+
+def test_malformed_target_is_one_line_and_pytests_usage_exit(suite):
+    run = suite("features/10_hello.feature", "--target", "ftp://lab")
+    assert run.rc == 4  # pytest.ExitCode.USAGE_ERROR
+    lines = [line for line in run.err.splitlines() if line.strip()]
+    assert lines == ["ERROR: --target 'ftp://lab': unknown scheme 'ftp' (one of: local, ssh, safe-ssh, paramiko, ansible)"]
+    assert "Traceback" not in run.out + run.err
+
+
+@pytest.fixture
+def silent_server():
+    """A TCP port that accepts connections and never says a word: an SSH server that hangs."""
+    srv = socket.socket()
+    srv.bind(("127.0.0.1", 0))
+    srv.listen(8)
+    held: list[socket.socket] = []
+    stop = threading.Event()
+
+    def accept() -> None:
+        srv.settimeout(0.2)
+        while not stop.is_set():
+            try:
+                held.append(srv.accept()[0])
+            except OSError:
+                continue
+
+    t = threading.Thread(target=accept, daemon=True)
+    t.start()
+    yield srv.getsockname()[1]
+    stop.set()
+    t.join()
+    for c in held:
+        c.close()
+    srv.close()
+
+
+def closed_port() -> int:
+    s = socket.socket()
+    s.bind(("127.0.0.1", 0))
+    port = s.getsockname()[1]
+    s.close()
+    return port
+
+
+@pytest.mark.parametrize("kind", ["refused", "silent"])
+def test_unreachable_target_makes_every_claim_an_error(suite, silent_server, kind):
+    port = closed_port() if kind == "refused" else silent_server
+    started = time.monotonic()
+    run = suite("features/", "-m", "not destructive", "--target", f"ssh://root@127.0.0.1:{port}", timeout=120)
+    took = time.monotonic() - started
+    assert run.rc == 1
+    claims = run.results["claims"]
+    assert len(claims) >= 25
+    assert {c["verdict"] for c in claims} == {"error"}
+    assert all(f"127.0.0.1:{port}" in c["reason"] for c in claims), claims[0]["reason"]
+    assert run.results["run"]["target"]["unreachable"]
+    # one connection attempt for the whole run, not one per claim (each would take the full timeout)
+    assert took < 60, f"the run took {took:.1f} s"
+    assert run.out.count("Traceback") == 0
+
+
+def test_probe_of_a_silent_host_is_bounded(silent_server):
+    t = Target(f"ssh://root@127.0.0.1:{silent_server}", connect_timeout=2)
+    started = time.monotonic()
+    with pytest.raises(LabUnreachable):
+        t.probe()
+    assert time.monotonic() - started < 30
+    with pytest.raises(LabUnreachable):  # remembered: no second attempt
+        t.run("true")
+
+
+def test_local_facts_are_read():
+    facts = Target("local").facts
+    assert facts.family == "debian" and facts.kernel and facts.init
+
+
+def test_facts_parse_family_and_capabilities():
+    text = "os_id=rocky\nos_like=rhel centos fedora\nversion_id=8.4\ninit=systemd\ncap_bnd=000001fffeffffff\ncgroup=1\n"
+    facts = parse_facts(text)
+    assert facts.family == "rhel" and facts.major_version == "8" and facts.systemd_is_init
+    assert facts.lacks_sys_resource
+    assert not parse_facts("cap_bnd=000001ffffffffff\n").lacks_sys_resource
