@@ -69,14 +69,21 @@ class Decision:
 
     failed: bool
     reasons: list[str] = field(default_factory=list)
+    # the same reasons as data: {"why": "1 regression(s) against the baseline b", "claims": ["a"]}
+    items: list[dict[str, Any]] = field(default_factory=list)
     regressions: list[str] = field(default_factory=list)
     waived_regressions: list[str] = field(default_factory=list)
     below_threshold: list[str] = field(default_factory=list)
+
+    def add(self, why: str, claims: list[str]) -> None:
+        self.items.append({"why": why, "claims": claims})
+        self.reasons.append(f"{why}: {', '.join(claims)}" if claims else why)
 
     def as_dict(self) -> dict[str, Any]:
         return {
             "status": "failed" if self.failed else "passed",
             "reasons": self.reasons,
+            "failures": self.items,
             "regressions": self.regressions,
             "waived_regressions": self.waived_regressions,
             "failed_below_threshold": self.below_threshold,
@@ -99,19 +106,18 @@ def decide(
             verdict = next(c["verdict"] for c in claims if c["id"] == cid)
             (d.waived_regressions if verdict == "waived" else d.regressions).append(cid)
         if d.regressions:
-            d.reasons.append(f"{len(d.regressions)} regression(s) against the baseline {diff['path']}: "
-                             + ", ".join(d.regressions))
+            d.add(f"{len(d.regressions)} regression(s) against the baseline {diff['path']}", d.regressions)
     errors = [c["id"] for c in claims if c["verdict"] == "error"]
     if errors:
-        d.reasons.append(f"{len(errors)} claim(s) could not be evaluated (error): " + ", ".join(errors))
+        d.add(f"{len(errors)} claim(s) could not be evaluated (error)", errors)
     failing = [c for c in claims if c["verdict"] == "failed"]
     at_or_above = [c["id"] for c in failing if IMPACTS.index(_impact(c)) >= floor]
     d.below_threshold = [c["id"] for c in failing if IMPACTS.index(_impact(c)) < floor]
     if at_or_above:
         what = "failed claim(s)" if floor == 0 else f"failed claim(s) of impact {fail_on_impact} or above"
-        d.reasons.append(f"{len(at_or_above)} {what}: " + ", ".join(at_or_above))
+        d.add(f"{len(at_or_above)} {what}", at_or_above)
     if other_failures:
-        d.reasons.append(f"{other_failures} test(s) that are not claims failed")
+        d.add(f"{other_failures} test(s) that are not claims failed", [])
     d.failed = bool(d.reasons)
     return d
 

@@ -470,6 +470,12 @@ def _baseline_record(diff: dict[str, Any] | None) -> dict[str, Any] | None:
     return {k: v for k, v in diff.items() if k != "claims"}  # per claim: each claim's "change"
 
 
+def _short(text: str, limit: int) -> str:
+    """One line of the terminal summary: redacted, and cut with a mark that says where the rest is."""
+    text = redact_text(text)
+    return text if len(text) <= limit else text[:limit] + " ... (in full in the report)"
+
+
 def pytest_terminal_summary(terminalreporter: Any, exitstatus: int, config: pytest.Config) -> None:
     run = config.stash.get(RUN, None)
     if run is None or not run.results:
@@ -490,16 +496,16 @@ def pytest_terminal_summary(terminalreporter: Any, exitstatus: int, config: pyte
         for res in claims:
             if res.id in regressed:
                 tr.write_line(f"  REGRESSED {res.id} ({res.change['was']} -> {res.verdict}): "
-                              f"{redact_text(res.reason)[:300]}", red=res.verdict != "waived", bold=True)
+                              f"{_short(res.reason, 300)}", red=res.verdict != "waived", bold=True)
         for cid in groups["fixed"]:
             tr.write_line(f"  fixed     {cid}", green=True)
     for res in claims:
         if res.verdict in ("failed", "error") and (run.diff is None or res.id not in run.diff["groups"]["regressed"]):
-            tr.write_line(f"  {res.verdict.upper():6} {res.id}: {redact_text(res.reason)[:300]}")
+            tr.write_line(f"  {res.verdict.upper():6} {res.id}: {_short(res.reason, 300)}")
     for res in claims:
         if res.verdict == "waived":
             tr.write_line(f"  WAIVED {res.id} until {res.waiver['expires']} ({res.waiver['approver']}): "
-                          f"{redact_text(res.reason)[:200]}")
+                          f"{_short(res.reason, 200)}")
     for w in run.waivers:
         if w.expired(run.today):
             tr.write_line(f"  EXPIRED WAIVER {w.id} expired {w.expires} ({w.source}:{w.line}); it waives nothing",

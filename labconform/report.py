@@ -62,7 +62,7 @@ def value(v: Any, label: str = "") -> str:
         if "\n" not in v.rstrip("\n") and len(v) <= 160:
             return f"<code>{e(v)}</code>" if v else '<span class="none">(empty)</span>'
         return _fold(v, label)
-    if isinstance(v, dict) and v and len(v) <= 16 and all(_is_scalar(x) or _small_list(x) for x in v.values()):
+    if _tabular(v):
         rows = "".join(f"<tr><th>{e(k)}</th><td>{value(x)}</td></tr>" for k, x in v.items())
         return f'<table class="kv">{rows}</table>'
     if isinstance(v, list) and len(v) <= 24 and all(_is_scalar(x) and len(str(x)) <= 60 for x in v):
@@ -72,6 +72,14 @@ def value(v: Any, label: str = "") -> str:
 
 def _small_list(x: Any) -> bool:
     return isinstance(x, list) and len(x) <= 12 and all(_is_scalar(i) for i in x)
+
+
+def _tabular(v: Any, depth: int = 0) -> bool:
+    """A mapping small and shallow enough to read as a table of name and value (nested up to 3 deep)."""
+    return (isinstance(v, dict) and bool(v) and len(v) <= 16 and depth < 3
+            and all(isinstance(k, str) for k in v)
+            and all((_is_scalar(x) and len(str(x)) <= 400) or _small_list(x) or _tabular(x, depth + 1)
+                    for x in v.values()))
 
 
 def _numbers(v: Any) -> list[float] | None:
@@ -100,11 +108,11 @@ def chart(samples: list[float], unit: str, title: str = "") -> str:
         f'<line class="axis" x1="{pad}" y1="{h - pad}" x2="{w - pad}" y2="{h - pad}"/>'
         + "".join(bars)
         + f'<line class="median" x1="{pad}" y1="{my:.1f}" x2="{w - pad}" y2="{my:.1f}"/>'
-        f'<text x="{w - pad}" y="{max(my - 3, 10):.1f}" text-anchor="end">median {med:g} {e(unit)}</text>'
-        f'<text x="{pad}" y="11">max {top:g} {e(unit)}</text>'
+        f'<text x="{pad}" y="11">{top:g} {e(unit)}</text><text x="{pad - 2}" y="{h - pad + 4}" '
+        f'text-anchor="end">0</text>'
         f'<text x="{pad}" y="{h - 3}">1</text><text x="{w - pad}" y="{h - 3}" text-anchor="end">{len(samples)}</text>'
-        f'</svg><figcaption>{len(samples)} samples: min {min(samples):g}, median {med:g}, '
-        f'max {top:g} {e(unit)}</figcaption></figure>'
+        f'</svg><figcaption>{len(samples)} samples in order: min {min(samples):g}, median {med:g} '
+        f'(dashed line), max {top:g} {e(unit)}</figcaption></figure>'
     )
 
 
@@ -148,7 +156,7 @@ def details(d: dict[str, Any]) -> str:
         elif isinstance(v, list) and v and all(isinstance(x, dict) and "request" in x for x in v):
             parts.append(f'<div class="label">{e(key)}</div>' + "".join(response(x) for x in v))
         elif nums is not None and (key.endswith(("_ms", "_s")) or "sample" in key or "timing" in key):
-            unit = "ms" if key.endswith("_ms") else ("s" if key.endswith("_s") else "")
+            unit = "ms" if key.endswith("_ms") else ("s" if key.endswith("_s") else key.partition("_")[2])
             parts.append(f'<div class="label">{e(key)}</div>{chart(nums, unit, key)}')
         elif isinstance(v, dict) and v and any(w in key for w in ("count", "balance", "per_pod", "backends")) \
                 and all(isinstance(x, (int, float)) for x in v.values()):
@@ -292,7 +300,11 @@ def summary(doc: dict[str, Any]) -> str:
         ("command", f"<code>{e(' '.join(run.get('command') or []))}</code>"),
         ("labconform", e(run.get("labconform_version", "?"))),
     ])
-    reasons = "".join(f"<li>{e(r)}</li>" for r in gate.get("reasons", []))
+    if gate.get("failures") is not None:
+        reasons = "".join(f"<li>{e(f['why'])}{': ' + _ids(f['claims'], 10) if f['claims'] else ''}</li>"
+                          for f in gate["failures"])
+    else:
+        reasons = "".join(f"<li>{e(r)}</li>" for r in gate.get("reasons", []))
     threshold = gate.get("fail_on_impact")
     below = gate.get("failed_below_threshold") or []
     note = (f"<p>{len(below)} failed claim(s) below the threshold <code>--fail-on-impact {e(threshold)}</code> "
@@ -310,6 +322,19 @@ def summary(doc: dict[str, Any]) -> str:
     )
 
 
+def _ids(ids: list[str], shown: int, verdicts: dict[str, str] | None = None) -> str:
+    """Claim ids as links to their entries; past `shown`, the rest fold behind a count (none is dropped)."""
+    def link(i: str) -> str:
+        v = (verdicts or {}).get(i)
+        return f'<a href="#claim-{e(i)}">{e(i)}</a>' + (f" <small>({e(LABEL.get(v, v))})</small>" if v else "")
+
+    head = ", ".join(link(i) for i in ids[:shown])
+    if len(ids) <= shown:
+        return head
+    rest = ", ".join(link(i) for i in ids[shown:])
+    return f'{head} <details class="more"><summary>and {len(ids) - shown} more</summary>{rest}</details>'
+
+
 def baseline_block(doc: dict[str, Any], by_id: dict[str, dict[str, Any]]) -> str:
     base = doc.get("baseline")
     if not base:
@@ -323,9 +348,8 @@ def baseline_block(doc: dict[str, Any], by_id: dict[str, dict[str, Any]]) -> str
             continue
         if not ids and change not in ("regressed", "fixed"):
             continue
-        links = ", ".join(
-            f'<a href="#claim-{e(i)}">{e(i)}</a>'
-            + (f" <small>({e(LABEL.get(by_id[i]['verdict'], ''))})</small>" if i in by_id else "") for i in ids)
+        verdicts = {i: by_id[i]["verdict"] for i in ids if i in by_id}
+        links = _ids(ids, len(ids) if change == "regressed" else 12, verdicts)
         lines.append(f'<li class="chg-{change}"><b>{len(ids)} {e(CHANGE_LABELS[change])}</b>'
                      f'{": " + links if ids else ""}</li>')
     return (f'<section id="baseline"><h2>Compared with the baseline</h2><p>Baseline run <code>{e(base.get("name"))}'
@@ -410,6 +434,7 @@ pre{background:#f6f8fa;border:1px solid #d0d7de;padding:6px 8px;margin:2px 0;whi
 overflow-wrap:anywhere;max-height:none}
 .banner{margin:16px 0 8px;padding:12px 16px;border-radius:6px;color:#fff}.banner p{margin:4px 0}
 .s-passed{background:var(--ok)}.s-failed{background:var(--bad)}.banner code{color:#000}
+.banner a{color:#fff}
 .reasons{margin:6px 0 0;padding-left:20px}.tiles{display:flex;gap:8px;flex-wrap:wrap}
 .tile{border:0;border-radius:6px;padding:6px 14px;color:#fff;cursor:pointer;font:inherit;min-width:110px;
 text-align:left}
@@ -424,6 +449,7 @@ color:#57606a;font-weight:600}
 .none{color:var(--na);font-style:italic}.bad{color:var(--bad)}.ok{color:var(--ok)}
 #baseline,#waivers{border:1px solid #d0d7de;border-radius:6px;padding:4px 14px;margin:12px 0}
 .changes{list-style:none;padding:0}.changes li{padding:2px 0}
+.more{display:inline}.more>summary{display:inline;cursor:pointer;text-decoration:underline}
 .chg{font-size:11px;padding:1px 6px;border-radius:8px;background:var(--mut)}
 .chg-regressed{color:var(--bad);font-weight:bold}.chg.chg-regressed{background:var(--bad);color:#fff}
 .chg-fixed{color:var(--ok)}.chg.chg-fixed{background:var(--ok);color:#fff}.chg-still_failing{color:#8a4600}
@@ -485,7 +511,12 @@ JS = """
   function openAll(v){claims.forEach(function(a){a.querySelector('details').open=v;});}
   document.getElementById('f-open').addEventListener('click',function(){openAll(true);});
   document.getElementById('f-close').addEventListener('click',function(){openAll(false);});
-  apply();
+  function openHash(){var a=location.hash&&document.getElementById(location.hash.slice(1));
+    if(!a||!a.classList.contains('claim'))return;
+    if(a.hidden){boxes.forEach(function(b){b.checked=true;});sec.value='';if(chg)chg.value='';txt.value='';apply();}
+    a.querySelector('details').open=true;a.scrollIntoView();}
+  window.addEventListener('hashchange',openHash);
+  apply();openHash();
 })();
 """
 

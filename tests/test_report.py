@@ -155,3 +155,14 @@ def test_junit_and_cucumber_agree_with_the_verdicts() -> None:
     cuc = json.loads(cucumber(doc))
     assert [f["uri"] for f in cuc] == ["features/10_a.feature", "features/20_b.feature"]
     assert cuc[1]["elements"][1]["steps"][0]["result"]["status"] == "failed"
+
+
+def test_long_lists_of_claims_fold_behind_a_count_and_keep_every_id() -> None:
+    claims = [claim(f"e-{i:02d}", "10_a.feature", "error") for i in range(25)]
+    ids = [c["id"] for c in claims]
+    doc = document(claims, gate={"status": "failed", "reasons": ["..."],
+                                 "failures": [{"why": "25 claim(s) could not be evaluated (error)", "claims": ids}]})
+    out = render(doc)
+    banner = re.search(r'<header class="banner.*?</header>', out, re.S)[0]
+    assert "and 15 more" in banner
+    assert all(f'href="#claim-{i}"' in banner for i in ids)
