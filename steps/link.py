@@ -84,6 +84,10 @@ def _(lab, evidence, link_baseline):
     now = link.read(lab.target)
     names = link.lab_interfaces(now, lab.params.lab_interfaces)
     grown = link.counter_growth(link_baseline, now, names)
+    shown = {n: {c: v for c, v in d.items() if not link.judged(now.interfaces[n], c)}
+             for n, d in link.counter_growth(link_baseline, now, names, judged_only=False).items()}
     evidence.check(not grown, "error and drop counters", expected="no growth", found=grown or "no growth",
                    how=f"{now.command}, at collection and now ({now.taken - link_baseline.taken:.1f} s apart)",
-                   interfaces=names, before=link.counters(link_baseline, names), after=link.counters(now, names))
+                   interfaces=names, before=link.counters(link_baseline, names), after=link.counters(now, names),
+                   bridge_drops_not_judged={n: d for n, d in shown.items() if d} or "none",
+                   why_not_judged="a bridge counts as tx_dropped what it has no port to deliver to")

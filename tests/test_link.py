@@ -96,3 +96,13 @@ def test_drops_during_the_run_fail_the_counter_claim(tmp_path: Path, veth: tuple
         sender.join(timeout=5)
     assert verdicts["glitch-04"]["verdict"] == "failed"
     assert "tx_dropped" in verdicts["glitch-04"]["reason"]
+
+
+def test_a_bridge_dropping_what_it_cannot_deliver_is_shown_not_judged() -> None:
+    def bridge(**stats: int) -> link.Snapshot:
+        return link.Snapshot(0, [], {"docker0": link.Interface("docker0", bridge_ports=0, stats=stats)})
+
+    before, after = bridge(tx_dropped=2, rx_errors=0), bridge(tx_dropped=9, rx_errors=1)
+    assert link.counter_growth(before, after, ["docker0"]) == {"docker0": {"rx_errors": 1}}
+    assert link.counter_growth(before, after, ["docker0"], judged_only=False) == {
+        "docker0": {"tx_dropped": 7, "rx_errors": 1}}
