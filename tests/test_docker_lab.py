@@ -1,0 +1,69 @@
+"""The Docker library against the real engine: the run's containers, and only those, come and go."""
+
+from __future__ import annotations
+
+import docker
+import pytest
+
+from labconform import app
+from labconform.docker_lab import RUN_LABEL
+from labconform.lab import Lab
+from labconform.results import new_run_name
+from labconform.target import Target
+
+
+@pytest.fixture
+def lab():
+    lab = Lab(Target("local"), new_run_name())
+    yield lab
+    lab.docker.cleanup()
+
+
+def test_a_workload_is_named_labelled_and_published_on_a_free_port(lab):
+    w = lab.workload("probe", "mytc")
+    attrs = w.container.attrs
+    assert w.name == f"{lab.run_name}-probe"
+    assert attrs["Config"]["Labels"][RUN_LABEL] == lab.run_name
+    assert w.port and w.port not in lab.params.document_ports
+    ready = lab.docker.wait_started(w, 60)
+    assert ready["tomcat_startup_ms"] > 0
+    r = lab.http_get(lab.url_for(w))
+    assert r.status == 200 and r.body.strip() == f"{app.GREETING}{w.hostname}"
+
+
+def test_cleanup_removes_the_runs_containers_and_nothing_else(lab):
+    client = docker.from_env()
+    other = client.containers.create(lab.params.tomcat_image, command=["true"], name=f"{lab.run_name}-not-ours",
+                                     labels={RUN_LABEL: "someone-else"})
+    try:
+        a = lab.workload("a", "base Tomcat")
+        b = lab.workload("b", "base Tomcat", auto_remove=True)
+        removed = lab.docker.cleanup()
+        assert sorted(removed) == sorted([a.name, b.name])
+        assert not lab.docker.exists(a.name) and not lab.docker.exists(b.name)
+        assert lab.docker.exists(other.name)
+    finally:
+        other.remove(force=True)
+
+
+def test_first_use_starts_every_container_the_claims_will_need(lab):
+    from labconform.lab import WorkloadSpec
+
+    lab.prestart = (WorkloadSpec("x", "mytc"), WorkloadSpec("y", "base Tomcat", True))
+    lab.workload("z", "mytc")
+    assert set(lab.docker.workloads) == {"x", "y", "z"}
+    assert lab.docker.workloads["y"].container.attrs["HostConfig"]["AutoRemove"] is True
+
+
+def test_a_file_is_read_from_an_image_without_starting_it(lab):
+    war = lab.docker.image_file(lab.params.mytc_image, app.WAR_IN_IMAGE)
+    assert war == lab.target.read_bytes(f"{lab.params.context_dir}/ROOT.war")
+    assert lab.docker.image_file(lab.params.mytc_image, "/no/such/file") is None
+    leftovers = docker.from_env().containers.list(all=True, filters={"label": f"{RUN_LABEL}={lab.run_name}"})
+    assert leftovers == []
+
+
+def test_a_container_that_dies_fails_the_wait_with_its_log(lab):
+    w = lab.docker.start("dies", lab.params.tomcat_image, env={"JAVA_OPTS": "-Xmx1k"})
+    with pytest.raises(AssertionError, match="exited before Tomcat started"):
+        lab.docker.wait_started(w, 60)

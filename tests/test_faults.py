@@ -1,0 +1,86 @@
+"""Faults caused for real: the Docker daemon stopped, a run interrupted in the middle of a claim."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import docker
+import pytest
+
+from labconform.docker_lab import RUN_LABEL
+from labconform.params import load_params
+from labconform.poll import until
+from labconform.target import Target
+from provision import Context
+from provision.docker_ce import restart_supervised, stop_supervised
+from provision.state import LiveState
+
+REPO = Path(__file__).resolve().parent.parent
+
+
+@pytest.fixture
+def docker_stopped():
+    """Stop the Docker daemon for the test (live-restore keeps the lab's containers up); restart after."""
+    target = Target("local")
+    if target.facts.systemd_is_init:
+        pytest.skip("this lab's daemon runs under systemd: stop it with systemctl in a dedicated test")
+    ctx = Context(target, LiveState(target), load_params(None))
+    stop_supervised(ctx, "docker")
+    try:
+        yield ctx
+    finally:
+        restart_supervised(ctx, "docker", "/usr/sbin/dockerd")
+        until(lambda: (ctx.state.forget(), ctx.state.docker_info())[1], timeout=60, what="docker back")
+
+
+def test_docker_claims_fail_naming_the_socket_then_pass_once_restarted(suite, docker_stopped):
+    started = time.monotonic()
+    run = suite("features/40_docker_ce.feature", "features/50_tomcat_from_dockerhub.feature", timeout=180)
+    took = time.monotonic() - started
+    v = run.verdicts()
+    assert v["docker-04"] == "failed" and v["tomcat-01"] == "failed" and v["tomcat-03"] == "failed"
+    assert v["docker-01"] == "passed"  # the packages are still installed: not every claim is about the daemon
+    assert "supervisor for docker: not running" in run.claim("docker-04")["reason"]
+    for claim in ("tomcat-01", "tomcat-03"):
+        reason = run.claim(claim)["reason"]
+        assert "docker engine not answering at unix:///var/run/docker.sock" in reason, reason
+    assert took < 120, f"bounded: {took:.1f} s"
+
+    restart_supervised(docker_stopped, "docker", "/usr/sbin/dockerd")
+    until(lambda: (docker_stopped.state.forget(), docker_stopped.state.docker_info())[1], timeout=60, what="up")
+    again = suite("features/40_docker_ce.feature", "features/50_tomcat_from_dockerhub.feature", timeout=180)
+    assert {again.verdicts()[i] for i in ("docker-04", "tomcat-01", "tomcat-03")} == {"passed"}
+
+
+@pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGTERM])
+def test_an_interrupted_run_leaves_no_container_behind(tmp_path, sig):
+    run_name = f"lc-interrupt-{sig.name.lower()}-{os.getpid()}"
+    client = docker.from_env()
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "pytest", "-q", "features/70_multiple_containers.feature",
+         "--run-name", run_name, "--reports-dir", str(tmp_path)],
+        cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+    )
+    try:
+        # interrupt as soon as the run has started containers, while its claims wait on Tomcat
+        until(lambda: client.containers.list(all=True, filters={"label": f"{RUN_LABEL}={run_name}"}),
+              timeout=60, interval=0.1, what="the run's containers")
+        proc.send_signal(sig)
+        out, _ = proc.communicate(timeout=60)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    left = client.containers.list(all=True, filters={"label": f"{RUN_LABEL}={run_name}"})
+    assert left == [], f"left behind: {[c.name for c in left]}\n{out}"
+    assert proc.returncode != 0
+    doc = json.loads((tmp_path / run_name / "results.json").read_text())
+    # the claim that was waiting on Tomcat is an error saying so; nothing is lost from results.json
+    assert [c["reason"] for c in doc["claims"] if c["verdict"] == "error"] == [
+        "the run was interrupted before this claim finished"
+    ], doc["claims"]
