@@ -18,6 +18,10 @@ KUBEADM_FLAGS = "/var/lib/kubelet/kubeadm-flags.env"
 KUBECTL = f"kubectl --kubeconfig {ADMIN_CONF} --request-timeout=10s"
 
 
+class ClusterUnavailable(Exception):
+    """The host has a cluster but its API server does not answer: the claim cannot be evaluated."""
+
+
 def cluster_config(t: Target) -> str | None:
     """The cluster's admin kubeconfig when the host runs a cluster (kubeadm writes it on init)."""
     return ADMIN_CONF if t.run("test -s %s", ADMIN_CONF).ok else None
@@ -50,8 +54,8 @@ def cluster_images(t: Target) -> ClusterImages:
     res = t.run(f"{KUBECTL} get pods,daemonsets,deployments -A -o json", timeout=30)
     out.how.append(f"{KUBECTL} get pods,daemonsets,deployments -A -o json")
     if not res.ok:
-        out.problems.append(f"kubectl: {(res.stderr.strip() or 'no answer')[-300:]}")
-        return out
+        raise ClusterUnavailable(f"{ADMIN_CONF} exists but the API server does not answer: "
+                                 f"{(res.stderr.strip() or 'no answer').splitlines()[-1][-300:]}")
     for item in json.loads(res.stdout).get("items", []):
         spec = item.get("spec", {})
         spec = spec.get("template", {}).get("spec", spec)
@@ -69,32 +73,46 @@ def effective_pull_policy(image: str, policy: str | None) -> str:
     return "Always" if tag == "latest" and "@" not in image else "IfNotPresent"
 
 
+def pull_policies(source: str, docs: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
+    """Each Deployment container of `docs`: its image, its pull policy and the one Kubernetes applies."""
+    found: dict[str, dict[str, Any]] = {}
+    for d in docs:
+        if d.get("kind", "Deployment") != "Deployment":
+            continue
+        meta = d.get("metadata", {})
+        for c in d.get("spec", {}).get("template", {}).get("spec", {}).get("containers", []):
+            key = f"{source}: {meta.get('namespace', 'default')}/{meta.get('name')}/{c.get('name')}"
+            found[key] = {"image": c.get("image"), "imagePullPolicy": c.get("imagePullPolicy"),
+                          "effective": effective_pull_policy(c.get("image", ""), c.get("imagePullPolicy"))}
+    return found
+
+
+def manifest_deployments(t: Target, manifest: str) -> list[dict[str, Any]] | None:
+    text = t.read_text(manifest)
+    return None if text is None else [d for d in yaml.safe_load_all(text) if isinstance(d, dict)]
+
+
+def cluster_deployments(t: Target) -> list[dict[str, Any]]:
+    res = t.run(f"{KUBECTL} get deployments -A -o json", timeout=30)
+    if not res.ok:
+        raise ClusterUnavailable(f"{ADMIN_CONF} exists but the API server does not answer: "
+                                 f"{(res.stderr.strip() or 'no answer').splitlines()[-1][-300:]}")
+    return json.loads(res.stdout).get("items", [])
+
+
 def deployment_pull_policies(t: Target, manifest: str) -> tuple[dict[str, dict[str, Any]], list[str]] | None:
     """Each Deployment container's pull policy, from the cluster when there is one and from the
     document's manifest file when it exists; None when there is neither."""
-    sources: list[tuple[str, list[dict[str, Any]]]] = []
+    found: dict[str, dict[str, Any]] = {}
     how: list[str] = []
     if cluster_config(t):
-        res = t.run(f"{KUBECTL} get deployments -A -o json", timeout=30)
-        how.append(f"{KUBECTL} get deployments -A -o json" + ("" if res.ok else f": {res.stderr.strip()[-200:]}"))
-        sources.append(("cluster", json.loads(res.stdout).get("items", []) if res.ok else []))
-    text = t.read_text(manifest)
-    if text is not None:
+        found.update(pull_policies("cluster", cluster_deployments(t)))
+        how.append(f"{KUBECTL} get deployments -A -o json")
+    docs = manifest_deployments(t, manifest)
+    if docs is not None:
+        found.update(pull_policies(manifest, docs))
         how.append(f"read {manifest}")
-        sources.append((manifest, [d for d in yaml.safe_load_all(text) if isinstance(d, dict)]))
-    if not sources:
-        return None
-    found: dict[str, dict[str, Any]] = {}
-    for source, docs in sources:
-        for d in docs:
-            if d.get("kind", "Deployment") != "Deployment":
-                continue
-            meta = d.get("metadata", {})
-            for c in d.get("spec", {}).get("template", {}).get("spec", {}).get("containers", []):
-                key = f"{source}: {meta.get('namespace', 'default')}/{meta.get('name')}/{c.get('name')}"
-                found[key] = {"image": c.get("image"), "imagePullPolicy": c.get("imagePullPolicy"),
-                              "effective": effective_pull_policy(c.get("image", ""), c.get("imagePullPolicy"))}
-    return found, how
+    return (found, how) if how else None
 
 
 def docker_mirrors(info: dict[str, Any]) -> list[str]:

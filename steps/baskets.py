@@ -30,8 +30,10 @@ def _(lab, evidence):
         evidence.not_applicable(f"no cluster ({baskets.ADMIN_CONF} absent) and no Deployment manifest at "
                                 f"{lab.params.deployment_manifest}")
     policies, how = read
+    if not policies:
+        evidence.not_applicable("no Deployment container to judge: " + "; ".join(how))
     forcing = [k for k, v in policies.items() if v["effective"] == "Always"]
-    evidence.check(bool(policies) and not forcing, "Deployment pull policies", expected="none effectively Always",
+    evidence.check(not forcing, "Deployment pull policies", expected="none effectively Always",
                    found=policies or "no Deployment container", how="; ".join(how), forcing=forcing)
 
 

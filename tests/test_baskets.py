@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from labconform.baskets import deployment_pull_policies, effective_pull_policy
+from labconform.baskets import effective_pull_policy, manifest_deployments, pull_policies
 from labconform.target import Target
 from tests.test_trust import run_claims
 
@@ -60,10 +60,10 @@ def test_the_pull_policy_kubernetes_applies(image: str, policy: str | None, effe
 def test_the_documents_manifest_does_not_force_a_pull(tmp_path: Path) -> None:
     path = tmp_path / "cluster.yaml"
     path.write_text(DOCUMENT_MANIFEST)
-    policies, how = deployment_pull_policies(Target("local"), str(path))
-    (entry,) = [v for k, v in policies.items() if k.endswith("default/hw-deploy/hw-contain")]
-    assert entry == {"image": "mytc", "imagePullPolicy": "IfNotPresent", "effective": "IfNotPresent"}
-    assert f"read {path}" in how
+    policies = pull_policies(str(path), manifest_deployments(Target("local"), str(path)) or [])
+    assert policies == {f"{path}: default/hw-deploy/hw-contain": {
+        "image": "mytc", "imagePullPolicy": "IfNotPresent", "effective": "IfNotPresent"}}
+    assert manifest_deployments(Target("local"), str(tmp_path / "absent.yaml")) is None
 
 
 def test_a_manifest_without_a_pull_policy_fails_the_claim(tmp_path: Path) -> None:
