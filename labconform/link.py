@@ -34,7 +34,11 @@ for d in /sys/class/net/*; do
   echo "speed=$(cat $d/speed 2>/dev/null)"
   echo "duplex=$(cat $d/duplex 2>/dev/null)"
   [ -e $d/device ] && echo "driver=$(basename $(readlink -f $d/device/driver) 2>/dev/null)"
-  [ -d $d/bridge ] && echo "bridge_ports=$(ls $d/brif 2>/dev/null | wc -l)"
+  if [ -d $d/bridge ]; then
+    echo "bridge_ports=$(ls $d/brif 2>/dev/null | wc -l)"
+    up=$(for p in $d/brif/*; do cat /sys/class/net/${p##*/}/operstate 2>/dev/null; done | grep -cx up)
+    echo "bridge_ports_up=$up"
+  fi
   for c in $d/statistics/*; do echo "stat.${c##*/}=$(cat $c)"; done
 done
 """
@@ -50,6 +54,7 @@ class Interface:
     duplex: str = ""
     driver: str | None = None  # set only for an interface backed by a device (not a bridge or veth)
     bridge_ports: int | None = None
+    bridge_ports_up: int = 0
     stats: dict[str, int] = field(default_factory=dict)
 
     @property
@@ -62,6 +67,14 @@ class Interface:
         return self.operstate == "up" or (self.operstate == "unknown" and self.carrier == "1")
 
     @property
+    def carries_what_it_should(self) -> bool:
+        """Up; or, for a bridge, administratively up with no port up yet (the kernel then reports
+        the bridge down: it has nothing to carry, as between two containers' lives)."""
+        if self.bridge_ports is not None and self.bridge_ports_up == 0:
+            return self.admin_up
+        return self.up
+
+    @property
     def reports_link(self) -> bool:
         """The driver tells speed and duplex (virtio and most virtual drivers do not)."""
         return self.speed is not None and self.speed > 0 and self.duplex in ("full", "half")
@@ -71,7 +84,7 @@ class Interface:
         if self.driver:
             d["driver"] = self.driver
         if self.bridge_ports is not None:
-            d["bridge ports"] = self.bridge_ports
+            d["bridge ports"] = f"{self.bridge_ports} attached, {self.bridge_ports_up} up"
         if self.reports_link:
             d.update(speed_mbps=self.speed, duplex=self.duplex)
         return d
@@ -110,6 +123,8 @@ def read(t: Target) -> Snapshot:
             cur.speed = int(value) if value.lstrip("-").isdigit() else None
         elif key == "bridge_ports":
             cur.bridge_ports = int(value or 0)
+        elif key == "bridge_ports_up":
+            cur.bridge_ports_up = int(value or 0)
         elif key in ("operstate", "carrier", "duplex", "driver"):
             setattr(cur, key, value or None if key == "driver" else value)
     return Snapshot(time.time(), default, ifaces)

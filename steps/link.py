@@ -38,9 +38,7 @@ def _(lab, evidence):
     snap = link.read(lab.target)
     names = link.lab_interfaces(snap, lab.params.lab_interfaces)
     state = {n: snap.interfaces[n].state() if n in snap.interfaces else "absent" for n in names}
-    # a bridge with no port has nothing to carry: the kernel reports it down; it must be admin up
-    ok = bool(names) and all(n in snap.interfaces and (snap.interfaces[n].up or (
-        snap.interfaces[n].bridge_ports == 0 and snap.interfaces[n].admin_up)) for n in names)
+    ok = bool(names) and all(n in snap.interfaces and snap.interfaces[n].carries_what_it_should for n in names)
     evidence.check(ok, "lab interfaces", expected={n: "up" for n in names} or "at least one", found=state,
                    how=snap.command, default_route=snap.default)
 
