@@ -4,11 +4,14 @@ A good run is the baseline; then the same claims run against a deliberately brok
 parameters naming an image that does not exist), so the report holds a failed claim with its
 evidence and a baseline diff. Chromium opens that report from disk; a small script measures what
 is on screen (boxes with a size, open details) and clicks a filter as a reader would.
-The screenshot is kept in reports/browser-check/ for CI.
+The screenshot is kept in reports/browser-check/ for CI. The same runs, and two more, check the
+gate on the real lab: the repaired lab against the broken run shows the fixed claim, and a waiver
+lets the broken lab pass until its expiry date.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import html
 import json
 import os
@@ -78,7 +81,8 @@ def run_claims(reports: Path, name: str, *extra: str) -> subprocess.CompletedPro
 
 
 @pytest.fixture(scope="module")
-def broken_report(tmp_path_factory: pytest.TempPathFactory) -> Path:
+def reports(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A good run of the real lab, then a run of the lab broken by its parameters, against it."""
     if os.environ.get("LABCONFORM_NO_LAB"):
         pytest.skip("LABCONFORM_NO_LAB is set: no lab to run the claims against")
     reports = tmp_path_factory.mktemp("reports")
@@ -89,7 +93,34 @@ def broken_report(tmp_path_factory: pytest.TempPathFactory) -> Path:
     broken = run_claims(reports, "broken", "--lab-params", str(params), "--baseline", str(reports / "good"))
     assert broken.returncode == 1, broken.stdout[-3000:]
     assert "REGRESSED mytc-03" in broken.stdout
+    assert "gate: FAILED: 1 regression(s) against the baseline" in broken.stdout
+    return reports
+
+
+@pytest.fixture(scope="module")
+def broken_report(reports: Path) -> Path:
     return reports / "broken" / "index.html"
+
+
+def test_the_repaired_lab_against_the_broken_run_shows_the_fixed_claim(reports: Path) -> None:
+    repaired = run_claims(reports, "repaired", "--baseline", str(reports / "broken"))
+    assert repaired.returncode == 0, repaired.stdout[-3000:]
+    assert "fixed     mytc-03" in repaired.stdout
+    doc = json.loads((reports / "repaired" / "results.json").read_text())
+    assert doc["baseline"]["groups"]["fixed"] == ["mytc-03"]
+
+
+def test_a_waiver_lets_the_broken_lab_pass_until_its_expiry(reports: Path) -> None:
+    params = str(reports / "broken-params.yaml")
+    for days, status, verdict in ((30, 0, "waived"), (-1, 1, "failed")):
+        expires = dt.date.today() + dt.timedelta(days=days)
+        waivers = reports / f"waivers{days}.yaml"
+        waivers.write_text(f"- id: mytc-03\n  justification: the mytc image is being rebuilt\n"
+                           f"  approver: lab-admins\n  expires: {expires.isoformat()}\n")
+        done = run_claims(reports, f"waived{days}", "--lab-params", params, "--waivers", str(waivers))
+        assert done.returncode == status, done.stdout[-3000:]
+        doc = json.loads((reports / f"waived{days}" / "results.json").read_text())
+        assert next(c for c in doc["claims"] if c["id"] == "mytc-03")["verdict"] == verdict
 
 
 def measure(report: Path, tmp_path: Path) -> dict[str, Any]:
