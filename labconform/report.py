@@ -266,6 +266,13 @@ def _finished(run: dict[str, Any]) -> str:
         return "?"
 
 
+def _command(argv: list[str]) -> str:
+    """The command line as it was typed: `python -m pytest` shows as such, not as pytest's __main__.py."""
+    if argv and argv[0].replace("\\", "/").endswith("/pytest/__main__.py"):
+        argv = ["python -m pytest", *argv[1:]]
+    return " ".join(argv)
+
+
 def summary(doc: dict[str, Any]) -> str:
     run, gate = doc["run"], doc.get("gate") or {}
     counts = doc.get("counts", {})
@@ -297,7 +304,7 @@ def summary(doc: dict[str, Any]) -> str:
         ("finished", e(_finished(run))),
         ("duration", f"{e(run.get('duration_s', '?'))} s"),
         ("exit status", f"<code>{e(run.get('exit_status', '?'))}</code>"),
-        ("command", f"<code>{e(' '.join(run.get('command') or []))}</code>"),
+        ("command", f"<code>{e(_command(run.get('command') or []))}</code>"),
         ("labconform", e(run.get("labconform_version", "?"))),
     ])
     if gate.get("failures") is not None:
