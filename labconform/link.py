@@ -36,7 +36,7 @@ for d in /sys/class/net/*; do
   [ -e $d/device ] && echo "driver=$(basename $(readlink -f $d/device/driver) 2>/dev/null)"
   if [ -d $d/bridge ]; then
     echo "bridge_ports=$(ls $d/brif 2>/dev/null | wc -l)"
-    up=$(for p in $d/brif/*; do cat /sys/class/net/${p##*/}/operstate 2>/dev/null; done | grep -cx up)
+    up=$(for p in $d/brif/*; do [ -e "$p" ] && cat /sys/class/net/${p##*/}/operstate; done | grep -cx up)
     echo "bridge_ports_up=$up"
   fi
   for c in $d/statistics/*; do echo "stat.${c##*/}=$(cat $c)"; done

@@ -106,3 +106,19 @@ def test_a_bridge_dropping_what_it_cannot_deliver_is_shown_not_judged() -> None:
     assert link.counter_growth(before, after, ["docker0"]) == {"docker0": {"rx_errors": 1}}
     assert link.counter_growth(before, after, ["docker0"], judged_only=False) == {
         "docker0": {"tx_dropped": 7, "rx_errors": 1}}
+
+
+def test_a_bridge_is_judged_by_its_ports() -> None:
+    starting = link.Interface("docker0", operstate="down", flags=0x1003, bridge_ports=1, bridge_ports_up=0)
+    broken = link.Interface("docker0", operstate="down", flags=0x1003, bridge_ports=1, bridge_ports_up=1)
+    disabled = link.Interface("docker0", operstate="down", flags=0x1002, bridge_ports=0)
+    assert starting.carries_what_it_should and not broken.carries_what_it_should
+    assert not disabled.carries_what_it_should
+
+
+def test_an_empty_bridge_counts_no_port_up() -> None:
+    """The shell glob of an empty brif/ must not count the host's other interfaces as the bridge's."""
+    snap = link.read(Target("local"))
+    for i in snap.interfaces.values():
+        if i.bridge_ports is not None:
+            assert i.bridge_ports_up <= i.bridge_ports
