@@ -449,17 +449,17 @@ def gate_record(run: RunState) -> dict[str, Any]:
     rec = run.decision.as_dict() if run.decision else {}
     rec["fail_on_impact"] = run.fail_on_impact
     if run.waivers_file:
-        applied_ids = {c.waiver["id"] for c in run.results.values() if c.verdict == "waived" and c.waiver}
-        failed_ids = {c.id for c in run.results.values() if c.verdict in ("failed", "error", "waived")}
-        every = [w.as_dict(run.today) for w in run.waivers]
+        failing = [c.id for c in run.results.values() if c.verdict in ("failed", "error", "waived")]
+        waived_by = {c.waiver["id"] for c in run.results.values() if c.verdict == "waived" and c.waiver}
+        every = [(w, w.as_dict(run.today)) for w in run.waivers]
         rec["waivers"] = {
             "file": run.waivers_file,
-            "all": every,
-            "expired": [w for w in every if w["expired"]],
-            "applied": [w for w in every if w["id"] in applied_ids],
-            "unused": [w for w in every if not w["expired"] and w["id"] not in applied_ids
-                       and not any(waivers.find([wv], cid) for wv in run.waivers if wv.id == w["id"]
-                                   for cid in failed_ids)],
+            "all": [d for _, d in every],
+            "expired": [d for w, d in every if w.expired(run.today)],
+            "applied": [d for w, d in every if w.id in waived_by],
+            # in force, and no claim it covers failed: the deviation it accepts is gone
+            "unused": [d for w, d in every
+                       if not w.expired(run.today) and not any(w.covers(cid) for cid in failing)],
         }
     return rec
 

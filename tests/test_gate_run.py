@@ -162,12 +162,15 @@ def test_a_run_after_a_broken_one_shows_the_fixed_claims(lab: Lab) -> None:
 def test_a_waived_failure_passes_until_its_expiry_date(lab: Lab) -> None:
     lab.set(engine="off")
     today = dt.date.today()
-    future = lab.waivers(waiver("s-01", today + dt.timedelta(days=30)))
+    future = lab.waivers(waiver("s-01", today + dt.timedelta(days=30)) + waiver("s-02", today + dt.timedelta(days=9)))
     r = lab.run("waived", "--waivers", future)
     assert r.ret == 0
     r.stdout.fnmatch_lines(["*1 waived*", "*WAIVED s-01 until*", "*gate: passed*"])
-    s01 = next(c for c in lab.results("waived")["claims"] if c["id"] == "s-01")
+    doc = lab.results("waived")
+    s01 = next(c for c in doc["claims"] if c["id"] == "s-01")
     assert s01["verdict"] == "waived" and s01["waiver"]["expired"] is False
+    assert [w["id"] for w in doc["gate"]["waivers"]["applied"]] == ["s-01"]
+    assert [w["id"] for w in doc["gate"]["waivers"]["unused"]] == ["s-02"]  # s-02 passed: not needed
 
     for expiry, name in ((today - dt.timedelta(days=1), "expired"), (today, "expires-today")):
         past = lab.waivers(waiver("s-01", expiry))
