@@ -51,12 +51,12 @@ def build_plan(ctx: Context) -> Plan:
 
     plan = Plan()
     if ctx.state.facts.family == "debian" and not ctx.state.recorded:
-        plan.add(*apt_index_step(ctx))
-    plan.add(*host.steps(ctx), *trust.steps(ctx))  # the document prepares the host before Docker
-    plan.add(*docker_ce.steps(ctx))
-    plan.add(*host.registry_steps(ctx))
-    plan.add(*tomcat.steps(ctx))
-    plan.add(*kubernetes.steps(ctx))
+        plan.add(*apt_index_step(ctx), section="host")
+    plan.add(*host.steps(ctx), *trust.steps(ctx), section="host")  # the document prepares the host before Docker
+    plan.add(*docker_ce.steps(ctx), section="docker")
+    plan.add(*host.registry_steps(ctx), section="docker")
+    plan.add(*tomcat.steps(ctx), section="docker")
+    plan.add(*kubernetes.steps(ctx), section="kubernetes")
     return plan
 
 

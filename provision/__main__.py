@@ -21,6 +21,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--facts", help="a recorded host state (JSON) to plan against; implies --check")
     ap.add_argument("--lab-params", help="YAML file of lab parameters")
     ap.add_argument("--json", help="also write the outcomes as JSON to this file")
+    ap.add_argument("--only", help="comma-separated parts of the lab to provision: host, docker, kubernetes")
     args = ap.parse_args(argv)
 
     try:
@@ -49,7 +50,16 @@ def main(argv: list[str] | None = None) -> int:
     print(f"{mode} for {where}: {facts.pretty_name or facts.os_id} ({facts.family}), init {facts.init or '?'}")
     ctx = Context(target, state, params)
     started = time.monotonic()
-    outcomes = build_plan(ctx).run(check_only=args.check)
+    plan = build_plan(ctx)
+    if args.only:
+        wanted = {w.strip() for w in args.only.split(",") if w.strip()}
+        unknown = wanted - set(plan.sections)
+        if unknown:
+            print(f"provision: --only {args.only}: unknown part(s) {', '.join(sorted(unknown))}; "
+                  f"one of {', '.join(plan.sections)}", file=sys.stderr)
+            return 2
+        plan = plan.only(wanted)
+    outcomes = plan.run(check_only=args.check)
     counts: dict[str, int] = {}
     for o in outcomes:
         counts[o.status] = counts.get(o.status, 0) + 1

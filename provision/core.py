@@ -29,6 +29,8 @@ class Step:
     apply: Callable[[], None]
     # the commands a person would type to do this by hand: shown in the plan
     commands: tuple[str, ...] = ()
+    # the part of the lab it belongs to (host, docker, kubernetes): what --only selects
+    section: str = ""
 
 
 @dataclass
@@ -46,6 +48,7 @@ class Outcome:
             "detail": self.detail,
             "seconds": round(self.seconds, 2),
             "commands": list(self.step.commands),
+            "section": self.step.section,
         }
 
 
@@ -53,8 +56,17 @@ class Outcome:
 class Plan:
     steps: list[Step] = field(default_factory=list)
 
-    def add(self, *steps: Step) -> None:
+    def add(self, *steps: Step, section: str = "") -> None:
+        for step in steps:
+            step.section = step.section or section
         self.steps.extend(steps)
+
+    def only(self, sections: set[str]) -> Plan:
+        return Plan([s for s in self.steps if s.section in sections])
+
+    @property
+    def sections(self) -> list[str]:
+        return list(dict.fromkeys(s.section for s in self.steps))
 
     def owner_of(self, claim_id: str) -> Step | None:
         return next((s for s in self.steps if claim_id in s.claims), None)
