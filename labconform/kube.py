@@ -132,9 +132,13 @@ class KubeLab:
     def raw(self, path: str) -> str:
         """GET a plain API path (/healthz, /readyz) and return its text."""
         def get(_request_timeout: Any) -> str:
-            data, status, _ = self.api.call_api(path, "GET", auth_settings=["BearerToken"], response_type="str",
-                                                _return_http_data_only=False, _request_timeout=_request_timeout)
-            return str(data)
+            resp = self.api.call_api(*self.api.param_serialize("GET", path, auth_settings=["BearerToken"]),
+                                     _request_timeout=_request_timeout)
+            resp.read()
+            if resp.status >= 400:
+                raise ApiException(status=resp.status, reason=resp.reason)
+            return resp.data.decode("utf-8", "replace")
+
         return self.call(f"GET {path}", get)
 
     def nodes(self) -> list[Any]:
@@ -449,6 +453,11 @@ def listeners(target: Target, port: int) -> Probe:
     res = target.run(f"ss -Hltnp 'sport = :{int(port)}'")
     names = sorted(set(re.findall(r'\(\("([^"]+)"', res.stdout)))
     return Probe(names, f"ss -Hltnp 'sport = :{port}'", output=res.stdout.strip())
+
+
+def comm(process: str) -> str:
+    """A process name as the kernel keeps it (and ss shows it): its first 15 characters."""
+    return process[:15]
 
 
 def selinux_mode(target: Target) -> Probe:

@@ -3,14 +3,16 @@ built from Debian's source on an offline Debian lab)."""
 
 from __future__ import annotations
 
+import fcntl
 import json
+import os
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 from labconform.errors import WaitTimeout
 from labconform.poll import until
 from provision.core import Step, StepFailed
-from provision.docker_ce import LIBEXEC, restart_supervised
+from provision.docker_ce import LIBEXEC, restart_supervised, stop_supervised
 
 FILES = Path(__file__).parent / "files"
 K8S_VERSION = "v1.20.2"
@@ -34,8 +36,10 @@ SYSCTLS = {"net.bridge.bridge-nf-call-ip6tables": "1", "net.bridge.bridge-nf-cal
 IMAGES = tuple(f"k8s.gcr.io/{c}:{K8S_VERSION}" for c in
                ("kube-apiserver", "kube-controller-manager", "kube-scheduler", "kube-proxy")) + (
     "k8s.gcr.io/etcd:3.4.13-0", "k8s.gcr.io/pause:3.2")
-# kubeadm's preflight asks systemctl whether docker is enabled: without systemd that one check cannot pass
-IGNORED_PREFLIGHT = ("Service-Docker",)
+# kubeadm's preflight asks systemctl whether docker is enabled: without systemd that check cannot pass; and it
+# pulls every image, CoreDNS's too, which no registry serves offline (its addon phase is skipped, the
+# control-plane images are built here by an earlier step)
+IGNORED_PREFLIGHT = ("Service-Docker", "ImagePull")
 # the host tools kubeadm's preflight looks for (conntrack, ip, ethtool, socat, ebtables, nsenter)
 HOST_TOOLS = ("conntrack", "ebtables", "ethtool", "socat", "iproute2", "util-linux", "containernetworking-plugins")
 FLANNEL_URL = "https://raw.githubusercontent.com/coreos/flannel/master/Documentation/kube-flannel.yml"
@@ -151,6 +155,43 @@ def init_command() -> str:
 
 
 # --- steps both families share ------------------------------------------------------------------
+
+LOCK = "/run/labconform/k8s-provision.lock"
+_held: dict[str, IO[str]] = {}  # kept open for the life of this process: the kernel drops the lock at exit
+
+
+def lock_step(ctx: Any) -> Step:
+    """One Kubernetes provisioning at a time on a host: two kubeadm runs at once break each other's cluster.
+    A second run waits (bounded) for the first, then finds its work done."""
+
+    def take() -> bool:
+        fh = open(LOCK, "a+")  # noqa: SIM115 - held until the process ends
+        try:
+            fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            fh.close()
+            return False
+        fh.truncate(0)
+        fh.write(f"{os.getpid()}\n")
+        fh.flush()
+        _held[LOCK] = fh
+        return True
+
+    def check() -> tuple[bool, str]:
+        if ctx.state.recorded or not ctx.target.is_local:
+            return True, "no lock: recorded facts, or a remote target (the lock is local only)"
+        if LOCK not in _held:
+            os.makedirs(os.path.dirname(LOCK), exist_ok=True)
+            if not take():
+                ctx.say(f"another provisioning run holds {LOCK}; waiting for it")
+                try:
+                    until(take, timeout=1800, interval=2, what=f"{LOCK} free")
+                except WaitTimeout as exc:
+                    raise StepFailed(str(exc)) from None
+        return True, f"{LOCK} held by this run (pid {os.getpid()})"
+
+    return Step("Kubernetes provisioning lock", (), check, lambda: None, (f"flock {LOCK}",))
+
 
 
 def sysctl_step(ctx: Any) -> Step:
@@ -294,7 +335,7 @@ def cluster_steps(ctx: Any, k: Cluster) -> list[Step]:
 
 
 def debian_steps(ctx: Any, k: Cluster) -> list[Step]:
-    out: list[Step] = [build_step(ctx)]
+    out: list[Step] = [lock_step(ctx), build_step(ctx)]
 
     def tools_check() -> tuple[bool, str]:
         missing = [p for p in HOST_TOOLS if not ctx.state.package(p)]
@@ -372,8 +413,12 @@ def debian_steps(ctx: Any, k: Cluster) -> list[Step]:
         return ok, f"control plane up, node {names}" if ok else f"node {ctx.state.facts.hostname} not registered"
 
     def init_apply() -> None:
-        ctx.sh("kubeadm reset -f", timeout=180)
-        restart_supervised(ctx, "kubelet", KUBELET_WRAPPER)  # a kubelet of the old cluster holds stale certificates
+        # no kubelet of the old cluster may recreate its pods while it is reset (its certificates are stale too)
+        stop_supervised(ctx, "kubelet")
+        # kubeadm reset removes the k8s_ containers it knows; an exited one whose sandbox is gone would stop the
+        # next kubelet at start ("no PodsandBox found"): those, made by this lab's kubelet, go too
+        ctx.sh("kubeadm reset -f", "docker ps -aq --filter name=k8s_ | xargs -r docker rm -f", timeout=180)
+        restart_supervised(ctx, "kubelet", KUBELET_WRAPPER)
         ctx.sh(init_command(), timeout=600)
         _wait(ctx, lambda: init_check()[0], 120, "control plane up")
 
@@ -411,7 +456,7 @@ def build_step(ctx: Any) -> Step:
 
 
 def rhel_steps(ctx: Any, k: Cluster) -> list[Step]:
-    out: list[Step] = []
+    out: list[Step] = [lock_step(ctx)]
 
     def zone() -> str:
         return ctx.state.text("/etc/firewalld/zones/public.xml") or ""

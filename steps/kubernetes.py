@@ -60,8 +60,8 @@ def _(lab, evidence, cidr):
 @then(parsers.parse('"{process}" listens on TCP port {port:d}'))
 def _(lab, evidence, process, port):
     p = kube.listeners(lab.target, port)
-    evidence.check(process in p.found, f"listener on TCP {port}", expected=process, found=p.found or "nobody",
-                   how=p.how, **p.details)
+    evidence.check(kube.comm(process) in p.found, f"listener on TCP {port}", expected=process,
+                   found=p.found or "nobody", how=p.how, **p.details)
 
 
 @given("the kernel has SELinux")

@@ -18,7 +18,7 @@ if [ ! -s "$base_tar" ]; then
     tar -C "$work/root" -c . > "$base_tar.tmp"
     mv "$base_tar.tmp" "$base_tar"
 fi
-base=labconform/k8s-base:$recipe
+base=labconform/k8s-base:$(echo "$recipe" | tr -c "A-Za-z0-9_.\n-" -)
 docker image inspect "$base" >/dev/null 2>&1 || docker import \
     --change 'ENV PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin' \
     --change "LABEL org.labconform.recipe=$recipe" "$base_tar" "$base"

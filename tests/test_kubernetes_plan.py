@@ -1,0 +1,155 @@
+"""The Kubernetes provisioning plan: the document's Rocky path planned against recorded facts, a converged
+recorded host that needs nothing, and every Kubernetes claim owned by a step (or said why not)."""
+
+from __future__ import annotations
+
+import copy
+import io
+import json
+import re
+from pathlib import Path
+
+import pytest
+
+from labconform.params import load_params
+from provision import Context, build_plan
+from provision import kubernetes as k8s
+from provision.state import RecordedState
+
+ROCKY = Path(__file__).parent / "data" / "rocky-8.4.json"
+FEATURES = Path(__file__).parent.parent / "features"
+# claims no provisioning step makes true, and why
+NOT_PROVISIONED = {
+    "k8s-prep-06": "no SELinux denials: observed, nothing to install",
+    "k8s-prep-07": "the host's name: provision/host.py's 'hostname resolves' step (rocky-09) makes it true",
+    "k8s-clean-01": "the document's clean-up is the claim's own action",
+    "k8s-clean-02": "the document's clean-up is the claim's own action",
+}
+DEBIAN_NOT_APPLICABLE = {"k8s-prep-03", "k8s-prep-05", "k8s-flannel-01"}  # no firewalld, no SELinux, waived
+
+
+def plan_for(data: dict) -> list:
+    state = RecordedState(data, "test")
+    ctx = Context(None, state, load_params(None, state.facts.family), out=io.StringIO())
+    return build_plan(ctx).run(check_only=True, out=io.StringIO())
+
+
+def k8s_outcomes(outcomes: list) -> list:
+    return [o for o in outcomes if any(c.startswith("k8s-") for c in o.step.claims)]
+
+
+def kube_claim_ids() -> set[str]:
+    ids: set[str] = set()
+    for f in FEATURES.glob("8[0-9]_*.feature"):
+        ids |= set(re.findall(r"@id:(k8s-[\w-]+)", f.read_text()))
+    return ids
+
+
+@pytest.fixture
+def rocky() -> dict:
+    return json.loads(ROCKY.read_text())
+
+
+def test_rocky_plan_is_the_documents_commands_in_its_order(rocky):
+    outs = k8s_outcomes(plan_for(rocky))
+    assert [o.status for o in outs] == ["would-change"] * len(outs), [(o.step.name, o.detail) for o in outs]
+    names = [o.step.name for o in outs]
+    assert names.index("firewall: control-plane ports and the Docker subnet") < names.index("kubeadm init")
+    assert names.index("kubeadm init") < names.index("master taint removed") < names.index("Flannel")
+    assert names[-3:] == ["the Deployment manifest", "hw-deploy", "service hw (NodePort)"]
+    commands = "\n".join(c for o in outs for c in o.step.commands)
+    for line in (
+        "firewall-cmd --zone=public --permanent --add-port={6443,2379,2380,10250,10251,10252}/tcp",
+        "firewall-cmd --zone=public --permanent --add-rich-rule 'rule family=ipv4 source address=172.17.0.0/16 accept'",
+        "swapoff -a",
+        "dnf -y install kubeadm kubelet kubectl --disableexcludes=kubernetes",
+        "chcon -Rt svirt_sandbox_file_t /etc/kubernetes/pki",
+        "systemctl enable kubelet",
+        "kubeadm init --pod-network-cidr=10.244.0.0/16",
+        'echo "export KUBECONFIG=/etc/kubernetes/admin.conf" >> $HOME/.bash_profile',
+        "kubectl taint nodes --all node-role.kubernetes.io/master-",
+        f"kubectl apply -f {k8s.FLANNEL_URL}",
+        "kubectl apply -f /app/cluster.yaml",
+        "kubectl expose deployment hw-deploy --type=NodePort --name=hw",
+    ):
+        assert line in commands
+
+
+def test_rocky_plan_reads_what_the_recorded_host_shows(rocky):
+    by_name = {o.step.name: o for o in k8s_outcomes(plan_for(rocky))}
+    assert "swap in use" in by_name["swap off"].detail and "rl-swap" in by_name["swap off"].detail
+    assert "10251" in by_name["firewall: control-plane ports and the Docker subnet"].detail
+    assert by_name["kubeadm, kubelet and kubectl"].detail == "missing: kubeadm kubelet kubectl"
+
+
+def converged(rocky: dict) -> dict:
+    """The recorded Rocky host after the document's Kubernetes steps."""
+    data = copy.deepcopy(rocky)
+    k = k8s.Cluster(Context(None, RecordedState(data), load_params(None, "rhel")))
+    kc = k.kubectl
+    ports = "".join(f'  <port protocol="tcp" port="{p}"/>\n' for p in k8s.FIREWALL_PORTS)
+    data["files"].update({
+        "/etc/firewalld/zones/public.xml": f'<zone>\n{ports}  <rule family="ipv4">\n'
+        f'    <source address="{k8s.DOCKER_SUBNET}"/>\n    <accept/>\n  </rule>\n</zone>\n',
+        k8s.SYSCTL_CONF: "".join(f"{key} = {v}\n" for key, v in k8s.SYSCTLS.items()),
+        "/proc/swaps": "Filename\tType\tSize\tUsed\tPriority\n",
+        "/etc/fstab": data["files"]["/etc/fstab"].replace("/dev/mapper/rl-swap", "#/dev/mapper/rl-swap"),
+        "/etc/yum.repos.d/kubernetes.repo": k8s.KUBERNETES_REPO.replace("\\$", "$"),
+        k8s.ADMIN_CONF: "apiVersion: v1\nkind: Config\n",
+        "/root/.bash_profile": data["files"]["/root/.bash_profile"] + f"export KUBECONFIG={k8s.ADMIN_CONF}\n",
+        k8s.MANIFEST: k8s.CLUSTER_YAML,
+    })
+    data["packages"].update({p: "1.22.1-0" for p in ("kubeadm", "kubelet", "kubectl")})
+    data["services"]["kubelet"] = {"enabled": True, "active": True}
+    node = {"metadata": {"name": "r84.example.com"}, "spec": {},
+            "status": {"conditions": [{"type": "Ready", "status": "True"}]}}
+    ok = lambda out: {"rc": 0, "stdout": out if isinstance(out, str) else json.dumps(out)}  # noqa: E731
+    data["commands"].update({
+        "stat -c '%n %C' /var/lib/etcd /etc/kubernetes/pki /etc/cni/net.d": ok(
+            "".join(f"{d} system_u:object_r:container_file_t:s0\n" for d in k8s.SELINUX_DIRS)),
+        f"{kc} get --raw=/healthz --request-timeout=5s": ok("ok"),
+        f"{kc} get nodes -o json --request-timeout=10s": ok({"items": [node]}),
+        f"{kc} get daemonset -n kube-flannel kube-flannel-ds -o json --request-timeout=10s": ok(
+            {"status": {"numberReady": 1, "desiredNumberScheduled": 1}}),
+        f"{kc} diff -f {k8s.MANIFEST}": ok(""),
+        f"{kc} get deployment hw-deploy -o json --request-timeout=10s": ok(
+            {"spec": {"replicas": 2}, "status": {"availableReplicas": 2}}),
+        f"{kc} get service hw -o json --request-timeout=10s": ok(
+            {"spec": {"type": "NodePort", "selector": {"app": "hw"}, "ports": [{"port": 8080, "nodePort": 31380}]}}),
+        "curl -s -m 5 http://127.0.0.1:31380/": ok("Hello, I am hw-deploy-5dc46768bb-nkw5j\n"),
+    })
+    return data
+
+
+def test_a_converged_rocky_host_needs_no_kubernetes_step(rocky):
+    outs = k8s_outcomes(plan_for(converged(rocky)))
+    assert outs and all(o.status == "unchanged" for o in outs), [(o.step.name, o.detail) for o in outs if
+                                                                  o.status != "unchanged"]
+
+
+def test_drift_in_the_cluster_is_seen_by_the_plan(rocky):
+    data = converged(rocky)
+    kc = k8s.Cluster(Context(None, RecordedState(data), load_params(None, "rhel"))).kubectl
+    data["commands"][f"{kc} diff -f {k8s.MANIFEST}"] = {"rc": 1, "stdout": "-  replicas: 2\n+  replicas: 0\n"}
+    by_name = {o.step.name: o for o in k8s_outcomes(plan_for(data))}
+    assert by_name["hw-deploy"].status == "would-change"
+    assert by_name["hw-deploy"].detail == "hw-deploy differs from the manifest"
+
+
+def test_every_kubernetes_claim_is_made_true_by_a_step_or_said_why_not(rocky):
+    ids = kube_claim_ids()
+    rhel = {c for o in k8s_outcomes(plan_for(rocky)) for c in o.step.claims}
+    debian_data = copy.deepcopy(rocky)
+    debian_data["facts"].update(os_id="debian", os_like=[], version_id="12", init="process_api")
+    debian = {c for o in k8s_outcomes(plan_for(debian_data)) for c in o.step.claims}
+    assert not (rhel | debian) - ids, "steps name claims that do not exist"
+    assert ids - rhel == set(NOT_PROVISIONED), ids - rhel
+    assert ids - debian == set(NOT_PROVISIONED) | DEBIAN_NOT_APPLICABLE, ids - debian
+
+
+def test_the_manifest_is_the_documents_deployment():
+    doc = (Path(__file__).parent.parent / "features" / "86_deployment.feature").read_text()
+    block = doc.split('"""')[1]
+    import yaml
+
+    assert yaml.safe_load(k8s.CLUSTER_YAML) == yaml.safe_load(block.replace("\n      ", "\n"))
