@@ -44,11 +44,7 @@ def build_war(entries: dict[str, str] = WAR_ENTRIES) -> bytes:
 def war_files(data: bytes) -> dict[str, str]:
     """The files (not folders) inside a WAR and their text."""
     with zipfile.ZipFile(io.BytesIO(data)) as zf:
-        return {
-            i.filename: zf.read(i).decode("utf-8", errors="replace")
-            for i in zf.infolist()
-            if not i.is_dir()
-        }
+        return {i.filename: zf.read(i).decode("utf-8", errors="replace") for i in zf.infolist() if not i.is_dir()}
 
 
 def sha256(data: bytes) -> str:

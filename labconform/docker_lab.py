@@ -112,8 +112,12 @@ class DockerLab:
     def image_file(self, ref: str, path: str) -> bytes | None:
         """A file's bytes from an image, read from a created (never started) container."""
         with self.api(f"read {path} from {ref}"):
-            c = self.client.containers.create(ref, name=f"{self.run_name}-read-{int(time.time() * 1000)}",
-                                              labels={RUN_LABEL: self.run_name}, command=["true"])
+            c = self.client.containers.create(
+                ref,
+                name=f"{self.run_name}-read-{int(time.time() * 1000)}",
+                labels={RUN_LABEL: self.run_name},
+                command=["true"],
+            )
             try:
                 stream, _ = c.get_archive(path)
                 with tarfile.open(fileobj=io.BytesIO(b"".join(stream))) as tar:
@@ -130,8 +134,9 @@ class DockerLab:
     def container_name(self, role: str) -> str:
         return f"{self.run_name}-{role}"
 
-    def start(self, role: str, image: str, *, auto_remove: bool = False, port: int = 8080,
-              env: dict[str, str] | None = None) -> Workload:
+    def start(
+        self, role: str, image: str, *, auto_remove: bool = False, port: int = 8080, env: dict[str, str] | None = None
+    ) -> Workload:
         """docker run -d with a unique name, the run's label and a host port Docker picks free."""
         name = self.container_name(role)
         with self.api(f"docker run {image}"):
@@ -180,8 +185,9 @@ class DockerLab:
             return m
 
         try:
-            m = until(observe, lambda m: m is not None, timeout=timeout, interval=0.2,
-                      what=f"Tomcat startup in {w.name}")
+            m = until(
+                observe, lambda m: m is not None, timeout=timeout, interval=0.2, what=f"Tomcat startup in {w.name}"
+            )
         except WaitTimeout as exc:
             if isinstance(exc.last, ClaimFailed):
                 raise exc.last from None

@@ -28,8 +28,14 @@ class WorkloadSpec:
 
 
 class Lab:
-    def __init__(self, target: Target, run_name: str, params_file: str | None = None,
-                 prestart: tuple[WorkloadSpec, ...] = (), kubeconfig: str | None = None) -> None:
+    def __init__(
+        self,
+        target: Target,
+        run_name: str,
+        params_file: str | None = None,
+        prestart: tuple[WorkloadSpec, ...] = (),
+        kubeconfig: str | None = None,
+    ) -> None:
         self.target = target
         self.kubeconfig = kubeconfig
         self.run_name = run_name
@@ -81,6 +87,7 @@ class Lab:
         """Startup measurements of the mytc image, taken once per run and shared by the claims."""
         with self._lock:
             if len(self._startups) < count:
-                self._startups = measure_starts(self.docker, self.params.mytc_image, count,
-                                                self.params.container_start_timeout_s)
+                self._startups = measure_starts(
+                    self.docker, self.params.mytc_image, count, self.params.container_start_timeout_s
+                )
             return list(self._startups[:count])

@@ -62,20 +62,43 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     g.addoption("--lab-params", default=None, help="YAML file of lab parameters (image names, limits)")
     g.addoption("--reports-dir", default="reports", help="where reports/<run>/ is written")
     g.addoption("--run-name", default=None, help="name of this run (default: lc-<UTC time>-<random>)")
-    g.addoption("--destructive", action="store_true",
-                help="also run @destructive claims (they change the lab, such as the document's clean-up); they run last")
-    g.addoption("--kubeconfig", default=None,
-                help="kubeconfig for the cluster's API (default: the target's /etc/kubernetes/admin.conf)")
+    g.addoption(
+        "--destructive",
+        action="store_true",
+        help="also run @destructive claims (they change the lab, such as the document's clean-up); they run last",
+    )
+    g.addoption(
+        "--kubeconfig",
+        default=None,
+        help="kubeconfig for the cluster's API (default: the target's /etc/kubernetes/admin.conf)",
+    )
     # the report and the gate (docs/gate.md, docs/report.md)
-    g.addoption("--baseline", default=None, metavar="PATH",
-                help="an earlier run (its folder or results.json): any regression against it fails the run")
-    g.addoption("--waivers", default=None, metavar="FILE",
-                help="YAML waivers (docs/waivers.md): a failed claim under an unexpired waiver is waived")
-    g.addoption("--fail-on-impact", default="low", choices=gate.IMPACTS,
-                help="fail the run on failed claims of this impact or above (default: low, i.e. any failure); "
-                     "regressions and errors fail it whatever their impact")
-    g.addoption("--keep-runs", default=50, type=int, metavar="N",
-                help="keep the newest N run folders under --reports-dir, remove older ones (default 50; 0 keeps all)")
+    g.addoption(
+        "--baseline",
+        default=None,
+        metavar="PATH",
+        help="an earlier run (its folder or results.json): any regression against it fails the run",
+    )
+    g.addoption(
+        "--waivers",
+        default=None,
+        metavar="FILE",
+        help="YAML waivers (docs/waivers.md): a failed claim under an unexpired waiver is waived",
+    )
+    g.addoption(
+        "--fail-on-impact",
+        default="low",
+        choices=gate.IMPACTS,
+        help="fail the run on failed claims of this impact or above (default: low, i.e. any failure); "
+        "regressions and errors fail it whatever their impact",
+    )
+    g.addoption(
+        "--keep-runs",
+        default=50,
+        type=int,
+        metavar="N",
+        help="keep the newest N run folders under --reports-dir, remove older ones (default 50; 0 keeps all)",
+    )
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -262,9 +285,17 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) ->
     if res is None:
         tags = sorted(sc.tags | sc.feature.tags)
         claim_id = claim_id_of(item, sc)
-        res = ClaimResult(claim_id, item.nodeid, sc.feature.name, Path(sc.feature.filename).name,
-                          sc.name, tags, run.target.name, line=sc.line_number,
-                          rationale=" ".join((sc.description or "").split()))
+        res = ClaimResult(
+            claim_id,
+            item.nodeid,
+            sc.feature.name,
+            Path(sc.feature.filename).name,
+            sc.name,
+            tags,
+            run.target.name,
+            line=sc.line_number,
+            rationale=" ".join((sc.description or "").split()),
+        )
         run.results[item.nodeid] = res
         w = waivers.find(run.waivers, claim_id)
         if w is not None:
@@ -319,15 +350,22 @@ def _step_outcomes(item: pytest.Item, sc: Any, progress: tuple[int, int], verdic
     return out
 
 
-def pytest_bdd_before_step(request: pytest.FixtureRequest, feature: Any, scenario: Any, step: Any,
-                           step_func: Any) -> None:
+def pytest_bdd_before_step(
+    request: pytest.FixtureRequest, feature: Any, scenario: Any, step: Any, step_func: Any
+) -> None:
     run = request.config.stash[RUN]
     started, done = run.steps_done.get(request.node.nodeid, (0, 0))
     run.steps_done[request.node.nodeid] = (started + 1, done)
 
 
-def pytest_bdd_after_step(request: pytest.FixtureRequest, feature: Any, scenario: Any, step: Any,
-                          step_func: Any, step_func_args: dict[str, Any]) -> None:
+def pytest_bdd_after_step(
+    request: pytest.FixtureRequest,
+    feature: Any,
+    scenario: Any,
+    step: Any,
+    step_func: Any,
+    step_func_args: dict[str, Any],
+) -> None:
     run = request.config.stash[RUN]
     started, done = run.steps_done.get(request.node.nodeid, (0, 0))
     run.steps_done[request.node.nodeid] = (started, done + 1)
@@ -396,9 +434,14 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
         "duration_s": round(time.time() - run.started, 2),
         "command": sys.argv,
         "exit_status": int(session.exitstatus),
-        "target": {"spec": target.spec, "name": target.name, "unreachable": target.unreachable,
-                   "facts": facts, "docker_version": docker_version,
-                   "kubernetes_version": _kubernetes_version(run.lab)},
+        "target": {
+            "spec": target.spec,
+            "name": target.name,
+            "unreachable": target.unreachable,
+            "facts": facts,
+            "docker_version": docker_version,
+            "kubernetes_version": _kubernetes_version(run.lab),
+        },
         "params": params.as_dict() if params is not None else None,
         "owners_note": owners_note,
     }
@@ -458,8 +501,7 @@ def gate_record(run: RunState) -> dict[str, Any]:
             "expired": [d for w, d in every if w.expired(run.today)],
             "applied": [d for w, d in every if w.id in waived_by],
             # in force, and no claim it covers failed: the deviation it accepts is gone
-            "unused": [d for w, d in every
-                       if not w.expired(run.today) and not any(w.covers(cid) for cid in failing)],
+            "unused": [d for w, d in every if not w.expired(run.today) and not any(w.covers(cid) for cid in failing)],
         }
     return rec
 
@@ -490,13 +532,18 @@ def pytest_terminal_summary(terminalreporter: Any, exitstatus: int, config: pyte
     if run.diff is not None:
         groups = run.diff["groups"]
         regressed = groups["regressed"]
-        tr.write_line(f"against baseline {run.baseline_path} ({run.diff.get('name')}): "
-                      + ", ".join(f"{len(groups[k])} {gate.CHANGE_LABELS[k]}" for k in gate.CHANGES if groups[k]),
-                      bold=True)
+        tr.write_line(
+            f"against baseline {run.baseline_path} ({run.diff.get('name')}): "
+            + ", ".join(f"{len(groups[k])} {gate.CHANGE_LABELS[k]}" for k in gate.CHANGES if groups[k]),
+            bold=True,
+        )
         for res in claims:
             if res.id in regressed:
-                tr.write_line(f"  REGRESSED {res.id} ({res.change['was']} -> {res.verdict}): "
-                              f"{_short(res.reason, 300)}", red=res.verdict != "waived", bold=True)
+                tr.write_line(
+                    f"  REGRESSED {res.id} ({res.change['was']} -> {res.verdict}): {_short(res.reason, 300)}",
+                    red=res.verdict != "waived",
+                    bold=True,
+                )
         for cid in groups["fixed"]:
             tr.write_line(f"  fixed     {cid}", green=True)
     for res in claims:
@@ -504,16 +551,20 @@ def pytest_terminal_summary(terminalreporter: Any, exitstatus: int, config: pyte
             tr.write_line(f"  {res.verdict.upper():6} {res.id}: {_short(res.reason, 300)}")
     for res in claims:
         if res.verdict == "waived":
-            tr.write_line(f"  WAIVED {res.id} until {res.waiver['expires']} ({res.waiver['approver']}): "
-                          f"{_short(res.reason, 200)}")
+            tr.write_line(
+                f"  WAIVED {res.id} until {res.waiver['expires']} ({res.waiver['approver']}): {_short(res.reason, 200)}"
+            )
     for w in run.waivers:
         if w.expired(run.today):
-            tr.write_line(f"  EXPIRED WAIVER {w.id} expired {w.expires} ({w.source}:{w.line}); it waives nothing",
-                          yellow=True)
+            tr.write_line(
+                f"  EXPIRED WAIVER {w.id} expired {w.expires} ({w.source}:{w.line}); it waives nothing", yellow=True
+            )
     if run.decision is not None:
         if run.decision.below_threshold:
-            tr.write_line(f"below --fail-on-impact {run.fail_on_impact}, not failing the run: "
-                          + ", ".join(run.decision.below_threshold))
+            tr.write_line(
+                f"below --fail-on-impact {run.fail_on_impact}, not failing the run: "
+                + ", ".join(run.decision.below_threshold)
+            )
         if run.decision.failed:
             tr.write_line("gate: FAILED: " + "; ".join(run.decision.reasons), red=True, bold=True)
         else:

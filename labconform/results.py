@@ -89,8 +89,13 @@ def counts(claims: list[ClaimResult]) -> dict[str, int]:
 Writer = tuple[str, Callable[[dict[str, Any]], str]]
 
 
-def write_run(reports_dir: Path, run: dict[str, Any], claims: list[ClaimResult],
-              extra: dict[str, Any] | None = None, writers: Sequence[Writer] = ()) -> Path:
+def write_run(
+    reports_dir: Path,
+    run: dict[str, Any],
+    claims: list[ClaimResult],
+    extra: dict[str, Any] | None = None,
+    writers: Sequence[Writer] = (),
+) -> Path:
     """Write reports/<run>/results.json (and each writer's file), then point reports/latest at the run.
 
     The whole document is redacted first (labconform.redact): every output is made from it, so no
@@ -141,8 +146,7 @@ def prune(reports_dir: Path, keep: int, protect: Sequence[Path] = ()) -> list[st
     latest = reports_dir / "latest"
     if latest.is_symlink():
         kept.add(latest.resolve())
-    runs = [p for p in reports_dir.iterdir()
-            if p.is_dir() and not p.is_symlink() and (p / "results.json").is_file()]
+    runs = [p for p in reports_dir.iterdir() if p.is_dir() and not p.is_symlink() and (p / "results.json").is_file()]
     runs.sort(key=lambda p: (p / "results.json").stat().st_mtime, reverse=True)
     removed = []
     for old in runs[keep:]:

@@ -10,7 +10,7 @@ RUN_DIR = "/run/labconform"
 def supervisor_alive(target: Target, name: str) -> bool:
     """True when labconform's supervisor for `name` runs (its pid file names a live supervisor)."""
     return target.run(
-        f"pid=$(cat {RUN_DIR}/%s.supervisor.pid 2>/dev/null) && kill -0 \"$pid\" 2>/dev/null"
+        f'pid=$(cat {RUN_DIR}/%s.supervisor.pid 2>/dev/null) && kill -0 "$pid" 2>/dev/null'
         " && grep -q supervise /proc/$pid/cmdline",
         name,
     ).ok

@@ -23,14 +23,10 @@ def parse_target(spec: str) -> str:
     if spec in ("", "local", "local://"):
         return "local://"
     if "://" not in spec:
-        raise UsageError(
-            f"--target {spec!r}: expected 'local' or a host spec such as ssh://user@host:22"
-        )
+        raise UsageError(f"--target {spec!r}: expected 'local' or a host spec such as ssh://user@host:22")
     url = urllib.parse.urlsplit(spec)
     if url.scheme not in HOST_SCHEMES:
-        raise UsageError(
-            f"--target {spec!r}: unknown scheme {url.scheme!r} (one of: {', '.join(HOST_SCHEMES)})"
-        )
+        raise UsageError(f"--target {spec!r}: unknown scheme {url.scheme!r} (one of: {', '.join(HOST_SCHEMES)})")
     if url.scheme in ("ssh", "safe-ssh", "paramiko"):
         if not url.hostname:
             raise UsageError(f"--target {spec!r}: no host name after {url.scheme}://")
@@ -249,8 +245,14 @@ class Target:
 
         encoded = base64.b64encode(data).decode()
         res = self.run(
-            "mkdir -p \"$(dirname %s)\" && echo %s | base64 -d > %s.lc-tmp && chmod %s %s.lc-tmp && mv %s.lc-tmp %s",
-            path, encoded, path, f"{mode:o}", path, path, path,
+            'mkdir -p "$(dirname %s)" && echo %s | base64 -d > %s.lc-tmp && chmod %s %s.lc-tmp && mv %s.lc-tmp %s',
+            path,
+            encoded,
+            path,
+            f"{mode:o}",
+            path,
+            path,
+            path,
         )
         if not res.ok:
             raise OSError(f"cannot write {path} on {self.spec}: {res.stderr.strip()}")
@@ -267,4 +269,3 @@ class Target:
 
     def command_exists(self, name: str) -> bool:
         return self.run("command -v %s", name).ok
-

@@ -55,8 +55,11 @@ def main(argv: list[str] | None = None) -> int:
         wanted = {w.strip() for w in args.only.split(",") if w.strip()}
         unknown = wanted - set(plan.sections)
         if unknown:
-            print(f"provision: --only {args.only}: unknown part(s) {', '.join(sorted(unknown))}; "
-                  f"one of {', '.join(plan.sections)}", file=sys.stderr)
+            print(
+                f"provision: --only {args.only}: unknown part(s) {', '.join(sorted(unknown))}; "
+                f"one of {', '.join(plan.sections)}",
+                file=sys.stderr,
+            )
             return 2
         plan = plan.only(wanted)
     outcomes = plan.run(check_only=args.check)

@@ -6,10 +6,10 @@ import json
 from pathlib import Path
 
 from labconform.errors import WaitTimeout
-from labconform.poll import until
-from provision.core import Step, StepFailed
 from labconform.packages import CLASHING_WITH_DOCKER, docker_engine
+from labconform.poll import until
 from labconform.services import supervisor_alive
+from provision.core import Step, StepFailed
 
 FILES = Path(__file__).parent / "files"
 LIBEXEC = "/usr/local/libexec/labconform"
@@ -80,6 +80,7 @@ def steps(ctx) -> list[Step]:
     out.append(Step("no podman or buildah", ("docker-02",), clash_check, lambda: ctx.sh(*erase), erase))
 
     if ctx.state.facts.lacks_sys_resource:
+
         def wrapper_check() -> tuple[bool, str]:
             want = (FILES / "runc-wrapper").read_text()
             ok = ctx.state.text(RUNC_WRAPPER) == want
@@ -127,10 +128,15 @@ def _daemon_matches_config(ctx) -> tuple[bool, str]:
     want_driver = "systemd" if ctx.state.facts.systemd_is_init else "cgroupfs"
     want_runtime = want.get("default-runtime", "runc")
     want_live = bool(want.get("live-restore"))
-    found = (f"cgroup driver {info.get('CgroupDriver')}, default runtime {info.get('DefaultRuntime')}, "
-             f"live-restore {info.get('LiveRestoreEnabled')}")
-    ok = (info.get("CgroupDriver") == want_driver and info.get("DefaultRuntime") == want_runtime
-          and bool(info.get("LiveRestoreEnabled")) == want_live)
+    found = (
+        f"cgroup driver {info.get('CgroupDriver')}, default runtime {info.get('DefaultRuntime')}, "
+        f"live-restore {info.get('LiveRestoreEnabled')}"
+    )
+    ok = (
+        info.get("CgroupDriver") == want_driver
+        and info.get("DefaultRuntime") == want_runtime
+        and bool(info.get("LiveRestoreEnabled")) == want_live
+    )
     return ok, found if ok else f"{found}; want {want_driver}, {want_runtime}, live-restore {want_live}"
 
 
@@ -192,14 +198,19 @@ def stop_supervised(ctx, name: str, timeout: float = 30) -> None:
     """Stop the supervisor and its daemon; wait until the daemon's process has gone."""
     t = ctx.target
     t.run(
-        "sup=$(cat /run/labconform/%s.supervisor.pid 2>/dev/null); [ -n \"$sup\" ] && kill -TERM \"$sup\" 2>/dev/null; true",
+        'sup=$(cat /run/labconform/%s.supervisor.pid 2>/dev/null); '
+        '[ -n "$sup" ] && kill -TERM "$sup" 2>/dev/null; true',
         name,
     )
     until(
-        lambda: not t.run("pid=$(cat /run/labconform/%s.pid 2>/dev/null) && kill -0 \"$pid\" 2>/dev/null", name).ok,
+        lambda: not t.run('pid=$(cat /run/labconform/%s.pid 2>/dev/null) && kill -0 "$pid" 2>/dev/null', name).ok,
         timeout=timeout,
         what=f"{name} stopped",
     )
     if name == "docker":
         # a dockerd left by an earlier session (not under this supervisor) would hold the socket
-        t.run("pkill -TERM -x dockerd; for i in $(seq 50); do pgrep -x dockerd >/dev/null || exit 0; sleep 0.2; done; exit 1", timeout=20)
+        t.run(
+            "pkill -TERM -x dockerd; "
+            "for i in $(seq 50); do pgrep -x dockerd >/dev/null || exit 0; sleep 0.2; done; exit 1",
+            timeout=20,
+        )

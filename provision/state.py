@@ -99,8 +99,9 @@ class LiveState:
     def hostname_resolves(self) -> bool:
         from labconform import sysinfo
 
-        return self._memo("resolve", "", lambda: bool(
-            sysinfo.hostname_resolution(self.target, self.facts.hostname)["addresses"]))
+        return self._memo(
+            "resolve", "", lambda: bool(sysinfo.hostname_resolution(self.target, self.facts.hostname)["addresses"])
+        )
 
     def repos_enabled(self) -> list[str]:
         def read() -> list[str]:

@@ -58,7 +58,9 @@ def steps(ctx) -> list[Step]:
             if p.tomcat_image != p.tomcat_upstream:
                 t.run("docker tag %s %s", p.tomcat_upstream, p.tomcat_image)
             return
-        ctx.say(f"no registry answered ({pulled.stderr.strip()[-120:]}); building {p.tomcat_image} from Debian's packages")
+        ctx.say(
+            f"no registry answered ({pulled.stderr.strip()[-120:]}); building {p.tomcat_image} from Debian's packages"
+        )
         if family != "debian":
             raise StepFailed(f"cannot pull {p.tomcat_upstream} and no offline build for family {family}")
         ctx.sh("apt-get install -y debootstrap", quiet=True)
@@ -123,7 +125,18 @@ def steps(ctx) -> list[Step]:
 
     mytc = Step(
         "mytc image",
-        ("mytc-02", "mytc-03", "mytc-04", "mytc-05", "mytc-06", "rand-01", "rand-02", "rand-03", "multi-01", "multi-02"),
+        (
+            "mytc-02",
+            "mytc-03",
+            "mytc-04",
+            "mytc-05",
+            "mytc-06",
+            "rand-01",
+            "rand-02",
+            "rand-03",
+            "multi-01",
+            "multi-02",
+        ),
         mytc_check,
         lambda: ctx.sh(build_command(), timeout=600),
         (f"docker build -t {p.mytc_image} {p.context_dir}  (labelled with what it was built from)",),

@@ -31,12 +31,16 @@ def _(lab, role):
 @then("the Docker daemon answers on its API")
 def _(lab, evidence):
     version = lab.docker.ping()
-    evidence.check(bool(version.get("Version")), "Docker API", expected="a version answer",
-                   found={k: version.get(k) for k in ("Version", "ApiVersion", "Os", "KernelVersion")},
-                   how=f"GET /version on {lab.docker.base_url}")
+    evidence.check(
+        bool(version.get("Version")),
+        "Docker API",
+        expected="a version answer",
+        found={k: version.get(k) for k in ("Version", "ApiVersion", "Os", "KernelVersion")},
+        how=f"GET /version on {lab.docker.base_url}",
+    )
 
 
-@then(parsers.parse("Docker's cgroup driver is \"{driver}\""))
+@then(parsers.parse('Docker\'s cgroup driver is "{driver}"'))
 def _(lab, evidence, driver):
     found = lab.docker.info().get("CgroupDriver")
     evidence.equal("Docker cgroup driver", expected=driver, found=found, how="docker info: CgroupDriver")
@@ -45,16 +49,25 @@ def _(lab, evidence, driver):
 @then(parsers.parse('the kernel release seen inside "{role}" is the host\'s kernel release'))
 def _(lab, evidence, role):
     rc, inside = lab.docker.exec(lab.docker.workloads[role], "uname", "-r")
-    evidence.equal("kernel release", expected=lab.target.facts.kernel, found=inside.strip(),
-                   how=f"uname -r on the host and in {lab.docker.workloads[role].name}")
+    evidence.equal(
+        "kernel release",
+        expected=lab.target.facts.kernel,
+        found=inside.strip(),
+        how=f"uname -r on the host and in {lab.docker.workloads[role].name}",
+    )
 
 
 @then(parsers.parse("the {kind} image is present on the host"))
 def _(lab, evidence, kind):
     ref = lab.image_ref(kind)
     img = lab.docker.image(ref)
-    evidence.check(img is not None, f"{kind} image", expected=f"{ref} present", found=img["Id"] if img else "absent",
-                   how=f"docker image inspect {ref}")
+    evidence.check(
+        img is not None,
+        f"{kind} image",
+        expected=f"{ref} present",
+        found=img["Id"] if img else "absent",
+        how=f"docker image inspect {ref}",
+    )
 
 
 @then(parsers.parse('the {kind} image sets "{name}" to "{value}"'))
@@ -62,24 +75,38 @@ def _(lab, evidence, kind, name, value):
     ref = lab.image_ref(kind)
     img = lab.docker.image(ref)
     env = dict(e.split("=", 1) for e in ((img or {}).get("Config") or {}).get("Env") or [])
-    evidence.equal(f"{name} in {ref}", expected=value, found=env.get(name) if img else f"{ref} absent",
-                   how=f"docker image inspect {ref}: Config.Env")
+    evidence.equal(
+        f"{name} in {ref}",
+        expected=value,
+        found=env.get(name) if img else f"{ref} absent",
+        how=f"docker image inspect {ref}: Config.Env",
+    )
 
 
 @then(parsers.parse('no container "{role}" remains on the host'))
 def _(lab, evidence, role):
     name = lab.docker.container_name(role)
     gone = lab.docker.wait_gone(name, timeout=15)
-    evidence.check(gone, f"container {name}", expected="removed", found="removed" if gone else "still present",
-                   how=f"docker inspect {name} after docker stop")
+    evidence.check(
+        gone,
+        f"container {name}",
+        expected="removed",
+        found="removed" if gone else "still present",
+        how=f"docker inspect {name} after docker stop",
+    )
 
 
 @then(parsers.parse('"{path}" exists in "{role}"'))
 def _(lab, evidence, path, role):
     w = lab.docker.workloads[role]
     rc, out = lab.docker.exec(w, "ls", "-l", path)
-    evidence.check(rc == 0, f"{path} in {w.name}", expected="exists", found=out.strip() or f"ls exit {rc}",
-                   how=f"docker exec {w.name} ls -l {path}")
+    evidence.check(
+        rc == 0,
+        f"{path} in {w.name}",
+        expected="exists",
+        found=out.strip() or f"ls exit {rc}",
+        how=f"docker exec {w.name} ls -l {path}",
+    )
 
 
 @then(parsers.parse('the mytc image holds the build context\'s ROOT.war at "{path}"'))

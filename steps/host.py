@@ -25,19 +25,34 @@ def _(lab, evidence):
     family = lab.target.facts.family
     for pkg in docker_engine(family):
         version = lab.target.package_version(pkg)
-        evidence.check(version is not None, f"package {pkg} ({family} family)", expected="installed",
-                       found=version or "not installed", how=f"package query for {pkg}")
+        evidence.check(
+            version is not None,
+            f"package {pkg} ({family} family)",
+            expected="installed",
+            found=version or "not installed",
+            how=f"package query for {pkg}",
+        )
 
 
 @then(parsers.parse('the package "{name}" is not installed'))
 def _(lab, evidence, name):
     version = lab.target.package_version(name)
-    evidence.check(version is None, f"package {name}", expected="not installed",
-                   found=f"installed {version}" if version else "not installed", how=f"package query for {name}")
+    evidence.check(
+        version is None,
+        f"package {name}",
+        expected="not installed",
+        found=f"installed {version}" if version else "not installed",
+        how=f"package query for {name}",
+    )
 
 
 @then(parsers.parse('the "{name}" service is enabled and running'))
 def _(lab, evidence, name):
     state = service_state(lab.target, name)
-    evidence.check(bool(state["enabled"] and state["active"]), f"{name} service", expected="enabled and running",
-                   found={"enabled": state["enabled"], "running": state["active"]}, how=str(state["how"]))
+    evidence.check(
+        bool(state["enabled"] and state["active"]),
+        f"{name} service",
+        expected="enabled and running",
+        found={"enabled": state["enabled"], "running": state["active"]},
+        how=str(state["how"]),
+    )

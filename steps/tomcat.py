@@ -45,39 +45,64 @@ def _(lab, starts, count):
 def _(lab, evidence, role, status):
     w = lab.docker.workloads[role]
     r = lab.http_get(lab.url_for(w))
-    evidence.equal(f"HTTP status from {w.name}", expected=status, found=r.status or r.error,
-                   how=f"GET {r.url}", response=r.evidence())
+    evidence.equal(
+        f"HTTP status from {w.name}",
+        expected=status,
+        found=r.status or r.error,
+        how=f"GET {r.url}",
+        response=r.evidence(),
+    )
 
 
 @then(parsers.parse('GET / on "{role}" answers "{greeting}" and the container\'s own hostname'))
 def _(lab, evidence, role, greeting):
     w = lab.docker.workloads[role]
     r = lab.http_get(lab.url_for(w))
-    evidence.equal(f"answer from {w.name}", expected=f"{greeting}{w.hostname}", found=r.body.strip() or r.error,
-                   how=f"GET {r.url}", response=r.evidence())
+    evidence.equal(
+        f"answer from {w.name}",
+        expected=f"{greeting}{w.hostname}",
+        found=r.body.strip() or r.error,
+        how=f"GET {r.url}",
+        response=r.evidence(),
+    )
 
 
 @then(parsers.parse('the startup log of "{role}" names "{text}"'))
 def _(lab, evidence, role, text):
     log = lab.docker.logs(lab.docker.workloads[role])
     version = tomcat.first(tomcat.SERVER_VERSION, log)
-    evidence.check(bool(version) and text in version, "server version at startup", expected=f"contains {text!r}",
-                   found=version or "no 'Server version name' line", how=f"docker logs {lab.docker.workloads[role].name}")
+    evidence.check(
+        bool(version) and text in version,
+        "server version at startup",
+        expected=f"contains {text!r}",
+        found=version or "no 'Server version name' line",
+        how=f"docker logs {lab.docker.workloads[role].name}",
+    )
 
 
 @then(parsers.parse('the startup log of "{role}" names the JVM version'))
 def _(lab, evidence, role):
     log = lab.docker.logs(lab.docker.workloads[role])
     jvm = tomcat.first(tomcat.JVM_VERSION, log)
-    evidence.check(bool(jvm), "JVM version at startup", expected="a 'JVM Version' line", found=jvm or "none",
-                   how=f"docker logs {lab.docker.workloads[role].name}")
+    evidence.check(
+        bool(jvm),
+        "JVM version at startup",
+        expected="a 'JVM Version' line",
+        found=jvm or "none",
+        how=f"docker logs {lab.docker.workloads[role].name}",
+    )
 
 
 @then(parsers.parse('the JVM in "{role}" was started with "{arg}"'))
 def _(lab, evidence, role, arg):
     args = tomcat.jvm_args(lab.docker.logs(lab.docker.workloads[role]))
-    evidence.check(arg in args, "JVM command line arguments", expected=f"includes {arg}", found=args,
-                   how=f"'Command line argument' lines of docker logs {lab.docker.workloads[role].name}")
+    evidence.check(
+        arg in args,
+        "JVM command line arguments",
+        expected=f"includes {arg}",
+        found=args,
+        how=f"'Command line argument' lines of docker logs {lab.docker.workloads[role].name}",
+    )
 
 
 @given(parsers.parse('"{role}" holds no compiled index.jsp yet'))
@@ -93,34 +118,53 @@ def _(lab, evidence, role):
 def _compiled_jsp(lab, evidence, role, present):
     w = lab.docker.workloads[role]
     rc, out = lab.docker.exec(w, "ls", "-l", COMPILED_JSP)
-    evidence.check((rc == 0) == present, f"compiled JSP in {w.name}", expected="present" if present else "absent",
-                   found=out.strip() if rc == 0 else "absent", how=f"docker exec {w.name} ls -l {COMPILED_JSP}")
+    evidence.check(
+        (rc == 0) == present,
+        f"compiled JSP in {w.name}",
+        expected="present" if present else "absent",
+        found=out.strip() if rc == 0 else "absent",
+        how=f"docker exec {w.name} ls -l {COMPILED_JSP}",
+    )
 
 
 @then(parsers.parse('the first answer from "{role}" was slower than the median of the later ones'))
 def _(lab, evidence, answers, role):
     ms = [r.elapsed_ms for r in answers[role]]
-    evidence.check(len(ms) > 2 and ms[0] > statistics.median(ms[1:]), "first request vs later ones",
-                   expected="first slower than the median of the rest",
-                   found={"first_ms": round(ms[0], 1), "later": summary(ms[1:])},
-                   how=f"{len(ms)} x GET / timed on the client", samples_ms=[round(m, 1) for m in ms])
+    evidence.check(
+        len(ms) > 2 and ms[0] > statistics.median(ms[1:]),
+        "first request vs later ones",
+        expected="first slower than the median of the rest",
+        found={"first_ms": round(ms[0], 1), "later": summary(ms[1:])},
+        how=f"{len(ms)} x GET / timed on the client",
+        samples_ms=[round(m, 1) for m in ms],
+    )
 
 
 @then(parsers.parse('the median of the later answers from "{role}" is under {limit:d} ms'))
 def _(lab, evidence, answers, role, limit):
     later = [r.elapsed_ms for r in answers[role][1:]]
     bodies_ok = all(r.status == 200 for r in answers[role])
-    evidence.check(bodies_ok and statistics.median(later) < limit, "later requests", expected=f"all 200, median < {limit} ms",
-                   found={"statuses": sorted({r.status for r in answers[role]}, key=str), **summary(later)},
-                   how="GET / timed on the client", samples_ms=[round(m, 1) for m in later])
+    evidence.check(
+        bodies_ok and statistics.median(later) < limit,
+        "later requests",
+        expected=f"all 200, median < {limit} ms",
+        found={"statuses": sorted({r.status for r in answers[role]}, key=str), **summary(later)},
+        how="GET / timed on the client",
+        samples_ms=[round(m, 1) for m in later],
+    )
 
 
 @then(parsers.parse('every start logged "Server startup" in under {limit:d} seconds'))
 def _(evidence, starts, limit):
     ms = [s["server_startup_ms"] for s in starts]
-    evidence.check(max(ms) < limit * 1000, "Tomcat server startup", expected=f"every start < {limit * 1000} ms",
-                   found={"server_startup_ms": summary(ms)}, how="'Server startup in' line of each start's log",
-                   samples=starts)
+    evidence.check(
+        max(ms) < limit * 1000,
+        "Tomcat server startup",
+        expected=f"every start < {limit * 1000} ms",
+        found={"server_startup_ms": summary(ms)},
+        how="'Server startup in' line of each start's log",
+        samples=starts,
+    )
 
 
 @then(parsers.parse("every start created its SecureRandom in under {limit:d} seconds"))
@@ -128,32 +172,50 @@ def _(evidence, starts, limit):
     logged = [s["secure_random_ms"] for s in starts]
     # not logged means it took at most the logging threshold
     ms = [v if v is not None else tomcat.SECURE_RANDOM_LOG_THRESHOLD_MS for v in logged]
-    evidence.check(max(ms) < limit * 1000, "SecureRandom creation", expected=f"every start < {limit * 1000} ms",
-                   found={"logged_ms": logged, "upper_bounds_ms": summary(ms)},
-                   how=f"'Creation of SecureRandom' warnings; Tomcat logs one only above "
-                       f"{tomcat.SECURE_RANDOM_LOG_THRESHOLD_MS} ms, so a start without one took at most that",
-                   samples=starts)
+    evidence.check(
+        max(ms) < limit * 1000,
+        "SecureRandom creation",
+        expected=f"every start < {limit * 1000} ms",
+        found={"logged_ms": logged, "upper_bounds_ms": summary(ms)},
+        how=f"'Creation of SecureRandom' warnings; Tomcat logs one only above "
+        f"{tomcat.SECURE_RANDOM_LOG_THRESHOLD_MS} ms, so a start without one took at most that",
+        samples=starts,
+    )
 
 
 @then(parsers.parse('"{a}" and "{b}" listen on different host ports'))
 def _(lab, evidence, a, b):
     wa, wb = lab.docker.workloads[a], lab.docker.workloads[b]
-    evidence.check(wa.port and wb.port and wa.port != wb.port, "published host ports",
-                   expected="two different ports", found={wa.name: wa.port, wb.name: wb.port},
-                   how="docker port <container> 8080",
-                   document_ports=list(lab.params.document_ports))
+    evidence.check(
+        wa.port and wb.port and wa.port != wb.port,
+        "published host ports",
+        expected="two different ports",
+        found={wa.name: wa.port, wb.name: wb.port},
+        how="docker port <container> 8080",
+        document_ports=list(lab.params.document_ports),
+    )
 
 
 @then(parsers.parse('the hostnames of "{a}" and "{b}" differ'))
 def _(lab, evidence, a, b):
     ha, hb = (lab.http_get(lab.url_for(lab.docker.workloads[r])).body.strip() for r in (a, b))
-    evidence.check(ha != hb and ha.startswith(app.GREETING), "greetings of the two containers",
-                   expected="two different hostnames", found=[ha, hb], how="GET / on each")
+    evidence.check(
+        ha != hb and ha.startswith(app.GREETING),
+        "greetings of the two containers",
+        expected="two different hostnames",
+        found=[ha, hb],
+        how="GET / on each",
+    )
 
 
 @then(parsers.parse('"{role}" uses under {limit:d} MiB of memory'))
 def _(lab, evidence, role, limit):
     w = lab.docker.workloads[role]
     mem = lab.docker.memory_mib(w)
-    evidence.check(mem["usage_mib"] < limit, f"memory of {w.name}", expected=f"< {limit} MiB", found=mem,
-                   how=f"docker stats {w.name} (usage less page cache, as docker stats shows it)")
+    evidence.check(
+        mem["usage_mib"] < limit,
+        f"memory of {w.name}",
+        expected=f"< {limit} MiB",
+        found=mem,
+        how=f"docker stats {w.name} (usage less page cache, as docker stats shows it)",
+    )

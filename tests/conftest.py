@@ -42,8 +42,9 @@ def suite(tmp_path: Path):
     def run(*args: str, timeout: float = 300, env: dict[str, str] | None = None) -> Run:
         reports = tmp_path / "reports"
         cmd = [sys.executable, "-m", "pytest", "-q", "-p", "no:randomly", "--reports-dir", str(reports), *args]
-        p = subprocess.run(cmd, cwd=REPO, capture_output=True, text=True, timeout=timeout,
-                           env={**os.environ, **(env or {})})
+        p = subprocess.run(
+            cmd, cwd=REPO, capture_output=True, text=True, timeout=timeout, env={**os.environ, **(env or {})}
+        )
         return Run(p.returncode, p.stdout, p.stderr, reports)
 
     return run

@@ -33,8 +33,9 @@ def test_a_workload_is_named_labelled_and_published_on_a_free_port(lab):
 
 def test_cleanup_removes_the_runs_containers_and_nothing_else(lab):
     client = docker.from_env()
-    other = client.containers.create(lab.params.tomcat_image, command=["true"], name=f"{lab.run_name}-not-ours",
-                                     labels={RUN_LABEL: "someone-else"})
+    other = client.containers.create(
+        lab.params.tomcat_image, command=["true"], name=f"{lab.run_name}-not-ours", labels={RUN_LABEL: "someone-else"}
+    )
     try:
         a = lab.workload("a", "base Tomcat")
         b = lab.workload("b", "base Tomcat", auto_remove=True)

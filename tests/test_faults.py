@@ -63,14 +63,30 @@ def test_an_interrupted_run_leaves_no_container_behind(tmp_path, sig):
     run_name = f"lc-interrupt-{sig.name.lower()}-{os.getpid()}"
     client = docker.from_env()
     proc = subprocess.Popen(
-        [sys.executable, "-m", "pytest", "-q", "features/70_multiple_containers.feature",
-         "--run-name", run_name, "--reports-dir", str(tmp_path)],
-        cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+        [
+            sys.executable,
+            "-m",
+            "pytest",
+            "-q",
+            "features/70_multiple_containers.feature",
+            "--run-name",
+            run_name,
+            "--reports-dir",
+            str(tmp_path),
+        ],
+        cwd=REPO,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
     )
     try:
         # interrupt as soon as the run has started containers, while its claims wait on Tomcat
-        until(lambda: client.containers.list(all=True, filters={"label": f"{RUN_LABEL}={run_name}"}),
-              timeout=60, interval=0.1, what="the run's containers")
+        until(
+            lambda: client.containers.list(all=True, filters={"label": f"{RUN_LABEL}={run_name}"}),
+            timeout=60,
+            interval=0.1,
+            what="the run's containers",
+        )
         proc.send_signal(sig)
         out, _ = proc.communicate(timeout=60)
     finally:

@@ -111,8 +111,13 @@ def test_verdicts_and_evidence_in_results_json(project):
         "s-06[y]": "passed",
     }
     claims = {c["id"]: c for c in doc["claims"]}
-    assert claims["s-02"]["evidence"][0] == {"what": "value", "expected": "b", "found": "a", "how": "comparison",
-                                             "ok": False}
+    assert claims["s-02"]["evidence"][0] == {
+        "what": "value",
+        "expected": "b",
+        "found": "a",
+        "how": "comparison",
+        "ok": False,
+    }
     assert "expected 'b', found 'a'" in claims["s-02"]["reason"]
     assert claims["s-03"]["reason"] == "no widget on this host"
     assert "probe exploded" in claims["s-04"]["reason"]
@@ -139,7 +144,9 @@ def test_keyword_selection_by_tag_as_written(project):
 
 
 def test_an_unregistered_tag_is_refused(project):
-    project.makefile(".feature", extra="@id:e-01 @impact:high @unheard\nFeature: E\n  Scenario: e\n    Then the value \"a\" is \"a\"\n")
+    project.makefile(
+        ".feature", extra='@id:e-01 @impact:high @unheard\nFeature: E\n  Scenario: e\n    Then the value "a" is "a"\n'
+    )
     res = project.runpytest_subprocess("extra.feature")
     assert res.ret != 0
     assert "'unheard' not found in `markers`" in res.stdout.str() + res.stderr.str()

@@ -21,8 +21,13 @@ CONTEXT = Path("/app/contexts/mytc")
 
 def provision(tmp_path: Path, *args: str) -> tuple[int, dict, str]:
     out = tmp_path / f"plan-{len(list(tmp_path.iterdir()))}.json"
-    p = subprocess.run([sys.executable, "-m", "provision", "--json", str(out), *args], cwd=REPO,
-                       capture_output=True, text=True, timeout=1800)
+    p = subprocess.run(
+        [sys.executable, "-m", "provision", "--json", str(out), *args],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=1800,
+    )
     plan = json.loads(out.read_text()) if out.exists() else {}
     return p.returncode, plan, p.stdout + p.stderr
 
@@ -36,7 +41,7 @@ def broken_context():
     """Break the mytc build context for real (an edited JSP, a missing Dockerfile); restore it after."""
     jsp, dockerfile = CONTEXT / "ROOT/index.jsp", CONTEXT / "Dockerfile"
     saved = jsp.read_bytes(), dockerfile.read_bytes()
-    jsp.write_text("<% out.println(\"edited by hand\"); %>\n")
+    jsp.write_text('<% out.println("edited by hand"); %>\n')
     dockerfile.unlink()
     yield
     jsp.write_bytes(saved[0])
@@ -73,6 +78,7 @@ def test_only_refuses_an_unknown_part(tmp_path):
     rc, plan, out = provision(tmp_path, "--check", "--only", "dockr")
     assert rc == 2 and "unknown part(s) dockr" in out
 
+
 def test_every_step_names_the_claims_it_makes_true(tmp_path):
     rc, plan, out = provision(tmp_path, "--check")
     assert rc == 0, out
@@ -102,7 +108,8 @@ def test_a_provisioned_rocky_host_needs_no_docker_step():
     for p in ("podman", "buildah"):
         done["packages"].pop(p)
     done["files"]["/etc/docker/daemon.json"] = json.dumps(
-        {"exec-opts": ["native.cgroupdriver=systemd"], "live-restore": True})
+        {"exec-opts": ["native.cgroupdriver=systemd"], "live-restore": True}
+    )
     done["services"]["docker"] = {"enabled": True, "active": True}
     done["docker_info"] = {"CgroupDriver": "systemd", "DefaultRuntime": "runc", "LiveRestoreEnabled": True}
     state = RecordedState(done)

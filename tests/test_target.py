@@ -37,7 +37,9 @@ def test_malformed_target_is_one_line_and_pytests_usage_exit(suite):
     run = suite("features/10_hello.feature", "--target", "ftp://lab")
     assert run.rc == 4  # pytest.ExitCode.USAGE_ERROR
     lines = [line for line in run.err.splitlines() if line.strip()]
-    assert lines == ["ERROR: --target 'ftp://lab': unknown scheme 'ftp' (one of: local, ssh, safe-ssh, paramiko, ansible)"]
+    assert lines == [
+        "ERROR: --target 'ftp://lab': unknown scheme 'ftp' (one of: local, ssh, safe-ssh, paramiko, ansible)"
+    ]
     assert "Traceback" not in run.out + run.err
 
 
