@@ -36,7 +36,11 @@ CONTROL_PLANE_PROCESSES = {
 
 
 class KubeUnavailable(LabUnreachable):
-    """The API server cannot be reached or the kubeconfig cannot be used: the claim cannot be evaluated."""
+    """The API server cannot be reached or the kubeconfig cannot be used: the claim cannot be evaluated.
+    Always one line, however many lines the underlying error had."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(" ".join(str(message).split()))
 
 
 class KubeLab:
@@ -65,7 +69,9 @@ class KubeLab:
         try:
             data = yaml.safe_load(text)
         except yaml.YAMLError as exc:
-            raise KubeUnavailable(f"kubeconfig {self.source}: not YAML ({exc})") from None
+            where = getattr(exc, "problem_mark", None)
+            at = f" at line {where.line + 1}" if where is not None else ""
+            raise KubeUnavailable(f"kubeconfig {self.source}: not YAML ({getattr(exc, 'problem', exc)}{at})") from None
         if not isinstance(data, dict) or not data.get("clusters"):
             raise KubeUnavailable(f"kubeconfig {self.source}: not a kubeconfig (no clusters)")
         return data
@@ -84,9 +90,9 @@ class KubeLab:
                 k8s_config.load_kube_config_from_dict(self._config_dict(), client_configuration=conf)
             except KubeUnavailable as exc:
                 self._down = str(exc)
-                raise
+                raise KubeUnavailable(self._down) from None
             except (ConfigException, KeyError, TypeError, ValueError, OSError) as exc:
-                self._down = f"kubeconfig {self.source}: unusable ({exc})"
+                self._down = str(KubeUnavailable(f"kubeconfig {self.source}: unusable ({exc})"))
                 raise KubeUnavailable(self._down) from None
             conf.retries = 0  # one attempt per call; the claims' own waits decide about retrying
             return k8s.ApiClient(conf)
@@ -109,7 +115,8 @@ class KubeLab:
             raise
         except (urllib3.exceptions.HTTPError, OSError) as exc:
             reason = getattr(exc, "reason", None) or exc
-            self._down = f"API server {self.server} ({self.source}) not answering during {what}: {reason}"
+            self._down = str(KubeUnavailable(f"API server {self.server} ({self.source}) not answering during {what}: "
+                                             f"{reason}"))
             raise KubeUnavailable(self._down) from None
 
     def data(self, obj: Any) -> Any:

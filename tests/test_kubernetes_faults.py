@@ -1,0 +1,167 @@
+"""Faults caused for real against the lab's cluster, then restored: a bad or unusable --kubeconfig, an API
+server that does not answer (its static pod taken away), and a pod deleted while the NodePort claim runs.
+
+Each case is a real `pytest features/...` run of the Kubernetes claims; the test reads its results.json.
+Skipped where no cluster is up (run `python -m provision` first)."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+import pytest
+import yaml
+
+from labconform.kube import ADMIN_CONF, KubeLab, KubeUnavailable
+from labconform.results import load
+from labconform.target import Target
+
+ROOT = Path(__file__).resolve().parent.parent
+API_CLAIMS = ("features/84_k8s_init.feature", "features/85_flannel.feature", "features/87_nodeport.feature")
+MANIFESTS = Path("/etc/kubernetes/manifests")
+APISERVER = MANIFESTS / "kube-apiserver.yaml"
+
+
+def _cluster() -> KubeLab | None:
+    k = KubeLab(Target("local"))
+    try:
+        k.raw("/healthz")
+        return k
+    except KubeUnavailable:
+        return None
+
+
+pytestmark = pytest.mark.skipif(_cluster() is None, reason="no Kubernetes cluster answers on this host")
+
+
+def run_claims(tmp_path: Path, *args: str, files=API_CLAIMS, timeout: float = 180) -> tuple[dict, float]:
+    t0 = time.monotonic()
+    proc = subprocess.run([sys.executable, "-m", "pytest", *files, "--reports-dir", str(tmp_path),
+                           "--run-name", "faults", "-q", *args],
+                          cwd=ROOT, capture_output=True, text=True, timeout=timeout)
+    seconds = time.monotonic() - t0
+    assert (tmp_path / "faults" / "results.json").exists(), proc.stdout[-2000:] + proc.stderr[-2000:]
+    return load(tmp_path / "faults"), seconds
+
+
+def verdicts(doc: dict) -> dict[str, tuple[str, str]]:
+    return {c["id"]: (c["verdict"], c["reason"]) for c in doc["claims"]}
+
+
+def wait_healthy(timeout: float = 180) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if _cluster() is not None:
+            return
+        time.sleep(1)
+    raise AssertionError(f"the API server did not come back within {timeout} s")
+
+
+def wait_deployment_available(k: KubeLab, timeout: float = 180) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        d = k.deployment("hw-deploy")
+        ready = len(k.ready_pod_names("hw-deploy"))
+        if d is not None and (d.status.available_replicas or 0) == d.spec.replicas == ready:
+            return
+        time.sleep(1)
+    raise AssertionError("hw-deploy did not get back to all replicas available")
+
+
+def admin_conf_with(tmp_path: Path, **cluster: str) -> Path:
+    conf = yaml.safe_load(Path(ADMIN_CONF).read_text())
+    conf["clusters"][0]["cluster"].update(cluster)
+    path = tmp_path / "kubeconfig"
+    path.write_text(yaml.safe_dump(conf))
+    return path
+
+
+def assert_one_clear_error_per_api_claim(doc: dict, says: str) -> None:
+    v = verdicts(doc)
+    api = {i: r for i, r in v.items() if i.startswith(("k8s-init-01", "k8s-init-04", "k8s-init-05", "k8s-net",
+                                                       "k8s-svc"))}
+    assert api and all(verdict == "error" for verdict, _ in api.values()), api
+    for _, reason in api.values():
+        assert says in reason and len(reason.splitlines()) == 1, reason
+
+
+@pytest.mark.parametrize("how, says", [
+    ("missing", "cannot read it"),
+    ("not-yaml", "not YAML"),
+    ("refused-port", "not answering"),
+    ("blackhole", "not answering"),
+    ("bad-token", "refused the credentials"),
+])
+def test_a_bad_kubeconfig_gives_one_clear_error_per_claim_in_bounded_time(tmp_path, how, says):
+    if how == "missing":
+        path = tmp_path / "absent"
+    elif how == "not-yaml":
+        path = tmp_path / "kubeconfig"
+        path.write_text("clusters: [unclosed\n")
+    elif how == "refused-port":
+        path = admin_conf_with(tmp_path, server="https://127.0.0.1:1")
+    elif how == "blackhole":  # nothing answers there: the connect timeout bounds every call
+        path = admin_conf_with(tmp_path, server="https://10.255.255.1:6443")
+    else:
+        conf = yaml.safe_load(Path(ADMIN_CONF).read_text())
+        conf["users"][0]["user"] = {"token": "not-a-token"}
+        path = tmp_path / "kubeconfig"
+        path.write_text(yaml.safe_dump(conf))
+    doc, seconds = run_claims(tmp_path, "--kubeconfig", str(path))
+    assert_one_clear_error_per_api_claim(doc, says)
+    assert seconds < 60, f"the run took {seconds:.0f} s"
+
+
+def test_an_api_server_taken_down_for_real_gives_errors_then_comes_back(tmp_path):
+    aside = Path("/etc/kubernetes") / "kube-apiserver.yaml.labconform-fault"
+    shutil.move(APISERVER, aside)
+    try:
+        deadline = time.monotonic() + 90
+        while _cluster() is not None:  # kubelet stops the static pod once its manifest is gone
+            assert time.monotonic() < deadline, "the API server kept answering without its manifest"
+            time.sleep(1)
+        doc, seconds = run_claims(tmp_path)
+        assert_one_clear_error_per_api_claim(doc, "not answering")
+        assert seconds < 60, f"the run took {seconds:.0f} s"
+    finally:
+        shutil.move(aside, APISERVER)
+        wait_healthy()
+
+
+def test_a_pod_deleted_while_the_nodeport_claim_runs_is_reported_not_waited_for(tmp_path):
+    k = _cluster()
+    assert k is not None
+    wait_deployment_available(k)
+    victim = k.ready_pod_names("hw-deploy")[0]
+    deleted: list[float] = []
+
+    def delete_when_sampling() -> None:
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:  # the claim's curl is running: its URL names the request range
+            if subprocess.run(["pgrep", "-f", r"n=\[1-200\]"], capture_output=True).returncode == 0:
+                subprocess.run(["/usr/local/bin/kubectl", f"--kubeconfig={ADMIN_CONF}", "delete", "pod", victim,
+                                "--wait=false"], capture_output=True, timeout=30)
+                deleted.append(time.monotonic())
+                return
+            time.sleep(0.05)
+
+    thread = threading.Thread(target=delete_when_sampling)
+    thread.start()
+    try:
+        doc, seconds = run_claims(tmp_path, "-k", "spread and evenly", files=("features/87_nodeport.feature",))
+    finally:
+        thread.join()
+    assert deleted, "the pod was never deleted: the claim did not sample"
+    claim = next(c for c in doc["claims"] if c["id"] == "k8s-svc-02")
+    assert claim["verdict"] in ("passed", "failed"), claim
+    assert seconds < 120
+    seen = {o["what"]: o for o in claim["evidence"]}
+    answers = next(o for w, o in seen.items() if w.startswith("answers through"))
+    assert answers["details"]["pods_before"] and "counts" in answers["details"]
+    if claim["verdict"] == "failed":  # what it saw: unanswered requests, or the pods changing under it
+        assert "unanswered" in claim["reason"] or "changed while sampling" in claim["reason"], claim["reason"]
+    wait_deployment_available(k)
