@@ -229,7 +229,7 @@ class DockerLab:
     def memory_mib(self, w: Workload) -> dict[str, float]:
         """Memory as `docker stats` counts it: usage less the page cache (cgroup v1) or inactive files (v2)."""
         with self.api(f"docker stats {w.name}"):
-            stats = w.container.stats(stream=False)
+            stats = w.container.stats(stream=False, one_shot=True)  # no second sample: memory needs none
         mem = stats.get("memory_stats") or {}
         usage = mem.get("usage", 0)
         s = mem.get("stats") or {}
