@@ -24,7 +24,10 @@ fi
 stamp=$venv/.labconform-installed
 if [ ! -f "$stamp" ] || [ "$top/pyproject.toml" -nt "$stamp" ]; then
     echo "labconform: installing Python packages into $venv"
-    "$venv/bin/pip" install -q --disable-pip-version-check -e "$top[dev]"
+    log=$(mktemp)
+    "$venv/bin/pip" install -q --disable-pip-version-check -e "$top[dev]" > "$log" 2>&1 \
+        || { cat "$log"; rm -f "$log"; echo "labconform: pip install failed" >&2; exit 1; }
+    rm -f "$log"
     touch "$stamp"
 fi
 export PATH=$venv/bin:$PATH
