@@ -189,6 +189,15 @@ def claim_id_of(item: pytest.Item, sc: Any) -> str:
     tags = sorted(sc.tags | sc.feature.tags)
     claim_id = next((t.split(":", 1)[1] for t in tags if t.startswith("id:")), item.nodeid)
     callspec = getattr(item, "callspec", None)
+def scenario_title(item: pytest.Item, sc: Any) -> str:
+    """The scenario's name, with a Scenario Outline's <placeholders> filled from its example row."""
+    example = getattr(getattr(item, "callspec", None), "params", {}).get("_pytest_bdd_example") or {}
+    name = sc.name
+    for key, value in example.items():
+        name = name.replace(f"<{key}>", str(value))
+    return name
+
+
     if callspec is not None:
         claim_id = f"{claim_id}[{callspec.id}]"
     return claim_id
@@ -290,7 +299,7 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) ->
             item.nodeid,
             sc.feature.name,
             Path(sc.feature.filename).name,
-            sc.name,
+            scenario_title(item, sc),
             tags,
             run.target.name,
             line=sc.line_number,
