@@ -184,11 +184,6 @@ def pytest_itemcollected(item: pytest.Item) -> None:
         run.feature_dirs.add(Path(sc.feature.filename).parent)
 
 
-def claim_id_of(item: pytest.Item, sc: Any) -> str:
-    """The @id tag; "multi-02[mytc1]" for a row of a Scenario Outline's examples."""
-    tags = sorted(sc.tags | sc.feature.tags)
-    claim_id = next((t.split(":", 1)[1] for t in tags if t.startswith("id:")), item.nodeid)
-    callspec = getattr(item, "callspec", None)
 def scenario_title(item: pytest.Item, sc: Any) -> str:
     """The scenario's name, with a Scenario Outline's <placeholders> filled from its example row."""
     example = getattr(getattr(item, "callspec", None), "params", {}).get("_pytest_bdd_example") or {}
@@ -198,6 +193,11 @@ def scenario_title(item: pytest.Item, sc: Any) -> str:
     return name
 
 
+def claim_id_of(item: pytest.Item, sc: Any) -> str:
+    """The @id tag; "multi-02[mytc1]" for a row of a Scenario Outline's examples."""
+    tags = sorted(sc.tags | sc.feature.tags)
+    claim_id = next((t.split(":", 1)[1] for t in tags if t.startswith("id:")), item.nodeid)
+    callspec = getattr(item, "callspec", None)
     if callspec is not None:
         claim_id = f"{claim_id}[{callspec.id}]"
     return claim_id
