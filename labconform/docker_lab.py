@@ -60,10 +60,13 @@ class DockerLab:
         self.workloads: dict[str, Workload] = {}
         self._lock = threading.Lock()
 
-    @property
+    @cached_property
     def base_url(self) -> str:
         if self.target.is_local:
             return LOCAL_SOCKET
+        if self.target.session is not None:
+            # the engine's socket forwarded over the target's one SSH connection
+            return "unix://" + self.target.docker_socket()
         u = self.target.url
         user = f"{u.username}@" if u.username else ""
         port = f":{u.port}" if u.port else ""
@@ -75,7 +78,7 @@ class DockerLab:
             return docker.DockerClient(
                 base_url=self.base_url,
                 timeout=API_TIMEOUT,
-                use_ssh_client=not self.target.is_local,
+                use_ssh_client=self.base_url.startswith("ssh://"),
                 version="auto",
             )
 
@@ -89,6 +92,7 @@ class DockerLab:
         except (docker.errors.DockerException, requests.exceptions.RequestException, OSError) as exc:
             if isinstance(exc, docker.errors.APIError) and exc.status_code and exc.status_code < 500:
                 raise
+            self.target.check_alive()  # a lost SSH connection: the claim is an error naming the target
             raise DockerUnavailable(
                 f"[{self.target.name}] docker engine not answering at {self.base_url} during {what}: {exc}"
             ) from exc

@@ -6,6 +6,7 @@ import ipaddress
 import math
 import re
 import threading
+import urllib.parse
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
@@ -74,11 +75,15 @@ class KubeLab:
             raise KubeUnavailable(f"kubeconfig {self.source}: not YAML ({getattr(exc, 'problem', exc)}{at})") from None
         if not isinstance(data, dict) or not data.get("clusters"):
             raise KubeUnavailable(f"kubeconfig {self.source}: not a kubeconfig (no clusters)")
+        if not self.kubeconfig and self.target.session is not None:
+            self._tunnels = tunnel_servers(self.target, data)
         return data
 
     @cached_property
     def server(self) -> str:
-        return self.api.configuration.host
+        """The API server's address as the kubeconfig names it (not the tunnel that reaches it)."""
+        host = self.api.configuration.host
+        return getattr(self, "_tunnels", {}).get(host, host)
 
     @cached_property
     def api(self) -> k8s.ApiClient:
@@ -234,6 +239,23 @@ class KubeLab:
 
 
 # --- what the claims derive from the objects ------------------------------------------------------
+
+
+def tunnel_servers(target: Target, data: dict[str, Any]) -> dict[str, str]:
+    """Point the target's own admin kubeconfig at a tunnel over its SSH connection: the API server
+    is reached as the lab host reaches it, and its certificate is still checked under its own name
+    ("kubernetes" is in every kubeadm API server certificate). Returns {tunnel URL: server URL}."""
+    tunnels: dict[str, str] = {}
+    for entry in data.get("clusters") or []:
+        cluster = (entry or {}).get("cluster") or {}
+        url = urllib.parse.urlsplit(cluster.get("server", ""))
+        if not url.hostname:
+            continue
+        host, port = target.tunnel(url.hostname, url.port or 443)
+        cluster["server"] = f"{url.scheme}://{host}:{port}"
+        cluster.setdefault("tls-server-name", "kubernetes")
+        tunnels[cluster["server"]] = url.geturl()
+    return tunnels
 
 
 def node_roles(node: Any) -> list[str]:

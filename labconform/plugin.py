@@ -17,8 +17,10 @@ from labconform import __version__, exports, gate, report, results, waivers
 from labconform.errors import ClaimFailed, LabUnreachable, UsageError
 from labconform.evidence import Evidence
 from labconform.lab import IMAGE_KINDS, Lab, WorkloadSpec
+from labconform.lease import LeaseHeld, LeaseKeeper
 from labconform.redact import redact_text
 from labconform.results import ClaimResult, counts, new_run_name, write_run
+from labconform.ssh import HostKeyError, SshOptions
 from labconform.target import Target, parse_target
 
 RUN = pytest.StashKey["RunState"]()
@@ -32,7 +34,7 @@ class RunState:
 
     def __init__(self, config: pytest.Config) -> None:
         self.name = config.getoption("run_name") or new_run_name()
-        self.target = Target(config.getoption("target"))
+        self.target = Target(config.getoption("target"), ssh=ssh_options(config))
         self.reports_dir = Path(config.getoption("reports_dir"))
         self.params_file = config.getoption("lab_params")
         self.started = time.time()
@@ -54,11 +56,26 @@ class RunState:
         self.decision: gate.Decision | None = None
         self.diff: dict[str, Any] | None = None
         self.pruned: list[str] = []
+        self.lease: LeaseKeeper | None = None  # taken before the first destructive claim
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
     g = parser.getgroup("labconform")
     g.addoption("--target", default="local", help="the lab: local (default) or ssh://user@host:port")
+    g.addoption(
+        "--accept-host-key",
+        action="store_true",
+        help="ssh:// targets: accept an unknown or changed host key and record it (default: refuse, one error)",
+    )
+    g.addoption("--known-hosts", default=None, metavar="FILE", help="ssh:// targets: known_hosts file")
+    g.addoption("--ssh-identity", default=None, metavar="FILE", help="ssh:// targets: private key to log in with")
+    g.addoption(
+        "--lease-wait",
+        type=float,
+        default=0,
+        metavar="SECONDS",
+        help="destructive claims take the lab's lease: wait this long when someone holds it (default 0)",
+    )
     g.addoption("--lab-params", default=None, help="YAML file of lab parameters (image names, limits)")
     g.addoption("--reports-dir", default="reports", help="where reports/<run>/ is written")
     g.addoption("--run-name", default=None, help="name of this run (default: lc-<UTC time>-<random>)")
@@ -115,6 +132,22 @@ def pytest_configure(config: pytest.Config) -> None:
         signal.signal(signal.SIGTERM, _interrupt)
 
 
+def ssh_options(config: pytest.Config) -> SshOptions:
+    return SshOptions(
+        identity=config.getoption("ssh_identity"),
+        known_hosts=config.getoption("known_hosts"),
+        accept_host_key=config.getoption("accept_host_key"),
+    )
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    run = config.stash.get(RUN, None)
+    if run is not None:
+        if run.lease is not None:
+            run.lease.release()
+        run.target.close()  # the run's one SSH connection, after the results are written
+
+
 def _interrupt(signum: int, frame: Any) -> None:
     raise KeyboardInterrupt(f"signal {signum}")
 
@@ -156,6 +189,15 @@ def pytest_collect_file(file_path: Path, parent: pytest.Collector) -> pytest.Col
     return None
 
 
+def scenario_title(item: pytest.Item, sc: Any) -> str:
+    """The scenario's name, with a Scenario Outline's <placeholders> filled from its example row."""
+    example = getattr(getattr(item, "callspec", None), "params", {}).get("_pytest_bdd_example") or {}
+    name = sc.name
+    for key, value in example.items():
+        name = name.replace(f"<{key}>", str(value))
+    return name
+
+
 def scenario_of(item: pytest.Item) -> Any:
     fn = getattr(item, "obj", None)
     try:
@@ -184,15 +226,6 @@ def pytest_itemcollected(item: pytest.Item) -> None:
         run.feature_dirs.add(Path(sc.feature.filename).parent)
 
 
-def scenario_title(item: pytest.Item, sc: Any) -> str:
-    """The scenario's name, with a Scenario Outline's <placeholders> filled from its example row."""
-    example = getattr(getattr(item, "callspec", None), "params", {}).get("_pytest_bdd_example") or {}
-    name = sc.name
-    for key, value in example.items():
-        name = name.replace(f"<{key}>", str(value))
-    return name
-
-
 def claim_id_of(item: pytest.Item, sc: Any) -> str:
     """The @id tag; "multi-02[mytc1]" for a row of a Scenario Outline's examples."""
     tags = sorted(sc.tags | sc.feature.tags)
@@ -210,7 +243,16 @@ def pytest_collection_finish(session: pytest.Session) -> None:
     """A waiver must name a claim of the suite: every @id in the feature files of the collected
     directories counts, so a run of one feature file still accepts the lab's whole waiver file."""
     run = session.config.stash.get(RUN, None)
-    if run is None or not run.waivers:
+    if run is None:
+        return
+    if session.items and not session.config.option.collectonly:
+        try:
+            run.target.connect()  # an SSH target's one connection, opened before any claim
+        except HostKeyError as exc:
+            raise pytest.UsageError(str(exc)) from None
+        except LabUnreachable:
+            pass  # every claim says so, through the lab fixture
+    if not run.waivers:
         return
     known = set(run.known_ids)
     for d in run.feature_dirs:
@@ -242,6 +284,22 @@ def pytest_collection_modifyitems(session: pytest.Session, config: pytest.Config
             skip = pytest.mark.skip(reason="destructive claim: changes the lab, runs only with --destructive")
             for i in destructive:
                 i.add_marker(skip)
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_runtest_setup(item: pytest.Item) -> None:
+    """A destructive claim changes the lab: the run takes the lab's lease first, once, and keeps it."""
+    if not item.get_closest_marker("destructive"):
+        return
+    run = item.config.stash[RUN]
+    if run.lease is None or run.lease.held is None:
+        run.target.check_alive()
+        keeper = LeaseKeeper(run.target, run.name, "destructive claims")
+        try:
+            keeper.acquire(wait_s=item.config.getoption("lease_wait"))
+        except LeaseHeld as exc:
+            raise LabUnreachable(str(exc)) from None
+        run.lease = keeper
 
 
 # --- fixtures the steps use ---------------------------------------------------------------------

@@ -12,6 +12,7 @@ from typing import Any
 import testinfra
 
 from labconform.errors import LabUnreachable, UsageError
+from labconform.ssh import SshOptions, SshSession
 
 # testinfra backends that reach a whole host (not a container or a pod)
 HOST_SCHEMES = ("local", "ssh", "safe-ssh", "paramiko", "ansible")
@@ -164,11 +165,61 @@ def parse_facts(text: str) -> Facts:
 class Target:
     """A lab host reached through testinfra: one backend (one connection) for the whole run."""
 
-    def __init__(self, spec: str = "local", connect_timeout: int = 10) -> None:
+    def __init__(self, spec: str = "local", connect_timeout: int = 10, ssh: SshOptions | None = None) -> None:
         self.spec = spec or "local"
         self.hostspec = parse_target(self.spec)
         self.connect_timeout = connect_timeout
+        self.ssh_options = ssh or SshOptions(connect_timeout=connect_timeout)
         self._unreachable: str | None = None
+
+    @cached_property
+    def session(self) -> SshSession | None:
+        """The one SSH connection of an ssh:// target (None for every other transport)."""
+        if self.url.scheme not in ("ssh", "safe-ssh"):
+            return None
+        return SshSession(self.url, self.ssh_options)
+
+    @property
+    def sudo(self) -> bool:
+        """ssh://user@host?sudo=true: commands run through sudo, as testinfra does."""
+        return urllib.parse.parse_qs(self.url.query).get("sudo", ["false"])[0].lower() == "true"
+
+    def connect(self) -> None:
+        """Open the SSH connection now (no-op for other transports); HostKeyError or LabUnreachable."""
+        if self.session is not None and not self._unreachable:
+            try:
+                self.session.open()
+            except LabUnreachable as exc:
+                self._unreachable = str(exc)
+                raise
+
+    def check_alive(self) -> None:
+        """Raise LabUnreachable when the target's connection is known to be gone."""
+        if self._unreachable:
+            raise LabUnreachable(self._unreachable)
+        if self.session is not None and self.session.lost:
+            self._unreachable = self.session.lost
+            raise LabUnreachable(self._unreachable)
+
+    def tunnel(self, host: str, port: int) -> tuple[str, int]:
+        """An address on this machine that reaches host:port as the lab host sees it."""
+        if self.session is None:
+            return host, port
+        self.connect()
+        return self.session.forward_tcp(host, port)
+
+    def docker_socket(self, path: str = "/var/run/docker.sock") -> str:
+        """A local Unix socket that reaches the lab's Docker engine over the target's connection."""
+        if self.session is None:
+            raise LabUnreachable(f"{self.spec}: Docker is reached over ssh:// targets only")
+        self.connect()
+        if self.sudo:
+            return self.session.relay("sudo -n docker system dial-stdio")
+        return self.session.forward_unix(path)
+
+    def close(self) -> None:
+        if "session" in self.__dict__ and self.session is not None:
+            self.session.close()
 
     @property
     def is_local(self) -> bool:
@@ -187,22 +238,39 @@ class Target:
         kwargs: dict[str, Any] = {}
         if self.url.scheme in ("ssh", "safe-ssh", "paramiko"):
             kwargs["timeout"] = self.connect_timeout
+        if self.session is not None:
+            self.connect()
+            kwargs["ssh_extra_args"] = self.session.client_args()
         return testinfra.get_host(self.hostspec, **kwargs)
 
     def run(self, command: str, *args: str, timeout: float | None = 60) -> Result:
         """Run a shell command on the target, bounded by `timeout` seconds on the target itself."""
-        if self._unreachable:
-            raise LabUnreachable(self._unreachable)
+        self.check_alive()
         line = command % tuple(shlex.quote(a) for a in args) if args else command
         wrapped = line
         if timeout:
             wrapped = f"timeout -k 2 {int(timeout)} sh -c {shlex.quote(line)}"
+        if self.session is not None:
+            # testinfra's command line (its sudo, when ?sudo=true), run in a resident shell
+            own = wrapped if timeout else f"sh -c {shlex.quote(line)}"  # never the resident shell's own exit
+            try:
+                rc, stdout, stderr = self.session.run(self.host.backend.get_command(own), timeout)
+            except LabUnreachable:
+                self._unreachable = self.session.lost
+                raise
+            return Result(line, rc, stdout, stderr)
         try:
             out = self.host.run(wrapped)
+        except LabUnreachable:
+            raise
         except Exception as exc:  # transport failure, not a failed command
-            raise LabUnreachable(f"{self.spec}: {exc}") from exc
+            lost = self.session.lost if self.session is not None else None
+            if lost:
+                self._unreachable = lost
+            raise LabUnreachable(lost or f"{self.spec}: {exc}") from exc
         if not self.is_local and out.rc == 255:
-            self._unreachable = f"{self.spec}: connection lost ({out.stderr.strip()[-200:]})"
+            lost = self.session.lost if self.session is not None else None
+            self._unreachable = lost or f"{self.spec}: connection lost ({out.stderr.strip()[-200:]})"
             raise LabUnreachable(self._unreachable)
         return Result(line, out.rc, out.stdout, out.stderr)
 
@@ -233,8 +301,13 @@ class Target:
                     return fh.read()
             except FileNotFoundError:
                 return None
-        f = self.host.file(path)
-        return f.content if f.exists else None
+        # one round trip, through run(): bounded, and a lost connection is an error, not "absent"
+        res = self.run("if [ -e %s ]; then base64 < %s; else echo LC-NO-SUCH-FILE; fi", path, path)
+        if res.stdout.strip() == "LC-NO-SUCH-FILE":
+            return None
+        if not res.ok:
+            raise OSError(f"cannot read {path} on {self.spec}: {res.stderr.strip()}")
+        return base64.b64decode(res.stdout)
 
     def read_text(self, path: str) -> str | None:
         data = self.read_bytes(path)

@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 import time
 
 from labconform.errors import LabUnreachable, UsageError
+from labconform.lease import LeaseHeld, LeaseKeeper
 from labconform.params import load_params
+from labconform.ssh import HostKeyError, SshOptions
 from labconform.target import Target
 from provision import Context, build_plan
 from provision.state import LiveState, RecordedState
@@ -22,21 +25,44 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--lab-params", help="YAML file of lab parameters")
     ap.add_argument("--json", help="also write the outcomes as JSON to this file")
     ap.add_argument("--only", help="comma-separated parts of the lab to provision: host, docker, kubernetes")
+    ap.add_argument("--accept-host-key", action="store_true", help="ssh:// targets: accept an unknown or changed key")
+    ap.add_argument("--known-hosts", help="ssh:// targets: known_hosts file (default ~/.ssh/known_hosts)")
+    ap.add_argument("--ssh-identity", help="ssh:// targets: private key to log in with")
+    ap.add_argument(
+        "--lease-wait",
+        type=float,
+        default=0,
+        metavar="SECONDS",
+        help="wait this long for the lab's lease when someone else holds it (default 0: fail at once)",
+    )
     args = ap.parse_args(argv)
+    args.target_obj = None
+    try:
+        return _main(args, ap)
+    finally:
+        if args.target_obj is not None:
+            args.target_obj.close()
 
+
+def _main(args: argparse.Namespace, ap: argparse.ArgumentParser) -> int:
     try:
         if args.facts:
             state = RecordedState.load(args.facts)
             target = None
             args.check = True
         else:
-            target = Target(args.target)
+            ssh = SshOptions(identity=args.ssh_identity, known_hosts=args.known_hosts,
+                             accept_host_key=args.accept_host_key)
+            target = args.target_obj = Target(args.target, ssh=ssh)
             target.probe()
             state = LiveState(target)
         params = load_params(args.lab_params, state.facts.family)
     except UsageError as exc:
         print(f"provision: {exc}", file=sys.stderr)
         return 2
+    except HostKeyError as exc:
+        print(f"provision: {exc}", file=sys.stderr)
+        return 3
     except LabUnreachable as exc:
         print(f"provision: target unreachable: {exc}", file=sys.stderr)
         return 3
@@ -62,7 +88,24 @@ def main(argv: list[str] | None = None) -> int:
             )
             return 2
         plan = plan.only(wanted)
-    outcomes = plan.run(check_only=args.check)
+    lease = None
+    if not args.check and target is not None:
+        # changing the lab: nobody else may change it at the same time (docs/shared-lab.md)
+        lease = LeaseKeeper(target, run=f"provision-{os.getpid()}", purpose="python -m provision")
+        try:
+            held = lease.acquire(wait_s=args.lease_wait)
+        except LeaseHeld as exc:
+            print(f"provision: {exc}", file=sys.stderr)
+            return 5
+        except (OSError, LabUnreachable) as exc:
+            print(f"provision: {exc}", file=sys.stderr)
+            return 3
+        print(f"lease on {where} taken by {held.owner} (run {held.run})")
+    try:
+        outcomes = plan.run(check_only=args.check)
+    finally:
+        if lease is not None:
+            lease.release()
     counts: dict[str, int] = {}
     for o in outcomes:
         counts[o.status] = counts.get(o.status, 0) + 1

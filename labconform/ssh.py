@@ -1,0 +1,423 @@
+"""One OpenSSH master connection per lab: commands, tunnels and Docker all multiplex over it."""
+
+from __future__ import annotations
+
+import os
+import select
+import shlex
+import shutil
+import socket
+import subprocess
+import tempfile
+import threading
+import time
+import urllib.parse
+from dataclasses import dataclass
+from pathlib import Path
+
+from labconform.errors import LabUnreachable
+
+# resident shells per session: below sshd's default MaxSessions (10), one is the master's own
+MAX_SHELLS = 6
+# how long the master waits for a silent server before it gives up on a dead link (interval x count)
+ALIVE_INTERVAL_S = 3
+ALIVE_COUNT = 3
+
+
+class HostKeyError(LabUnreachable):
+    """The lab's host key is unknown or has changed: nothing is sent until someone accepts it."""
+
+
+@dataclass(frozen=True)
+class SshOptions:
+    """How to reach an ssh:// target: whose key, which known_hosts, whether to accept a new host key."""
+
+    identity: str | None = None
+    known_hosts: str | None = None
+    accept_host_key: bool = False
+    connect_timeout: int = 10
+
+
+def default_known_hosts() -> str:
+    return str(Path("~/.ssh/known_hosts").expanduser())
+
+
+class SshSession:
+    """An `ssh -M` master to one host. Every later `ssh` (testinfra's commands, forwards, Docker
+    streams) goes through its control socket, so a run opens exactly one SSH connection; when the
+    master dies the session says so and nothing falls back to a connection of its own."""
+
+    def __init__(self, url: urllib.parse.SplitResult, options: SshOptions | None = None) -> None:
+        self.url = url
+        self.options = options or SshOptions()
+        self.host = url.hostname or ""
+        self.port = url.port or 22
+        self.user = urllib.parse.unquote(url.username) if url.username else None
+        self.known_hosts = self.options.known_hosts or default_known_hosts()
+        self._dir = tempfile.mkdtemp(prefix="lc-ssh-")
+        self.control_path = os.path.join(self._dir, "ctl")
+        self._master: subprocess.Popen[bytes] | None = None
+        self._lost: str | None = None
+        self._lock = threading.Lock()
+        self._forwards: dict[str, str] = {}
+        self._relays: list[_Relay] = []
+        self._idle: list[_Shell] = []
+        self._shell_count = 0
+        self._shells_free = threading.Condition()
+
+    @property
+    def where(self) -> str:
+        user = f"{self.user}@" if self.user else ""
+        return f"ssh://{user}{self.host}:{self.port}"
+
+    def common_options(self) -> list[str]:
+        """Options every ssh of this session shares: the same host, user, key and host-key policy."""
+        opts = [
+            "-o", "BatchMode=yes",
+            "-o", f"ConnectTimeout={self.options.connect_timeout}",
+            "-o", f"UserKnownHostsFile={self.known_hosts}",
+            "-o", "GlobalKnownHostsFile=/dev/null",
+            "-o", "StrictHostKeyChecking=" + ("accept-new" if self.options.accept_host_key else "yes"),
+            "-o", f"ControlPath={self.control_path}",
+            "-p", str(self.port),
+        ]  # fmt: skip
+        if self.user:
+            opts += ["-l", self.user]
+        if self.options.identity:
+            opts += ["-i", self.options.identity, "-o", "IdentitiesOnly=yes"]
+        return opts
+
+    def client_options(self) -> list[str]:
+        """For a command sent through the master: never a connection of its own."""
+        return [*self.common_options(), "-o", "ControlMaster=no"]
+
+    def client_args(self) -> str:
+        """client_options() as one shell-quoted string (testinfra's ssh_extra_args)."""
+        return shlex.join(self.client_options())
+
+    # --- the master ---------------------------------------------------------------------------
+
+    def open(self) -> None:
+        """Connect once; raise HostKeyError or LabUnreachable with one line that says why."""
+        with self._lock:
+            if self._master is not None:
+                return
+            if self.options.accept_host_key:
+                self._forget_changed_key()
+            cmd = [
+                "ssh", "-M", "-N", *self.common_options(),
+                "-o", "ControlPersist=no",
+                "-o", f"ServerAliveInterval={ALIVE_INTERVAL_S}",
+                "-o", f"ServerAliveCountMax={ALIVE_COUNT}",
+                "-o", "ExitOnForwardFailure=no",
+                self.host,
+            ]  # fmt: skip
+            errlog = open(os.path.join(self._dir, "master.err"), "w+b")  # noqa: SIM115 - read on failure
+            self._master = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=errlog)
+            deadline = time.monotonic() + self.options.connect_timeout + 5
+            while time.monotonic() < deadline:
+                if self._master.poll() is not None:
+                    errlog.seek(0)
+                    self._fail(errlog.read().decode(errors="replace"))
+                if os.path.exists(self.control_path) and self._check():
+                    return
+                time.sleep(0.05)
+            self._master.kill()
+            self._master.wait()
+            self._lost = f"{self.where}: no SSH session within {self.options.connect_timeout + 5} s"
+            raise LabUnreachable(self._lost)
+
+    def _check(self) -> bool:
+        return subprocess.run(
+            ["ssh", *self.common_options(), "-O", "check", self.host], capture_output=True, timeout=10
+        ).returncode == 0
+
+    def _fail(self, stderr: str) -> None:
+        lines = [ln.strip() for ln in stderr.splitlines() if ln.strip() and not set(ln.strip()) <= {"@"}]
+        text = " ".join(lines)
+        if "IDENTIFICATION HAS CHANGED" in text or "Host key for" in text and "has changed" in text:
+            self._lost = (
+                f"{self.where}: the host key CHANGED since it was recorded in {self.known_hosts}; "
+                "if the lab was rebuilt, accept the new key with --accept-host-key"
+            )
+            raise HostKeyError(self._lost)
+        if "Host key verification failed" in text or "No " in text and "host key is known" in text:
+            self._lost = (
+                f"{self.where}: unknown host key (not in {self.known_hosts}); "
+                "check its fingerprint, then accept it with --accept-host-key"
+            )
+            raise HostKeyError(self._lost)
+        self._lost = f"{self.where}: unreachable ({lines[-1] if lines else 'ssh exited'})"
+        raise LabUnreachable(self._lost)
+
+    def _forget_changed_key(self) -> None:
+        """--accept-host-key also accepts a changed key: the old entry goes, the new one is recorded."""
+        known = self.known_hosts
+        if not os.path.exists(known):
+            os.makedirs(os.path.dirname(known) or ".", exist_ok=True)
+            return
+        name = self.host if self.port == 22 else f"[{self.host}]:{self.port}"
+        scan = subprocess.run(
+            ["ssh-keyscan", "-T", "5", "-p", str(self.port), self.host], capture_output=True, text=True, timeout=15
+        )
+        offered = {tuple(ln.split()[1:3]) for ln in scan.stdout.splitlines() if ln and not ln.startswith("#")}
+        found = subprocess.run(["ssh-keygen", "-F", name, "-f", known], capture_output=True, text=True, timeout=10)
+        recorded = {tuple(ln.split()[1:3]) for ln in found.stdout.splitlines() if ln and not ln.startswith("#")}
+        if recorded and offered and not recorded & offered:
+            subprocess.run(["ssh-keygen", "-R", name, "-f", known], capture_output=True, timeout=10)
+
+    @property
+    def lost(self) -> str | None:
+        """Why the session is gone, or None while the master lives."""
+        if self._lost:
+            return self._lost
+        if self._master is not None and self._master.poll() is not None:
+            self._lost = f"{self.where}: connection lost (the SSH master exited with {self._master.returncode})"
+        return self._lost
+
+    def require(self) -> None:
+        if self._master is None:
+            self.open()
+        if self.lost:
+            raise LabUnreachable(self.lost)
+
+    # --- forwards through the master ----------------------------------------------------------
+
+    def _forward(self, spec: str) -> None:
+        self.require()
+        res = subprocess.run(
+            ["ssh", *self.common_options(), "-O", "forward", "-L", spec, self.host],
+            capture_output=True,
+            text=True,
+            timeout=15,
+        )
+        if res.returncode != 0:
+            raise LabUnreachable(f"{self.where}: forward {spec} refused: {res.stderr.strip()}")
+
+    def forward_tcp(self, remote_host: str, remote_port: int) -> tuple[str, int]:
+        """A local address that reaches remote_host:remote_port as the lab host sees it."""
+        key = f"tcp:{remote_host}:{remote_port}"
+        with self._lock:
+            if key in self._forwards:
+                host, port = self._forwards[key].rsplit(":", 1)
+                return host, int(port)
+        with socket.socket() as s:
+            s.bind(("127.0.0.1", 0))
+            port = s.getsockname()[1]
+        self._forward(f"127.0.0.1:{port}:{remote_host}:{remote_port}")
+        with self._lock:
+            self._forwards[key] = f"127.0.0.1:{port}"
+        return "127.0.0.1", port
+
+    def forward_unix(self, remote_path: str) -> str:
+        """A local Unix socket that reaches remote_path on the lab host (the SSH user must may open it)."""
+        key = f"unix:{remote_path}"
+        with self._lock:
+            if key in self._forwards:
+                return self._forwards[key]
+        local = os.path.join(self._dir, f"fwd-{len(self._forwards)}.sock")
+        self._forward(f"{local}:{remote_path}")
+        with self._lock:
+            self._forwards[key] = local
+        return local
+
+    def relay(self, command: str) -> str:
+        """A local Unix socket whose every connection is piped to `command` run on the lab host
+        through the master (for `sudo docker system dial-stdio`, when the socket needs root)."""
+        self.require()
+        local = os.path.join(self._dir, f"relay-{len(self._relays)}.sock")
+        r = _Relay(local, ["ssh", *self.client_options(), self.host, command])
+        self._relays.append(r)
+        return local
+
+    # --- commands: a few long-lived shells on the lab host, reused ---------------------------
+
+    def run(self, line: str, timeout: float | None = None) -> tuple[int, str, str]:
+        """Run one shell command line on the lab host in one of the session's resident shells.
+
+        A new session per command costs the remote login shell's start-up each time (a heavy
+        ~/.bashrc makes that 0.1-0.2 s); a resident `sh` pays it once and then runs commands
+        back to back, each with its own exit status, stdout and stderr."""
+        self.require()
+        with self._shells_free:
+            while not self._idle and self._shell_count >= MAX_SHELLS:
+                self._shells_free.wait()
+            shell = self._idle.pop() if self._idle else None
+            if shell is None:
+                self._shell_count += 1
+        try:
+            if shell is None:
+                shell = _Shell(["ssh", *self.client_options(), self.host, "exec /bin/sh"], self.where)
+            result = shell.run(line, None if timeout is None else timeout + 10)
+        except BaseException as exc:  # a shell left mid-answer (Ctrl-C included) is never reused
+            if shell is not None:
+                shell.close()
+            with self._shells_free:
+                self._shell_count -= 1
+                self._shells_free.notify()
+            if not isinstance(exc, (OSError, EOFError, TimeoutError)):
+                raise
+            if isinstance(exc, TimeoutError):
+                raise LabUnreachable(f"{self.where}: no answer within {timeout} s") from None
+            time.sleep(0.2)  # the master notices a dead link at the same moment; let it say why
+            raise LabUnreachable(self.lost or f"{self.where}: connection lost ({exc})") from None
+        with self._shells_free:
+            self._idle.append(shell)
+            self._shells_free.notify()
+        return result
+
+    def close(self) -> None:
+        with self._shells_free:
+            for sh in self._idle:
+                sh.close()
+            self._idle.clear()
+        for r in self._relays:
+            r.close()
+        if self._master is not None and self._master.poll() is None:
+            subprocess.run(
+                ["ssh", *self.common_options(), "-O", "exit", self.host], capture_output=True, timeout=10
+            )
+            try:
+                self._master.wait(timeout=5)
+            except subprocess.TimeoutExpired:
+                self._master.kill()
+                self._master.wait()
+        shutil.rmtree(self._dir, ignore_errors=True)
+
+
+_SHELL_INIT = b"""T=$(mktemp -d) || exit 1
+trap 'rm -rf "$T"' EXIT
+echo LC-READY
+"""
+
+
+class _Shell:
+    """`sh` on the lab host reading commands from stdin; each answer is a header with the exit
+    status and the byte counts of stdout and stderr, then those bytes."""
+
+    def __init__(self, argv: list[str], where: str) -> None:
+        self.where = where
+        self.proc = subprocess.Popen(argv, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
+        self._buf = b""
+        assert self.proc.stdin is not None
+        self.proc.stdin.write(_SHELL_INIT)
+        self.proc.stdin.flush()
+        deadline = time.monotonic() + 60
+        while True:  # whatever the login shell printed before our marker is not ours
+            if self._readline(deadline).strip() == b"LC-READY":
+                break
+
+    def _fill(self, deadline: float | None) -> None:
+        assert self.proc.stdout is not None
+        fd = self.proc.stdout.fileno()
+        wait = None if deadline is None else max(deadline - time.monotonic(), 0)
+        ready, _, _ = select.select([fd], [], [], wait)
+        if not ready:
+            raise TimeoutError
+        data = os.read(fd, 1 << 16)
+        if not data:
+            raise EOFError(f"{self.where}: the remote shell ended")
+        self._buf += data
+
+    def _readline(self, deadline: float | None) -> bytes:
+        while b"\n" not in self._buf:
+            self._fill(deadline)
+        line, _, self._buf = self._buf.partition(b"\n")
+        return line
+
+    def _read(self, n: int, deadline: float | None) -> bytes:
+        while len(self._buf) < n:
+            self._fill(deadline)
+        data, self._buf = self._buf[:n], self._buf[n:]
+        return data
+
+    def run(self, line: str, timeout: float | None) -> tuple[int, str, str]:
+        assert self.proc.stdin is not None
+        script = (
+            f'{{ {line}\n}} </dev/null >"$T/o" 2>"$T/e"; r=$?\n'
+            'printf "LC-END %s %s %s\\n" "$r" "$(wc -c <"$T/o")" "$(wc -c <"$T/e")"; cat "$T/o" "$T/e"\n'
+        )
+        self.proc.stdin.write(script.encode())
+        self.proc.stdin.flush()
+        deadline = None if timeout is None else time.monotonic() + timeout
+        header = self._readline(deadline).split()
+        if len(header) != 4 or header[0] != b"LC-END":
+            raise EOFError(f"{self.where}: unexpected answer from the remote shell: {header!r}")
+        rc, olen, elen = int(header[1]), int(header[2]), int(header[3])
+        out = self._read(olen, deadline)
+        err = self._read(elen, deadline)
+        return rc, out.decode("utf-8", errors="replace"), err.decode("utf-8", errors="replace")
+
+    def close(self) -> None:
+        try:
+            if self.proc.stdin is not None:
+                self.proc.stdin.close()
+        except OSError:
+            pass
+        try:
+            self.proc.wait(timeout=3)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            self.proc.wait()
+
+
+class _Relay:
+    """A Unix socket server: each client is joined to a fresh `ssh ... command` process."""
+
+    def __init__(self, path: str, argv: list[str]) -> None:
+        self.argv = argv
+        self.sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        self.sock.bind(path)
+        self.sock.listen(16)
+        self._procs: list[subprocess.Popen[bytes]] = []
+        self._closed = False
+        threading.Thread(target=self._serve, daemon=True, name="lc-ssh-relay").start()
+
+    def _serve(self) -> None:
+        while not self._closed:
+            try:
+                conn, _ = self.sock.accept()
+            except OSError:
+                return
+            proc = subprocess.Popen(self.argv, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
+            self._procs = [p for p in self._procs if p.poll() is None] + [proc]
+            threading.Thread(target=self._up, args=(conn, proc), daemon=True).start()
+            threading.Thread(target=self._down, args=(conn, proc), daemon=True).start()
+
+    @staticmethod
+    def _up(conn: socket.socket, proc: subprocess.Popen[bytes]) -> None:
+        assert proc.stdin is not None
+        try:
+            while data := conn.recv(65536):
+                proc.stdin.write(data)
+                proc.stdin.flush()
+        except OSError:
+            pass
+        finally:
+            try:
+                proc.stdin.close()
+            except OSError:
+                pass
+
+    @staticmethod
+    def _down(conn: socket.socket, proc: subprocess.Popen[bytes]) -> None:
+        assert proc.stdout is not None
+        try:
+            while data := proc.stdout.read1(65536):
+                conn.sendall(data)
+        except OSError:
+            pass
+        finally:
+            try:
+                conn.shutdown(socket.SHUT_RDWR)
+            except OSError:
+                pass
+            conn.close()
+            proc.wait()
+
+    def close(self) -> None:
+        self._closed = True
+        self.sock.close()
+        for p in self._procs:
+            if p.poll() is None:
+                p.terminate()

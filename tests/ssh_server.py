@@ -1,0 +1,124 @@
+"""A real OpenSSH server for the tests: its own port, host key and authorized key, removed after."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import tempfile
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+SSHD = "/usr/sbin/sshd"
+PRIVSEP_DIR = Path("/run/sshd")
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def keygen(path: Path) -> str:
+    subprocess.run(["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-f", str(path)], check=True)
+    return (path.parent / (path.name + ".pub")).read_text().strip()
+
+
+@dataclass
+class Sshd:
+    """One running sshd: where it listens, the client key it accepts, a known_hosts that knows it."""
+
+    port: int
+    home: Path
+    identity: Path
+    known_hosts: Path
+    host_key_pub: str
+    proc: subprocess.Popen[bytes]
+
+    def target(self, user: str = "root", query: str = "") -> str:
+        return f"ssh://{user}@127.0.0.1:{self.port}{query}"
+
+    def options(self, *extra: str) -> list[str]:
+        """The suite's options for this server: its key and known_hosts, nothing from ~/.ssh."""
+        return ["--ssh-identity", str(self.identity), "--known-hosts", str(self.known_hosts), *extra]
+
+    def logins(self) -> int:
+        """How many SSH connections logged in so far (sshd's "Accepted publickey" lines)."""
+        log = self.home / "sshd.log"
+        return log.read_text(errors="replace").count("Accepted publickey") if log.exists() else 0
+
+    def sessions(self) -> list[int]:
+        """Every process under the listening sshd: one monitor and its children per connection."""
+        children: dict[int, list[int]] = {}
+        for d in Path("/proc").iterdir():
+            if d.name.isdigit():
+                try:
+                    ppid = int((d / "stat").read_text().rsplit(")", 1)[1].split()[1])
+                except (OSError, IndexError, ValueError):
+                    continue
+                children.setdefault(ppid, []).append(int(d.name))
+        out, todo = [], list(children.get(self.proc.pid, []))
+        while todo:
+            pid = todo.pop()
+            out.append(pid)
+            todo += children.get(pid, [])
+        return out
+
+    def kill(self) -> None:
+        """Drop every connection and stop listening, as a crashed or unplugged lab would."""
+        pids = self.sessions()
+        self.proc.kill()
+        self.proc.wait()
+        for pid in pids:
+            try:
+                os.kill(pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
+
+
+@contextmanager
+def sshd_server() -> Iterator[Sshd]:
+    home = Path(tempfile.mkdtemp(prefix="lc-sshd-"))
+    home.chmod(0o755)  # a non-root login reads its authorized_keys here
+    made_privsep = not PRIVSEP_DIR.exists()
+    if made_privsep:
+        PRIVSEP_DIR.mkdir(mode=0o755)
+    host_pub = keygen(home / "host_key")
+    client_pub = keygen(home / "client_key")
+    (home / "authorized_keys").write_text(client_pub + "\n")
+    (home / "authorized_keys").chmod(0o644)
+    port = free_port()
+    (home / "sshd_config").write_text(
+        f"Port {port}\nListenAddress 127.0.0.1\nHostKey {home / 'host_key'}\n"
+        f"AuthorizedKeysFile {home / 'authorized_keys'}\nPidFile {home / 'sshd.pid'}\n"
+        "PasswordAuthentication no\nKbdInteractiveAuthentication no\nPermitRootLogin prohibit-password\n"
+        "UsePAM no\nStrictModes no\nAllowTcpForwarding yes\nAllowStreamLocalForwarding yes\nMaxSessions 100\n"
+        "MaxStartups 100\nSubsystem sftp internal-sftp\n"
+    )
+    known = home / "known_hosts"
+    known.write_text(f"[127.0.0.1]:{port} {' '.join(host_pub.split()[:2])}\n")
+    log = home / "sshd.log"
+    proc = subprocess.Popen([SSHD, "-D", "-E", str(log), "-f", str(home / "sshd_config")])
+    server = Sshd(port, home, home / "client_key", known, host_pub, proc)
+    try:
+        deadline = time.monotonic() + 10
+        while True:
+            try:
+                socket.create_connection(("127.0.0.1", port), timeout=1).close()
+                break
+            except OSError:
+                if proc.poll() is not None or time.monotonic() > deadline:
+                    raise RuntimeError(f"sshd did not start on port {port}") from None
+                time.sleep(0.05)
+        yield server
+    finally:
+        if proc.poll() is None:
+            server.kill()
+        shutil.rmtree(home, ignore_errors=True)
+        if made_privsep:
+            shutil.rmtree(PRIVSEP_DIR, ignore_errors=True)

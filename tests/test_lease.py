@@ -1,0 +1,180 @@
+"""The lab's lease, on this machine and over SSH: one holder, bounded waits, dead holders expire."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import textwrap
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from ssh_server import Sshd, sshd_server
+from test_plugin import INI
+
+from labconform.lease import LEASE_ENV, LeaseHeld, LeaseKeeper
+from labconform.ssh import SshOptions
+from labconform.target import Target
+
+REPO = Path(__file__).resolve().parent.parent
+
+
+@pytest.fixture(scope="module")
+def sshd() -> Iterator[Sshd]:
+    with sshd_server() as server:
+        yield server
+
+
+@pytest.fixture(params=["local", "ssh"])
+def target(request: pytest.FixtureRequest) -> Iterator[Target]:
+    if request.param == "local":
+        t = Target("local")
+    else:
+        sshd = request.getfixturevalue("sshd")
+        t = Target(sshd.target(), ssh=SshOptions(identity=str(sshd.identity), known_hosts=str(sshd.known_hosts)))
+    yield t
+    t.close()
+
+
+@pytest.fixture
+def lease_path(tmp_path: Path) -> str:
+    return str(tmp_path / "lease")  # a lease of the tests' own, never the lab's real one
+
+
+def test_a_second_holder_fails_at_once_saying_who_and_until_when(target, lease_path):
+    with LeaseKeeper(target, "run-a", "provisioning", path=lease_path) as first:
+        held = first.acquire()
+        assert held.run == "run-a" and held.expires > held.taken
+        second = LeaseKeeper(target, "run-b", "destructive claims", path=lease_path)
+        with pytest.raises(LeaseHeld) as err:
+            second.acquire(wait_s=0)
+        msg = str(err.value)
+        assert "run-a" in msg and "provisioning" in msg and " until " in msg and "UTC" in msg
+        assert err.value.holder.token == first.token
+    # given back: the next one takes it at once
+    with LeaseKeeper(target, "run-c", "provisioning", path=lease_path) as third:
+        assert third.acquire().run == "run-c"
+        assert third.current().token == third.token
+    assert third.current() is None
+
+
+def test_a_waiting_holder_gets_the_lease_when_it_is_given_back(target, lease_path):
+    first = LeaseKeeper(target, "run-a", "provisioning", path=lease_path)
+    first.acquire()
+    threading.Timer(1.0, first.release).start()
+    with LeaseKeeper(target, "run-b", "provisioning", path=lease_path) as second:
+        assert second.acquire(wait_s=30).run == "run-b"
+
+
+def test_a_waiting_holder_gives_up_after_its_bound(target, lease_path):
+    with LeaseKeeper(target, "run-a", "provisioning", path=lease_path) as first:
+        first.acquire()
+        with pytest.raises(LeaseHeld, match="after waiting"):
+            LeaseKeeper(target, "run-b", "provisioning", path=lease_path).acquire(wait_s=1.5)
+
+
+def test_a_lease_not_renewed_expires(target, lease_path):
+    gone = LeaseKeeper(target, "run-vanished", "provisioning", ttl_s=1, path=lease_path)
+    gone.acquire()
+    gone._stop.set()  # the holder's machine vanished: nobody renews it and nobody gives it back
+    gone.held = None
+    with LeaseKeeper(target, "run-b", "provisioning", path=lease_path) as second:
+        assert second.acquire(wait_s=20).run == "run-b"
+
+
+HOLDER = """\
+import sys, time
+from labconform.lease import LeaseKeeper
+from labconform.target import Target
+LeaseKeeper(Target("local"), "run-killed", "provisioning", ttl_s=600, path=sys.argv[1]).acquire()
+print("held", flush=True)
+time.sleep(600)
+"""
+
+
+def test_a_lease_whose_holder_was_killed_is_taken_over_at_once(lease_path):
+    proc = subprocess.Popen([sys.executable, "-c", HOLDER, lease_path], cwd=REPO, stdout=subprocess.PIPE, text=True)
+    try:
+        assert proc.stdout.readline().strip() == "held"
+        with pytest.raises(LeaseHeld, match="run-killed"):
+            LeaseKeeper(Target("local"), "run-b", "provisioning", path=lease_path).acquire()
+        os.kill(proc.pid, signal.SIGKILL)
+        proc.wait()
+        with LeaseKeeper(Target("local"), "run-b", "provisioning", path=lease_path) as k:
+            assert k.acquire(wait_s=0).run == "run-b"  # ttl of 600 s: not expired, its holder is dead
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+
+
+def test_provisioning_refuses_while_someone_holds_the_lab(sshd, lease_path):
+    options = ["--ssh-identity", str(sshd.identity), "--known-hosts", str(sshd.known_hosts)]
+    with LeaseKeeper(Target("local"), "run-holder", "maintenance", path=lease_path) as holder:
+        holder.acquire()
+        p = subprocess.run(
+            [sys.executable, "-m", "provision", "--only", "docker", "--target", sshd.target(), *options],
+            cwd=REPO, capture_output=True, text=True, timeout=120, env={**os.environ, LEASE_ENV: lease_path},
+        )
+    assert p.returncode == 5, p.stdout + p.stderr
+    assert "run-holder" in p.stderr and "maintenance" in p.stderr and "until" in p.stderr
+    assert "$ " not in p.stdout  # not one command was run
+
+
+DESTRUCTIVE = """\
+@section:sample
+Feature: Sample
+
+  @id:d-01 @impact:low
+  Scenario: a passive claim
+    Then the lab is read
+
+  @id:d-02 @impact:low @destructive
+  Scenario: a claim that changes the lab
+    Then the lab is changed
+"""
+
+STEPS = """\
+import os
+from pytest_bdd import then
+
+@then("the lab is read")
+def _(evidence):
+    evidence.equal("read", expected=1, found=1, how="nothing")
+
+@then("the lab is changed")
+def _(evidence):
+    text = open(os.environ["LABCONFORM_LEASE_FILE"]).read()
+    evidence.check("run=" in text, "lease", expected="held", found=text, how="read the lease")
+"""
+
+
+
+def test_destructive_claims_take_the_lease_and_fail_when_it_is_held(pytester, monkeypatch, lease_path):
+    monkeypatch.setenv(LEASE_ENV, lease_path)
+    pytester.makefile(".feature", sample=DESTRUCTIVE)
+    pytester.makeconftest(STEPS)
+    pytester.makefile(".ini", pytest=INI)
+    free = pytester.runpytest("--destructive", "--run-name", "lc-lease-free")
+    assert free.ret == 0, free.stdout.str()
+    assert not Path(lease_path).exists() or "lc-lease-free" not in Path(lease_path).read_text()  # given back
+    with LeaseKeeper(Target("local"), "run-holder", "maintenance", path=lease_path) as holder:
+        holder.acquire()
+        held = pytester.runpytest("--destructive", "--run-name", "lc-lease-held")
+    data = __import__("json").loads(next(pytester.path.glob("reports/lc-lease-held/results.json")).read_text())
+    verdicts = {c["id"]: (c["verdict"], c["reason"]) for c in data["claims"]}
+    assert verdicts["d-01"][0] == "passed"
+    assert verdicts["d-02"][0] == "error" and "run-holder" in verdicts["d-02"][1], verdicts
+    assert held.ret == 1
+
+
+def test_lease_text_round_trips():
+    from labconform.lease import Lease
+
+    lease = Lease("me@host", "run", "why", "tok", "mid:1", 10, 20)
+    assert Lease.parse(lease.as_text()) == lease
+    assert Lease.parse("garbage") is None
+    assert textwrap.dedent(lease.as_text()).count("\n") == 7

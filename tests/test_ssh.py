@@ -1,0 +1,173 @@
+"""The lab over a real OpenSSH server on this machine: same verdicts as local, one connection, host keys, sudo."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from ssh_server import Sshd, keygen, sshd_server
+
+from labconform.errors import LabUnreachable
+from labconform.ssh import HostKeyError, SshOptions
+from labconform.target import Target
+
+REPO = Path(__file__).resolve().parent.parent
+# a representative slice: host facts, Docker (an active claim that starts containers, HTTP from the
+# lab host), Kubernetes through the tunnel (API objects, pod IPs, the NodePort)
+SUBSET = (
+    "features/10_hello.feature",
+    "features/40_docker_ce.feature",
+    "features/60_tomcat_with_root_war.feature",
+    "features/84_k8s_init.feature",
+    "features/87_nodeport.feature",
+)
+
+
+@pytest.fixture(scope="module")
+def sshd() -> Iterator[Sshd]:
+    with sshd_server() as server:
+        yield server
+
+
+def target_for(sshd: Sshd, user: str = "root", query: str = "", **opts: object) -> Target:
+    options = SshOptions(identity=str(sshd.identity), known_hosts=str(sshd.known_hosts), **opts)  # type: ignore[arg-type]
+    return Target(sshd.target(user, query), ssh=options)
+
+
+def test_remote_run_gives_the_local_verdicts_claim_for_claim(suite, sshd):
+    local = suite(*SUBSET)
+    local_verdicts, local_run = local.verdicts(), local.results["run"]  # read now: both write reports/latest
+    before = sshd.logins()
+    remote = suite(*SUBSET, "--target", sshd.target(), *sshd.options())
+    assert remote.results["run"]["target"]["spec"] == sshd.target()
+    differ = {c: (v, remote.verdicts().get(c)) for c, v in local_verdicts.items() if remote.verdicts().get(c) != v}
+    assert not differ, remote.out[-3000:] + local.out[-3000:]
+    assert remote.verdicts().keys() == local_verdicts.keys()
+    assert remote.rc == local.rc
+    # one SSH connection for the whole run: every command, Docker call and API call shares it
+    assert sshd.logins() - before == 1
+    assert remote.results["run"]["target"]["kubernetes_version"] == local_run["target"]["kubernetes_version"]
+
+
+def test_commands_reuse_the_one_connection(sshd):
+    t = target_for(sshd)
+    before = sshd.logins()
+    try:
+        t.probe()
+        outs = {t.run("echo %s", str(i)).stdout.strip() for i in range(20)}
+        assert outs == {str(i) for i in range(20)}
+        res = t.run("echo out; echo err >&2; exit 3")
+        assert (res.rc, res.stdout, res.stderr) == (3, "out\n", "err\n")
+        assert t.read_text("/etc/hostname") == Path("/etc/hostname").read_text()
+        assert t.read_bytes("/nonexistent/labconform") is None
+        assert t.tunnel("127.0.0.1", sshd.port)[0] == "127.0.0.1"
+    finally:
+        t.close()
+    assert sshd.logins() - before == 1
+
+
+def test_unknown_host_key_is_one_clear_error_then_accepted_on_request(suite, sshd, tmp_path):
+    known = tmp_path / "known_hosts"  # knows nothing
+    run = suite("features/10_hello.feature", "--target", sshd.target(),
+                "--ssh-identity", str(sshd.identity), "--known-hosts", str(known))
+    assert run.rc == 4
+    errors = [line for line in run.err.splitlines() if line.strip()]
+    assert len(errors) == 1 and "unknown host key" in errors[0] and "--accept-host-key" in errors[0], run.err
+    assert "Traceback" not in run.out + run.err
+    accepted = suite("features/10_hello.feature", "--target", sshd.target(), "--accept-host-key",
+                     "--ssh-identity", str(sshd.identity), "--known-hosts", str(known))
+    assert accepted.rc == 0, accepted.out[-2000:]
+    assert sshd.host_key_pub.split()[1] in known.read_text()
+
+
+def test_changed_host_key_is_refused_until_accepted(sshd, tmp_path):
+    other = keygen(tmp_path / "other_host_key")
+    known = tmp_path / "known_hosts"
+    known.write_text(f"[127.0.0.1]:{sshd.port} {' '.join(other.split()[:2])}\n")
+    t = Target(sshd.target(), ssh=SshOptions(identity=str(sshd.identity), known_hosts=str(known)))
+    with pytest.raises(HostKeyError, match="CHANGED"):
+        t.probe()
+    t.close()
+    t = Target(sshd.target(), ssh=SshOptions(identity=str(sshd.identity), known_hosts=str(known),
+                                              accept_host_key=True))
+    try:
+        t.probe()
+        assert t.run("echo ok").stdout == "ok\n"
+    finally:
+        t.close()
+    text = known.read_text()
+    assert sshd.host_key_pub.split()[1] in text and other.split()[1] not in text
+
+
+@pytest.fixture
+def sudo_user() -> Iterator[str]:
+    """A login with no rights of its own but passwordless sudo, removed afterwards."""
+    name = f"lcsudo{uuid.uuid4().hex[:6]}"
+    subprocess.run(["useradd", "--create-home", "--shell", "/bin/sh", name], check=True)
+    subprocess.run(["usermod", "-p", "*", name], check=True)  # no password, but not locked: keys log in
+    sudoers = Path(f"/etc/sudoers.d/{name}")
+    sudoers.write_text(f"{name} ALL=(ALL) NOPASSWD: ALL\n")
+    sudoers.chmod(0o440)
+    try:
+        yield name
+    finally:
+        sudoers.unlink(missing_ok=True)
+        subprocess.run(["pkill", "-KILL", "-u", name], check=False)
+        subprocess.run(["userdel", "--remove", name], check=False, capture_output=True)
+
+
+def test_a_sudo_user_sees_what_root_sees(suite, sshd, sudo_user):
+    plain = target_for(sshd, sudo_user)
+    try:
+        assert plain.run("id -u").stdout.strip() != "0"
+        assert not plain.run("cat /etc/kubernetes/admin.conf").ok  # no rights without sudo
+    finally:
+        plain.close()
+    files = ("features/10_hello.feature", "features/40_docker_ce.feature", "features/84_k8s_init.feature")
+    root = suite(*files, "--target", sshd.target(), *sshd.options()).verdicts()
+    sudo = suite(*files, "--target", sshd.target(sudo_user, "?sudo=true"), *sshd.options())
+    assert sudo.verdicts() == root, sudo.out[-3000:]
+    assert "passed" in root.values()
+
+
+def test_provision_check_goes_through_the_same_connection(sshd):
+    before = sshd.logins()
+    p = subprocess.run(
+        [sys.executable, "-m", "provision", "--check", "--only", "docker", "--target", sshd.target(),
+         "--ssh-identity", str(sshd.identity), "--known-hosts", str(sshd.known_hosts)],
+        cwd=REPO, capture_output=True, text=True, timeout=300,
+    )
+    assert p.returncode == 0, p.stdout[-2000:] + p.stderr[-2000:]
+    assert f"for {sshd.target()}" in p.stdout
+    assert sshd.logins() - before == 1
+
+
+def test_unreachable_ssh_target_says_where(tmp_path):
+    t = Target(f"ssh://root@127.0.0.1:{_closed_port()}", ssh=SshOptions(known_hosts=str(tmp_path / "k")))
+    with pytest.raises(LabUnreachable, match="127.0.0.1"):
+        t.probe()
+    assert t.unreachable
+    t.close()
+
+
+def _closed_port() -> int:
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def test_the_session_leaves_nothing_behind(sshd):
+    t = target_for(sshd)
+    t.probe()
+    t.docker_socket()
+    folder = os.path.dirname(t.session.control_path)
+    assert os.path.exists(t.session.control_path)
+    t.close()
+    assert not os.path.exists(folder)
