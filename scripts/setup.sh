@@ -15,11 +15,15 @@ if [ ! -x "$venv/bin/python" ] || ! "$venv/bin/python" -c 'import sys' 2>/dev/nu
         /usr/bin/python3 -m venv "$venv"
     fi
 fi
-# the report's browser check renders index.html in Debian's headless Chromium
-if ! command -v chromium >/dev/null 2>&1; then
-    echo "labconform: installing chromium (for the report's browser check)"
-    apt-get update -q >/dev/null && DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium >/dev/null \
-        || echo "labconform: chromium could not be installed; the browser check will say so" >&2
+# the report's browser check renders index.html in Debian's headless Chromium; the SSH tests
+# start their own OpenSSH server on a loopback port
+missing=()
+command -v chromium >/dev/null 2>&1 || missing+=(chromium)
+[ -x /usr/sbin/sshd ] || missing+=(openssh-server)
+if [ ${#missing[@]} -gt 0 ]; then
+    echo "labconform: installing ${missing[*]} (for the report's browser check and the SSH tests)"
+    { apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q "${missing[@]}"; } >/dev/null \
+        || echo "labconform: could not install ${missing[*]}; the tests that need them will say so" >&2
 fi
 stamp=$venv/.labconform-installed
 if [ ! -f "$stamp" ] || [ "$top/pyproject.toml" -nt "$stamp" ]; then
