@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import re
+import shlex
 import tarfile
 import threading
 import time
@@ -74,6 +75,13 @@ class DockerLab:
 
     @cached_property
     def client(self) -> docker.DockerClient:
+        if self.target.session is not None:
+            # if the SSH connection drops, the lab host itself removes this run's containers
+            reaper = (
+                "trap '' HUP INT TERM; cat >/dev/null; docker ps -aq --filter "
+                f"label={RUN_LABEL}={self.run_name} | xargs -r docker rm -f >/dev/null 2>&1"
+            )
+            self.target.session.keep(self.target.host.backend.get_command(f"sh -c {shlex.quote(reaper)}"))
         with self.api("connect"):
             return docker.DockerClient(
                 base_url=self.base_url,

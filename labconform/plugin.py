@@ -18,6 +18,7 @@ from labconform.errors import ClaimFailed, LabUnreachable, UsageError
 from labconform.evidence import Evidence
 from labconform.lab import IMAGE_KINDS, Lab, WorkloadSpec
 from labconform.lease import LeaseHeld, LeaseKeeper
+from labconform.preflight import ReportsUnwritable, check_reports_dir
 from labconform.redact import redact_text
 from labconform.results import ClaimResult, counts, new_run_name, write_run
 from labconform.ssh import HostKeyError, SshOptions
@@ -127,6 +128,11 @@ def pytest_configure(config: pytest.Config) -> None:
         raise pytest.UsageError(f"--lab-params {config.getoption('lab_params')}: no such file")
     config.stash[RUN] = RunState(config)
     _load_gate_inputs(config.stash[RUN])
+    if not config.option.collectonly and not hasattr(config, "workerinput"):
+        try:  # results that cannot be written are lost: say so before the first claim, not after the last
+            check_reports_dir(config.stash[RUN].reports_dir)
+        except ReportsUnwritable as exc:
+            raise pytest.UsageError(str(exc)) from None
     # SIGTERM ends the run like Ctrl-C, so fixtures remove what the run created
     if signal.getsignal(signal.SIGTERM) in (signal.SIG_DFL, None):
         signal.signal(signal.SIGTERM, _interrupt)
@@ -289,8 +295,8 @@ def pytest_collection_modifyitems(session: pytest.Session, config: pytest.Config
 @pytest.hookimpl(tryfirst=True)
 def pytest_runtest_setup(item: pytest.Item) -> None:
     """A destructive claim changes the lab: the run takes the lab's lease first, once, and keeps it."""
-    if not item.get_closest_marker("destructive"):
-        return
+    if not item.get_closest_marker("destructive") or not item.config.getoption("destructive"):
+        return  # without --destructive the claim is skipped: no lease for it
     run = item.config.stash[RUN]
     if run.lease is None or run.lease.held is None:
         run.target.check_alive()
@@ -342,6 +348,9 @@ def _reason(report: pytest.TestReport) -> str:
 
 @pytest.hookimpl(hookwrapper=True)
 def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Any:
+    original = call.excinfo.value if call.excinfo is not None else None
+    if isinstance(original, (LabUnreachable, ClaimFailed)):
+        call.excinfo = _message_only(original)
     outcome = yield
     report: pytest.TestReport = outcome.get_result()
     sc = scenario_of(item)
@@ -367,13 +376,13 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) ->
         w = waivers.find(run.waivers, claim_id)
         if w is not None:
             res.waiver = w.as_dict(run.today)
-    if call.excinfo is not None:
-        report._lc_exc = call.excinfo.value  # type: ignore[attr-defined]
+    if original is not None:
+        report._lc_exc = original  # type: ignore[attr-defined]
     res.duration_s += report.duration
     ev = run.evidence.get(item.nodeid)
     if ev is not None:
         res.evidence = ev.as_list()
-    verdict = _verdict(report, call)
+    verdict = _verdict(report, original)
     if verdict is not None:
         # the worst phase decides: an error in teardown does not hide behind a passed call
         if ORDER[verdict] >= ORDER.get(res.verdict, -1):
@@ -449,11 +458,20 @@ def pytest_report_teststatus(report: pytest.TestReport, config: pytest.Config) -
 ORDER = {"passed": 0, "not_applicable": 1, "failed": 2, "waived": 2, "error": 3}
 
 
-def _verdict(report: pytest.TestReport, call: pytest.CallInfo[None]) -> str | None:
+def _message_only(exc: BaseException) -> pytest.ExceptionInfo[BaseException]:
+    """A claim's failure message says target, expected and found: no traceback to format. (Formatting
+    one costs about 0.1 s a claim, which is what made a run against an unreachable lab slow.)"""
+    try:
+        pytest.fail(str(exc), pytrace=False)
+    except pytest.fail.Exception:
+        return pytest.ExceptionInfo.from_current()
+    raise AssertionError("unreachable")  # pragma: no cover
+
+
+def _verdict(report: pytest.TestReport, exc: BaseException | None) -> str | None:
     if report.skipped:
         return "not_applicable"
     if report.failed:
-        exc = call.excinfo.value if call.excinfo else None
         if report.when == "call" and isinstance(exc, AssertionError) and not isinstance(exc, LabUnreachable):
             return "failed"
         return "error"

@@ -62,6 +62,7 @@ class SshSession:
         self._forwards: dict[str, str] = {}
         self._relays: list[_Relay] = []
         self._idle: list[_Shell] = []
+        self._kept: list[subprocess.Popen[bytes]] = []
         self._shell_count = 0
         self._shells_free = threading.Condition()
 
@@ -266,7 +267,25 @@ class SshSession:
             self._shells_free.notify()
         return result
 
+    def keep(self, command: str) -> None:
+        """Run `command` on the lab host with its stdin held open by this session until it closes
+        (normally, or because the connection dropped): a dead man's switch for clean-up."""
+        self.require()
+        proc = subprocess.Popen(
+            ["ssh", *self.client_options(), self.host, command],
+            stdin=subprocess.PIPE, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        )  # fmt: skip
+        self._kept.append(proc)
+
     def close(self) -> None:
+        for proc in self._kept:  # EOF: the kept commands finish their work
+            try:
+                if proc.stdin is not None:
+                    proc.stdin.close()
+                proc.wait(timeout=20)
+            except (OSError, subprocess.TimeoutExpired):
+                proc.kill()
+                proc.wait()
         with self._shells_free:
             for sh in self._idle:
                 sh.close()

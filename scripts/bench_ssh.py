@@ -24,7 +24,7 @@ sys.path.insert(0, str(REPO / "tests"))
 from ssh_server import sshd_server  # noqa: E402
 
 
-def run_suite(args: list[str], reports: Path) -> tuple[float, dict[str, str], int]:
+def run_suite(args: list[str], reports: Path) -> tuple[float, dict[str, str], int, dict[str, float]]:
     t0 = time.monotonic()
     p = subprocess.run(
         [sys.executable, "-m", "pytest", "-q", "-p", "no:randomly", "--reports-dir", str(reports), *args],
@@ -34,7 +34,8 @@ def run_suite(args: list[str], reports: Path) -> tuple[float, dict[str, str], in
     )
     wall = time.monotonic() - t0
     data = json.loads((reports / "latest" / "results.json").read_text())
-    return wall, {c["id"]: c["verdict"] for c in data["claims"]}, p.returncode
+    durations = {c["id"]: c["duration_s"] for c in data["claims"]}
+    return wall, {c["id"]: c["verdict"] for c in data["claims"]}, p.returncode, durations
 
 
 def main() -> int:
@@ -44,11 +45,14 @@ def main() -> int:
     a = ap.parse_args()
     local_t, ssh_t = [], []
     diffs: dict[str, tuple[str, str]] = {}
+    slower: dict[str, list[float]] = {}
     with sshd_server() as sshd, tempfile.TemporaryDirectory(prefix="lc-bench-ssh-") as tmp:
         remote = ["--target", sshd.target(), *sshd.options()]
         for i in range(a.repeat):
-            lt, lv, lrc = run_suite(a.pytest_args, Path(tmp) / f"local-{i}")
-            st, sv, src = run_suite([*a.pytest_args, *remote], Path(tmp) / f"ssh-{i}")
+            lt, lv, lrc, ld = run_suite(a.pytest_args, Path(tmp) / f"local-{i}")
+            st, sv, src, sd = run_suite([*a.pytest_args, *remote], Path(tmp) / f"ssh-{i}")
+            for cid in ld.keys() & sd.keys():
+                slower.setdefault(cid, []).append(sd[cid] - ld[cid])
             local_t.append(lt)
             ssh_t.append(st)
             for cid in sorted(set(lv) | set(sv)):
@@ -58,6 +62,9 @@ def main() -> int:
                   f"ssh {st:.1f} s (exit {src}, {len(sv)} claims)", flush=True)
     lm, sm = statistics.median(local_t), statistics.median(ssh_t)
     print(f"median: local {lm:.1f} s, ssh {sm:.1f} s, ratio {sm / lm:.2f}")
+    print("claims with the largest difference (ssh - local, median of the runs):")
+    for cid, d in sorted(slower.items(), key=lambda kv: -abs(statistics.median(kv[1])))[:6]:
+        print(f"  {cid}: {statistics.median(d):+.2f} s")
     print(f"claims whose verdict differs: {len(diffs)}")
     for cid, (lv_, sv_) in diffs.items():
         print(f"  {cid}: local {lv_}, ssh {sv_}")

@@ -70,8 +70,9 @@ class Sshd:
         return out
 
     def kill(self) -> None:
-        """Drop every connection and stop listening, as a crashed or unplugged lab would."""
-        pids = self.sessions()
+        """Drop every connection and stop listening: every sshd process goes, the programs its
+        sessions ran see their connection end (as when the network between the two is cut)."""
+        pids = [p for p in self.sessions() if _comm(p).startswith("sshd")]
         self.proc.kill()
         self.proc.wait()
         for pid in pids:
@@ -79,6 +80,13 @@ class Sshd:
                 os.kill(pid, signal.SIGKILL)
             except ProcessLookupError:
                 pass
+
+
+def _comm(pid: int) -> str:
+    try:
+        return Path(f"/proc/{pid}/comm").read_text().strip()
+    except OSError:
+        return ""
 
 
 @contextmanager

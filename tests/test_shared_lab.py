@@ -1,0 +1,144 @@
+"""The shared lab under the suite: concurrent runs, a lost SSH connection, results that cannot be written."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import tempfile
+from collections.abc import Iterator
+from pathlib import Path
+
+import docker
+import pytest
+from ssh_server import sshd_server
+
+from labconform.docker_lab import RUN_LABEL
+from labconform.poll import until
+
+REPO = Path(__file__).resolve().parent.parent
+WAIVERS = "labs/debian-offline/waivers.yaml"
+
+
+def pytest_cmd(*args: str) -> list[str]:
+    return [sys.executable, "-m", "pytest", "-p", "no:randomly", *args]
+
+
+def results_of(reports: Path) -> dict:
+    return json.loads((reports / "latest" / "results.json").read_text())
+
+
+def test_two_full_runs_at_the_same_time_both_pass(tmp_path):
+    """Passive and active verification take no lease and share nothing: both gates pass."""
+    runs = []
+    for name in ("lc-concurrent-a", "lc-concurrent-b"):
+        runs.append(subprocess.Popen(
+            pytest_cmd("-q", "features/", "--waivers", WAIVERS, "--run-name", name,
+                       "--reports-dir", str(tmp_path / name)),
+            cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+        ))
+    outs = [p.communicate(timeout=900)[0] for p in runs]
+    for p, out in zip(runs, outs, strict=True):
+        assert p.returncode == 0, out[-4000:]
+    a, b = (results_of(tmp_path / n) for n in ("lc-concurrent-a", "lc-concurrent-b"))
+    assert {c["id"]: c["verdict"] for c in a["claims"]} == {c["id"]: c["verdict"] for c in b["claims"]}
+    left = docker.from_env().containers.list(all=True, filters={"label": RUN_LABEL})
+    assert not [c.name for c in left if c.labels[RUN_LABEL] in ("lc-concurrent-a", "lc-concurrent-b")]
+
+
+# --- the SSH connection drops in the middle of a run ---------------------------------------------
+
+
+def test_a_dropped_ssh_connection_makes_the_remaining_claims_errors_naming_the_target(tmp_path):
+    reports = tmp_path / "reports"
+    run_name = "lc-ssh-drop"
+    with sshd_server() as sshd:
+        cmd = pytest_cmd(
+            "-v", "features/10_hello.feature", "features/40_docker_ce.feature",
+            "features/60_tomcat_with_root_war.feature", "features/84_k8s_init.feature",
+            "--target", sshd.target(), *sshd.options(),
+            "--run-name", run_name, "--reports-dir", str(reports),
+        )  # fmt: skip
+        proc = subprocess.Popen(
+            cmd, cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+            env={**os.environ, "PYTHONUNBUFFERED": "1"},
+        )  # fmt: skip
+        seen = []
+        try:
+            assert proc.stdout is not None
+            for line in proc.stdout:
+                seen.append(line)
+                if "60_tomcat_with_root_war" in line and " PASSED" in line:
+                    break  # a claim that started the run's containers has finished
+            started = running_containers(run_name)
+            sshd.kill()  # the lab's sshd and every session it serves, gone at once
+            rest, _ = proc.communicate(timeout=300)  # bounded: a hang fails here
+        finally:
+            if proc.poll() is None:
+                proc.kill()
+                proc.wait()
+    out = "".join(seen) + rest
+    assert proc.returncode == 1, out[-3000:]
+    data = results_of(reports)
+    lost = data["run"]["target"]["unreachable"]
+    assert lost and "127.0.0.1" in lost and "connection lost" in lost, lost
+    errors = [c for c in data["claims"] if c["verdict"] == "error"]
+    assert len(errors) >= 5, out[-3000:]
+    for c in errors:
+        assert "127.0.0.1" in c["reason"], c
+    passed_before = [c for c in data["claims"] if c["verdict"] == "passed"]
+    assert len(passed_before) >= 3
+    assert "connection lost" in (reports / "latest" / "index.html").read_text()
+    # the run's containers: the lab host removed them itself when the connection ended
+    assert started, "the run had started no container before the connection dropped"
+    try:
+        until(lambda: running_containers(run_name), lambda left: not left, timeout=60, what="containers removed")
+    finally:
+        for c in docker.from_env().containers.list(all=True, filters={"label": f"{RUN_LABEL}={run_name}"}):
+            c.remove(force=True)
+
+
+def running_containers(run_name: str) -> list[str]:
+    client = docker.from_env()
+    return [c.name for c in client.containers.list(all=True, filters={"label": f"{RUN_LABEL}={run_name}"})]
+
+
+# --- results that cannot be written ---------------------------------------------------------------
+
+
+@pytest.fixture
+def mount_point() -> Iterator[Path]:
+    path = Path(tempfile.mkdtemp(prefix="lc-mnt-"))
+    yield path
+    subprocess.run(["umount", str(path)], capture_output=True)
+    path.rmdir()
+
+
+def _one_clear_error(run) -> str:
+    lines = [line for line in run.err.splitlines() if line.strip()]
+    assert run.rc == 4, run.out[-2000:] + run.err[-2000:]
+    assert len(lines) == 1 and "Traceback" not in run.out + run.err, run.err
+    assert "passed" not in run.out  # no claim ran
+    return lines[0]
+
+
+def test_a_full_disk_under_reports_is_one_error_before_the_run(suite, mount_point):
+    subprocess.run(["mount", "-t", "tmpfs", "-o", "size=1m", "tmpfs", str(mount_point)], check=True)
+    subprocess.run(["dd", "if=/dev/zero", f"of={mount_point}/filler", "bs=64k"], capture_output=True)
+    run = suite("features/10_hello.feature", "--reports-dir", str(mount_point / "reports"))
+    line = _one_clear_error(run)
+    assert str(mount_point) in line and ("no space left" in line or "KiB free" in line), line
+
+
+def test_a_small_disk_under_reports_is_one_error_before_the_run(suite, mount_point):
+    subprocess.run(["mount", "-t", "tmpfs", "-o", "size=2m", "tmpfs", str(mount_point)], check=True)
+    run = suite("features/10_hello.feature", "--reports-dir", str(mount_point))
+    assert "KiB free" in _one_clear_error(run)
+
+
+def test_a_read_only_reports_dir_is_one_error_before_the_run(suite, mount_point):
+    subprocess.run(["mount", "--bind", str(mount_point), str(mount_point)], check=True)
+    subprocess.run(["mount", "-o", "remount,ro,bind", str(mount_point)], check=True)
+    run = suite("features/10_hello.feature", "--reports-dir", str(mount_point / "reports"))
+    assert "Read-only file system" in _one_clear_error(run)
