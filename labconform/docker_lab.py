@@ -18,7 +18,7 @@ import docker
 import docker.errors
 import requests.exceptions
 
-from labconform.errors import ClaimFailed, WaitTimeout
+from labconform.errors import ClaimFailed, LabUnreachable, WaitTimeout
 from labconform.poll import until
 from labconform.target import Target
 
@@ -100,7 +100,7 @@ class DockerLab:
         except (docker.errors.DockerException, requests.exceptions.RequestException, OSError) as exc:
             if isinstance(exc, docker.errors.APIError) and exc.status_code and exc.status_code < 500:
                 raise
-            self.target.check_alive()  # a lost SSH connection: the claim is an error naming the target
+            self.target.check_alive(grace=1.0)  # a lost SSH connection: the claim is an error naming the target
             raise DockerUnavailable(
                 f"[{self.target.name}] docker engine not answering at {self.base_url} during {what}: {exc}"
             ) from exc
@@ -189,8 +189,11 @@ class DockerLab:
         if w.ready:
             return w.ready
 
-        def observe() -> re.Match[str] | None:
-            logs = self.logs(w)
+        def observe() -> re.Match[str] | LabUnreachable | None:
+            try:
+                logs = self.logs(w)
+            except LabUnreachable as exc:
+                return exc  # the lab is gone: the wait ends now, not when it runs out
             m = STARTUP_LINE.search(logs)
             if m is None and self.status(w) in ("exited", "dead", "gone"):
                 raise ClaimFailed(f"[{self.target.name}] {w.name} exited before Tomcat started:\n{logs[-2000:]}")
@@ -204,6 +207,8 @@ class DockerLab:
             if isinstance(exc.last, ClaimFailed):
                 raise exc.last from None
             raise ClaimFailed(f"[{self.target.name}] {exc}") from None
+        if isinstance(m, LabUnreachable):
+            raise m
         w.ready = {
             "tomcat_startup_ms": int(m.group(1).replace(",", "")),
             "seen_after_s": round(time.monotonic() - w.started_mono, 3),

@@ -176,6 +176,15 @@ class SshSession:
             self._lost = f"{self.where}: connection lost (the SSH master exited with {self._master.returncode})"
         return self._lost
 
+    def gone(self, grace: float = 0) -> bool:
+        """Whether the master has exited, waiting up to `grace` seconds for it to do so."""
+        if self._master is not None and grace and self._master.poll() is None:
+            try:
+                self._master.wait(timeout=grace)
+            except subprocess.TimeoutExpired:
+                pass
+        return self.lost is not None
+
     def require(self) -> None:
         if self._master is None:
             self.open()

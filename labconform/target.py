@@ -193,11 +193,12 @@ class Target:
                 self._unreachable = str(exc)
                 raise
 
-    def check_alive(self) -> None:
-        """Raise LabUnreachable when the target's connection is known to be gone."""
+    def check_alive(self, grace: float = 0) -> None:
+        """Raise LabUnreachable when the target's connection is gone. `grace`: after a transport
+        error, how long to give a dying SSH master to exit before the error is blamed on the service."""
         if self._unreachable:
             raise LabUnreachable(self._unreachable)
-        if self.session is not None and self.session.lost:
+        if self.session is not None and self.session.gone(grace):
             self._unreachable = self.session.lost
             raise LabUnreachable(self._unreachable)
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import signal
 import subprocess
 import sys
 import tempfile
@@ -12,7 +13,7 @@ from pathlib import Path
 
 import docker
 import pytest
-from ssh_server import sshd_server
+from ssh_server import Sshd, sshd_server
 
 from labconform.docker_lab import RUN_LABEL
 from labconform.poll import until
@@ -50,27 +51,33 @@ def test_two_full_runs_at_the_same_time_both_pass(tmp_path):
 # --- the SSH connection drops in the middle of a run ---------------------------------------------
 
 
+def start_remote_run(sshd: Sshd, run_name: str, reports: Path) -> tuple[subprocess.Popen[str], list[str]]:
+    """A run over SSH, read until a claim that started the run's containers has passed."""
+    cmd = pytest_cmd(
+        "-v", "features/10_hello.feature", "features/40_docker_ce.feature",
+        "features/60_tomcat_with_root_war.feature", "features/84_k8s_init.feature",
+        "--target", sshd.target(), *sshd.options(),
+        "--run-name", run_name, "--reports-dir", str(reports),
+    )  # fmt: skip
+    proc = subprocess.Popen(
+        cmd, cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+        env={**os.environ, "PYTHONUNBUFFERED": "1"},
+    )  # fmt: skip
+    seen: list[str] = []
+    assert proc.stdout is not None
+    for line in proc.stdout:
+        seen.append(line)
+        if "greets_with_its_own_hostname" in line and " PASSED" in line:  # mytc1 runs now
+            break
+    return proc, seen
+
+
 def test_a_dropped_ssh_connection_makes_the_remaining_claims_errors_naming_the_target(tmp_path):
     reports = tmp_path / "reports"
     run_name = "lc-ssh-drop"
     with sshd_server() as sshd:
-        cmd = pytest_cmd(
-            "-v", "features/10_hello.feature", "features/40_docker_ce.feature",
-            "features/60_tomcat_with_root_war.feature", "features/84_k8s_init.feature",
-            "--target", sshd.target(), *sshd.options(),
-            "--run-name", run_name, "--reports-dir", str(reports),
-        )  # fmt: skip
-        proc = subprocess.Popen(
-            cmd, cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
-            env={**os.environ, "PYTHONUNBUFFERED": "1"},
-        )  # fmt: skip
-        seen = []
+        proc, seen = start_remote_run(sshd, run_name, reports)
         try:
-            assert proc.stdout is not None
-            for line in proc.stdout:
-                seen.append(line)
-                if "60_tomcat_with_root_war" in line and " PASSED" in line:
-                    break  # a claim that started the run's containers has finished
             started = running_containers(run_name)
             sshd.kill()  # the lab's sshd and every session it serves, gone at once
             rest, _ = proc.communicate(timeout=300)  # bounded: a hang fails here
@@ -87,6 +94,7 @@ def test_a_dropped_ssh_connection_makes_the_remaining_claims_errors_naming_the_t
     assert len(errors) >= 5, out[-3000:]
     for c in errors:
         assert "127.0.0.1" in c["reason"], c
+    assert not [c["id"] for c in data["claims"] if c["verdict"] == "failed"]  # lost is an error, not a failure
     passed_before = [c for c in data["claims"] if c["verdict"] == "passed"]
     assert len(passed_before) >= 3
     assert "connection lost" in (reports / "latest" / "index.html").read_text()
@@ -97,6 +105,23 @@ def test_a_dropped_ssh_connection_makes_the_remaining_claims_errors_naming_the_t
     finally:
         for c in docker.from_env().containers.list(all=True, filters={"label": f"{RUN_LABEL}={run_name}"}):
             c.remove(force=True)
+
+
+def test_sigterm_in_the_middle_of_a_remote_run_leaves_nothing_on_the_lab(tmp_path):
+    run_name = "lc-ssh-term"
+    with sshd_server() as sshd:
+        proc, _ = start_remote_run(sshd, run_name, tmp_path / "reports")
+        try:
+            assert running_containers(run_name)
+            proc.send_signal(signal.SIGTERM)
+            proc.communicate(timeout=300)
+        finally:
+            if proc.poll() is None:
+                proc.kill()
+                proc.wait()
+        assert sshd.sessions() == [], "the run's SSH connection outlived it"
+    assert proc.returncode == 2  # pytest's "interrupted"
+    assert running_containers(run_name) == []
 
 
 def running_containers(run_name: str) -> list[str]:

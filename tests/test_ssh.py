@@ -147,6 +147,19 @@ def test_provision_check_goes_through_the_same_connection(sshd):
     assert sshd.logins() - before == 1
 
 
+def test_provision_over_ssh_takes_the_lease_and_uses_one_connection(sshd):
+    before = sshd.logins()
+    p = subprocess.run(
+        [sys.executable, "-m", "provision", "--only", "docker", "--lease-wait", "300", "--target", sshd.target(),
+         "--ssh-identity", str(sshd.identity), "--known-hosts", str(sshd.known_hosts)],
+        cwd=REPO, capture_output=True, text=True, timeout=900,
+    )
+    assert p.returncode == 0, p.stdout[-2000:] + p.stderr[-2000:]
+    assert f"lease on {sshd.target()} taken" in p.stdout
+    assert " failed " not in p.stdout
+    assert sshd.logins() - before == 1
+
+
 def test_unreachable_ssh_target_says_where(tmp_path):
     t = Target(f"ssh://root@127.0.0.1:{_closed_port()}", ssh=SshOptions(known_hosts=str(tmp_path / "k")))
     with pytest.raises(LabUnreachable, match="127.0.0.1"):
