@@ -113,20 +113,29 @@ class SshSession:
                 "-o", "ExitOnForwardFailure=no",
                 self.host,
             ]  # fmt: skip
-            errlog = open(os.path.join(self._dir, "master.err"), "w+b")  # noqa: SIM115 - read on failure
-            self._master = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=errlog)
-            deadline = time.monotonic() + self.options.connect_timeout + 5
-            while time.monotonic() < deadline:
-                if self._master.poll() is not None:
-                    errlog.seek(0)
-                    self._fail(errlog.read().decode(errors="replace"))
-                if os.path.exists(self.control_path) and self._check():
-                    return
-                time.sleep(0.05)
-            self._master.kill()
-            self._master.wait()
-            self._lost = f"{self.where}: no SSH session within {self.options.connect_timeout + 5} s"
-            raise LabUnreachable(self._lost)
+            with tempfile.TemporaryFile() as errlog:
+                self._master = subprocess.Popen(
+                    cmd, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=errlog
+                )
+                deadline = time.monotonic() + self.options.connect_timeout + 5
+                try:
+                    while time.monotonic() < deadline:
+                        if self._master.poll() is not None:
+                            errlog.seek(0)
+                            self._fail(errlog.read().decode(errors="replace"))
+                        if os.path.exists(self.control_path) and self._check():
+                            return
+                        time.sleep(0.05)
+                    self._master.kill()
+                    self._master.wait()
+                    self._lost = f"{self.where}: no SSH session within {self.options.connect_timeout + 5} s"
+                    raise LabUnreachable(self._lost)
+                except BaseException:
+                    if self._master.poll() is None:
+                        self._master.kill()
+                        self._master.wait()
+                    shutil.rmtree(self._dir, ignore_errors=True)  # nothing to keep from a failed connection
+                    raise
 
     def _check(self) -> bool:
         return subprocess.run(

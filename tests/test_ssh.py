@@ -165,6 +165,7 @@ def test_unreachable_ssh_target_says_where(tmp_path):
     with pytest.raises(LabUnreachable, match="127.0.0.1"):
         t.probe()
     assert t.unreachable
+    assert not os.path.exists(os.path.dirname(t.session.control_path))  # nothing left, even unclosed
     t.close()
 
 
