@@ -54,6 +54,16 @@ def test_remote_run_gives_the_local_verdicts_claim_for_claim(suite, sshd):
     assert remote.results["run"]["target"]["kubernetes_version"] == local_run["target"]["kubernetes_version"]
 
 
+def test_an_explicit_kubeconfig_is_used_as_it_is(suite, sshd, tmp_path):
+    conf = tmp_path / "admin.conf"
+    conf.write_text(Path("/etc/kubernetes/admin.conf").read_text())
+    run = suite("features/84_k8s_init.feature", "--target", sshd.target(), *sshd.options(), "--kubeconfig", str(conf))
+    explicit = run.verdicts()  # read now: the next run writes reports/latest
+    assert "passed" in explicit.values()
+    tunnelled = suite("features/84_k8s_init.feature", "--target", sshd.target(), *sshd.options())
+    assert tunnelled.verdicts() == explicit
+
+
 def test_commands_reuse_the_one_connection(sshd):
     t = target_for(sshd)
     before = sshd.logins()
