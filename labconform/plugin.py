@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 import signal
 import sys
@@ -13,7 +14,7 @@ from typing import Any
 import pytest
 from pytest_bdd.scenario import scenario_wrapper_template_registry
 
-from labconform import __version__, exports, gate, report, results, waivers
+from labconform import __version__, exports, gate, multi, report, results, waivers
 from labconform.errors import ClaimFailed, LabUnreachable, UsageError
 from labconform.evidence import Evidence
 from labconform.lab import IMAGE_KINDS, Lab, WorkloadSpec
@@ -34,8 +35,8 @@ class RunState:
     """Everything one run shares: its name, its target, the claims' results."""
 
     def __init__(self, config: pytest.Config) -> None:
-        self.name = config.getoption("run_name") or new_run_name()
-        self.target = Target(config.getoption("target"), ssh=ssh_options(config))
+        self.name = multi.run_name(config, config.getoption("run_name") or new_run_name())
+        self.target = Target(multi.target_spec(config), ssh=ssh_options(config))
         self.reports_dir = Path(config.getoption("reports_dir"))
         self.params_file = config.getoption("lab_params")
         self.started = time.time()
@@ -58,11 +59,18 @@ class RunState:
         self.diff: dict[str, Any] | None = None
         self.pruned: list[str] = []
         self.lease: LeaseKeeper | None = None  # taken before the first destructive claim
+        self.worker_outputs: list[dict[str, Any]] = []  # several --target: each worker's lab's run
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
     g = parser.getgroup("labconform")
-    g.addoption("--target", default="local", help="the lab: local (default) or ssh://user@host:port")
+    g.addoption(
+        "--target",
+        action="append",
+        default=None,
+        help="the lab: local (default) or ssh://user@host:port; several: each checked by its own "
+        "pytest-xdist worker (-n N --dist each)",
+    )
     g.addoption(
         "--accept-host-key",
         action="store_true",
@@ -121,9 +129,11 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 
 def pytest_configure(config: pytest.Config) -> None:
     try:
-        parse_target(config.getoption("target"))
+        for spec in multi.targets_of(config):
+            parse_target(spec)
     except UsageError as exc:
         raise pytest.UsageError(str(exc)) from None
+    multi.check_layout(config)
     if config.getoption("lab_params") and not Path(config.getoption("lab_params")).is_file():
         raise pytest.UsageError(f"--lab-params {config.getoption('lab_params')}: no such file")
     config.stash[RUN] = RunState(config)
@@ -337,10 +347,9 @@ def evidence(request: pytest.FixtureRequest) -> Evidence:
 # --- verdicts -----------------------------------------------------------------------------------
 
 
-def _reason(report: pytest.TestReport) -> str:
+def _reason(report: pytest.TestReport, exc: BaseException | None = None) -> str:
     if report.skipped and isinstance(report.longrepr, tuple):
         return str(report.longrepr[2]).removeprefix("Skipped: ")
-    exc = getattr(report, "_lc_exc", None)
     if exc is not None:
         return f"{type(exc).__name__}: {exc}" if not isinstance(exc, ClaimFailed) else str(exc)
     return report.longreprtext.strip().splitlines()[-1] if report.longreprtext else ""
@@ -376,8 +385,6 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) ->
         w = waivers.find(run.waivers, claim_id)
         if w is not None:
             res.waiver = w.as_dict(run.today)
-    if original is not None:
-        report._lc_exc = original  # type: ignore[attr-defined]
     res.duration_s += report.duration
     ev = run.evidence.get(item.nodeid)
     if ev is not None:
@@ -387,7 +394,8 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) ->
         # the worst phase decides: an error in teardown does not hide behind a passed call
         if ORDER[verdict] >= ORDER.get(res.verdict, -1):
             res.verdict = verdict
-            res.reason = "" if verdict == "passed" else _reason(report)
+            # the exception itself stays off the report: pytest-xdist sends reports between processes
+            res.reason = "" if verdict == "passed" else _reason(report, original)
     if report.when == "call" and res.verdict == "passed" and not res.evidence:
         res.verdict, res.reason = "error", "the claim passed without recording any evidence"
         report.outcome = "failed"
@@ -480,8 +488,24 @@ def _verdict(report: pytest.TestReport, exc: BaseException | None) -> str | None
     return None
 
 
+@pytest.hookimpl(optionalhook=True)
+def pytest_configure_node(node: Any) -> None:
+    """pytest-xdist: every worker's run is named after this one."""
+    node.workerinput["lc_run"] = node.config.stash[RUN].name
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_testnodedown(node: Any, error: Any) -> None:
+    out = getattr(node, "workeroutput", {}).get("lc_results")
+    if out is not None:
+        node.config.stash[RUN].worker_outputs.append(out)
+
+
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     run = session.config.stash.get(RUN, None)
+    if run is not None and run.worker_outputs:
+        _finish_several(session, run, exitstatus)
+        return
     if run is None or not run.results:
         return
     claims = list(run.results.values())
@@ -535,6 +559,32 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     run.folder = write_run(run.reports_dir, meta, claims, extra, writers)
     protect = [run.folder] + ([Path(run.baseline_path)] if run.baseline_path else [])
     run.pruned = results.prune(run.reports_dir, session.config.getoption("keep_runs"), protect)
+    if multi.several(session.config) and hasattr(session.config, "workeroutput"):
+        lab_run = {"index": multi.worker_index(session.config), "meta": meta, "claims": [c.as_dict() for c in claims]}
+        session.config.workeroutput["lc_results"] = json.loads(json.dumps(lab_run, default=str))
+
+
+def _finish_several(session: pytest.Session, run: RunState, exitstatus: int) -> None:
+    """Several labs: one run of all their claims, each claim's id and target naming its lab."""
+    target, claims = multi.combine(run.name, run.worker_outputs)
+    docs = [c.as_dict() for c in claims]
+    run.decision = gate.decide(docs, None, run.fail_on_impact, 0)
+    if exitstatus in (pytest.ExitCode.OK, pytest.ExitCode.TESTS_FAILED):
+        session.exitstatus = pytest.ExitCode.TESTS_FAILED if run.decision.failed else pytest.ExitCode.OK
+    # a lab's own record, with what is the whole run's
+    meta = dict(min(run.worker_outputs, key=lambda o: o["index"])["meta"])
+    meta.update(
+        name=run.name,
+        started=time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(run.started)),
+        duration_s=round(time.time() - run.started, 2),
+        command=sys.argv,
+        exit_status=int(session.exitstatus),
+        target=target,
+        params=None,
+        owners_note="several labs: each lab's own run (target.targets[].run) names its provisioning steps",
+    )
+    writers = [("index.html", report.render), ("junit.xml", exports.junit), ("cucumber.json", exports.cucumber)]
+    run.folder = write_run(run.reports_dir, meta, claims, {"gate": gate_record(run), "baseline": None}, writers)
 
 
 def _kubernetes_version(lab: Lab | None) -> str | None:
@@ -605,6 +655,17 @@ def _short(text: str, limit: int) -> str:
 
 def pytest_terminal_summary(terminalreporter: Any, exitstatus: int, config: pytest.Config) -> None:
     run = config.stash.get(RUN, None)
+    if run is not None and run.worker_outputs and getattr(run, "folder", None) is not None:
+        terminalreporter.section("labconform")
+        for out in sorted(run.worker_outputs, key=lambda o: o["index"]):
+            labc: dict[str, int] = {}
+            for doc in out["claims"]:
+                labc[doc["verdict"]] = labc.get(doc["verdict"], 0) + 1
+            terminalreporter.write_line(f"target {out['meta']['target']['spec']}  run {out['meta']['name']}  {labc}")
+        verdict = "FAILED: " + "; ".join(run.decision.reasons) if run.decision.failed else "passed"
+        terminalreporter.write_line(f"gate: {verdict}", bold=True)
+        terminalreporter.write_line(f"report: {run.folder / 'index.html'}")
+        return
     if run is None or not run.results:
         return
     claims = list(run.results.values())

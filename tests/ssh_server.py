@@ -14,6 +14,8 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
+import pytest
+
 SSHD = "/usr/sbin/sshd"
 PRIVSEP_DIR = Path("/run/sshd")
 
@@ -91,6 +93,7 @@ def _comm(pid: int) -> str:
 
 @contextmanager
 def sshd_server() -> Iterator[Sshd]:
+    """Start sshd; stop it, its sessions and its files at the end."""
     home = Path(tempfile.mkdtemp(prefix="lc-sshd-"))
     home.chmod(0o755)  # a non-root login reads its authorized_keys here
     made_privsep = not PRIVSEP_DIR.exists()
@@ -130,3 +133,10 @@ def sshd_server() -> Iterator[Sshd]:
         shutil.rmtree(home, ignore_errors=True)
         if made_privsep:
             shutil.rmtree(PRIVSEP_DIR, ignore_errors=True)
+
+
+@pytest.fixture(scope="module")
+def sshd() -> Iterator[Sshd]:
+    """One test sshd for a test module (import this fixture into the module)."""
+    with sshd_server() as server:
+        yield server

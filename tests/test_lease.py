@@ -12,7 +12,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from ssh_server import Sshd, sshd_server
+from ssh_server import sshd  # noqa: F401 - the fixture
 from test_plugin import INI
 
 from labconform.lease import LEASE_ENV, LeaseHeld, LeaseKeeper
@@ -20,12 +20,6 @@ from labconform.ssh import SshOptions
 from labconform.target import Target
 
 REPO = Path(__file__).resolve().parent.parent
-
-
-@pytest.fixture(scope="module")
-def sshd() -> Iterator[Sshd]:
-    with sshd_server() as server:
-        yield server
 
 
 @pytest.fixture(params=["local", "ssh"])

@@ -10,7 +10,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from ssh_server import Sshd, keygen, sshd_server
+from ssh_server import Sshd, keygen, sshd  # noqa: F401 - sshd: the fixture
 
 from labconform.errors import LabUnreachable
 from labconform.ssh import HostKeyError, SshOptions
@@ -26,12 +26,6 @@ SUBSET = (
     "features/84_k8s_init.feature",
     "features/87_nodeport.feature",
 )
-
-
-@pytest.fixture(scope="module")
-def sshd() -> Iterator[Sshd]:
-    with sshd_server() as server:
-        yield server
 
 
 def target_for(sshd: Sshd, user: str = "root", query: str = "", **opts: object) -> Target:
