@@ -550,6 +550,7 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
             "facts": facts,
             "docker_version": docker_version,
             "kubernetes_version": _kubernetes_version(run.lab),
+            "lease": _lease_seen(run),
         },
         "params": params.as_dict() if params is not None else None,
         "owners_note": owners_note,
@@ -585,6 +586,17 @@ def _finish_several(session: pytest.Session, run: RunState, exitstatus: int) -> 
     )
     writers = [("index.html", report.render), ("junit.xml", exports.junit), ("cucumber.json", exports.cucumber)]
     run.folder = write_run(run.reports_dir, meta, claims, {"gate": gate_record(run), "baseline": None}, writers)
+
+
+def _lease_seen(run: RunState) -> dict[str, Any] | None:
+    """Who held the lab's lease as this run ended (someone changing the lab explains changed verdicts)."""
+    if run.target.unreachable or (run.lab is None and not run.target.is_local):
+        return None  # a remote lab no claim reached: no connection just for this
+    try:
+        lease = LeaseKeeper(run.target, run.name, "").current()
+    except Exception:  # noqa: BLE001 - the record does without it
+        return None
+    return {k: v for k, v in lease.as_dict().items() if k != "token"} if lease is not None else None  # token: secret
 
 
 def _kubernetes_version(lab: Lab | None) -> str | None:

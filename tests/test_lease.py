@@ -159,6 +159,8 @@ def test_destructive_claims_take_the_lease_and_fail_when_it_is_held(pytester, mo
         holder.acquire()
         held = pytester.runpytest("--destructive", "--run-name", "lc-lease-held")
     data = __import__("json").loads(next(pytester.path.glob("reports/lc-lease-held/results.json")).read_text())
+    seen = data["run"]["target"]["lease"]  # who held the lab while the run looked at it
+    assert seen["run"] == "run-holder" and seen["purpose"] == "maintenance" and "token" not in seen
     verdicts = {c["id"]: (c["verdict"], c["reason"]) for c in data["claims"]}
     assert verdicts["d-01"][0] == "passed"
     assert verdicts["d-02"][0] == "error" and "run-holder" in verdicts["d-02"][1], verdicts
