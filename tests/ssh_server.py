@@ -96,9 +96,9 @@ def sshd_server() -> Iterator[Sshd]:
     """Start sshd; stop it, its sessions and its files at the end."""
     home = Path(tempfile.mkdtemp(prefix="lc-sshd-"))
     home.chmod(0o755)  # a non-root login reads its authorized_keys here
-    made_privsep = not PRIVSEP_DIR.exists()
-    if made_privsep:
-        PRIVSEP_DIR.mkdir(mode=0o755)
+    # sshd's privilege-separation folder stays: another sshd on the host (the admins' own, or a
+    # concurrent run's) may need it while this one stops
+    PRIVSEP_DIR.mkdir(mode=0o755, exist_ok=True)
     host_pub = keygen(home / "host_key")
     client_pub = keygen(home / "client_key")
     (home / "authorized_keys").write_text(client_pub + "\n")
@@ -131,8 +131,6 @@ def sshd_server() -> Iterator[Sshd]:
         if proc.poll() is None:
             server.kill()
         shutil.rmtree(home, ignore_errors=True)
-        if made_privsep:
-            shutil.rmtree(PRIVSEP_DIR, ignore_errors=True)
 
 
 @pytest.fixture(scope="module")
