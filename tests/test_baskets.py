@@ -14,34 +14,10 @@ import yaml
 
 from labconform.baskets import effective_pull_policy, manifest_deployments, pull_policies
 from labconform.target import Target
+from provision.kubernetes import CLUSTER_YAML as DOCUMENT_MANIFEST
 from tests.test_trust import run_claims
 
 TOP = Path(__file__).resolve().parent.parent
-DOCUMENT_MANIFEST = """\
-# Pods with Hello World in each
-apiVersion: apps/v1
-kind: Deployment
-metadata:
-  name: hw-deploy
-  labels:
-    app: hw
-spec:
-  replicas: 2
-  selector:
-    matchLabels:
-      app: hw
-  template:
-    metadata:
-      labels:
-        app: hw
-    spec:
-      containers:
-        - name: hw-contain
-          image: mytc
-          imagePullPolicy: IfNotPresent
-          ports:
-          - containerPort: 8080
-"""
 
 
 @pytest.mark.parametrize(("image", "policy", "effective"), [
