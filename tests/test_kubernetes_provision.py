@@ -37,7 +37,12 @@ def provision(tmp_path: Path, name: str) -> dict[str, dict]:
 
 
 def sh(command: str) -> None:
-    subprocess.run(command, shell=True, check=True, capture_output=True, timeout=300)
+    p = subprocess.run(command, shell=True, capture_output=True, text=True, timeout=300)
+    assert p.returncode == 0, f"`{command}` exited {p.returncode}:\n{p.stdout[-2000:]}\n{p.stderr[-2000:]}"
+
+
+STOP_KUBELET = ("sup=$(cat /run/labconform/kubelet.supervisor.pid) && kill -TERM $sup;"
+                " for i in $(seq 150); do pgrep -x kubelet >/dev/null || break; sleep 0.2; done")
 
 
 def assert_converged(tmp_path: Path) -> None:
@@ -49,8 +54,7 @@ def assert_converged(tmp_path: Path) -> None:
 
 def test_left_over_by_an_earlier_session_the_cluster_comes_back_without_kubeadm_init(tmp_path):
     # a session's processes are killed, its files and containers stay
-    sh("sup=$(cat /run/labconform/kubelet.supervisor.pid) && kill -TERM $sup;"
-       " for i in $(seq 150); do pgrep -x kubelet >/dev/null || break; sleep 0.2; done")
+    sh(STOP_KUBELET)
     sh("docker ps -q --filter name=k8s_ | xargs -r docker stop -t 5")
     first = provision(tmp_path, "first")
     assert first["kubelet supervised"]["status"] == "changed"
@@ -59,7 +63,10 @@ def test_left_over_by_an_earlier_session_the_cluster_comes_back_without_kubeadm_
 
 
 def test_half_built_by_an_interrupted_init_provisioning_starts_afresh(tmp_path):
-    # kubeadm init stopped after writing certificates and kubeconfigs: admin.conf exists, nothing answers
+    # kubeadm init stopped after writing certificates and kubeconfigs: admin.conf exists, nothing answers.
+    # kubelet goes first: without systemd, kubeadm reset cannot stop it, and a running kubelet recreates
+    # the pods that reset removes (a race that made reset fail)
+    sh(STOP_KUBELET)
     sh("kubeadm reset -f && kubeadm init phase certs all && kubeadm init phase kubeconfig all")
     first = provision(tmp_path, "first")
     assert first["kubeadm init"]["status"] == "changed"
