@@ -52,10 +52,11 @@ def test_two_full_runs_at_the_same_time_both_pass(tmp_path):
 
 
 def start_remote_run(sshd: Sshd, run_name: str, reports: Path) -> tuple[subprocess.Popen[str], list[str]]:
-    """A run over SSH, read until a claim that started the run's containers has passed."""
+    """A run over SSH, read until a claim that started the run's containers has passed. Several seconds of
+    claims follow (the SecureRandom starts, one after another), so a fault caused then lands mid-run."""
     cmd = pytest_cmd(
         "-v", "features/10_hello.feature", "features/40_docker_ce.feature",
-        "features/60_tomcat_with_root_war.feature", "features/84_k8s_init.feature",
+        "features/60_tomcat_with_root_war.feature", "features/65_securerandom.feature", "features/84_k8s_init.feature",
         "--target", sshd.target(), *sshd.options(),
         "--run-name", run_name, "--reports-dir", str(reports),
     )  # fmt: skip
