@@ -35,4 +35,13 @@ if [ ! -f "$stamp" ] || [ "$top/pyproject.toml" -nt "$stamp" ]; then
     rm -f "$log"
     touch "$stamp"
 fi
+# a plain `pytest features/` in a new shell finds labconform too, where the interpreter on PATH takes
+# packages (a pyenv or user Python; Debian's own python3 does not, and keeps to the virtualenv)
+if [ "$py" != /usr/bin/python3 ] && [ ! -f "$venv/.labconform-outer" -o "$top/pyproject.toml" -nt "$venv/.labconform-outer" ]; then
+    if "$py" -m pip install -q --disable-pip-version-check -e "$top" > /dev/null 2>&1; then
+        touch "$venv/.labconform-outer"
+    else
+        echo "labconform: $py did not take the packages; use .venv/bin/pytest or source scripts/setup.sh" >&2
+    fi
+fi
 export PATH=$venv/bin:$PATH
