@@ -18,7 +18,7 @@ import docker
 import docker.errors
 import requests.exceptions
 
-from labconform.errors import ClaimFailed, LabUnreachable, WaitTimeout
+from labconform.errors import ClaimFailed, WaitTimeout
 from labconform.poll import until
 from labconform.target import Target
 
@@ -189,14 +189,12 @@ class DockerLab:
         if w.ready:
             return w.ready
 
-        def observe() -> re.Match[str] | LabUnreachable | None:
-            try:
-                logs = self.logs(w)
-            except LabUnreachable as exc:
-                return exc  # the lab is gone: the wait ends now, not when it runs out
+        def observe() -> re.Match[str] | ClaimFailed | None:
+            logs = self.logs(w)  # a lost lab (LabUnreachable) ends the wait at once, in until()
             m = STARTUP_LINE.search(logs)
             if m is None and self.status(w) in ("exited", "dead", "gone"):
-                raise ClaimFailed(f"[{self.target.name}] {w.name} exited before Tomcat started:\n{logs[-2000:]}")
+                # returned, not raised: until() would take a raised one for "not yet" and wait on
+                return ClaimFailed(f"[{self.target.name}] {w.name} exited before Tomcat started:\n{logs[-2000:]}")
             return m
 
         try:
@@ -204,10 +202,8 @@ class DockerLab:
                 observe, lambda m: m is not None, timeout=timeout, interval=0.2, what=f"Tomcat startup in {w.name}"
             )
         except WaitTimeout as exc:
-            if isinstance(exc.last, ClaimFailed):
-                raise exc.last from None
             raise ClaimFailed(f"[{self.target.name}] {exc}") from None
-        if isinstance(m, LabUnreachable):
+        if isinstance(m, ClaimFailed):
             raise m
         w.ready = {
             "tomcat_startup_ms": int(m.group(1).replace(",", "")),

@@ -24,6 +24,12 @@ def starts() -> list:
     return []
 
 
+def get_root(lab, role):
+    """GET / on the run's container for `role`: the workload and the response."""
+    w = lab.docker.workloads[role]
+    return w, lab.http_get(lab.url_for(w))
+
+
 @when(parsers.parse('GET / is sent to "{role}"'))
 def _(lab, answers, role):
     w = lab.docker.workloads[role]
@@ -43,8 +49,7 @@ def _(lab, starts, count):
 
 @then(parsers.parse('GET / on "{role}" answers with status {status:d}'))
 def _(lab, evidence, role, status):
-    w = lab.docker.workloads[role]
-    r = lab.http_get(lab.url_for(w))
+    w, r = get_root(lab, role)
     evidence.equal(
         f"HTTP status from {w.name}",
         expected=status,
@@ -56,8 +61,7 @@ def _(lab, evidence, role, status):
 
 @then(parsers.parse('GET / on "{role}" answers "{greeting}" and the container\'s own hostname'))
 def _(lab, evidence, role, greeting):
-    w = lab.docker.workloads[role]
-    r = lab.http_get(lab.url_for(w))
+    w, r = get_root(lab, role)
     evidence.equal(
         f"answer from {w.name}",
         expected=f"{greeting}{w.hostname}",
