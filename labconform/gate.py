@@ -45,12 +45,14 @@ def compare(claims: Iterable[dict[str, Any]], baseline: dict[str, Any], path: st
     before = {c["id"]: c for c in baseline.get("claims", [])}
     per_claim: dict[str, dict[str, Any]] = {}
     groups: dict[str, list[str]] = {k: [] for k in CHANGES}
+    seen: set[str] = set()
     for c in claims:
-        was = before.get(c["id"], {}).get("verdict")
+        key = baseline_key(c, before)
+        was = before[key]["verdict"] if key is not None else None
+        seen.add(key or "")
         change = classify(was, c["verdict"])
         per_claim[c["id"]] = {"change": change, "was": was}
         groups[change].append(c["id"])
-    seen = set(per_claim)
     groups["not_run"] = [cid for cid in before if cid not in seen]
     run = baseline.get("run", {})
     return {
@@ -61,6 +63,20 @@ def compare(claims: Iterable[dict[str, Any]], baseline: dict[str, Any], path: st
         "claims": per_claim,
         "groups": groups,
     }
+
+
+def baseline_key(claim: dict[str, Any], before: dict[str, Any]) -> str | None:
+    """The baseline claim a claim is compared with. Several labs in one run name a claim
+    `<id>@<target>`: such a claim matches the same lab's claim of a baseline of several labs, or
+    the claim of a one-lab baseline (every lab against one known-good run); a one-lab run's claim
+    matches its own lab's claim in a baseline of several labs."""
+    cid, target = claim["id"], claim.get("target") or ""
+    keys = [cid]
+    if target and cid.endswith(f"@{target}"):
+        keys.append(cid[: -len(target) - 1])
+    elif target:
+        keys.append(f"{cid}@{target}")
+    return next((k for k in keys if k in before), None)
 
 
 @dataclass

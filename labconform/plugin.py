@@ -569,7 +569,11 @@ def _finish_several(session: pytest.Session, run: RunState, exitstatus: int) -> 
     """Several labs: one run of all their claims, each claim's id and target naming its lab."""
     target, claims = multi.combine(run.name, run.worker_outputs)
     docs = [c.as_dict() for c in claims]
-    run.decision = gate.decide(docs, None, run.fail_on_impact, 0)
+    if run.baseline is not None:  # each lab's claims against the same lab's, or against a one-lab baseline
+        run.diff = gate.compare(docs, run.baseline, run.baseline_path or "")
+        for c in claims:
+            c.change = run.diff["claims"].get(c.id)
+    run.decision = gate.decide(docs, run.diff, run.fail_on_impact, 0)
     if exitstatus in (pytest.ExitCode.OK, pytest.ExitCode.TESTS_FAILED):
         session.exitstatus = pytest.ExitCode.TESTS_FAILED if run.decision.failed else pytest.ExitCode.OK
     # a lab's own record, with what is the whole run's
@@ -585,7 +589,8 @@ def _finish_several(session: pytest.Session, run: RunState, exitstatus: int) -> 
         owners_note="several labs: each lab's own run (target.targets[].run) names its provisioning steps",
     )
     writers = [("index.html", report.render), ("junit.xml", exports.junit), ("cucumber.json", exports.cucumber)]
-    run.folder = write_run(run.reports_dir, meta, claims, {"gate": gate_record(run), "baseline": None}, writers)
+    run.folder = write_run(run.reports_dir, meta, claims, {"gate": gate_record(run), "baseline": _baseline_record(run.diff)},
+                           writers)
 
 
 def _lease_seen(run: RunState) -> dict[str, Any] | None:
@@ -665,6 +670,25 @@ def _short(text: str, limit: int) -> str:
     return text if len(text) <= limit else text[:limit] + " ... (in full in the report)"
 
 
+def _write_baseline_diff(tr: Any, run: RunState, claims: list[ClaimResult]) -> None:
+    """Regressions first: they are what a change broke."""
+    if run.diff is None:
+        return
+    groups = run.diff["groups"]
+    tr.write_line(
+        f"against baseline {run.baseline_path} ({run.diff.get('name')}): "
+        + ", ".join(f"{len(groups[k])} {gate.CHANGE_LABELS[k]}" for k in gate.CHANGES if groups[k]),
+        bold=True,
+    )
+    for res in claims:
+        if res.id in groups["regressed"]:
+            was = run.diff["claims"][res.id]["was"]
+            tr.write_line(f"  REGRESSED {res.id} ({was} -> {res.verdict}): {_short(res.reason, 300)}",
+                          red=res.verdict != "waived", bold=True)
+    for cid in groups["fixed"]:
+        tr.write_line(f"  fixed     {cid}", green=True)
+
+
 def pytest_terminal_summary(terminalreporter: Any, exitstatus: int, config: pytest.Config) -> None:
     run = config.stash.get(RUN, None)
     if run is not None and run.worker_outputs and getattr(run, "folder", None) is not None:
@@ -674,6 +698,7 @@ def pytest_terminal_summary(terminalreporter: Any, exitstatus: int, config: pyte
             for doc in out["claims"]:
                 labc[doc["verdict"]] = labc.get(doc["verdict"], 0) + 1
             terminalreporter.write_line(f"target {out['meta']['target']['spec']}  run {out['meta']['name']}  {labc}")
+        _write_baseline_diff(terminalreporter, run, multi.combine(run.name, run.worker_outputs)[1])
         verdict = "FAILED: " + "; ".join(run.decision.reasons) if run.decision.failed else "passed"
         terminalreporter.write_line(f"gate: {verdict}", bold=True)
         terminalreporter.write_line(f"report: {run.folder / 'index.html'}")
@@ -686,24 +711,7 @@ def pytest_terminal_summary(terminalreporter: Any, exitstatus: int, config: pyte
     tr.section("labconform")
     tr.write_line(f"target {run.target.spec}  run {run.name}")
     tr.write_line("  ".join(f"{n} {v.replace('_', ' ')}" for v, n in c.items()))
-    # regressions first: they are what a change broke
-    if run.diff is not None:
-        groups = run.diff["groups"]
-        regressed = groups["regressed"]
-        tr.write_line(
-            f"against baseline {run.baseline_path} ({run.diff.get('name')}): "
-            + ", ".join(f"{len(groups[k])} {gate.CHANGE_LABELS[k]}" for k in gate.CHANGES if groups[k]),
-            bold=True,
-        )
-        for res in claims:
-            if res.id in regressed:
-                tr.write_line(
-                    f"  REGRESSED {res.id} ({res.change['was']} -> {res.verdict}): {_short(res.reason, 300)}",
-                    red=res.verdict != "waived",
-                    bold=True,
-                )
-        for cid in groups["fixed"]:
-            tr.write_line(f"  fixed     {cid}", green=True)
+    _write_baseline_diff(tr, run, claims)
     for res in claims:
         if res.verdict in ("failed", "error") and (run.diff is None or res.id not in run.diff["groups"]["regressed"]):
             tr.write_line(f"  {res.verdict.upper():6} {res.id}: {_short(res.reason, 300)}")

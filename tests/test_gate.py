@@ -84,3 +84,20 @@ def test_a_known_failure_below_the_threshold_passes_with_a_baseline() -> None:
 
 def test_failing_tests_that_are_not_claims_fail_the_run() -> None:
     assert decide([claim("a", "passed")], None, other_failures=1).failed
+
+
+def test_claims_of_several_labs_match_their_lab_or_a_one_lab_baseline() -> None:
+    one_lab = {"claims": [{"id": "a", "verdict": "passed"}, {"id": "b", "verdict": "failed"}]}
+    run = [{"id": "a@local", "target": "local", "verdict": "failed"},
+           {"id": "a@lab2", "target": "lab2", "verdict": "passed"},
+           {"id": "b@lab2", "target": "lab2", "verdict": "passed"}]
+    diff = compare(run, one_lab, "base")
+    assert diff["groups"]["regressed"] == ["a@local"] and diff["groups"]["fixed"] == ["b@lab2"]
+    assert diff["groups"]["not_run"] == []
+    several = {"claims": [{"id": "a@local", "verdict": "passed"}, {"id": "a@lab2", "verdict": "failed"}]}
+    diff = compare(run, several, "base")
+    assert diff["groups"]["regressed"] == ["a@local"] and diff["groups"]["fixed"] == ["a@lab2"]
+    assert diff["groups"]["new"] == ["b@lab2"]
+    # one lab's own run against a baseline of several labs: its lab's claims
+    diff = compare([{"id": "a", "target": "lab2", "verdict": "passed"}], several, "base")
+    assert diff["groups"]["fixed"] == ["a"] and diff["groups"]["not_run"] == ["a@local"]

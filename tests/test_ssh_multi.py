@@ -37,3 +37,34 @@ def test_several_targets_without_one_worker_each_is_a_usage_error(suite, sshd):
     run = suite("features/10_hello.feature", "--target", "local", "--target", sshd.target(), *sshd.options())
     assert run.rc == 4
     assert "-n 2 --dist each" in run.err and "Traceback" not in run.err
+
+
+def test_a_baseline_is_applied_to_every_lab(suite, sshd, tmp_path):
+    """A one-lab good run is the baseline of both labs; a second run of both labs, broken by its
+    parameters, regresses on each lab; the repaired labs against that run are fixed on each."""
+    labs = ("--target", "local", "--target", sshd.target(), *sshd.options(), "-n", "2", "--dist", "each")
+    feature = "features/60_tomcat_with_root_war.feature"
+    good = suite(feature, "--run-name", "good")
+    assert good.rc == 0, good.out[-3000:]
+    params = tmp_path / "broken.yaml"
+    params.write_text("mytc_image: lc-test-no-such-image\n")
+    broken = suite(feature, *labs, "--run-name", "broken", "--lab-params", str(params),
+                   "--baseline", str(good.reports / "good"))
+    assert broken.rc == 1, broken.out[-3000:]
+    doc = broken.results
+    regressed = {c["id"] for c in doc["claims"] if c["verdict"] in ("failed", "error")}
+    by_lab: dict[str, set[str]] = {}
+    for cid in regressed:
+        plain, _, lab = cid.rpartition("@")
+        by_lab.setdefault(lab, set()).add(plain)
+    assert by_lab["local"] == by_lab["127.0.0.1"] and "mytc-03" in by_lab["local"], regressed
+    assert set(doc["baseline"]["groups"]["regressed"]) == regressed
+    assert doc["baseline"]["groups"]["new"] == [] and doc["baseline"]["groups"]["not_run"] == []
+    assert set(doc["gate"]["regressions"]) == regressed
+    assert {c["id"]: c["change"]["was"] for c in doc["claims"] if c["id"] in regressed} == dict.fromkeys(regressed, "passed")
+    for cid in ("mytc-03@local", "mytc-03@127.0.0.1"):
+        assert f"REGRESSED {cid} (passed -> failed)" in broken.out
+    repaired = suite(feature, *labs, "--run-name", "repaired", "--baseline", str(broken.reports / "broken"))
+    assert repaired.rc == 0, repaired.out[-3000:]
+    groups = repaired.results["baseline"]["groups"]
+    assert set(groups["fixed"]) == regressed and groups["regressed"] == [] and groups["new"] == []
