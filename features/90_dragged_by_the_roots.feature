@@ -31,3 +31,9 @@ Feature: Dragged by the roots
     The whole path: DNS, the site's current chain, the host's store; only where the lab has the network.
     Given the lab declares a Let's Encrypt site it can reach
     Then a TLS handshake with that site verifies from the host
+
+  @id:roots-04 @impact:medium @active
+  Scenario: a live handshake with a Let's Encrypt site succeeds from the JVM in the mytc image
+    The same path as the JVM in the lab's image takes it: its own TLS stack and its default trust store.
+    Given the lab declares a Let's Encrypt site it can reach
+    Then a TLS handshake with that site verifies from the JVM in the mytc image

@@ -44,6 +44,9 @@ class LabParams:
     tls_site: str = ""
     # a trust bundle on the host that OpenSSL, Python and Perl use instead of the host's (negative tests)
     trust_store_override: str = ""
+    # a Java trust store (JKS/PKCS12) on the host that the JVM in the mytc image uses instead of its
+    # cacerts (copied into the container, -Djavax.net.ssl.trustStore; negative tests)
+    jvm_trust_store_override: str = ""
     # Docker registry mirrors the lab declares ("Eggs and baskets"); empty: none declared
     registry_mirrors: tuple[str, ...] = ()
     # the Deployment manifest of the document, read when there is no cluster to ask

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 
 import pytest
@@ -22,24 +23,34 @@ def trust_probe(lab):
 
 
 @pytest.fixture(scope="session")
-def jvm_listing(lab):
-    """keytool's listing of the mytc image's cacerts, started in the background when the first trust
-    claim runs: the container and the JVM start while the other clients are checked."""
+def jvm_jobs(lab, trust_probe) -> Iterator[dict[str, Future]]:
+    """The JVM's own checks in containers of the mytc image, started in the background when the first
+    trust claim runs, so that the containers and JVMs start while the other clients are checked:
+    "check" (R11 against its trust store), and "handshake" with tls_site where the lab declares one."""
     if lab.docker.image(lab.params.mytc_image) is None:
-        yield None
+        yield {}
         return
-    with ThreadPoolExecutor(max_workers=1) as pool:
-        yield pool.submit(trust.jvm_cacerts, lab.docker, lab.params.mytc_image)
+    override = lab.params.jvm_trust_store_override
+    store = lab.target.read_bytes(override) if override else None
+    if override and store is None:
+        raise FileNotFoundError(f"lab parameter jvm_trust_store_override: no file {override} on the target")
+    image = lab.params.mytc_image
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        jobs = {"check": pool.submit(trust.jvm_check, lab.docker, image, store=store, at=trust_probe.at)}
+        if lab.params.tls_site:
+            jobs["handshake"] = pool.submit(trust.jvm_handshake, lab.docker, image, lab.params.tls_site, store=store)
+        yield jobs
 
 
 @pytest.fixture(scope="session")
-def client_anchors(lab, trust_probe, jvm_listing: Future | None):
+def client_anchors(lab, trust_probe, jvm_jobs: dict[str, Future]):
     """Each client's roots, read once per run (the Outline's two steps share them)."""
     cache: dict[str, trust.Anchors] = {}
 
     def read(client: str) -> trust.Anchors:
         if client not in cache:
-            jvm = (lambda: jvm_listing.result(timeout=120)) if jvm_listing is not None else None
+            job = jvm_jobs.get("check")
+            jvm = (lambda: job.result(timeout=120)) if job is not None else None
             cache[client] = trust_probe.anchors(client, lab.target.facts.family, jvm)
         return cache[client]
 
@@ -47,7 +58,7 @@ def client_anchors(lab, trust_probe, jvm_listing: Future | None):
 
 
 @then("the host's trust store holds ISRG Root X1, identified by its SHA-256 fingerprint")
-def _(lab, evidence, trust_probe, jvm_listing):
+def _(lab, evidence, trust_probe, jvm_jobs):
     a = trust_probe.host_store(lab.target.facts.family)
     evidence.check(a.has_isrg_root_x1, f"ISRG Root X1 in {a.source}", expected=trust.ISRG_ROOT_X1_SHA256,
                    found=f"{'present' if a.has_isrg_root_x1 else 'absent'} among {len(a.pems)} certificates",
@@ -82,11 +93,28 @@ def _(lab, evidence):
 
 
 @then("a TLS handshake with that site verifies from the host")
-def _(lab, evidence, trust_probe):
+def _(lab, evidence, trust_probe, jvm_jobs):
     site = lab.params.tls_site
     res = trust_probe.handshake(site)
     out = res.stdout + res.stderr
     if not res.ok and any(s in out for s in trust.NO_ROUTE):
         evidence.not_applicable(f"{site} cannot be reached from the lab now: {out.strip()[-200:]}", **res.evidence())
-    evidence.check(res.ok and "Verification: OK" in out, f"TLS handshake with {site}:443", expected="verified",
+    host, port = trust.site_address(site)
+    evidence.check(res.ok and "Verification: OK" in out, f"TLS handshake with {host}:{port}", expected="verified",
                    found=out.strip()[-600:], how=res.command)
+
+
+@then("a TLS handshake with that site verifies from the JVM in the mytc image")
+def _(lab, evidence, jvm_jobs):
+    site, job = lab.params.tls_site, jvm_jobs.get("handshake")
+    if job is None:
+        evidence.not_applicable("no mytc image on this lab to run the JVM in")
+    res = job.result(timeout=120)
+    if res.unreachable or res.fallback:
+        evidence.not_applicable(f"{site} cannot be reached from a container of the mytc image: {res.unreachable}"
+                                if res.unreachable else res.fallback, how=res.command, output=res.output)
+    evidence.check(res.status == 0 and res.facts.get("handshake.ok") == "true", f"JVM TLS handshake with {site}",
+                   expected="verified with the JVM's default trust store (and the host name checked)",
+                   found=res.facts.get("handshake.error") or res.output[-600:],
+                   how=f"VerifyChain.java handshake (SSLSocket) in a container of the mytc image: {res.command}",
+                   output=res.output, trust_store=res.facts.get("store"))
