@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 import re
 import shlex
+import subprocess
 import tarfile
 import threading
 import time
@@ -27,6 +28,23 @@ ROLE_LABEL = "org.labconform.role"
 LOCAL_SOCKET = "unix:///var/run/docker.sock"
 STARTUP_LINE = re.compile(r"Server startup in \[?([\d,]+)\]? ?milliseconds")
 API_TIMEOUT = 30
+REAPER_GIVES_UP_S = 900
+
+
+def reaper_script(run_name: str, give_up_s: int = REAPER_GIVES_UP_S) -> str:
+    """The lab host's own clean-up of a run, started with the run's first Docker call: it waits for
+    end of input (the run finished, died, or lost its SSH connection), then removes the containers
+    carrying the run's label. An engine that does not answer then (dockerd stopped: live-restore
+    keeps the containers running) is tried again every 2 s, detached, for up to `give_up_s`."""
+    label = shlex.quote(f"{RUN_LABEL}={run_name}")
+    retry = (
+        f"end=$(( $(date +%s) + {int(give_up_s)} )); "
+        f"while [ $(date +%s) -lt $end ]; do "
+        f"if ids=$(docker ps -aq --filter label={label} 2>/dev/null); then "
+        f'[ -z "$ids" ] && exit 0; docker rm -f $ids >/dev/null 2>&1; fi; sleep 2; done'
+    )
+    return (f"trap '' HUP INT TERM PIPE; cat >/dev/null; "
+            f"setsid sh -c {shlex.quote(retry)} </dev/null >/dev/null 2>&1 &")
 
 
 class DockerUnavailable(ClaimFailed):
@@ -60,6 +78,9 @@ class DockerLab:
         self.run_name = run_name
         self.workloads: dict[str, Workload] = {}
         self._lock = threading.Lock()
+        self._reaper: subprocess.Popen[bytes] | None = None  # the local lab's; a remote one's is the session's
+        self._reaper_started = False
+        self.unreachable_at_cleanup: str | None = None  # the engine's error when the run's end could not clean
 
     @cached_property
     def base_url(self) -> str:
@@ -75,13 +96,7 @@ class DockerLab:
 
     @cached_property
     def client(self) -> docker.DockerClient:
-        if self.target.session is not None:
-            # if the SSH connection drops, the lab host itself removes this run's containers
-            reaper = (
-                "trap '' HUP INT TERM; cat >/dev/null; docker ps -aq --filter "
-                f"label={RUN_LABEL}={self.run_name} | xargs -r docker rm -f >/dev/null 2>&1"
-            )
-            self.target.session.keep(self.target.host.backend.get_command(f"sh -c {shlex.quote(reaper)}"))
+        self._start_reaper()
         with self.api("connect"):
             return docker.DockerClient(
                 base_url=self.base_url,
@@ -89,6 +104,20 @@ class DockerLab:
                 use_ssh_client=self.base_url.startswith("ssh://"),
                 version="auto",
             )
+
+    def _start_reaper(self) -> None:
+        """Whatever ends the run (SIGKILL, a lost SSH connection, a stopped engine), the lab host
+        itself removes this run's containers. Once per run, even if the engine does not answer."""
+        with self._lock:
+            if self._reaper_started:
+                return
+            self._reaper_started = True
+        reaper = reaper_script(self.run_name)
+        if self.target.session is not None:
+            self.target.session.keep(self.target.host.backend.get_command(f"sh -c {shlex.quote(reaper)}"))
+        elif self.target.is_local:
+            self._reaper = subprocess.Popen(["sh", "-c", reaper], stdin=subprocess.PIPE, stdout=subprocess.DEVNULL,
+                                            stderr=subprocess.DEVNULL, start_new_session=True)
 
     @contextmanager
     def api(self, what: str) -> Iterator[None]:
@@ -266,8 +295,10 @@ class DockerLab:
             self.workloads.pop(w.role, None)
 
     def cleanup(self) -> list[str]:
-        """Remove every container carrying this run's label, and only those."""
+        """Remove every container carrying this run's label, and only those; then let the lab
+        host's reaper go (it checks once more, and keeps trying if the engine did not answer)."""
         removed = []
+        self.unreachable_at_cleanup = None
         try:
             for c in self.client.containers.list(all=True, filters={"label": f"{RUN_LABEL}={self.run_name}"}):
                 try:
@@ -275,7 +306,13 @@ class DockerLab:
                     removed.append(c.name)
                 except docker.errors.NotFound:
                     pass
-        except (docker.errors.DockerException, requests.exceptions.RequestException, OSError):
-            pass  # nothing reachable to clean; a later run's provisioning reports leftovers
+        except (docker.errors.DockerException, requests.exceptions.RequestException, OSError) as exc:
+            self.unreachable_at_cleanup = f"{type(exc).__name__}: {exc}"
         self.workloads.clear()
+        if self._reaper is not None:
+            try:
+                self._reaper.communicate(timeout=10)  # end of input; the retrying part is detached
+            except subprocess.TimeoutExpired:
+                self._reaper.kill()
+            self._reaper = None
         return removed

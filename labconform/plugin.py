@@ -16,6 +16,7 @@ from pytest_bdd.scenario import scenario_wrapper_template_registry
 
 from labconform import __version__, exports, gate, multi, report, results, waivers
 from labconform.errors import ClaimFailed, LabUnreachable, UsageError
+from labconform.docker_lab import REAPER_GIVES_UP_S, RUN_LABEL
 from labconform.evidence import Evidence
 from labconform.lab import IMAGE_KINDS, Lab, WorkloadSpec
 from labconform.lease import LeaseHeld, LeaseKeeper
@@ -60,6 +61,7 @@ class RunState:
         self.pruned: list[str] = []
         self.lease: LeaseKeeper | None = None  # taken before the first destructive claim
         self.worker_outputs: list[dict[str, Any]] = []  # several --target: each worker's lab's run
+        self.cleanup: dict[str, Any] | None = None  # the run's containers removed at its end, or why not
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -331,9 +333,16 @@ def lab(request: pytest.FixtureRequest) -> Any:
     try:
         yield run.lab
     finally:
-        removed = run.lab.docker.cleanup() if "docker" in run.lab.__dict__ else []
-        if removed:
-            sys.stderr.write(f"\nlabconform: removed {len(removed)} container(s) of run {run.name}\n")
+        if "docker" in run.lab.__dict__:
+            removed = run.lab.docker.cleanup()
+            run.cleanup = {"removed": removed, "engine_error": run.lab.docker.unreachable_at_cleanup}
+            if removed:
+                sys.stderr.write(f"\nlabconform: removed {len(removed)} container(s) of run {run.name}\n")
+            if run.lab.docker.unreachable_at_cleanup:
+                run.cleanup["note"] = (
+                    f"the Docker engine did not answer at the end of the run; the lab host removes the "
+                    f"containers labelled {RUN_LABEL}={run.name} once it answers again (trying for "
+                    f"{REAPER_GIVES_UP_S // 60} min)")
 
 
 @pytest.fixture
@@ -554,6 +563,7 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
         },
         "params": params.as_dict() if params is not None else None,
         "owners_note": owners_note,
+        "cleanup": run.cleanup,
     }
     extra = {"gate": gate_record(run), "baseline": _baseline_record(run.diff)}
     writers = [("index.html", report.render), ("junit.xml", exports.junit), ("cucumber.json", exports.cucumber)]
@@ -735,6 +745,8 @@ def pytest_terminal_summary(terminalreporter: Any, exitstatus: int, config: pyte
             tr.write_line("gate: FAILED: " + "; ".join(run.decision.reasons), red=True, bold=True)
         else:
             tr.write_line("gate: passed", green=True, bold=True)
+    if run.cleanup and run.cleanup.get("note"):
+        tr.write_line(f"clean-up: {run.cleanup['note']}", yellow=True)
     folder = getattr(run, "folder", None)
     if folder is not None:
         tr.write_line(f"report: {folder / 'index.html'}")

@@ -298,6 +298,9 @@ def summary(doc: dict[str, Any]) -> str:
         f"</td></tr>" for k, v in ident)
     if target.get("unreachable"):
         rows += f"<tr><th>unreachable</th><td class='bad'>{e(target['unreachable'])}</td></tr>"
+    cleanup = run.get("cleanup") or {}
+    if cleanup.get("note"):
+        rows += f"<tr><th>clean-up</th><td class='bad'>{e(cleanup['note'])}: {e(cleanup.get('engine_error'))}</td></tr>"
     runrows = "".join(f"<tr><th>{e(k)}</th><td>{v}</td></tr>" for k, v in [
         ("run", f"<code>{e(run.get('name', ''))}</code>"),
         ("started", e((run.get("started") or "?").replace("T", " ").replace("Z", " UTC"))),

@@ -12,6 +12,7 @@ from pathlib import Path
 
 import docker
 import pytest
+from midrun import start_run
 
 from labconform.docker_lab import RUN_LABEL
 from labconform.params import load_params
@@ -56,6 +57,68 @@ def test_docker_claims_fail_naming_the_socket_then_pass_once_restarted(suite, do
     until(lambda: (docker_stopped.state.forget(), docker_stopped.state.docker_info())[1], timeout=60, what="up")
     again = suite("features/40_docker_ce.feature", "features/50_tomcat_from_dockerhub.feature", timeout=180)
     assert {again.verdicts()[i] for i in ("docker-04", "tomcat-01", "tomcat-03")} == {"passed"}
+
+
+def test_dockerd_stopped_mid_run_fails_the_rest_in_bounded_time_and_the_lab_host_cleans_up(tmp_path):
+    """The engine goes away while mytc's containers run and the SecureRandom claims are to come. Every
+    Docker claim after it fails naming the engine, the run ends in bounded time, and the run's
+    containers (kept running by live-restore) are removed by the lab host once the engine is back."""
+    target = Target("local")
+    if target.facts.systemd_is_init:
+        pytest.skip("this lab's daemon runs under systemd: stop it with systemctl in a dedicated test")
+    ctx = Context(target, LiveState(target), load_params(None))
+    run_name = f"lc-dockerd-stop-{os.getpid()}"
+    reports = tmp_path / "reports"
+    proc, seen = start_run(run_name, reports)
+    try:
+        pids = container_pids(run_name)
+        assert pids, "the run had started no container"
+        stop_supervised(ctx, "docker")
+        stopped = time.monotonic()
+        rest, _ = proc.communicate(timeout=300)
+        took = time.monotonic() - stopped
+        alive_while_down = [pid for pid in pids if Path(f"/proc/{pid}").exists()]
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+        restart_supervised(ctx, "docker", "/usr/sbin/dockerd")
+        until(lambda: (ctx.state.forget(), ctx.state.docker_info())[1], timeout=60, what="docker back")
+    out = "".join(seen) + rest
+    assert proc.returncode == 1, out[-3000:]
+    assert took < 150, f"the run went on {took:.0f} s after the engine stopped"
+    doc = json.loads((reports / run_name / "results.json").read_text())
+    claims = {c["id"]: c for c in doc["claims"]}
+    # the SecureRandom claims start containers: each one says the engine is not answering
+    for cid in ("rand-01", "rand-02", "rand-03"):
+        assert claims[cid]["verdict"] in ("failed", "error"), claims[cid]
+        assert "docker engine not answering at unix:///var/run/docker.sock" in claims[cid]["reason"], claims[cid]
+    assert claims["hello-01"]["verdict"] == "passed"  # what passed before the stop stays passed
+    cleanup = doc["run"]["cleanup"]
+    assert cleanup["engine_error"] and "once it answers again" in cleanup["note"], cleanup
+    assert "clean-up: the Docker engine did not answer" in out
+    assert alive_while_down, "live-restore kept no container of the run running: nothing for the reaper to do"
+    until(lambda: running_containers(run_name), lambda left: not left, timeout=60, what="the reaper's clean-up")
+
+
+def test_a_run_killed_with_sigkill_leaves_no_container_behind(tmp_path):
+    """No handler runs on SIGKILL: the lab host's reaper sees its input end and removes the containers."""
+    run_name = f"lc-sigkill-{os.getpid()}"
+    proc, _ = start_run(run_name, tmp_path / "reports")
+    assert running_containers(run_name)
+    proc.kill()
+    proc.wait()
+    until(lambda: running_containers(run_name), lambda left: not left, timeout=30, what="the reaper's clean-up")
+
+
+def running_containers(run_name: str) -> list[str]:
+    client = docker.from_env()
+    return [c.name for c in client.containers.list(all=True, filters={"label": f"{RUN_LABEL}={run_name}"})]
+
+
+def container_pids(run_name: str) -> list[int]:
+    client = docker.from_env()
+    return [c.attrs["State"]["Pid"] for c in client.containers.list(filters={"label": f"{RUN_LABEL}={run_name}"})]
 
 
 @pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGTERM])

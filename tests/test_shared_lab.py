@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
 import signal
 import subprocess
 import sys
@@ -13,6 +12,7 @@ from pathlib import Path
 
 import docker
 import pytest
+from midrun import start_run
 from ssh_server import Sshd, sshd_server
 
 from labconform.docker_lab import RUN_LABEL
@@ -52,25 +52,8 @@ def test_two_full_runs_at_the_same_time_both_pass(tmp_path):
 
 
 def start_remote_run(sshd: Sshd, run_name: str, reports: Path) -> tuple[subprocess.Popen[str], list[str]]:
-    """A run over SSH, read until a claim that started the run's containers has passed. Several seconds of
-    claims follow (the SecureRandom starts, one after another), so a fault caused then lands mid-run."""
-    cmd = pytest_cmd(
-        "-v", "features/10_hello.feature", "features/40_docker_ce.feature",
-        "features/60_tomcat_with_root_war.feature", "features/65_securerandom.feature", "features/84_k8s_init.feature",
-        "--target", sshd.target(), *sshd.options(),
-        "--run-name", run_name, "--reports-dir", str(reports),
-    )  # fmt: skip
-    proc = subprocess.Popen(
-        cmd, cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
-        env={**os.environ, "PYTHONUNBUFFERED": "1"},
-    )  # fmt: skip
-    seen: list[str] = []
-    assert proc.stdout is not None
-    for line in proc.stdout:
-        seen.append(line)
-        if "greets_with_its_own_hostname" in line and " PASSED" in line:  # mytc1 runs now
-            break
-    return proc, seen
+    """A run over SSH, in the middle of its Docker claims (tests/midrun.py)."""
+    return start_run(run_name, reports, "--target", sshd.target(), *sshd.options())
 
 
 def test_a_dropped_ssh_connection_makes_the_remaining_claims_errors_naming_the_target(tmp_path):

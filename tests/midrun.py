@@ -1,0 +1,33 @@
+"""A real run read line by line until it is in the middle of its Docker claims: a fault caused then lands mid-run."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+FILES = (
+    "features/10_hello.feature", "features/40_docker_ce.feature", "features/60_tomcat_with_root_war.feature",
+    "features/65_securerandom.feature", "features/84_k8s_init.feature",
+)  # fmt: skip
+
+
+def start_run(run_name: str, reports: Path, *args: str, files: tuple[str, ...] = FILES,
+              until: str = "greets_with_its_own_hostname") -> tuple[subprocess.Popen[str], list[str]]:
+    """Start `pytest -v` on `files` and read its output until the claim whose name holds `until`
+    has passed. By default that is mytc's greeting: its containers run, and several seconds of claims
+    (the SecureRandom starts, one after another) follow."""
+    cmd = [sys.executable, "-m", "pytest", "-p", "no:randomly", "-v", *files,
+           "--run-name", run_name, "--reports-dir", str(reports), *args]
+    proc = subprocess.Popen(cmd, cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+                            env={**os.environ, "PYTHONUNBUFFERED": "1"})
+    seen: list[str] = []
+    assert proc.stdout is not None
+    for line in proc.stdout:
+        seen.append(line)
+        if until in line and " PASSED" in line:
+            return proc, seen
+    proc.wait()
+    raise AssertionError(f"the run ended before {until} passed:\n{''.join(seen)[-3000:]}")
