@@ -15,8 +15,8 @@ import pytest
 from pytest_bdd.scenario import scenario_wrapper_template_registry
 
 from labconform import __version__, exports, gate, multi, report, results, waivers
-from labconform.errors import ClaimFailed, LabUnreachable, UsageError
 from labconform.docker_lab import REAPER_GIVES_UP_S, RUN_LABEL
+from labconform.errors import ClaimFailed, LabUnreachable, UsageError
 from labconform.evidence import Evidence
 from labconform.lab import IMAGE_KINDS, Lab, WorkloadSpec
 from labconform.lease import LeaseHeld, LeaseKeeper
@@ -599,8 +599,8 @@ def _finish_several(session: pytest.Session, run: RunState, exitstatus: int) -> 
         owners_note="several labs: each lab's own run (target.targets[].run) names its provisioning steps",
     )
     writers = [("index.html", report.render), ("junit.xml", exports.junit), ("cucumber.json", exports.cucumber)]
-    run.folder = write_run(run.reports_dir, meta, claims, {"gate": gate_record(run), "baseline": _baseline_record(run.diff)},
-                           writers)
+    extra = {"gate": gate_record(run), "baseline": _baseline_record(run.diff)}
+    run.folder = write_run(run.reports_dir, meta, claims, extra, writers)
 
 
 def _lease_seen(run: RunState) -> dict[str, Any] | None:
