@@ -4,10 +4,15 @@ really makes the claims fail (a copy of this host's store, used by the real clie
 from __future__ import annotations
 
 import json
+import socket
 import subprocess
 import sys
+import time
 import uuid
+from collections.abc import Iterator
+from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import pytest
 import yaml
@@ -17,6 +22,8 @@ from labconform.docker_lab import DockerLab
 from labconform.target import Target
 
 TOP = Path(__file__).resolve().parent.parent
+# while another engineer's fault test stops Docker, this file exists (tests that need Docker wait)
+BUSY = "/tmp/labconform-fault-test.busy"
 
 
 @pytest.fixture(scope="module")
@@ -83,21 +90,180 @@ def test_the_same_run_passes_with_the_hosts_own_store(tmp_path: Path) -> None:
     assert verdicts["roots-02[OpenSSL]"]["verdict"] == "passed"
 
 
-def test_the_jvm_cacerts_without_isrg_root_x1_do_not_verify(target: Target, tmp_path: Path) -> None:
-    """The JVM's roots, read from the mytc image by keytool, then the same roots less ISRG Root X1."""
-    run = f"lc-test-jvm-{uuid.uuid4().hex[:6]}"
-    dl = DockerLab(target, run)
+# --- expiry: R11 is valid until 2027-03-12; after that every check is made inside its validity ----
+
+AFTER_EXPIRY = datetime(2027, 6, 1, tzinfo=UTC)
+
+
+def test_the_intermediates_validity_is_what_the_code_assumes(target: Target) -> None:
+    res = target.run("openssl x509 -noout -dates -in %s", str(trust.LE_INTERMEDIATE))
+    assert "notBefore=Mar 13 00:00:00 2024 GMT" in res.stdout
+    assert "notAfter=Mar 12 23:59:59 2027 GMT" in res.stdout
+    assert trust.verification_time(datetime(2026, 11, 26, tzinfo=UTC)) is None
+    at = trust.verification_time(AFTER_EXPIRY)
+    assert at is not None and trust.LE_INTERMEDIATE_NOT_BEFORE < at < trust.LE_INTERMEDIATE_NOT_AFTER
+    assert "expired" in trust.describe_time(at, AFTER_EXPIRY)
+
+
+def test_past_its_notafter_openssl_and_perl_verify_inside_its_validity_and_say_so(
+        target: Target, tmp_path: Path, host_bundle: str) -> None:
+    """openssl at a "now" after 2027-03-12 refuses R11 as expired; the probe given that "now"
+    verifies at a time inside R11's validity (openssl -attime, Perl's X509_VERIFY_PARAM) and the
+    evidence says so."""
+    expired = target.run("openssl verify -attime %s -CAfile %s %s", str(int(AFTER_EXPIRY.timestamp())),
+                         trust.HOST_BUNDLE[target.facts.family], str(trust.LE_INTERMEDIATE))
+    assert not expired.ok and "expired" in expired.stdout + expired.stderr
+    probe = trust.TrustProbe(target, str(tmp_path), now=AFTER_EXPIRY)
+    for client in ("OpenSSL", "Perl IO::Socket::SSL", "Python ssl"):
+        v = probe.verify_with(probe.anchors(client, target.facts.family))
+        assert v.because_of_x1, (client, v.output)
+        assert "expired" in v.summary()["verified at"] and "-attime" in v.how, v.how
+    # and the real time stays the default while R11 is valid
+    assert trust.TrustProbe(target, str(tmp_path)).at is None
+
+
+# --- the JVM in the mytc image, for real ---------------------------------------------------------
+
+@pytest.fixture(scope="module")
+def docker_lab(target: Target) -> Iterator[DockerLab]:
+    deadline = time.monotonic() + 300  # a fault test stops Docker for up to 2 minutes: wait it out
+    while Path(BUSY).exists() and time.monotonic() < deadline:
+        time.sleep(2)
+    dl = DockerLab(target, f"lc-test-jvm-{uuid.uuid4().hex[:6]}")
     if dl.image("mytc") is None:
         pytest.skip("no mytc image on this host")
-    probe = trust.TrustProbe(target, str(tmp_path))
     try:
-        listing = trust.jvm_cacerts(dl, "mytc")
-        full = trust.Anchors("the JVM in the mytc image", trust.pem_certificates(listing), "cacerts", "keytool")
-        assert full.has_isrg_root_x1
-        assert probe.verify_with(full).because_of_x1
-        x1, others = trust.split_anchors(full.pems)
-        broken = trust.Anchors(full.client, others, "cacerts less ISRG Root X1", "keytool")
-        v = probe.verify_with(broken)
-        assert not broken.has_isrg_root_x1 and not v.ok and not v.because_of_x1
+        yield dl
     finally:
-        assert dl.cleanup() == []  # jvm_cacerts removed its container itself
+        assert dl.cleanup() == []  # every helper removed its container itself
+
+
+@pytest.fixture(scope="module")
+def jvm_stores(docker_lab: DockerLab, tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+    """Copies of the mytc image's cacerts made in a container of it with keytool: as shipped (the
+    control), and without ISRG Root X1 (its alias found by fingerprint, then keytool -delete)."""
+    folder = tmp_path_factory.mktemp("jvm-stores")
+    stores = {}
+    for name, without in (("control", None), ("no-isrg-x1", trust.ISRG_ROOT_X1_SHA256)):
+        data, info = trust.jvm_trust_store_copy(docker_lab, "mytc", without=without)
+        assert bool(info["deleted"]) == bool(without), info
+        stores[name] = folder / f"{name}.jks"
+        stores[name].write_bytes(data)
+    return stores
+
+
+def test_the_jvm_itself_refuses_r11_without_isrg_root_x1(docker_lab: DockerLab, jvm_stores: dict[str, Path],
+                                                          target: Target, tmp_path: Path) -> None:
+    probe = trust.TrustProbe(target, str(tmp_path))
+    good = probe.jvm_anchors(trust.jvm_check(docker_lab, "mytc", store=jvm_stores["control"].read_bytes()))
+    assert good.has_isrg_root_x1 and good.verified is not None and good.verified.because_of_x1, good.verified
+    assert good.verified.chain_root == trust.ISRG_ROOT_X1_SHA256
+    bad = probe.jvm_anchors(trust.jvm_check(docker_lab, "mytc", store=jvm_stores["no-isrg-x1"].read_bytes()))
+    assert bad.verified is not None and not bad.has_isrg_root_x1
+    assert len(bad.pems) == len(good.pems) - 1
+    assert not bad.verified.ok and not bad.verified.with_x1_only and not bad.verified.without_x1
+    assert "NO_TRUST_ANCHOR" in bad.verified.output
+
+
+def test_the_jvm_verifies_inside_r11s_validity_once_it_has_expired(docker_lab: DockerLab, target: Target,
+                                                                     tmp_path: Path) -> None:
+    """The JVM at a "now" after 2027-03-12 refuses R11 as expired; given the probe's time inside its
+    validity it verifies, and the evidence says at what time and why."""
+    expired = trust.jvm_check(docker_lab, "mytc", at=AFTER_EXPIRY)
+    assert expired.facts["all.ok"] == "false" and "EXPIRED" in expired.facts["all.error"], expired.output
+    probe = trust.TrustProbe(target, str(tmp_path), now=AFTER_EXPIRY)
+    a = probe.jvm_anchors(trust.jvm_check(docker_lab, "mytc", at=probe.at))
+    assert a.verified is not None and a.verified.because_of_x1, a.verified
+    assert "expired" in a.verified.at and "PKIXParameters.setDate" in a.verified.how
+
+
+def test_a_jvm_store_without_isrg_root_x1_fails_roots_02(tmp_path: Path, jvm_stores: dict[str, Path]) -> None:
+    """A real run: the JVM row of roots-02 fails, naming ISRG Root X1, with the store less that root;
+    the same run with the untouched copy (the control) passes."""
+    bad = run_claims(tmp_path / "bad", {"jvm_trust_store_override": str(jvm_stores["no-isrg-x1"])},
+                     "features/90_dragged_by_the_roots.feature", "-k", "mytc")
+    claim = bad["roots-02[the JVM in the mytc image]"]
+    assert claim["verdict"] == "failed" and "ISRG Root X1" in claim["reason"], claim
+    good = run_claims(tmp_path / "good", {"jvm_trust_store_override": str(jvm_stores["control"])},
+                      "features/90_dragged_by_the_roots.feature", "-k", "mytc")
+    claim = good["roots-02[the JVM in the mytc image]"]
+    assert claim["verdict"] == "passed", claim["reason"]
+    assert "PKIX CertPathValidator" in json.dumps(claim["evidence"])
+
+
+# --- a live handshake without the Internet: a TLS server on this machine's docker0 address ------
+
+@pytest.fixture(scope="module")
+def local_tls_site(target: Target, tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
+    """`openssl s_server` on docker0's address (reachable from the run's containers, nowhere else),
+    with a certificate for that address from a CA made here; bounded (timeout) and killed after."""
+    addr = target.run("ip -4 -o addr show docker0").stdout.split()
+    if len(addr) < 4:
+        pytest.skip("no docker0 address on this host")
+    ip = addr[3].split("/")[0]
+    d = tmp_path_factory.mktemp("tls-site")
+    steps = [
+        f"openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj /CN=labconform-test-CA -keyout {d}/ca.key "
+        f"-out {d}/ca.pem -addext basicConstraints=critical,CA:TRUE -addext keyUsage=critical,keyCertSign",
+        f"openssl req -newkey rsa:2048 -nodes -subj /CN={ip} -keyout {d}/site.key -out {d}/site.csr",
+        f"printf 'subjectAltName=IP:{ip}\nextendedKeyUsage=serverAuth\n' > {d}/ext.cnf",
+        f"openssl x509 -req -in {d}/site.csr -CA {d}/ca.pem -CAkey {d}/ca.key -CAcreateserial -days 2 "
+        f"-extfile {d}/ext.cnf -out {d}/site.pem",
+    ]
+    for cmd in steps:
+        subprocess.run(cmd, shell=True, check=True, capture_output=True)
+    with socket.socket() as s:  # a free port on that address
+        s.bind((ip, 0))
+        port = s.getsockname()[1]
+    server = subprocess.Popen(["timeout", "300", "openssl", "s_server", "-accept", f"{ip}:{port}", "-www",
+                               "-cert", f"{d}/site.pem", "-key", f"{d}/site.key"],
+                              stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    try:
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline:
+            with socket.socket() as s:
+                if s.connect_ex((ip, port)) == 0:
+                    break
+            time.sleep(0.1)
+        else:
+            pytest.fail(f"openssl s_server did not listen on {ip}:{port}")
+        yield {"site": f"{ip}:{port}", "ca": (d / "ca.pem").read_text(), "dir": d}
+    finally:
+        server.kill()
+        server.wait(timeout=10)
+
+
+def test_the_jvm_handshake_passes_with_the_sites_ca_and_fails_without(
+        tmp_path: Path, docker_lab: DockerLab, jvm_stores: dict[str, Path], host_bundle: str,
+        local_tls_site: dict[str, Any]) -> None:
+    """roots-03 (the host) and roots-04 (the JVM in a mytc container) against the local site: with the
+    test CA in their trust stores they pass; with the stores as shipped they fail (never n/a)."""
+    data, info = trust.jvm_trust_store_copy(docker_lab, "mytc", without=None, add=(local_tls_site["ca"],))
+    with_ca = tmp_path / "with-ca.jks"
+    with_ca.write_bytes(data)
+    bundle = tmp_path / "bundle-with-ca.pem"
+    bundle.write_text(host_bundle + local_tls_site["ca"])
+    ok = run_claims(tmp_path / "ok", {"tls_site": local_tls_site["site"], "jvm_trust_store_override": str(with_ca),
+                                      "trust_store_override": str(bundle)},
+                    "features/90_dragged_by_the_roots.feature", "-k", "roots-03 or roots-04")
+    assert ok["roots-04"]["verdict"] == "passed", ok["roots-04"]["reason"]
+    assert ok["roots-03"]["verdict"] == "passed", ok["roots-03"]["reason"]
+    assert "handshake.ok=true" in json.dumps(ok["roots-04"]["evidence"])
+    bad = run_claims(tmp_path / "bad", {"tls_site": local_tls_site["site"],
+                                        "jvm_trust_store_override": str(jvm_stores["control"])},
+                     "features/90_dragged_by_the_roots.feature", "-k", "roots-03 or roots-04")
+    assert bad["roots-04"]["verdict"] == "failed", bad["roots-04"]
+    assert "PKIX" in bad["roots-04"]["reason"] or "certification path" in bad["roots-04"]["reason"]
+    assert bad["roots-03"]["verdict"] == "failed", bad["roots-03"]
+
+
+def test_an_unresolvable_site_is_not_applicable_never_a_pass(tmp_path: Path, docker_lab: DockerLab) -> None:
+    """A 64-character label cannot be put in a DNS query, so the resolver fails on this machine and
+    no query leaves it: the host and the JVM both find the site unreachable."""
+    site = "a" * 64 + ".invalid"
+    v = run_claims(tmp_path, {"tls_site": site}, "features/90_dragged_by_the_roots.feature",
+                   "-k", "roots-03 or roots-04")
+    for claim in ("roots-03", "roots-04"):
+        assert v[claim]["verdict"] == "not_applicable", v[claim]
+        assert "cannot be reached" in v[claim]["reason"]
+    assert "UnknownHostException" in v["roots-04"]["reason"]
