@@ -18,7 +18,7 @@ import pytest
 import yaml
 
 from labconform import trust
-from labconform.docker_lab import DockerLab
+from labconform.docker_lab import RUN_LABEL, DockerLab
 from labconform.target import Target
 
 TOP = Path(__file__).resolve().parent.parent
@@ -267,3 +267,29 @@ def test_an_unresolvable_site_is_not_applicable_never_a_pass(tmp_path: Path, doc
         assert v[claim]["verdict"] == "not_applicable", v[claim]
         assert "cannot be reached" in v[claim]["reason"]
     assert "UnknownHostException" in v["roots-04"]["reason"]
+
+
+def test_a_jre_only_image_falls_back_to_keytool_and_openssl_and_says_so(
+        tmp_path: Path, docker_lab: DockerLab, jvm_stores: dict[str, Path]) -> None:
+    """An image whose java has no jdk.compiler (here mytc with the module graph limited, as a jlinked
+    JRE would have it): the source launcher cannot run, so keytool exports the store and openssl on
+    the host verifies; the evidence names the fallback. The store less ISRG Root X1 still fails."""
+    image = f"lc-test-jre-{uuid.uuid4().hex[:6]}"
+    c = docker_lab.client.containers.create("mytc", ["true"], name=f"{docker_lab.run_name}-jre",
+                                            labels={RUN_LABEL: docker_lab.run_name})
+    try:
+        c.commit(repository=image, tag="latest",
+                 changes=["ENV JDK_JAVA_OPTIONS=--limit-modules=java.base,java.logging,java.naming,jdk.crypto.ec"])
+    finally:
+        c.remove(force=True)
+    try:
+        good = run_claims(tmp_path / "good", {"mytc_image": image}, "features/90_dragged_by_the_roots.feature",
+                          "-k", "mytc")["roots-02[the JVM in the mytc image]"]
+        assert good["verdict"] == "passed", good["reason"]
+        assert "no jdk.compiler module" in json.dumps(good["evidence"]) and "keytool" in json.dumps(good["evidence"])
+        params = {"mytc_image": image, "jvm_trust_store_override": str(jvm_stores["no-isrg-x1"])}
+        bad = run_claims(tmp_path / "bad", params, "features/90_dragged_by_the_roots.feature", "-k", "mytc")
+        claim = bad["roots-02[the JVM in the mytc image]"]
+        assert claim["verdict"] == "failed" and "ISRG Root X1" in claim["reason"], claim
+    finally:
+        docker_lab.client.images.remove(image, force=True)
