@@ -36,6 +36,17 @@ CONTROL_PLANE_PROCESSES = {
 }
 
 
+def api_message(exc: ApiException, prefix: str = "") -> str:
+    """What the API server said along with an error status (its Status message, or the text), one line."""
+    body = exc.body.decode("utf-8", "replace") if isinstance(exc.body, bytes) else (exc.body or "")
+    try:
+        body = (yaml.safe_load(body) or {}).get("message") or body
+    except (yaml.YAMLError, AttributeError):
+        pass
+    text = " ".join(str(body).split())[:300]
+    return f"{prefix}{text}" if text else ""
+
+
 class KubeUnavailable(LabUnreachable):
     """The API server cannot be reached or the kubeconfig cannot be used: the claim cannot be evaluated.
     Always one line, however many lines the underlying error had."""
@@ -116,7 +127,8 @@ class KubeLab:
                               f"{exc.status} {exc.reason}")
                 raise KubeUnavailable(self._down) from None
             if exc.status == 0 or exc.status is None or exc.status >= 500:
-                raise KubeUnavailable(f"API server {self.server}: {what}: {exc.status} {exc.reason}") from None
+                raise KubeUnavailable(f"API server {self.server}: {what}: {exc.status} {exc.reason}"
+                                      f"{api_message(exc, ': ')}") from None
             raise
         except (urllib3.exceptions.HTTPError, OSError) as exc:
             reason = getattr(exc, "reason", None) or exc
@@ -173,8 +185,18 @@ class KubeLab:
         return self.call("GET daemonsets (all namespaces)", self.apps.list_daemon_set_for_all_namespaces).items
 
     def kubelet_config(self, node: str) -> dict[str, Any]:
-        """The running kubelet's effective configuration (GET /api/v1/nodes/NODE/proxy/configz)."""
-        text = self.call(f"GET nodes/{node}/proxy/configz", self.core.connect_get_node_proxy_with_path, node, "configz")
+        """The running kubelet's effective configuration (GET /api/v1/nodes/NODE/proxy/configz). The API
+        server answering that it cannot reach the kubelet is what the claim saw: no running kubelet."""
+        def get(_request_timeout: Any) -> str:
+            try:
+                return self.core.connect_get_node_proxy_with_path(node, "configz", _request_timeout=_request_timeout)
+            except ApiException as exc:
+                if exc.status in (502, 503, 500):
+                    raise ClaimFailed(f"the kubelet of node {node} does not answer through the API server: "
+                                      f"{exc.status} {exc.reason}{api_message(exc, ': ')}") from None
+                raise
+
+        text = self.call(f"GET nodes/{node}/proxy/configz", get)
         return yaml.safe_load(text).get("kubeletconfig", {}) if text else {}
 
     def live(self, manifest: dict[str, Any]) -> dict[str, Any] | None:

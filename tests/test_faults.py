@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import signal
@@ -13,6 +14,7 @@ from pathlib import Path
 import docker
 import pytest
 from midrun import start_run
+from ssh_server import sshd_server
 
 from labconform.docker_lab import RUN_LABEL
 from labconform.params import load_params
@@ -59,31 +61,38 @@ def test_docker_claims_fail_naming_the_socket_then_pass_once_restarted(suite, do
     assert {again.verdicts()[i] for i in ("docker-04", "tomcat-01", "tomcat-03")} == {"passed"}
 
 
-def test_dockerd_stopped_mid_run_fails_the_rest_in_bounded_time_and_the_lab_host_cleans_up(tmp_path):
+@pytest.mark.parametrize("over_ssh", [False, True], ids=["local", "ssh"])
+def test_dockerd_stopped_mid_run_fails_the_rest_in_bounded_time_and_the_lab_host_cleans_up(tmp_path, over_ssh):
     """The engine goes away while mytc's containers run and the SecureRandom claims are to come. Every
     Docker claim after it fails naming the engine, the run ends in bounded time, and the run's
-    containers (kept running by live-restore) are removed by the lab host once the engine is back."""
+    containers (kept running by live-restore) are removed by the lab host once the engine is back.
+    Over SSH the engine's socket is forwarded through the run's connection, and the reaper is remote."""
     target = Target("local")
     if target.facts.systemd_is_init:
         pytest.skip("this lab's daemon runs under systemd: stop it with systemctl in a dedicated test")
     ctx = Context(target, LiveState(target), load_params(None))
-    run_name = f"lc-dockerd-stop-{os.getpid()}"
+    run_name = f"lc-dockerd-stop-{'ssh' if over_ssh else 'local'}-{os.getpid()}"
     reports = tmp_path / "reports"
-    proc, seen = start_run(run_name, reports)
-    try:
-        pids = container_pids(run_name)
-        assert pids, "the run had started no container"
-        stop_supervised(ctx, "docker")
-        stopped = time.monotonic()
-        rest, _ = proc.communicate(timeout=300)
-        took = time.monotonic() - stopped
-        alive_while_down = [pid for pid in pids if Path(f"/proc/{pid}").exists()]
-    finally:
-        if proc.poll() is None:
-            proc.kill()
-            proc.wait()
-        restart_supervised(ctx, "docker", "/usr/sbin/dockerd")
-        until(lambda: (ctx.state.forget(), ctx.state.docker_info())[1], timeout=60, what="docker back")
+    with contextlib.ExitStack() as stack:
+        lab: list[str] = []
+        if over_ssh:
+            sshd = stack.enter_context(sshd_server())
+            lab = ["--target", sshd.target(), *sshd.options()]
+        proc, seen = start_run(run_name, reports, *lab)
+        try:
+            pids = container_pids(run_name)
+            assert pids, "the run had started no container"
+            stop_supervised(ctx, "docker")
+            stopped = time.monotonic()
+            rest, _ = proc.communicate(timeout=300)
+            took = time.monotonic() - stopped
+            alive_while_down = [pid for pid in pids if Path(f"/proc/{pid}").exists()]
+        finally:
+            if proc.poll() is None:
+                proc.kill()
+                proc.wait()
+            restart_supervised(ctx, "docker", "/usr/sbin/dockerd")
+            until(lambda: (ctx.state.forget(), ctx.state.docker_info())[1], timeout=60, what="docker back")
     out = "".join(seen) + rest
     assert proc.returncode == 1, out[-3000:]
     assert took < 150, f"the run went on {took:.0f} s after the engine stopped"
@@ -92,7 +101,7 @@ def test_dockerd_stopped_mid_run_fails_the_rest_in_bounded_time_and_the_lab_host
     # the SecureRandom claims start containers: each one says the engine is not answering
     for cid in ("rand-01", "rand-02", "rand-03"):
         assert claims[cid]["verdict"] in ("failed", "error"), claims[cid]
-        assert "docker engine not answering at unix:///var/run/docker.sock" in claims[cid]["reason"], claims[cid]
+        assert "docker engine not answering at unix://" in claims[cid]["reason"], claims[cid]
     assert claims["hello-01"]["verdict"] == "passed"  # what passed before the stop stays passed
     cleanup = doc["run"]["cleanup"]
     assert cleanup["engine_error"] and "once it answers again" in cleanup["note"], cleanup

@@ -6,6 +6,7 @@ Skipped where no cluster is up (run `python -m provision` first)."""
 
 from __future__ import annotations
 
+import contextlib
 import shutil
 import subprocess
 import sys
@@ -15,10 +16,18 @@ from pathlib import Path
 
 import pytest
 import yaml
+from midrun import start_run
+from ssh_server import sshd_server
 
 from labconform.kube import ADMIN_CONF, KubeLab, KubeUnavailable
+from labconform.params import load_params
+from labconform.poll import until
 from labconform.results import load
 from labconform.target import Target
+from provision import Context
+from provision.docker_ce import restart_supervised, stop_supervised
+from provision.kubernetes import KUBELET_WRAPPER
+from provision.state import LiveState
 
 ROOT = Path(__file__).resolve().parent.parent
 API_CLAIMS = ("features/84_k8s_init.feature", "features/85_flannel.feature", "features/87_nodeport.feature")
@@ -165,3 +174,56 @@ def test_a_pod_deleted_while_the_nodeport_claim_runs_is_reported_not_waited_for(
     if claim["verdict"] == "failed":  # what it saw: unanswered requests, or the pods changing under it
         assert "unanswered" in claim["reason"] or "changed while sampling" in claim["reason"], claim["reason"]
     wait_deployment_available(k)
+
+
+def node_ready(k: KubeLab) -> bool:
+    node = k.nodes()[0]
+    return any(c.type == "Ready" and c.status == "True" for c in node.status.conditions or [])
+
+
+@pytest.mark.parametrize("over_ssh", [False, True], ids=["local", "ssh"])
+def test_kubelet_stopped_mid_run_fails_its_claims_and_nothing_hangs(tmp_path, over_ssh):
+    """kubelet goes away while the Docker claims run; the Kubernetes claims come after. The claims
+    about kubelet fail saying what they saw; the pods, the API server and the Service keep serving
+    (their containers do not need kubelet to run), and the run ends in bounded time."""
+    target = Target("local")
+    if target.facts.systemd_is_init:
+        pytest.skip("this lab's kubelet runs under systemd: stop it with systemctl in a dedicated test")
+    k = _cluster()
+    assert k is not None
+    wait_deployment_available(k)
+    ctx = Context(target, LiveState(target), load_params(None))
+    files = ("features/10_hello.feature", "features/60_tomcat_with_root_war.feature",
+             "features/65_securerandom.feature", "features/82_installing_k8s.feature", "features/84_k8s_init.feature",
+             "features/86_deployment.feature", "features/87_nodeport.feature")
+    reports = tmp_path / "reports"
+    with contextlib.ExitStack() as stack:
+        lab: list[str] = []
+        if over_ssh:  # the cluster through the target's admin.conf and a tunnel in the run's connection
+            sshd = stack.enter_context(sshd_server())
+            lab = ["--target", sshd.target(), *sshd.options()]
+        proc, seen = start_run("lc-kubelet-stop", reports, *lab, files=files)
+        try:
+            stop_supervised(ctx, "kubelet")
+            stopped = time.monotonic()
+            rest, _ = proc.communicate(timeout=300)
+            took = time.monotonic() - stopped
+        finally:
+            if proc.poll() is None:
+                proc.kill()
+                proc.wait()
+            restart_supervised(ctx, "kubelet", KUBELET_WRAPPER)
+            until(lambda: node_ready(k), timeout=120, what="the node Ready again")
+            wait_deployment_available(k)
+    out = "".join(seen) + rest
+    assert took < 150, f"the run went on {took:.0f} s after kubelet stopped"
+    doc = load(reports / "lc-kubelet-stop")
+    v = verdicts(doc)
+    assert v["k8s-inst-02"][0] == "failed" and "'running': False" in v["k8s-inst-02"][1], v["k8s-inst-02"]
+    assert v["k8s-inst-03"][0] == "failed" and "kubelet of node" in v["k8s-inst-03"][1], v["k8s-inst-03"]
+    assert len(v["k8s-inst-03"][1].splitlines()) == 1 and "Traceback" not in v["k8s-inst-03"][1]
+    # what does not need kubelet to be running still holds, and says so
+    for cid in ("k8s-init-01", "k8s-init-02", "k8s-app-06", "k8s-svc-02"):
+        assert v[cid][0] == "passed", (cid, v[cid])
+    assert proc.returncode == 1, out[-3000:]
+    assert doc["run"]["cleanup"]["removed"] and doc["run"]["cleanup"]["engine_error"] is None
