@@ -28,6 +28,7 @@ ROLE_LABEL = "org.labconform.role"
 LOCAL_SOCKET = "unix:///var/run/docker.sock"
 STARTUP_LINE = re.compile(r"Server startup in \[?([\d,]+)\]? ?milliseconds")
 API_TIMEOUT = 30
+ENGINE_SILENCE_S = 5  # an engine silent this long while a claim waits on it ends the wait
 REAPER_GIVES_UP_S = 900
 
 
@@ -218,8 +219,17 @@ class DockerLab:
         if w.ready:
             return w.ready
 
+        silent_since: list[float] = []
+
         def observe() -> re.Match[str] | ClaimFailed | None:
-            logs = self.logs(w)  # a lost lab (LabUnreachable) ends the wait at once, in until()
+            try:
+                logs = self.logs(w)  # a lost lab (LabUnreachable) ends the wait at once, in until()
+            except DockerUnavailable as exc:  # a blip is waited out; a stopped engine ends the wait
+                silent_since[:] = silent_since or [time.monotonic()]
+                if time.monotonic() - silent_since[0] < ENGINE_SILENCE_S:
+                    raise
+                return ClaimFailed(f"{exc} (for {ENGINE_SILENCE_S} s while waiting for Tomcat in {w.name})")
+            silent_since.clear()
             m = STARTUP_LINE.search(logs)
             if m is None and self.status(w) in ("exited", "dead", "gone"):
                 # returned, not raised: until() would take a raised one for "not yet" and wait on

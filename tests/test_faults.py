@@ -102,6 +102,8 @@ def test_dockerd_stopped_mid_run_fails_the_rest_in_bounded_time_and_the_lab_host
     for cid in ("rand-01", "rand-02", "rand-03"):
         assert claims[cid]["verdict"] in ("failed", "error"), claims[cid]
         assert "docker engine not answering at unix://" in claims[cid]["reason"], claims[cid]
+    waited = [c for c in claims.values() if c["verdict"] == "failed" and "while waiting for Tomcat" in c["reason"]]
+    assert all(c["duration_s"] < 30 for c in waited), waited  # a stopped engine ends the wait, not its 60 s
     assert claims["hello-01"]["verdict"] == "passed"  # what passed before the stop stays passed
     cleanup = doc["run"]["cleanup"]
     assert cleanup["engine_error"] and "once it answers again" in cleanup["note"], cleanup
