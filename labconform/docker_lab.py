@@ -32,11 +32,17 @@ ENGINE_SILENCE_S = 5  # an engine silent this long while a claim waits on it end
 REAPER_GIVES_UP_S = 900
 
 
+def scratch_dir(run_name: str) -> str:
+    """The folder on the lab host for a run's temporary files; the reaper removes it."""
+    return f"/tmp/labconform-{run_name}"
+
+
 def reaper_script(run_name: str, give_up_s: int = REAPER_GIVES_UP_S) -> str:
-    """The lab host's own clean-up of a run, started with the run's first Docker call: it waits for
-    end of input (the run finished, died, or lost its SSH connection), then removes the containers
-    carrying the run's label. An engine that does not answer then (dockerd stopped: live-restore
-    keeps the containers running) is tried again every 2 s, detached, for up to `give_up_s`."""
+    """The lab host's own clean-up of a run, started as the run first reaches the lab: it waits for
+    end of input (the run finished, died, or lost its SSH connection), removes the run's scratch
+    folder, then the containers carrying the run's label. An engine that does not answer then
+    (dockerd stopped: live-restore keeps the containers running) is tried again every 2 s,
+    detached, for up to `give_up_s`; a host without the docker command has no containers to remove."""
     label = shlex.quote(f"{RUN_LABEL}={run_name}")
     retry = (
         f"end=$(( $(date +%s) + {int(give_up_s)} )); "
@@ -44,8 +50,13 @@ def reaper_script(run_name: str, give_up_s: int = REAPER_GIVES_UP_S) -> str:
         f"if ids=$(docker ps -aq --filter label={label} 2>/dev/null); then "
         f'[ -z "$ids" ] && exit 0; docker rm -f $ids >/dev/null 2>&1; fi; sleep 2; done'
     )
-    return (f"trap '' HUP INT TERM PIPE; cat >/dev/null; "
+    return (f"trap '' HUP INT TERM PIPE; cat >/dev/null; rm -rf {shlex.quote(scratch_dir(run_name))}; "
+            f"command -v docker >/dev/null || exit 0; "
             f"setsid sh -c {shlex.quote(retry)} </dev/null >/dev/null 2>&1 &")
+
+
+class _NeverReached(Exception):
+    pass
 
 
 class DockerUnavailable(ClaimFailed):
@@ -97,7 +108,7 @@ class DockerLab:
 
     @cached_property
     def client(self) -> docker.DockerClient:
-        self._start_reaper()
+        self.start_reaper()
         with self.api("connect"):
             return docker.DockerClient(
                 base_url=self.base_url,
@@ -106,9 +117,14 @@ class DockerLab:
                 version="auto",
             )
 
-    def _start_reaper(self) -> None:
+    @property
+    def used(self) -> bool:
+        """Whether this run reached the engine or started the lab host's reaper: then it cleans up."""
+        return self._reaper_started or "client" in self.__dict__
+
+    def start_reaper(self) -> None:
         """Whatever ends the run (SIGKILL, a lost SSH connection, a stopped engine), the lab host
-        itself removes this run's containers. Once per run, even if the engine does not answer."""
+        itself removes this run's scratch folder and containers. Once per run."""
         with self._lock:
             if self._reaper_started:
                 return
@@ -307,15 +323,19 @@ class DockerLab:
     def cleanup(self) -> list[str]:
         """Remove every container carrying this run's label, and only those; then let the lab
         host's reaper go (it checks once more, and keeps trying if the engine did not answer)."""
-        removed = []
+        removed: list[str] = []
         self.unreachable_at_cleanup = None
         try:
+            if "client" not in self.__dict__:
+                raise _NeverReached
             for c in self.client.containers.list(all=True, filters={"label": f"{RUN_LABEL}={self.run_name}"}):
                 try:
                     c.remove(force=True)
                     removed.append(c.name)
                 except docker.errors.NotFound:
                     pass
+        except _NeverReached:
+            pass  # the run made no container: the engine never answered it, or was never asked
         except (docker.errors.DockerException, requests.exceptions.RequestException, OSError) as exc:
             self.unreachable_at_cleanup = f"{type(exc).__name__}: {exc}"
         self.workloads.clear()

@@ -136,6 +136,10 @@ def pytest_configure(config: pytest.Config) -> None:
     except UsageError as exc:
         raise pytest.UsageError(str(exc)) from None
     multi.check_layout(config)
+    name = config.getoption("run_name")
+    if name is not None and not results.RUN_NAME.fullmatch(name):
+        raise pytest.UsageError(f"--run-name {name!r}: letters, digits, '.', '_' and '-' only, starting with a "
+                                "letter or digit, at most 63 (it names containers, files and folders)")
     if config.getoption("lab_params") and not Path(config.getoption("lab_params")).is_file():
         raise pytest.UsageError(f"--lab-params {config.getoption('lab_params')}: no such file")
     config.stash[RUN] = RunState(config)
@@ -330,10 +334,11 @@ def lab(request: pytest.FixtureRequest) -> Any:
     target = run.target
     target.probe()  # raises LabUnreachable; pytest re-raises it for every later claim at once
     run.lab = Lab(target, run.name, run.params_file, run.prestart, request.config.getoption("kubeconfig"))
+    run.lab.docker.start_reaper()  # before anything is made on the lab: whatever ends the run, it is removed
     try:
         yield run.lab
     finally:
-        if "docker" in run.lab.__dict__:
+        if run.lab.docker.used:
             removed = run.lab.docker.cleanup()
             run.cleanup = {"removed": removed, "engine_error": run.lab.docker.unreachable_at_cleanup}
             if removed:

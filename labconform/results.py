@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import secrets
 import shutil
 import sys
@@ -18,6 +19,10 @@ from labconform.redact import redact
 SCHEMA = "labconform.results"
 SCHEMA_VERSION = 1
 VERDICTS = ("passed", "failed", "not_applicable", "waived", "error")
+
+
+# a run's name names its containers, its folder under reports/ and its scratch folder on the lab host
+RUN_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,62}")
 
 
 def new_run_name() -> str:

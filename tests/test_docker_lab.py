@@ -8,6 +8,7 @@ import pytest
 from labconform import app
 from labconform.docker_lab import RUN_LABEL
 from labconform.lab import Lab
+from labconform.poll import until
 from labconform.results import new_run_name
 from labconform.target import Target
 
@@ -68,3 +69,32 @@ def test_a_container_that_dies_fails_the_wait_with_its_log(lab):
     w = lab.docker.start("dies", lab.params.tomcat_image, env={"JAVA_OPTS": "-Xmx1k"})
     with pytest.raises(AssertionError, match="exited before Tomcat started"):
         lab.docker.wait_started(w, 60)
+
+
+def test_the_reaper_removes_the_runs_scratch_folder_and_containers_when_its_input_ends(lab):
+    """The lab host's own clean-up, as a run that died would leave it: stdin closed, nothing else."""
+    import subprocess
+    from pathlib import Path
+
+    from labconform.docker_lab import reaper_script, scratch_dir
+
+    client = docker.from_env()
+    scratch = Path(scratch_dir(lab.run_name))
+    (scratch / "trust").mkdir(parents=True)
+    mine = client.containers.create(lab.params.tomcat_image, command=["true"], name=f"{lab.run_name}-reaped",
+                                    labels={RUN_LABEL: lab.run_name})
+    other = client.containers.create(lab.params.tomcat_image, command=["true"], name=f"{lab.run_name}-x-other",
+                                     labels={RUN_LABEL: lab.run_name + "-x"})
+    try:
+        reaper = subprocess.Popen(["sh", "-c", reaper_script(lab.run_name)], stdin=subprocess.PIPE,
+                                  start_new_session=True)
+        assert lab.docker.exists(mine.name) and scratch.exists()  # nothing happens while the run lives
+        reaper.stdin.close()
+        reaper.wait(timeout=10)
+        until(lambda: lab.docker.exists(mine.name), lambda there: not there, timeout=20, what="reaped")
+        assert not scratch.exists()
+        assert lab.docker.exists(other.name)  # another run's container, though its name starts alike
+    finally:
+        other.remove(force=True)
+        if lab.docker.exists(mine.name):
+            mine.remove(force=True)

@@ -150,3 +150,10 @@ def test_an_unregistered_tag_is_refused(project):
     res = project.runpytest_subprocess("extra.feature")
     assert res.ret != 0
     assert "'unheard' not found in `markers`" in res.stdout.str() + res.stderr.str()
+
+
+@pytest.mark.parametrize("name", ["../outside", "a b", "-x", "x" * 64, "ünï"])
+def test_a_run_name_that_cannot_name_containers_and_folders_is_refused(project, name):
+    res = project.runpytest_subprocess("sample.feature", f"--run-name={name}")
+    assert res.ret == 4
+    assert "--run-name" in res.stderr.str() and not (project.path / "outside").exists()
