@@ -141,7 +141,8 @@ def test_an_api_server_taken_down_for_real_gives_errors_then_comes_back(tmp_path
         wait_healthy()
 
 
-def test_a_pod_deleted_while_the_nodeport_claim_runs_is_reported_not_waited_for(tmp_path):
+@pytest.mark.parametrize("over_ssh", [False, True], ids=["local", "ssh"])
+def test_a_pod_deleted_while_the_nodeport_claim_runs_is_reported_not_waited_for(tmp_path, over_ssh):
     k = _cluster()
     assert k is not None
     wait_deployment_available(k)
@@ -159,11 +160,17 @@ def test_a_pod_deleted_while_the_nodeport_claim_runs_is_reported_not_waited_for(
             time.sleep(0.05)
 
     thread = threading.Thread(target=delete_when_sampling)
-    thread.start()
-    try:
-        doc, seconds = run_claims(tmp_path, "-k", "spread and evenly", files=("features/87_nodeport.feature",))
-    finally:
-        thread.join()
+    with contextlib.ExitStack() as stack:
+        lab: list[str] = []
+        if over_ssh:  # the sample is taken on the lab host, through the run's SSH connection
+            sshd = stack.enter_context(sshd_server())
+            lab = ["--target", sshd.target(), *sshd.options()]
+        thread.start()
+        try:
+            doc, seconds = run_claims(tmp_path, "-k", "spread and evenly", *lab,
+                                      files=("features/87_nodeport.feature",))
+        finally:
+            thread.join()
     assert deleted, "the pod was never deleted: the claim did not sample"
     claim = next(c for c in doc["claims"] if c["id"] == "k8s-svc-02")
     assert claim["verdict"] in ("passed", "failed"), claim
