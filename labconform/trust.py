@@ -456,17 +456,27 @@ class JvmRun:
         return (PEM_RE.sub("", self.stdout).strip() + "\n" + self.stderr.strip()).strip()
 
     @property
+    def no_compiler(self) -> bool:
+        """The image's Java has no jdk.compiler module (a JRE-only image): no source launcher."""
+        return "mode=keytool" in self.stdout or "mode=no-compiler" in self.stdout
+
+    @property
     def fallback(self) -> str | None:
-        """Why the JVM could not run the check itself (a JRE-only image has no jdk.compiler)."""
-        if "mode=keytool" in self.stdout or "mode=no-compiler" in self.stdout:
+        """Why the JVM could not run the trust check itself, and what was done instead."""
+        if self.no_compiler:
             return ("the image's Java has no jdk.compiler module (a JRE-only image), so the source launcher cannot "
                     "run VerifyChain.java; fallback: its trust store exported by keytool, verified by openssl on the "
                     "lab host")
         return None
 
-    @property
-    def unreachable(self) -> str | None:
-        return self.facts.get("unreachable")
+    def handshake_not_applicable(self, site: str) -> str | None:
+        """Why a JVM handshake could not be tried (never a pass): the site unreachable, or no compiler."""
+        if self.facts.get("unreachable"):
+            return f"{site} cannot be reached from a container of the mytc image: {self.facts['unreachable']}"
+        if self.no_compiler:
+            return ("the mytc image's Java has no jdk.compiler module (a JRE-only image): the JVM's handshake "
+                    "program cannot run there; roots-03 makes the handshake from the host")
+        return None
 
 
 def _tar(files: dict[str, bytes]) -> bytes:
@@ -536,8 +546,8 @@ def jvm_handshake(docker_lab: DockerLab, image: str, site: str, *, store: bytes 
     host, port = site_address(site)
     files, opt = _jvm_files(store)
     script = (f"java {opt}{JVM_DIR}/VerifyChain.java handshake {shlex.quote(host)} {port} 10000; rc=$?; "
-              "[ $rc -le 1 ] || [ $rc -eq 3 ] || java --describe-module jdk.compiler >/dev/null 2>&1 || "
-              "echo mode=no-compiler; exit $rc")
+              "case $rc in 0|3|4) ;; *) java --describe-module jdk.compiler >/dev/null 2>&1 || "
+              "echo mode=no-compiler ;; esac; exit $rc")
     return run_in_image(docker_lab, image, "jvm-handshake", script, files, timeout)
 
 

@@ -117,9 +117,8 @@ def _(lab, evidence, jvm_jobs):
     if job is None:
         evidence.not_applicable("no mytc image on this lab to run the JVM in")
     res = job.result(timeout=120)
-    if res.unreachable or res.fallback:
-        evidence.not_applicable(f"{site} cannot be reached from a container of the mytc image: {res.unreachable}"
-                                if res.unreachable else res.fallback, how=res.command, output=res.output)
+    if reason := res.handshake_not_applicable(site):
+        evidence.not_applicable(reason, how=res.command, output=res.output)
     evidence.check(res.status == 0 and res.facts.get("handshake.ok") == "true", f"JVM TLS handshake with {site}",
                    expected="verified with the JVM's default trust store (and the host name checked)",
                    found=res.facts.get("handshake.error") or res.output[-600:],

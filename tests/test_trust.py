@@ -283,10 +283,14 @@ def test_a_jre_only_image_falls_back_to_keytool_and_openssl_and_says_so(
     finally:
         c.remove(force=True)
     try:
-        good = run_claims(tmp_path / "good", {"mytc_image": image}, "features/90_dragged_by_the_roots.feature",
-                          "-k", "mytc")["roots-02[the JVM in the mytc image]"]
+        run = run_claims(tmp_path / "good", {"mytc_image": image, "tls_site": "a" * 64 + ".invalid"},
+                         "features/90_dragged_by_the_roots.feature", "-k", "mytc")
+        good = run["roots-02[the JVM in the mytc image]"]
         assert good["verdict"] == "passed", good["reason"]
         assert "no jdk.compiler module" in json.dumps(good["evidence"]) and "keytool" in json.dumps(good["evidence"])
+        # and the JVM's handshake cannot run there: not applicable, saying why, never a pass
+        assert run["roots-04"]["verdict"] == "not_applicable", run["roots-04"]
+        assert "jdk.compiler" in run["roots-04"]["reason"]
         params = {"mytc_image": image, "jvm_trust_store_override": str(jvm_stores["no-isrg-x1"])}
         bad = run_claims(tmp_path / "bad", params, "features/90_dragged_by_the_roots.feature", "-k", "mytc")
         claim = bad["roots-02[the JVM in the mytc image]"]

@@ -8,7 +8,8 @@
 //       at <epoch-ms> when given (else now)
 //   java VerifyChain.java handshake <host> <port> <timeout-ms>
 //       a TLS handshake with the default SSLSocketFactory (the default trust store) and HTTPS
-//       host name checking; exit 0 verified, 1 refused, 3 the site cannot be reached
+//       host name checking; exit 0 verified, 4 refused, 3 the site cannot be reached (1 stays the
+//       launcher's own: a JRE without jdk.compiler cannot compile this file)
 
 import java.io.File;
 import java.io.FileInputStream;
@@ -149,7 +150,7 @@ public class VerifyChain {
             while (c.getCause() != null) c = c.getCause();
             System.out.println("handshake.error=" + e.getClass().getSimpleName() + ": " + e.getMessage()
                     + (c != e ? " (" + c.getClass().getSimpleName() + ": " + c.getMessage() + ")" : ""));
-            return 1;
+            return 4;
         }
     }
 
