@@ -8,7 +8,7 @@ from functools import cached_property
 from typing import Any
 
 from labconform import http
-from labconform.docker_lab import DockerLab, Workload
+from labconform.docker_lab import DockerLab, Workload, scratch_dir
 from labconform.kube import KubeLab
 from labconform.params import LabParams, load_params
 from labconform.target import Target
@@ -52,6 +52,11 @@ class Lab:
     @cached_property
     def docker(self) -> DockerLab:
         return DockerLab(self.target, self.run_name)
+
+    @property
+    def scratch(self) -> str:
+        """The run's folder for temporary files on the lab host (docker_lab.scratch_dir)."""
+        return scratch_dir(self.run_name)
 
     @cached_property
     def kube(self) -> KubeLab:

@@ -14,8 +14,9 @@ from labconform.errors import ClaimFailed
 
 @pytest.fixture(scope="session")
 def trust_probe(lab):
-    """One work folder on the target for the run's trust checks (removed at the end)."""
-    workdir = f"/tmp/{lab.run_name}-trust"
+    """One work folder on the target for the run's trust checks, in the run's scratch folder (removed at
+    the end, and by the lab host's reaper if the run dies)."""
+    workdir = f"{lab.scratch}/trust"
     lab.target.run("mkdir -p %s", workdir)
     try:
         yield trust.TrustProbe(lab.target, workdir, lab.params.trust_store_override)
