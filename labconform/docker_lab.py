@@ -19,7 +19,7 @@ import docker
 import docker.errors
 import requests.exceptions
 
-from labconform.errors import ClaimFailed, WaitTimeout
+from labconform.errors import ClaimFailed, Conclusive, WaitTimeout
 from labconform.poll import until
 from labconform.target import Target
 
@@ -55,12 +55,21 @@ def reaper_script(run_name: str, give_up_s: int = REAPER_GIVES_UP_S) -> str:
             f"setsid sh -c {shlex.quote(retry)} </dev/null >/dev/null 2>&1 &")
 
 
-class _NeverReached(Exception):
-    pass
-
-
 class DockerUnavailable(ClaimFailed):
     """The engine does not answer: every Docker claim fails, naming where it looked."""
+
+
+class EngineSilent(DockerUnavailable, Conclusive):
+    """The engine has not answered for ENGINE_SILENCE_S: a claim waiting on it stops waiting."""
+
+
+def archive_file(container: Any, path: str) -> bytes | None:
+    """The bytes of one file in a container (docker cp), or None where `path` is not a file."""
+    stream, _ = container.get_archive(path)
+    with tarfile.open(fileobj=io.BytesIO(b"".join(stream))) as tar:
+        member = tar.next()
+        f = tar.extractfile(member) if member else None
+        return f.read() if f else None
 
 
 @dataclass
@@ -93,6 +102,7 @@ class DockerLab:
         self._reaper: subprocess.Popen[bytes] | None = None  # the local lab's; a remote one's is the session's
         self._reaper_started = False
         self.unreachable_at_cleanup: str | None = None  # the engine's error when the run's end could not clean
+        self._silent_since: float | None = None  # the first of the engine's failures since it last answered
 
     @cached_property
     def base_url(self) -> str:
@@ -117,11 +127,6 @@ class DockerLab:
                 version="auto",
             )
 
-    @property
-    def used(self) -> bool:
-        """Whether this run reached the engine or started the lab host's reaper: then it cleans up."""
-        return self._reaper_started or "client" in self.__dict__
-
     def start_reaper(self) -> None:
         """Whatever ends the run (SIGKILL, a lost SSH connection, a stopped engine), the lab host
         itself removes this run's scratch folder and containers. Once per run."""
@@ -138,7 +143,8 @@ class DockerLab:
 
     @contextmanager
     def api(self, what: str) -> Iterator[None]:
-        """Turn a transport failure into one clear claim failure that names the engine's address."""
+        """Turn a transport failure into one clear claim failure that names the engine's address. A
+        blip is waited out by a claim that polls; an engine silent for ENGINE_SILENCE_S ends its wait."""
         try:
             yield
         except docker.errors.NotFound:
@@ -147,9 +153,13 @@ class DockerLab:
             if isinstance(exc, docker.errors.APIError) and exc.status_code and exc.status_code < 500:
                 raise
             self.target.check_alive(grace=1.0)  # a lost SSH connection: the claim is an error naming the target
-            raise DockerUnavailable(
-                f"[{self.target.name}] docker engine not answering at {self.base_url} during {what}: {exc}"
-            ) from exc
+            now = time.monotonic()
+            self._silent_since = self._silent_since or now
+            message = f"[{self.target.name}] docker engine not answering at {self.base_url} during {what}: {exc}"
+            if now - self._silent_since >= ENGINE_SILENCE_S:
+                raise EngineSilent(f"{message} (silent for {now - self._silent_since:.0f} s)") from exc
+            raise DockerUnavailable(message) from exc
+        self._silent_since = None
 
     def ping(self) -> dict[str, Any]:
         with self.api("ping"):
@@ -169,21 +179,21 @@ class DockerLab:
 
     def image_file(self, ref: str, path: str) -> bytes | None:
         """A file's bytes from an image, read from a created (never started) container."""
-        with self.api(f"read {path} from {ref}"):
-            c = self.client.containers.create(
-                ref,
-                name=f"{self.run_name}-read-{int(time.time() * 1000)}",
-                labels={RUN_LABEL: self.run_name},
-                command=["true"],
-            )
+        with self.one_off(ref, "read", ["true"], f"read {path} from {ref}") as c:
             try:
-                stream, _ = c.get_archive(path)
-                with tarfile.open(fileobj=io.BytesIO(b"".join(stream))) as tar:
-                    member = tar.next()
-                    f = tar.extractfile(member) if member else None
-                    return f.read() if f else None
+                return archive_file(c, path)
             except docker.errors.NotFound:
                 return None
+
+    @contextmanager
+    def one_off(self, image: str, role: str, command: list[str], what: str) -> Iterator[Any]:
+        """A container of `image` that is none of the run's workloads (a file to read, a program to run):
+        created, not started, with the run's label and a name of the run's; removed however the block ends."""
+        with self.api(what):
+            c = self.client.containers.create(image, command, name=f"{self.run_name}-{role}-{int(time.time() * 1000)}",
+                                              labels={RUN_LABEL: self.run_name})
+            try:
+                yield c
             finally:
                 c.remove(force=True)
 
@@ -235,17 +245,8 @@ class DockerLab:
         if w.ready:
             return w.ready
 
-        silent_since: list[float] = []
-
         def observe() -> re.Match[str] | ClaimFailed | None:
-            try:
-                logs = self.logs(w)  # a lost lab (LabUnreachable) ends the wait at once, in until()
-            except DockerUnavailable as exc:  # a blip is waited out; a stopped engine ends the wait
-                silent_since[:] = silent_since or [time.monotonic()]
-                if time.monotonic() - silent_since[0] < ENGINE_SILENCE_S:
-                    raise
-                return ClaimFailed(f"{exc} (for {ENGINE_SILENCE_S} s while waiting for Tomcat in {w.name})")
-            silent_since.clear()
+            logs = self.logs(w)  # a lost lab or a silent engine (Conclusive) ends the wait at once, in until()
             m = STARTUP_LINE.search(logs)
             if m is None and self.status(w) in ("exited", "dead", "gone"):
                 # returned, not raised: until() would take a raised one for "not yet" and wait on
@@ -325,19 +326,16 @@ class DockerLab:
         host's reaper go (it checks once more, and keeps trying if the engine did not answer)."""
         removed: list[str] = []
         self.unreachable_at_cleanup = None
-        try:
-            if "client" not in self.__dict__:
-                raise _NeverReached
-            for c in self.client.containers.list(all=True, filters={"label": f"{RUN_LABEL}={self.run_name}"}):
-                try:
-                    c.remove(force=True)
-                    removed.append(c.name)
-                except docker.errors.NotFound:
-                    pass
-        except _NeverReached:
-            pass  # the run made no container: the engine never answered it, or was never asked
-        except (docker.errors.DockerException, requests.exceptions.RequestException, OSError) as exc:
-            self.unreachable_at_cleanup = f"{type(exc).__name__}: {exc}"
+        if "client" in self.__dict__:  # else the run made no container: the engine never answered it, or was not asked
+            try:
+                for c in self.client.containers.list(all=True, filters={"label": f"{RUN_LABEL}={self.run_name}"}):
+                    try:
+                        c.remove(force=True)
+                        removed.append(c.name)
+                    except docker.errors.NotFound:
+                        pass
+            except (docker.errors.DockerException, requests.exceptions.RequestException, OSError) as exc:
+                self.unreachable_at_cleanup = f"{type(exc).__name__}: {exc}"
         self.workloads.clear()
         if self._reaper is not None:
             try:

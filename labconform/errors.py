@@ -7,7 +7,11 @@ class UsageError(Exception):
     """Bad input from the person running the suite (a malformed --target, a bad file)."""
 
 
-class LabUnreachable(Exception):
+class Conclusive(Exception):  # noqa: N818 - a marker, mixed into the errors below
+    """An observation that no amount of waiting will change: it ends a bounded wait at once."""
+
+
+class LabUnreachable(Conclusive):
     """The target could not be reached: the claim cannot be evaluated (verdict: error)."""
 
 

@@ -62,6 +62,7 @@ class RunState:
         self.lease: LeaseKeeper | None = None  # taken before the first destructive claim
         self.worker_outputs: list[dict[str, Any]] = []  # several --target: each worker's lab's run
         self.cleanup: dict[str, Any] | None = None  # the run's containers removed at its end, or why not
+        self.combined: list[ClaimResult] = []  # several --target: every lab's claims, ids naming their lab
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -338,16 +339,15 @@ def lab(request: pytest.FixtureRequest) -> Any:
     try:
         yield run.lab
     finally:
-        if run.lab.docker.used:
-            removed = run.lab.docker.cleanup()
-            run.cleanup = {"removed": removed, "engine_error": run.lab.docker.unreachable_at_cleanup}
-            if removed:
-                sys.stderr.write(f"\nlabconform: removed {len(removed)} container(s) of run {run.name}\n")
-            if run.lab.docker.unreachable_at_cleanup:
-                run.cleanup["note"] = (
-                    f"the Docker engine did not answer at the end of the run; the lab host removes the "
-                    f"containers labelled {RUN_LABEL}={run.name} once it answers again (trying for "
-                    f"{REAPER_GIVES_UP_S // 60} min)")
+        removed = run.lab.docker.cleanup()
+        run.cleanup = {"removed": removed, "engine_error": run.lab.docker.unreachable_at_cleanup}
+        if removed:
+            sys.stderr.write(f"\nlabconform: removed {len(removed)} container(s) of run {run.name}\n")
+        if run.lab.docker.unreachable_at_cleanup:
+            run.cleanup["note"] = (
+                f"the Docker engine did not answer at the end of the run; the lab host removes the "
+                f"containers labelled {RUN_LABEL}={run.name} once it answers again (trying for "
+                f"{REAPER_GIVES_UP_S // 60} min)")
 
 
 @pytest.fixture
@@ -583,6 +583,7 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
 def _finish_several(session: pytest.Session, run: RunState, exitstatus: int) -> None:
     """Several labs: one run of all their claims, each claim's id and target naming its lab."""
     target, claims = multi.combine(run.name, run.worker_outputs)
+    run.combined = claims
     docs = [c.as_dict() for c in claims]
     if run.baseline is not None:  # each lab's claims against the same lab's, or against a one-lab baseline
         run.diff = gate.compare(docs, run.baseline, run.baseline_path or "")
@@ -713,7 +714,7 @@ def pytest_terminal_summary(terminalreporter: Any, exitstatus: int, config: pyte
             for doc in out["claims"]:
                 labc[doc["verdict"]] = labc.get(doc["verdict"], 0) + 1
             terminalreporter.write_line(f"target {out['meta']['target']['spec']}  run {out['meta']['name']}  {labc}")
-        _write_baseline_diff(terminalreporter, run, multi.combine(run.name, run.worker_outputs)[1])
+        _write_baseline_diff(terminalreporter, run, run.combined)
         verdict = "FAILED: " + "; ".join(run.decision.reasons) if run.decision.failed else "passed"
         terminalreporter.write_line(f"gate: {verdict}", bold=True)
         terminalreporter.write_line(f"report: {run.folder / 'index.html'}")

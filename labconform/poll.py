@@ -6,7 +6,7 @@ import time
 from collections.abc import Callable
 from typing import TypeVar
 
-from labconform.errors import LabUnreachable, WaitTimeout
+from labconform.errors import Conclusive, WaitTimeout
 
 T = TypeVar("T")
 
@@ -22,8 +22,8 @@ def until(
     """Call `observe` until `ok(result)` holds; return that result or raise WaitTimeout.
 
     An exception raised by `observe` counts as "not yet" and is kept as the last observation,
-    so a service that is still starting does not end the wait early; but a lost target ends it
-    at once (LabUnreachable): nothing will change by waiting on a lab that cannot be reached.
+    so a service that is still starting does not end the wait early; but a Conclusive one (a lost
+    target, a Docker engine silent for seconds) ends it at once: nothing will change by waiting.
     """
     deadline = time.monotonic() + timeout
     last: object = None
@@ -33,7 +33,7 @@ def until(
             if ok(value):
                 return value
             last = value
-        except LabUnreachable:
+        except Conclusive:
             raise
         except Exception as exc:  # noqa: BLE001 - "not yet", reported if the wait runs out
             last = exc

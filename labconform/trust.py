@@ -16,7 +16,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from labconform.docker_lab import RUN_LABEL, DockerLab
+from labconform.docker_lab import DockerLab, archive_file
 from labconform.target import Result, Target
 
 DATA = Path(__file__).parent / "data"
@@ -497,19 +497,13 @@ def run_in_image(docker_lab: DockerLab, image: str, role: str, script: str, file
     """`sh -c script` in a one-off container of `image` (no Tomcat is started), with `files` copied
     into JVM_DIR first (docker put_archive). The container carries the run's label and name and is
     removed however the run ends."""
-    name = f"{docker_lab.run_name}-{role}-{int(time.time() * 1000)}"
-    with docker_lab.api(f"docker run {image} ({role})"):
-        c = docker_lab.client.containers.create(image, ["sh", "-c", script], name=name,
-                                                labels={RUN_LABEL: docker_lab.run_name})
-        try:
-            c.put_archive(str(Path(JVM_DIR).parent), _tar(files))
-            c.start()
-            status = c.wait(timeout=timeout).get("StatusCode", -1)
-            out = c.logs(stdout=True, stderr=False).decode("utf-8", errors="replace")
-            err = c.logs(stdout=False, stderr=True).decode("utf-8", errors="replace")
-            return JvmRun(script, status, out, err)
-        finally:
-            c.remove(force=True)
+    with docker_lab.one_off(image, role, ["sh", "-c", script], f"docker run {image} ({role})") as c:
+        c.put_archive(str(Path(JVM_DIR).parent), _tar(files))
+        c.start()
+        status = c.wait(timeout=timeout).get("StatusCode", -1)
+        out = c.logs(stdout=True, stderr=False).decode("utf-8", errors="replace")
+        err = c.logs(stdout=False, stderr=True).decode("utf-8", errors="replace")
+        return JvmRun(script, status, out, err)
 
 
 def _jvm_files(store: bytes | None) -> tuple[dict[str, bytes], str]:
@@ -564,7 +558,6 @@ def jvm_trust_store_copy(docker_lab: DockerLab, image: str, *, without: str | No
     """A copy of the JVM's cacerts made in a container of `image` with keytool: the root with
     fingerprint `without` deleted (its alias found by that fingerprint) and the PEM certificates
     `add` imported. Returns the store's bytes (for the lab parameter jvm_trust_store_override)."""
-    name = f"{docker_lab.run_name}-jvm-store-{int(time.time() * 1000)}"
     store = f"{JVM_DIR}/truststore"
     info: dict[str, Any] = {"deleted": [], "added": len(add)}
 
@@ -575,36 +568,27 @@ def jvm_trust_store_copy(docker_lab: DockerLab, image: str, *, without: str | No
             raise RuntimeError(f"{' '.join(cmd)} in {image} exited {rc}: {text[-500:]}")
         return text
 
-    with docker_lab.api(f"docker run {image} (trust store copy)"):
-        c = docker_lab.client.containers.create(image, ["sleep", str(int(timeout))], name=name,
-                                                labels={RUN_LABEL: docker_lab.run_name})
-        try:
-            c.put_archive(str(Path(JVM_DIR).parent), _tar({f"add-{i}.pem": p.encode() for i, p in enumerate(add)}))
-            c.start()
-            info["source"] = sh(c, "sh", "-c", 'readlink -f "$(dirname "$(readlink -f "$(command -v java)")")'
-                                '/../lib/security/cacerts"').strip()
-            sh(c, "cp", info["source"], store)
-            kt = ["-keystore", store, "-storepass", "changeit"]
-            if without:
-                listing = sh(c, "keytool", "-list", "-v", *kt)
-                for block in listing.split("Alias name: ")[1:]:
-                    alias = block.splitlines()[0].strip()
-                    if re.search(rf"SHA256:\s*{re.escape(without)}\b", block):
-                        sh(c, "keytool", "-delete", "-alias", alias, *kt)
-                        info["deleted"].append(alias)
-                if not info["deleted"]:
-                    raise RuntimeError(f"no entry with SHA-256 {without} in {info['source']} of {image}")
-            for i in range(len(add)):
-                sh(c, "keytool", "-importcert", "-noprompt", "-alias", f"labconform-added-{i}",
-                   "-file", f"{JVM_DIR}/add-{i}.pem", *kt)
-            stream, _ = c.get_archive(store)
-            with tarfile.open(fileobj=io.BytesIO(b"".join(stream))) as tar:
-                member = tar.next()
-                f = tar.extractfile(member) if member else None
-                data = f.read() if f else b""
-            return data, info
-        finally:
-            c.remove(force=True)
+    sleeper = ["sleep", str(int(timeout))]
+    with docker_lab.one_off(image, "jvm-store", sleeper, f"docker run {image} (trust store copy)") as c:
+        c.put_archive(str(Path(JVM_DIR).parent), _tar({f"add-{i}.pem": p.encode() for i, p in enumerate(add)}))
+        c.start()
+        info["source"] = sh(c, "sh", "-c", 'readlink -f "$(dirname "$(readlink -f "$(command -v java)")")'
+                            '/../lib/security/cacerts"').strip()
+        sh(c, "cp", info["source"], store)
+        kt = ["-keystore", store, "-storepass", "changeit"]
+        if without:
+            listing = sh(c, "keytool", "-list", "-v", *kt)
+            for block in listing.split("Alias name: ")[1:]:
+                alias = block.splitlines()[0].strip()
+                if re.search(rf"SHA256:\s*{re.escape(without)}\b", block):
+                    sh(c, "keytool", "-delete", "-alias", alias, *kt)
+                    info["deleted"].append(alias)
+            if not info["deleted"]:
+                raise RuntimeError(f"no entry with SHA-256 {without} in {info['source']} of {image}")
+        for i in range(len(add)):
+            sh(c, "keytool", "-importcert", "-noprompt", "-alias", f"labconform-added-{i}",
+               "-file", f"{JVM_DIR}/add-{i}.pem", *kt)
+        return archive_file(c, store) or b"", info
 
 
 # what openssl s_client says when the site cannot be reached at all (no network), as opposed to

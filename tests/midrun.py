@@ -7,6 +7,10 @@ import subprocess
 import sys
 from pathlib import Path
 
+import docker
+
+from labconform.docker_lab import RUN_LABEL
+
 REPO = Path(__file__).resolve().parent.parent
 FILES = (
     "features/10_hello.feature", "features/40_docker_ce.feature", "features/60_tomcat_with_root_war.feature",
@@ -31,3 +35,9 @@ def start_run(run_name: str, reports: Path, *args: str, files: tuple[str, ...] =
             return proc, seen
     proc.wait()
     raise AssertionError(f"the run ended before {until} passed:\n{''.join(seen)[-3000:]}")
+
+
+def running_containers(run_name: str) -> list[str]:
+    """The names of the containers carrying the run's label, running or not."""
+    client = docker.from_env()
+    return [c.name for c in client.containers.list(all=True, filters={"label": f"{RUN_LABEL}={run_name}"})]

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import subprocess
+from pathlib import Path
+
 import docker
 import pytest
 
 from labconform import app
-from labconform.docker_lab import RUN_LABEL
+from labconform.docker_lab import RUN_LABEL, reaper_script, scratch_dir
 from labconform.lab import Lab
 from labconform.poll import until
 from labconform.results import new_run_name
@@ -73,11 +76,6 @@ def test_a_container_that_dies_fails_the_wait_with_its_log(lab):
 
 def test_the_reaper_removes_the_runs_scratch_folder_and_containers_when_its_input_ends(lab):
     """The lab host's own clean-up, as a run that died would leave it: stdin closed, nothing else."""
-    import subprocess
-    from pathlib import Path
-
-    from labconform.docker_lab import reaper_script, scratch_dir
-
     client = docker.from_env()
     scratch = Path(scratch_dir(lab.run_name))
     (scratch / "trust").mkdir(parents=True)

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import docker
 import pytest
-from midrun import start_run
+from midrun import running_containers, start_run
 from ssh_server import sshd_server
 
 from labconform.docker_lab import RUN_LABEL
@@ -102,8 +102,9 @@ def test_dockerd_stopped_mid_run_fails_the_rest_in_bounded_time_and_the_lab_host
     for cid in ("rand-01", "rand-02", "rand-03"):
         assert claims[cid]["verdict"] in ("failed", "error"), claims[cid]
         assert "docker engine not answering at unix://" in claims[cid]["reason"], claims[cid]
-    waited = [c for c in claims.values() if c["verdict"] == "failed" and "while waiting for Tomcat" in c["reason"]]
-    assert all(c["duration_s"] < 30 for c in waited), waited  # a stopped engine ends the wait, not its 60 s
+    # a stopped engine ends every claim's wait on it within seconds, not its 60 s (Tomcat's startup)
+    engine = [c for c in claims.values() if "docker engine not answering" in c["reason"]]
+    assert engine and all(c["duration_s"] < 30 for c in engine), engine
     assert claims["hello-01"]["verdict"] == "passed"  # what passed before the stop stays passed
     cleanup = doc["run"]["cleanup"]
     assert cleanup["engine_error"] and "once it answers again" in cleanup["note"], cleanup
@@ -120,11 +121,6 @@ def test_a_run_killed_with_sigkill_leaves_no_container_behind(tmp_path):
     proc.kill()
     proc.wait()
     until(lambda: running_containers(run_name), lambda left: not left, timeout=30, what="the reaper's clean-up")
-
-
-def running_containers(run_name: str) -> list[str]:
-    client = docker.from_env()
-    return [c.name for c in client.containers.list(all=True, filters={"label": f"{RUN_LABEL}={run_name}"})]
 
 
 def container_pids(run_name: str) -> list[int]:

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import docker
 import pytest
-from midrun import start_run
+from midrun import running_containers, start_run
 from ssh_server import Sshd, sshd_server
 
 from labconform.docker_lab import RUN_LABEL
@@ -106,11 +106,6 @@ def test_sigterm_in_the_middle_of_a_remote_run_leaves_nothing_on_the_lab(tmp_pat
         assert sshd.sessions() == [], "the run's SSH connection outlived it"
     assert proc.returncode == 2  # pytest's "interrupted"
     assert running_containers(run_name) == []
-
-
-def running_containers(run_name: str) -> list[str]:
-    client = docker.from_env()
-    return [c.name for c in client.containers.list(all=True, filters={"label": f"{RUN_LABEL}={run_name}"})]
 
 
 # --- results that cannot be written ---------------------------------------------------------------
