@@ -556,6 +556,8 @@ def tool_versions(target: Target) -> Probe:
 
 def login_env(target: Target, user: str, var: str) -> Probe:
     """A variable as a login shell of `user` sees it (what their profile files export)."""
+    if not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", var):  # it is written into the login shell's script
+        raise ValueError(f"not a variable name: {var!r}")
     res = target.run(
         "home=$(getent passwd %s | cut -d: -f6); env -i HOME=\"$home\" USER=%s TERM=dumb bash -l -c %s </dev/null",
         user, user, f'printf "@@%s@@" "${var}"', timeout=20,

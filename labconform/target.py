@@ -42,6 +42,12 @@ def parse_target(spec: str) -> str:
     return spec
 
 
+def shell_line(command: str, *args: str) -> str:
+    """`command` with each `%s` replaced by one argument, shell-quoted: no argument is ever
+    interpreted by the shell (a literal `%` in `command` is written `%%` when there are arguments)."""
+    return command % tuple(shlex.quote(a) for a in args) if args else command
+
+
 @dataclass(frozen=True)
 class Result:
     """One command run on the target: what was asked and what came back."""
@@ -247,7 +253,7 @@ class Target:
     def run(self, command: str, *args: str, timeout: float | None = 60) -> Result:
         """Run a shell command on the target, bounded by `timeout` seconds on the target itself."""
         self.check_alive()
-        line = command % tuple(shlex.quote(a) for a in args) if args else command
+        line = shell_line(command, *args)
         wrapped = line
         if timeout:
             wrapped = f"timeout -k 2 {int(timeout)} sh -c {shlex.quote(line)}"

@@ -5,6 +5,7 @@ and Docker's registry mirrors where the lab declares them."""
 from __future__ import annotations
 
 import json
+import shlex
 
 from labconform import sysinfo
 from labconform.poll import until
@@ -122,9 +123,10 @@ def steps(ctx) -> list[Step]:
 
     # --- the host's name ------------------------------------------------------------------------
     name = st.facts.hostname
-    # Debian's convention names the host on 127.0.1.1; on Rocky the document means its real address
-    hosts_line = (f"$(hostname -I | awk '{{print $1}}') {name}" if rhel else f"127.0.1.1 {name}")
-    hosts_cmds = (f"echo \"{hosts_line}\" >> /etc/hosts",)
+    # Debian's convention names the host on 127.0.1.1; on Rocky the document means its real address.
+    # The name, read from the host, is passed quoted: whatever it holds ($(...), `...`) is never run.
+    address = "\"$(hostname -I | awk '{print $1}')\"" if rhel else "127.0.1.1"
+    hosts_cmds = (f"printf '%s %s\\n' {address} {shlex.quote(name)} >> /etc/hosts",)
 
     def name_check() -> tuple[bool, str]:
         ok = st.hostname_resolves()

@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from labconform import app
+from labconform.target import shell_line
 from provision.core import Step, StepFailed
 
 FILES = Path(__file__).parent / "files"
@@ -43,12 +44,16 @@ def steps(ctx) -> list[Step]:
             return False, f"{p.tomcat_image} was built by an older recipe"
         return True, f"{p.tomcat_image} present"
 
+    # every value from the lab's parameters reaches the shell quoted (shell_line), shown as it runs
+    def builder_command(recipe_id: str) -> str:
+        return f"{shell_line('%s %s %s', BUILDER, p.tomcat_image, DEBIAN_MIRROR)} {recipe_id}"
+
     if family == "rhel" and p.tomcat_image == p.tomcat_upstream:
-        base_cmds = (f"docker pull {p.tomcat_upstream}",)
+        base_cmds = (shell_line("docker pull %s", p.tomcat_upstream),)
     else:
         base_cmds = (
-            f"docker pull {p.tomcat_upstream} && docker tag {p.tomcat_upstream} {p.tomcat_image}",
-            f"or, with no registry: {BUILDER} {p.tomcat_image} {DEBIAN_MIRROR} <recipe>",
+            shell_line("docker pull %s && docker tag %s %s", p.tomcat_upstream, p.tomcat_upstream, p.tomcat_image),
+            f"or, with no registry: {builder_command('<recipe>')}",
         )
 
     def base_apply() -> None:
@@ -65,7 +70,7 @@ def steps(ctx) -> list[Step]:
             raise StepFailed(f"cannot pull {p.tomcat_upstream} and no offline build for family {family}")
         ctx.sh("apt-get install -y debootstrap", quiet=True)
         ctx.put(BUILDER, (FILES / "build-tomcat-image.sh").read_bytes(), 0o755)
-        ctx.sh(f"{BUILDER} {p.tomcat_image} {DEBIAN_MIRROR} {recipe}", timeout=1200)
+        ctx.sh(builder_command(recipe), timeout=1200)
 
     base = Step(
         "Tomcat 10 base image",
@@ -92,9 +97,9 @@ def steps(ctx) -> list[Step]:
         context_check,
         context_apply,
         (
-            f"mkdir -p {p.context_dir}/ROOT/META-INF",
+            shell_line("mkdir -p %s", f"{p.context_dir}/ROOT/META-INF"),
             "write index.jsp and META-INF/context.xml",
-            f"(cd {p.context_dir}/ROOT && zip -r ../ROOT.war *)",
+            shell_line("(cd %s && zip -r ../ROOT.war *)", f"{p.context_dir}/ROOT"),
             f"write {p.context_dir}/Dockerfile",
         ),
     )
@@ -118,10 +123,9 @@ def steps(ctx) -> list[Step]:
         return True, f"{p.mytc_image} built from the current context and base image"
 
     def build_command() -> str:
-        return (
-            f"DOCKER_BUILDKIT=0 docker build -t {p.mytc_image} --label {LABEL_WAR}={war_sha} "
-            f"--label {LABEL_DOCKERFILE}={dockerfile_sha} --label {LABEL_BASE}={base_id()} {p.context_dir}"
-        )
+        labels = (f"{LABEL_WAR}={war_sha}", f"{LABEL_DOCKERFILE}={dockerfile_sha}", f"{LABEL_BASE}={base_id()}")
+        return shell_line("DOCKER_BUILDKIT=0 docker build -t %s --label %s --label %s --label %s %s",
+                          p.mytc_image, *labels, p.context_dir)
 
     mytc = Step(
         "mytc image",
@@ -139,6 +143,6 @@ def steps(ctx) -> list[Step]:
         ),
         mytc_check,
         lambda: ctx.sh(build_command(), timeout=600),
-        (f"docker build -t {p.mytc_image} {p.context_dir}  (labelled with what it was built from)",),
+        (shell_line("docker build -t %s %s  (labelled with what it was built from)", p.mytc_image, p.context_dir),),
     )
     return [base, context, mytc]
