@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import asdict, dataclass, fields
 from pathlib import Path
-from typing import Any
+from typing import Any, get_type_hints
 
 import yaml
 
@@ -84,9 +85,68 @@ def load_params(path: str | None, family: str = "debian") -> LabParams:
         if unknown:
             raise UsageError(f"--lab-params {path}: unknown parameter(s) {', '.join(unknown)}")
         values.update(data)
-    if "document_ports" in values:
-        values["document_ports"] = tuple(values["document_ports"])
-    for name in TUPLE_PARAMS:
-        if name in values:
-            values[name] = tuple(values[name])
-    return LabParams(**values)
+    where = f"--lab-params {path}: " if path else ""
+    return LabParams(**{name: validate(name, value, where) for name, value in values.items()})
+
+
+# --- validation: every value is checked as it is loaded, so none reaches a command unchecked -------
+
+_LABEL = r"[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?"  # DNS label (no length rule: tests use 64 characters)
+_HOST = rf"(?:{_LABEL}(?:\.{_LABEL})*|\[[0-9A-Fa-f:.]+\])"  # a name, an IPv4 address or [an IPv6 one]
+_PORT = r"(?::[0-9]{1,5})?"
+_PATH_PART = r"[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*"
+# a Docker image reference: [registry[:port]/]path[:tag][@sha256:digest]
+_IMAGE = (rf"(?:{_HOST}{_PORT}/)?{_PATH_PART}(?:/{_PATH_PART})*"
+          r"(?::[A-Za-z0-9_][A-Za-z0-9_.-]{0,127})?(?:@sha256:[0-9a-f]{64})?")
+# an absolute path without shell metacharacters, spaces or quotes
+_ABS_PATH = r"/(?:[A-Za-z0-9._+,@=-]+/)*[A-Za-z0-9._+,@=-]*"
+
+_PATH_SAID = "an absolute path of letters, digits and . _ + , @ = - only"
+_IMAGE_SAID = "an image reference such as lab/tomcat:10-jdk17, mytc or k8s.gcr.io/etcd:3.4.13-0"
+
+# what each string parameter must look like: (pattern, what is expected, as said to the user)
+PATTERNS: dict[str, tuple[str, str]] = {
+    "tomcat_image": (_IMAGE, _IMAGE_SAID),
+    "tomcat_upstream": (_IMAGE, _IMAGE_SAID),
+    "mytc_image": (_IMAGE, _IMAGE_SAID),
+    "context_dir": (_ABS_PATH, _PATH_SAID),
+    "deployment_manifest": (_ABS_PATH, _PATH_SAID),
+    "trust_store_override": (f"(?:{_ABS_PATH})?", f"empty or {_PATH_SAID}"),
+    "jvm_trust_store_override": (f"(?:{_ABS_PATH})?", f"empty or {_PATH_SAID}"),
+    "tls_site": (f"(?:{_HOST}{_PORT})?", "empty or a host name, optionally with :port (letsencrypt.org:443)"),
+    "registry_mirrors": (rf"https?://{_HOST}{_PORT}/?", "URLs such as https://mirror.gcr.io"),
+    "lab_interfaces": (r"[A-Za-z0-9][A-Za-z0-9_.:@-]{0,14}", "network interface names such as eth0"),
+    "link_duplex": (r"full|half", "full or half"),
+}
+_HINTS = get_type_hints(LabParams)
+
+
+_TYPE_NAMES = {int: ("an integer", "integers"), float: ("a number", "numbers"), str: ("a string", "strings")}
+
+
+def _scalar(value: Any, kind: type) -> Any:
+    """`value` as `kind` (an int is a float, a bool is no number), or None when it is not one."""
+    if isinstance(value, bool):
+        return None
+    if kind is float and isinstance(value, (int, float)):
+        return float(value)
+    return value if isinstance(value, kind) else None
+
+
+def validate(name: str, value: Any, where: str = "") -> Any:
+    """The value of lab parameter `name` with the type its field declares, or a UsageError (one line)
+    naming the parameter, the value and what is expected."""
+    hint = _HINTS[name]
+    is_tuple = getattr(hint, "__origin__", None) is tuple
+    kind = hint.__args__[0] if is_tuple else hint
+    expected = f"a list of {_TYPE_NAMES[kind][1]}" if is_tuple else _TYPE_NAMES[kind][0]
+    items = value if is_tuple else [value]
+    if is_tuple and not isinstance(value, (list, tuple)):
+        items = [None]
+    checked = [_scalar(v, kind) for v in items]
+    if any(c is None for c in checked):
+        raise UsageError(f"{where}lab parameter {name}: {value!r} is not {expected}")
+    pattern = PATTERNS.get(name)
+    if pattern is not None and not all(re.fullmatch(pattern[0], c) for c in checked):
+        raise UsageError(f"{where}lab parameter {name}: {value!r} is not {pattern[1]}")
+    return tuple(checked) if is_tuple else checked[0]
