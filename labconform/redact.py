@@ -58,15 +58,15 @@ _BOOTSTRAP = re.compile(r"\b[a-z0-9]{6}\.[a-z0-9]{16}\b")
 _URL_PASSWORD = re.compile(r"(\b[a-zA-Z][a-zA-Z0-9+.-]*://[^/\s:@]+:)([^@\s/]+)(@)")
 # NAME=value (environment, shell, docker -e); the value ends at whitespace or a quote it began with
 _ASSIGN = re.compile(
-    r"""(?P<name>\b[A-Za-z_][A-Za-z0-9_.-]*)(?P<sep>=)(?P<q>["']?)(?P<value>(?(q)[^"'\n]*|[^\s"',;]*))"""
+    r"""(?P<name>\b[A-Za-z_][A-Za-z0-9_.-]*)(?P<sep>=)(?P<q>["'])?(?P<value>(?(q)[^"'\n]*|[^\s"',;]*))"""
 )
 # name: value on a YAML line, "name": "value" in JSON text
 _COLON = re.compile(
     r"""(?P<name>["']?[A-Za-z_][A-Za-z0-9_.-]*["']?)(?P<sep>[ \t]*:[ \t]*)"""
-    r"""(?P<q>["']?)(?P<value>(?(q)[^"'\n]*|[^\s,}]+))"""
+    r"""(?P<q>["'])?(?P<value>(?(q)[^"'\n]*|[^\s,}]+))"""
 )
 # command-line flags: --token X, --password=X, --certificate-key X
-_FLAG = re.compile(r"(?P<name>--[A-Za-z][A-Za-z0-9-]*)(?P<sep>[= ])(?P<q>[\"']?)(?P<value>(?(q)[^\"'\n]*|[^\s\"']+))")
+_FLAG = re.compile(r"(?P<name>--[A-Za-z][A-Za-z0-9-]*)(?P<sep>[= ])(?P<q>[\"'])?(?P<value>(?(q)[^\"'\n]*|[^\s\"']+))")
 
 
 # every secret name holds one of these (lower case); a text without any needs no rule by name
@@ -78,7 +78,7 @@ def _by_name(m: re.Match[str]) -> str:
     name, value = m["name"], m["value"]
     if not value or value == REDACTED or not is_secret_name(name.lstrip("-")):
         return m.group(0)
-    return f"{name}{m['sep']}{m['q']}{REDACTED}"
+    return f"{name}{m['sep']}{m['q'] or ''}{REDACTED}"
 
 
 def redact_text(text: str) -> str:

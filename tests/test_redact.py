@@ -110,3 +110,16 @@ def test_every_credential_name_is_redacted_in_text_alone() -> None:
         assert redact_text(f"{name}: v4lue-1") == f"{name}: {REDACTED}", name
         env = name.upper().replace("-", "_")
         assert redact_text(f"{env}=v4lue-1") == f"{env}={REDACTED}", name
+
+
+@pytest.mark.parametrize("text", [
+    "PATH=/usr/bin DB_PASSWORD=hunter2-x",
+    "user: admin token: hunter2-x",
+    "docker login --username admin --password hunter2-x",
+    repr("users:\n- name: admin\n  user:\n    token: hunter2-x\n"),  # a found value as a failure message shows it
+])
+def test_a_credential_after_an_ordinary_value_on_the_same_line(text: str) -> None:
+    """An ordinary `name: value` before a credential does not carry the credential away with it."""
+    out = redact_text(text)
+    assert "hunter2-x" not in out and REDACTED in out
+    assert "admin" in out or "/usr/bin" in out
