@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 
 from labconform.errors import ClaimFailed
+from labconform.redact import redact_text
 
 # long outputs are folded in the report, never cut silently: this only caps pathological sizes
 MAX_TEXT = 64 * 1024
@@ -57,8 +58,9 @@ class Evidence:
     def check(self, ok: bool, what: str, *, expected: Any, found: Any, how: str, **details: Any) -> None:
         """Record an observation; fail the claim with target, expected and found when it does not hold."""
         self.observations.append(Observation(what, expected, found, how, bool(ok), details))
-        if not ok:
-            raise ClaimFailed(f"[{self.target_name}] {what}: expected {expected!r}, found {found!r} ({how})")
+        if not ok:  # the message reaches pytest's FAILURES section and the CI log: redacted, as the reports are
+            message = f"[{self.target_name}] {what}: expected {expected!r}, found {found!r} ({how})"
+            raise ClaimFailed(redact_text(message))
 
     def equal(self, what: str, *, expected: Any, found: Any, how: str, **details: Any) -> None:
         self.check(expected == found, what, expected=expected, found=found, how=how, **details)

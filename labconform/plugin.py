@@ -376,6 +376,7 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) ->
         call.excinfo = _message_only(original)
     outcome = yield
     report: pytest.TestReport = outcome.get_result()
+    _redact_report(report)
     sc = scenario_of(item)
     if sc is None:
         return
@@ -480,11 +481,25 @@ def pytest_report_teststatus(report: pytest.TestReport, config: pytest.Config) -
 ORDER = {"passed": 0, "not_applicable": 1, "failed": 2, "waived": 2, "error": 3}
 
 
+def _redact_report(report: pytest.TestReport) -> None:
+    """What pytest shows of a test (its FAILURES section, the reason of a skip, captured output),
+    redacted as results.json is: it reaches the terminal and the CI log."""
+    report.sections = [(title, redact_text(text)) for title, text in report.sections]
+    if isinstance(report.longrepr, tuple):
+        path, line, reason = report.longrepr
+        report.longrepr = (path, line, redact_text(reason))
+    elif report.longrepr is not None:
+        text = report.longreprtext
+        clean = redact_text(text)
+        if clean != text:  # a traceback that shows a credential: its redacted text instead
+            report.longrepr = clean
+
+
 def _message_only(exc: BaseException) -> pytest.ExceptionInfo[BaseException]:
     """A claim's failure message says target, expected and found: no traceback to format. (Formatting
     one costs about 0.1 s a claim, which is what made a run against an unreachable lab slow.)"""
     try:
-        pytest.fail(str(exc), pytrace=False)
+        pytest.fail(redact_text(str(exc)), pytrace=False)
     except pytest.fail.Exception:
         return pytest.ExceptionInfo.from_current()
     raise AssertionError("unreachable")  # pragma: no cover

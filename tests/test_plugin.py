@@ -157,3 +157,46 @@ def test_a_run_name_that_cannot_name_containers_and_folders_is_refused(project, 
     res = project.runpytest_subprocess("sample.feature", f"--run-name={name}")
     assert res.ret == 4
     assert "--run-name" in res.stderr.str() and not (project.path / "outside").exists()
+
+
+SECRET_FEATURE = """\
+Feature: Secrets
+
+  @id:x-01 @impact:high
+  Scenario: a failed claim whose found value holds a token
+    Then the kubeconfig holds no token
+
+  @id:x-02 @impact:high
+  Scenario: a probe that breaks with a password in its message and prints a bearer token
+    Then the probe breaks with a password
+"""
+
+SECRET_STEPS = """\
+from pytest_bdd import then
+
+@then("the kubeconfig holds no token")
+def _(evidence):
+    found = "users:\\n- name: admin\\n  user:\\n    token: kT0ken-planted-0123456789\\n"
+    evidence.equal("admin.conf", expected="no token", found=found, how="cat /etc/kubernetes/admin.conf")
+
+@then("the probe breaks with a password")
+def _():
+    print("Authorization: Bearer pr1nted-planted-bearer")
+    raise RuntimeError("login refused: password=pw-planted-hunter2")
+"""
+
+
+def test_a_secret_in_a_failed_claim_is_redacted_in_pytests_output(pytester):
+    """The FAILURES section, the short summary and the captured output reach the CI log: no secret in them."""
+    pytester.makefile(".feature", planted=SECRET_FEATURE)
+    pytester.makeconftest(SECRET_STEPS)
+    pytester.makefile(".ini", pytest=INI)
+    res = pytester.runpytest_subprocess("planted.feature", "-rA", "-l")
+    out = res.stdout.str() + res.stderr.str()
+    assert res.ret == 1 and "= FAILURES =" in out and "Captured stdout call" in out
+    for secret in ("kT0ken-planted", "pr1nted-planted", "pw-planted"):
+        assert secret not in out
+    assert "token: [redacted]" in out and "password=[redacted]" in out and "Authorization: [redacted]" in out
+    claims = {c["id"]: c for c in results(pytester)["claims"]}
+    assert claims["x-01"]["verdict"] == "failed" and claims["x-02"]["verdict"] == "error"
+    assert "kT0ken-planted" not in json.dumps(claims)
