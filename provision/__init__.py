@@ -7,8 +7,9 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from labconform.params import LabParams
+from labconform.redact import redact_text
 from labconform.target import Target
-from provision.core import Plan, StepFailed
+from provision.core import Plan, StepFailed, show
 
 
 @dataclass
@@ -21,7 +22,7 @@ class Context:
     out: Any = field(default=sys.stdout)
 
     def say(self, message: str) -> None:
-        print(f"      {message}", file=self.out, flush=True)
+        show(f"      {message}", self.out)
 
     def _live(self) -> Target:
         if self.target is None or self.state.recorded:
@@ -37,7 +38,7 @@ class Context:
             res = t.run(command, timeout=timeout)
             if not res.ok:
                 tail = (res.stdout + res.stderr).strip()[-1500:]
-                raise StepFailed(f"`{command}` exited {res.rc}: {tail}")
+                raise StepFailed(redact_text(f"`{command}` exited {res.rc}: {tail}"))
         self.state.forget()
 
     def put(self, path: str, data: bytes, mode: int = 0o644) -> None:

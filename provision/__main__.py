@@ -11,9 +11,11 @@ import time
 from labconform.errors import LabUnreachable, UsageError
 from labconform.lease import LeaseHeld, LeaseKeeper
 from labconform.params import load_params
+from labconform.redact import redact
 from labconform.ssh import HostKeyError, SshOptions
 from labconform.target import Target
 from provision import Context, build_plan
+from provision.core import show
 from provision.state import LiveState, RecordedState
 
 
@@ -58,22 +60,22 @@ def _main(args: argparse.Namespace, ap: argparse.ArgumentParser) -> int:
             state = LiveState(target)
         params = load_params(args.lab_params, state.facts.family)
     except UsageError as exc:
-        print(f"provision: {exc}", file=sys.stderr)
+        show(f"provision: {exc}", out=sys.stderr)
         return 2
     except HostKeyError as exc:
-        print(f"provision: {exc}", file=sys.stderr)
+        show(f"provision: {exc}", out=sys.stderr)
         return 3
     except LabUnreachable as exc:
-        print(f"provision: target unreachable: {exc}", file=sys.stderr)
+        show(f"provision: target unreachable: {exc}", out=sys.stderr)
         return 3
     except (OSError, ValueError, KeyError) as exc:
-        print(f"provision: {exc}", file=sys.stderr)
+        show(f"provision: {exc}", out=sys.stderr)
         return 2
 
     facts = state.facts
     where = args.facts or args.target
     mode = "plan (--check: nothing is changed)" if args.check else "provisioning"
-    print(f"{mode} for {where}: {facts.pretty_name or facts.os_id} ({facts.family}), init {facts.init or '?'}")
+    show(f"{mode} for {where}: {facts.pretty_name or facts.os_id} ({facts.family}), init {facts.init or '?'}")
     ctx = Context(target, state, params)
     started = time.monotonic()
     plan = build_plan(ctx)
@@ -81,10 +83,10 @@ def _main(args: argparse.Namespace, ap: argparse.ArgumentParser) -> int:
         wanted = {w.strip() for w in args.only.split(",") if w.strip()}
         unknown = wanted - set(plan.sections)
         if unknown:
-            print(
+            show(
                 f"provision: --only {args.only}: unknown part(s) {', '.join(sorted(unknown))}; "
                 f"one of {', '.join(plan.sections)}",
-                file=sys.stderr,
+                out=sys.stderr,
             )
             return 2
         plan = plan.only(wanted)
@@ -95,12 +97,12 @@ def _main(args: argparse.Namespace, ap: argparse.ArgumentParser) -> int:
         try:
             held = lease.acquire(wait_s=args.lease_wait)
         except LeaseHeld as exc:
-            print(f"provision: {exc}", file=sys.stderr)
+            show(f"provision: {exc}", out=sys.stderr)
             return 5
         except (OSError, LabUnreachable) as exc:
-            print(f"provision: {exc}", file=sys.stderr)
+            show(f"provision: {exc}", out=sys.stderr)
             return 3
-        print(f"lease on {where} taken by {held.owner} (run {held.run})")
+        show(f"lease on {where} taken by {held.owner} (run {held.run})")
     try:
         outcomes = plan.run(check_only=args.check)
     finally:
@@ -110,10 +112,11 @@ def _main(args: argparse.Namespace, ap: argparse.ArgumentParser) -> int:
     for o in outcomes:
         counts[o.status] = counts.get(o.status, 0) + 1
     summary = ", ".join(f"{n} {s}" for s, n in sorted(counts.items()))
-    print(f"{summary} in {time.monotonic() - started:.1f} s")
+    show(f"{summary} in {time.monotonic() - started:.1f} s")
     if args.json:
         with open(args.json, "w") as fh:
-            json.dump({"target": where, "check": args.check, "steps": [o.as_dict() for o in outcomes]}, fh, indent=2)
+            doc = {"target": where, "check": args.check, "steps": [o.as_dict() for o in outcomes]}
+            json.dump(redact(doc), fh, indent=2)
     return 1 if counts.get("failed") else 0
 
 

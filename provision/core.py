@@ -2,13 +2,19 @@
 
 from __future__ import annotations
 
-import sys
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
 from labconform.errors import LabUnreachable
+from labconform.redact import redact, redact_text
+
+
+def show(text: str, out: Any = None) -> None:
+    """Print one line of provisioning's output (stdout unless `out`), redacted: commands, their
+    output and the outcomes reach the terminal and reports/provision.log with no credential in them."""
+    print(redact_text(text), file=out, flush=True)
 
 
 class StepFailed(Exception):
@@ -41,7 +47,7 @@ class Outcome:
     seconds: float = 0.0
 
     def as_dict(self) -> dict[str, Any]:
-        return {
+        return redact({
             "step": self.step.name,
             "claims": list(self.step.claims),
             "status": self.status,
@@ -49,7 +55,7 @@ class Outcome:
             "seconds": round(self.seconds, 2),
             "commands": list(self.step.commands),
             "section": self.step.section,
-        }
+        })
 
 
 @dataclass
@@ -71,7 +77,7 @@ class Plan:
     def owner_of(self, claim_id: str) -> Step | None:
         return next((s for s in self.steps if claim_id in s.claims), None)
 
-    def run(self, *, check_only: bool, out: Any = sys.stdout) -> list[Outcome]:
+    def run(self, *, check_only: bool, out: Any = None) -> list[Outcome]:
         """Walk the steps in order; stop at the first failure (later steps build on earlier ones)."""
         outcomes: list[Outcome] = []
         for step in self.steps:
@@ -83,7 +89,7 @@ class Plan:
                 elif check_only:
                     outcome = Outcome(step, "would-change", detail)
                 else:
-                    print(f"  ... {step.name}: {detail}", file=out, flush=True)
+                    show(f"  ... {step.name}: {detail}", out)
                     step.apply()
                     done, detail = step.check()
                     if not done:
@@ -93,7 +99,7 @@ class Plan:
                 outcome = Outcome(step, "failed", str(exc))
             outcome.seconds = time.monotonic() - started
             outcomes.append(outcome)
-            print(format_outcome(outcome), file=out, flush=True)
+            show(format_outcome(outcome), out)
             if outcome.status == "failed":
                 break
         return outcomes
@@ -101,4 +107,4 @@ class Plan:
 
 def format_outcome(o: Outcome) -> str:
     claims = ",".join(o.step.claims) or "-"
-    return f"{o.status:>12}  {o.step.name}  [{claims}]  {o.detail}  ({o.seconds:.1f} s)"
+    return redact_text(f"{o.status:>12}  {o.step.name}  [{claims}]  {o.detail}  ({o.seconds:.1f} s)")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import io
 import json
 import subprocess
 import sys
@@ -12,6 +13,7 @@ import pytest
 
 from labconform.params import load_params
 from provision import Context, build_plan
+from provision.__main__ import main
 from provision.state import RecordedState
 
 REPO = Path(__file__).resolve().parent.parent
@@ -143,3 +145,33 @@ def test_a_stale_mytc_image_fails_its_claim_until_provisioned(suite, tmp_path):
     assert war.read_bytes() == original
     run = suite("features/60_tomcat_with_root_war.feature", "-k", "id:mytc-02 or id:mytc-01")
     assert run.verdicts() == {"mytc-01": "passed", "mytc-02": "passed"}
+
+
+def test_provisioning_prints_and_records_no_credential(tmp_path, capsys):
+    """A step's commands, their output on failure, its check's detail and the --json record are redacted."""
+    from labconform.params import LabParams
+    from labconform.target import Target
+    from provision.core import Plan, Step
+    from provision.state import LiveState
+
+    target = Target("local")
+    out = io.StringIO()
+    ctx = Context(target, LiveState(target), LabParams(), out=out)
+
+    def apply() -> None:
+        ctx.sh("echo 'token: kT0ken-planted-0123456789'", "echo 'password=pw-planted-hunter2' >&2; exit 3")
+
+    step = Step("planted", ("x-01",), lambda: (False, "admin.conf user token: kT0ken-planted-0123456789"), apply,
+                ("kubeadm join 10.0.0.5:6443 --token abcdef.0123456789abcdef",))
+    (outcome,) = Plan([step]).run(check_only=False, out=out)
+    printed, record = out.getvalue(), json.dumps(outcome.as_dict())
+    assert outcome.status == "failed" and "exited 3" in printed
+    assert "$ echo 'token: [redacted]" in printed and "password=[redacted]" in printed
+    for secret in ("kT0ken-planted", "pw-planted", "abcdef.0123456789abcdef"):
+        assert secret not in printed and secret not in record
+    # a usage error that quotes a value: redacted as well
+    params = tmp_path / "p.yaml"
+    params.write_text("tls_site: password=pw-planted-hunter2\n")
+    assert main(["--facts", str(ROCKY), "--lab-params", str(params)]) == 2
+    err = capsys.readouterr().err
+    assert "lab parameter tls_site" in err and "pw-planted" not in err
