@@ -28,3 +28,15 @@ Feature: Docker Community Edition (CE)
     The daemon is enabled at boot, running now, and its API answers.
     Then the "docker" service is enabled and running
     And the Docker daemon answers on its API
+
+  @id:docker-06 @impact:medium
+  Scenario: systemd runs Docker from the unit files copied to /etc/systemd/system
+    The document copies docker.service and docker.socket there, where they take precedence over the package's.
+    Given systemd is the host's init
+    Then systemd loads "docker.service" from "/etc/systemd/system/docker.service"
+    And systemd loads "docker.socket" from "/etc/systemd/system/docker.socket"
+
+  @id:docker-07 @impact:medium
+  Scenario: a non-root user in the docker group can use Docker
+    The document adds the user who runs Docker to the docker group instead of giving them root.
+    Then the non-root user "otheruser" of the "docker" group runs "docker ps"

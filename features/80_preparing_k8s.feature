@@ -12,6 +12,8 @@ Feature: Preparing K8s for Rocky
     Pods on one bridge reach each other and their Services only when the bridge calls iptables.
     Then the kernel setting "net.bridge.bridge-nf-call-iptables" is "1"
     And the kernel setting "net.bridge.bridge-nf-call-ip6tables" is "1"
+    And a file of /etc/sysctl.d sets "net.bridge.bridge-nf-call-iptables" to "1" at boot
+    And a file of /etc/sysctl.d sets "net.bridge.bridge-nf-call-ip6tables" to "1" at boot
 
   @id:k8s-prep-02 @impact:high
   Scenario: swap is off now and stays off after a reboot

@@ -20,3 +20,9 @@ Feature: Installing K8s on Rocky
   Scenario: Docker and kubelet use the same cgroup driver
     Two managers of one cgroup tree fight under load; kubelet must use Docker's driver.
     Then the running kubelet's cgroup driver is Docker's
+
+  @id:k8s-inst-04 @impact:medium
+  Scenario: kubelet runs under kubeadm's drop-in
+    kubeadm hands kubelet its kubeconfigs and flags through the drop-in (the kubeadm package's, or one installed with it).
+    Given systemd is the host's init
+    Then systemd runs "kubelet.service" with the drop-in "10-kubeadm.conf"

@@ -463,6 +463,27 @@ def sysctl(target: Target, key: str) -> Probe:
     return Probe(text.strip() if text is not None else f"{path} absent", f"read {path} (sysctl {key})")
 
 
+SYSCTL_DIRS = ("/etc/sysctl.d", "/run/sysctl.d", "/usr/local/lib/sysctl.d", "/usr/lib/sysctl.d", "/lib/sysctl.d")
+
+
+def sysctl_at_boot(target: Target, key: str) -> Probe:
+    """The value `sysctl --system` (and systemd-sysctl at boot) would set: the *.conf files of the sysctl.d
+    folders by name, a name in an earlier folder hiding the same name in a later one, /etc/sysctl.conf last;
+    the last assignment wins. Found: {"value": ..., "file": ...} or value None."""
+    listing = target.run("for d in %s %s %s %s %s; do ls -1 \"$d\"/*.conf 2>/dev/null; done", *SYSCTL_DIRS).stdout
+    by_name: dict[str, str] = {}
+    for path in listing.split():
+        by_name.setdefault(path.rsplit("/", 1)[1], path)
+    files = [by_name[n] for n in sorted(by_name)] + ["/etc/sysctl.conf"]
+    value, source = None, None
+    for path in files:
+        for line in (target.read_text(path) or "").splitlines():
+            k, sep, v = line.lstrip("-").partition("=")
+            if sep and not line.lstrip().startswith(("#", ";")) and k.strip().replace("/", ".") == key:
+                value, source = v.strip(), path
+    return Probe({"value": value, "file": source}, f"key = value lines of {', '.join(files)} (sysctl --system order)")
+
+
 def active_swaps(target: Target) -> Probe:
     lines = (target.read_text("/proc/swaps") or "").splitlines()[1:]
     return Probe([ln.split()[0] for ln in lines if ln.strip()], "read /proc/swaps (swapon --show)")

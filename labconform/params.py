@@ -14,7 +14,7 @@ from labconform.errors import UsageError
 # the image the document pulls from Docker Hub
 DOCUMENT_TOMCAT = "tomcat:10.0.10-jdk16-openjdk-buster"
 # list-valued parameters of the host, link and registry claims (YAML lists become tuples)
-TUPLE_PARAMS = ("lab_interfaces", "registry_mirrors")
+TUPLE_PARAMS = ("lab_interfaces", "registry_mirrors", "ntp_servers")
 
 
 @dataclass(frozen=True)
@@ -52,6 +52,9 @@ class LabParams:
     registry_mirrors: tuple[str, ...] = ()
     # the Deployment manifest of the document, read when there is no cluster to ask
     deployment_manifest: str = "/app/cluster.yaml"
+    # NTP servers the lab's clock follows in place of the family's public pools (a lab node: its lab host);
+    # empty: provisioning leaves time synchronisation as the host has it
+    ntp_servers: tuple[str, ...] = ()
 
     def as_dict(self) -> dict[str, Any]:
         d = asdict(self)
@@ -116,6 +119,7 @@ PATTERNS: dict[str, tuple[str, str]] = {
     "tls_site": (f"(?:{_HOST}{_PORT})?", "empty or a host name, optionally with :port (letsencrypt.org:443)"),
     "registry_mirrors": (rf"https?://{_HOST}{_PORT}/?", "URLs such as https://mirror.gcr.io"),
     "lab_interfaces": (r"[A-Za-z0-9][A-Za-z0-9_.:@-]{0,14}", "network interface names such as eth0"),
+    "ntp_servers": (_HOST, "host names or addresses such as 172.30.0.1 or ntp.example.org"),
     "link_duplex": (r"full|half", "full or half"),
 }
 _HINTS = get_type_hints(LabParams)

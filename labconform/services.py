@@ -33,3 +33,16 @@ def service_state(target: Target, name: str) -> dict[str, object]:
         "how": f"systemd is not the init (PID 1 is {target.facts.init}); "
         f"labconform's supervisor for {name}: {'running' if alive else 'not running'}",
     }
+
+
+UNIT_PROPERTIES = ("LoadState", "FragmentPath", "DropInPaths", "UnitFileState", "ActiveState", "ExecStart")
+
+
+def unit(target: Target, name: str) -> dict[str, str]:
+    """What systemd itself says of a unit (`systemctl show`): where it was loaded from, its drop-ins,
+    whether it is enabled, its state and command line; plus the command that asked."""
+    props = ",".join(UNIT_PROPERTIES)
+    res = target.run("systemctl show --no-pager -p %s %s", props, name)
+    found = dict(line.split("=", 1) for line in res.stdout.splitlines() if "=" in line)
+    found["command"] = res.command
+    return found

@@ -125,10 +125,13 @@ def resources(t: Target) -> tuple[Resources, str]:
 # --- clock --------------------------------------------------------------------------------------
 
 _CLOCK = r"""
-echo "chronyd_pid=$(pidof chronyd 2>/dev/null)"
+# the host's own chronyd is the one with the system pid file (another, such as a lab network's server, is not)
+p=$(cat /run/chrony/chronyd.pid 2>/dev/null); [ -n "$p" ] && kill -0 "$p" 2>/dev/null || p=
+echo "chronyd_pid=$p"
+[ -n "$p" ] && echo "chronyd_cmdline=$(tr '\0' ' ' < /proc/$p/cmdline)"
 echo "timesyncd_pid=$(pidof systemd-timesyncd 2>/dev/null)"
 echo "chronyc=$(command -v chronyc)"
-if [ -n "$(pidof chronyd 2>/dev/null)" ] && command -v chronyc >/dev/null; then
+if [ -n "$p" ] && command -v chronyc >/dev/null; then
   chronyc -n tracking 2>&1 | sed 's/^/tracking: /'
 fi
 if [ "$(cat /proc/1/comm)" = systemd ]; then
@@ -156,7 +159,8 @@ def clock(t: Target) -> dict[str, Any]:
     if kv.get("chronyd_pid"):
         out["synchroniser"] = "chrony"
         ref = tracking.get("Reference ID", "").split()[:1]
-        out["synchronised"] = tracking.get("Leap status") == "Normal" and ref != ["00000000"]
+        # 7F7F0101 is chrony's own local reference: serving its own clock is not being synchronised
+        out["synchronised"] = tracking.get("Leap status") == "Normal" and ref not in (["00000000"], ["7F7F0101"])
         out["tracking"] = tracking
     elif kv.get("timedatectl NTPSynchronized"):
         out["synchroniser"] = "timesyncd" if kv.get("timesyncd_pid") else "systemd-timedated"
@@ -234,3 +238,21 @@ def hostname_resolution(t: Target, name: str) -> dict[str, Any]:
     addrs = sorted({line.split()[0] for line in res.stdout.splitlines() if line.strip()})
     hosts = t.run("grep -v '^[[:space:]]*#' /etc/hosts | grep -w -- %s", name).stdout.strip()
     return {"addresses": addrs, "/etc/hosts": hosts or "not listed", "command": res.command, "exit_status": res.rc}
+
+
+def group_user(t: Target, user: str, group: str, *command: str) -> dict[str, Any]:
+    """A user's id and groups, and a command run as that user (never as root): what it would see."""
+    ident = t.run("id -u %s && id -nG %s", user, user)
+    lines = ident.stdout.split("\n") if ident.ok else []
+    uid = lines[0].strip() if lines else ""
+    groups = lines[1].split() if len(lines) > 1 else []
+    ran = t.run("runuser -u %s -- " + " ".join(["%s"] * len(command)), user, *command, timeout=30) \
+        if ident.ok else None
+    return {
+        "uid": uid or "no such user",
+        "groups": groups,
+        "in_group": group in groups,
+        "command": ran.command if ran else f"id {user}",
+        "exit_status": ran.rc if ran else ident.rc,
+        "output": (ran.stdout + ran.stderr).strip()[-500:] if ran else ident.stderr.strip(),
+    }

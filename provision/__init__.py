@@ -48,12 +48,13 @@ class Context:
 
 def build_plan(ctx: Context) -> Plan:
     # imported here: each module reads the family from the context when the plan is built
-    from provision import docker_ce, host, kubernetes, tomcat, trust
+    from provision import clock, docker_ce, host, kubernetes, tomcat, trust
 
     plan = Plan()
     if ctx.state.facts.family == "debian" and not ctx.state.recorded:
         plan.add(*apt_index_step(ctx), section="host")
-    plan.add(*host.steps(ctx), *trust.steps(ctx), section="host")  # the document prepares the host before Docker
+    # the document prepares the host (its clock set at install) before Docker
+    plan.add(*host.steps(ctx), *clock.steps(ctx), *trust.steps(ctx), section="host")
     plan.add(*docker_ce.steps(ctx), section="docker")
     plan.add(*host.registry_steps(ctx), section="docker")
     plan.add(*tomcat.steps(ctx), section="docker")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import shlex
 from pathlib import Path
 
 from labconform.errors import WaitTimeout
@@ -116,8 +117,58 @@ def steps(ctx) -> list[Step]:
             (f"write {DAEMON_JSON}",),
         )
     )
+    if ctx.state.facts.systemd_is_init:
+        out.append(unit_files_step(ctx))
     out.append(service_step(ctx))
+    out.append(docker_user_step(ctx))
     return out
+
+
+UNIT_DIR = "/etc/systemd/system"
+DOCKER_UNITS = ("docker.service", "docker.socket")
+# the document's name for the non-root user who runs Docker
+DOCKER_USER = "otheruser"
+
+
+def unit_files_step(ctx) -> Step:
+    """docker.service and docker.socket in /etc/systemd/system, where systemd prefers them to the package's.
+    The document fetches moby's own; the package ships the same units with the family's paths to dockerd."""
+    pkg_dir = "/usr/lib/systemd/system" if ctx.state.facts.family == "rhel" else "/lib/systemd/system"
+
+    def check() -> tuple[bool, str]:
+        missing = [u for u in DOCKER_UNITS if ctx.state.raw(f"{UNIT_DIR}/{u}") is None]
+        return not missing, f"{' and '.join(DOCKER_UNITS)} in {UNIT_DIR}" if not missing else \
+            f"not in {UNIT_DIR}: {' '.join(missing)}"
+
+    cmds = (*(f"cp {pkg_dir}/{u} {UNIT_DIR}/{u}" for u in DOCKER_UNITS), "systemctl daemon-reload")
+    if ctx.state.facts.family == "rhel":
+        cmds = (f"cd {UNIT_DIR}", *(f"wget https://raw.githubusercontent.com/moby/moby/master/contrib/init/systemd/{u}"
+                                  for u in DOCKER_UNITS), "systemctl daemon-reload")
+
+    def apply() -> None:
+        for u in DOCKER_UNITS:
+            data = ctx.state.raw(f"{pkg_dir}/{u}")
+            if data is None:
+                raise StepFailed(f"{pkg_dir}/{u} absent: is the engine package installed?")
+            ctx.put(f"{UNIT_DIR}/{u}", data)
+        ctx.sh("systemctl daemon-reload")
+
+    return Step("docker.service and docker.socket in /etc/systemd/system", ("docker-06",), check, apply, cmds)
+
+
+def docker_user_step(ctx) -> Step:
+    def check() -> tuple[bool, str]:
+        ok = "docker" in (ctx.state.user_groups(DOCKER_USER) or [])
+        return ok, f"{DOCKER_USER} in the docker group" if ok else f"{DOCKER_USER} absent or not in the docker group"
+
+    cmds = (f"useradd -m {DOCKER_USER}  (when absent)", f"usermod -aG docker {DOCKER_USER}")
+
+    def apply() -> None:
+        if ctx.state.user_groups(DOCKER_USER) is None:
+            ctx.sh(f"useradd -m -s /bin/bash {DOCKER_USER}")
+        ctx.sh(f"usermod -aG docker {DOCKER_USER}")
+
+    return Step("a non-root user in the docker group", ("docker-07",), check, apply, cmds)
 
 
 def _daemon_matches_config(ctx) -> tuple[bool, str]:
@@ -187,7 +238,7 @@ def restart_supervised(ctx, name: str, *command: str) -> None:
     t = ctx.target
     ctx.put(SUPERVISE, (FILES / "supervise.sh").read_bytes(), 0o755)
     stop_supervised(ctx, name)
-    line = " ".join([SUPERVISE, name, *command])
+    line = shlex.join([SUPERVISE, name, *command])
     res = t.run(f"setsid nohup {line} </dev/null >/dev/null 2>&1 & echo started")
     if not res.ok:
         raise StepFailed(f"cannot start the {name} supervisor: {res.stderr.strip()}")

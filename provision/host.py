@@ -1,5 +1,5 @@
 """The host ("Rocky", "Fresh restart", "Eggs and baskets"): updates, EPEL, the packages and Perl
-modules the document installs, no Crypt::SSLeay, a resolvable name, the clock, no restart pending,
+modules the document installs, no Crypt::SSLeay, a resolvable name, no restart pending,
 and Docker's registry mirrors where the lab declares them."""
 
 from __future__ import annotations
@@ -134,17 +134,7 @@ def steps(ctx) -> list[Step]:
 
     out.append(Step("hostname resolves", ("rocky-09",), name_check, lambda: ctx.sh(*hosts_cmds), hosts_cmds))
 
-    # --- the clock: chrony on Rocky, timesyncd on Debian; nothing can run without systemd --------
-    if st.facts.systemd_is_init:
-        svc = "chronyd" if rhel else "systemd-timesyncd"
-        clock_cmds = (("dnf -y install chrony" if rhel else f"{APT} install systemd-timesyncd"),
-                      f"systemctl enable --now {svc}")
-
-        def clock_check() -> tuple[bool, str]:
-            s = st.service(svc)
-            return bool(s["enabled"] and s["active"]), f"{svc}: enabled {s['enabled']}, running {s['active']}"
-
-        out.append(Step("clock synchroniser", ("rocky-03",), clock_check, lambda: ctx.sh(*clock_cmds), clock_cmds))
+    # the clock (rocky-03): provision/clock.py
 
     # --- a restart is never done for the lab: the step says it is due ---------------------------
     def restart_check() -> tuple[bool, str]:

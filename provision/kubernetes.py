@@ -13,6 +13,7 @@ from labconform.errors import WaitTimeout
 from labconform.poll import until
 from provision.core import Step, StepFailed
 from provision.docker_ce import LIBEXEC, restart_supervised, stop_supervised
+from provision.progress import run_watched
 
 FILES = Path(__file__).parent / "files"
 K8S_VERSION = "v1.20.2"
@@ -384,6 +385,32 @@ def debian_steps(ctx: Any, k: Cluster) -> list[Step]:
     out.append(Step("bridge CNI in place of Flannel (declared deviation)", ("k8s-net-01", "k8s-net-02"),
                     cni_check, cni_apply, ("cp /usr/lib/cni/* /opt/cni/bin/", f"write {CNI_CONF}")))
 
+    if ctx.state.facts.systemd_is_init:
+        out += systemd_kubelet_steps(ctx, k)
+    else:
+        out += supervised_kubelet_steps(ctx, k)
+    out.append(profile_step(ctx))
+    return out + cluster_steps(ctx, k)
+
+
+def init_check_of(ctx: Any, k: Cluster) -> Any:
+    def check() -> tuple[bool, str]:
+        if ctx.state.raw(ADMIN_CONF) is None:
+            return False, f"{ADMIN_CONF} absent"
+        if not k.healthy():
+            return False, "the API server does not answer"
+        names = [n["metadata"]["name"] for n in k.nodes()]
+        ok = ctx.state.facts.hostname in names
+        return ok, f"control plane up, node {names}" if ok else f"node {ctx.state.facts.hostname} not registered"
+
+    return check
+
+
+INIT_CLAIMS = ("k8s-init-01", "k8s-init-02", "k8s-init-05", "k8s-net-02", "k8s-prep-04")
+
+
+def supervised_kubelet_steps(ctx: Any, k: Cluster) -> list[Step]:
+    """Where systemd is not the init: kubelet kept up by labconform's supervisor, kubeadm init with flags."""
     wrapper = (FILES / "k8s-kubelet.sh").read_bytes()
 
     def kubelet_check() -> tuple[bool, str]:
@@ -400,17 +427,7 @@ def debian_steps(ctx: Any, k: Cluster) -> list[Step]:
             except WaitTimeout:
                 ctx.say("the earlier control plane did not come back: kubeadm init will start afresh")
 
-    out.append(Step("kubelet supervised", ("k8s-inst-02", "k8s-inst-03"), kubelet_check, kubelet_apply,
-                    (f"supervise.sh kubelet {KUBELET_WRAPPER}  (in the background)",)))
-
-    def init_check() -> tuple[bool, str]:
-        if ctx.state.raw(ADMIN_CONF) is None:
-            return False, f"{ADMIN_CONF} absent"
-        if not k.healthy():
-            return False, "the API server does not answer"
-        names = [n["metadata"]["name"] for n in k.nodes()]
-        ok = ctx.state.facts.hostname in names
-        return ok, f"control plane up, node {names}" if ok else f"node {ctx.state.facts.hostname} not registered"
+    init_check = init_check_of(ctx, k)
 
     def init_apply() -> None:
         # no kubelet of the old cluster may recreate its pods while it is reset (its certificates are stale too)
@@ -422,10 +439,69 @@ def debian_steps(ctx: Any, k: Cluster) -> list[Step]:
         ctx.sh(init_command(), timeout=600)
         _wait(ctx, lambda: init_check()[0], 120, "control plane up")
 
-    out.append(Step("kubeadm init", ("k8s-init-01", "k8s-init-02", "k8s-init-05", "k8s-net-02", "k8s-prep-04"),
-                    init_check, init_apply, ("kubeadm reset -f  (a half-built or stale cluster)", init_command())))
-    out.append(profile_step(ctx))
-    return out + cluster_steps(ctx, k)
+    return [
+        Step("kubelet supervised", ("k8s-inst-02", "k8s-inst-03"), kubelet_check, kubelet_apply,
+             (f"supervise.sh kubelet {KUBELET_WRAPPER}  (in the background)",)),
+        Step("kubeadm init", INIT_CLAIMS, init_check, init_apply,
+             ("kubeadm reset -f  (a half-built or stale cluster)", init_command())),
+    ]
+
+
+KUBELET_UNIT = "/etc/systemd/system/kubelet.service"
+KUBELET_DROPIN = "/etc/systemd/system/kubelet.service.d/10-kubeadm.conf"
+KUBEADM_CONFIG = "/etc/kubernetes/kubeadm-config.yaml"
+
+
+def systemd_init_command() -> str:
+    return (f"kubeadm init --config={KUBEADM_CONFIG} --skip-phases=addon/coredns "
+            "--ignore-preflight-errors=ImagePull")
+
+
+def systemd_kubelet_steps(ctx: Any, k: Cluster) -> list[Step]:
+    """Where systemd is the init, as the document: kubelet's unit with kubeadm's drop-in, enabled; kubeadm init
+    with the systemd cgroup driver (read from a config file, since kubeadm takes no flag for it)."""
+    files = {KUBELET_UNIT: (FILES / "kubelet.service").read_bytes(),
+             KUBELET_DROPIN: (FILES / "10-kubeadm.conf").read_bytes()}
+    config = (FILES / "kubeadm-systemd.yaml").read_bytes()
+
+    def unit_check() -> tuple[bool, str]:
+        differ = [p for p, data in files.items() if ctx.state.raw(p) != data]
+        enabled = ctx.state.service("kubelet")["enabled"]
+        ok = not differ and enabled
+        return ok, "kubelet.service and 10-kubeadm.conf in place, enabled" if ok else \
+            f"differ or missing: {differ}; kubelet {'enabled' if enabled else 'not enabled'}"
+
+    def unit_apply() -> None:
+        for path, data in files.items():
+            ctx.put(path, data)
+        ctx.sh("systemctl daemon-reload", "systemctl enable kubelet")
+
+    init_check = init_check_of(ctx, k)
+
+    def init_apply() -> None:
+        ctx.put(KUBEADM_CONFIG, config)
+        if ctx.state.raw("/etc/kubernetes/manifests/kube-apiserver.yaml") is not None:
+            ctx.sh("systemctl start kubelet")
+            try:
+                until(k.healthy, timeout=90, interval=1, what="API server back")
+                ctx.state.forget()
+                if init_check()[0]:
+                    return
+            except WaitTimeout:
+                ctx.say("the earlier control plane did not come back: kubeadm init will start afresh")
+        ctx.sh("systemctl stop kubelet", "kubeadm reset -f",
+               "docker ps -aq --filter name=k8s_ | xargs -r docker rm -f", timeout=180)
+        ctx.sh(systemd_init_command(), "systemctl start kubelet", timeout=600)
+        _wait(ctx, lambda: init_check()[0], 120, "control plane up")
+
+    return [
+        Step("kubelet unit with kubeadm's drop-in, enabled", ("k8s-inst-02", "k8s-inst-04"), unit_check,
+             unit_apply, (f"install kubelet.service {KUBELET_UNIT}", f"install 10-kubeadm.conf {KUBELET_DROPIN}",
+                          "systemctl daemon-reload", "systemctl enable kubelet")),
+        Step("kubeadm init", (*INIT_CLAIMS, "k8s-inst-03"), init_check, init_apply,
+             (f"write {KUBEADM_CONFIG} (pod CIDR {POD_CIDR}, cgroupDriver: systemd)", systemd_init_command(),
+              "systemctl start kubelet")),
+    ]
 
 
 def build_step(ctx: Any) -> Step:
@@ -439,8 +515,9 @@ def build_step(ctx: Any) -> Step:
 
     def apply() -> None:
         ctx.put(script, (FILES / "k8s-build.sh").read_bytes(), 0o755)
-        # the script keeps its own log; a failure shows its end
-        ctx.sh(f"{script} {CACHE} {BUILD_RECIPE} >/dev/null 2>&1 || (tail -40 {CACHE}/build.log; exit 1)", timeout=3600)
+        ctx.say("a cold build takes 5 to 11 minutes on 2 cores; a cached one, seconds")
+        run_watched(ctx, f"{script} {CACHE} {BUILD_RECIPE}", "/var/log/labconform/k8s-build.log",
+                    "Kubernetes build", timeout=3600)
 
     cmds = (
         "add deb-src to the apt sources; apt-get update",
@@ -496,8 +573,9 @@ def rhel_steps(ctx: Any, k: Cluster) -> list[Step]:
         return not missing, f"missing: {' '.join(missing)}" if missing else "kubeadm, kubelet, kubectl installed"
 
     pkg_cmd = "dnf -y install kubeadm kubelet kubectl --disableexcludes=kubernetes"
-    out.append(Step("kubeadm, kubelet and kubectl", ("k8s-inst-01",), pkg_check, lambda: ctx.sh(pkg_cmd),
-                    (pkg_cmd,)))
+    # the kubeadm package brings kubelet's unit and its drop-in 10-kubeadm.conf
+    out.append(Step("kubeadm, kubelet and kubectl", ("k8s-inst-01", "k8s-inst-04"), pkg_check,
+                    lambda: ctx.sh(pkg_cmd), (pkg_cmd,)))
 
     def se_check() -> tuple[bool, str]:
         rc, outp = k.run("stat -c '%n %C' " + " ".join(SELINUX_DIRS))

@@ -54,6 +54,15 @@ class LiveState:
 
         return self._memo("svc", name, read)
 
+    def user_groups(self, user: str) -> list[str] | None:
+        """The groups of a user (`id -nG`), or None when there is no such user."""
+
+        def read() -> list[str] | None:
+            res = self.target.run("id -nG %s", user)
+            return res.stdout.split() if res.ok else None
+
+        return self._memo("groups", user, read)
+
     def docker_info(self) -> dict[str, Any] | None:
         def read() -> dict[str, Any] | None:
             res = self.target.run("docker info --format '{{json .}}'", timeout=20)
@@ -158,6 +167,9 @@ class RecordedState:
 
     def service(self, name: str) -> dict[str, bool]:
         return {"enabled": False, "active": False, **self.data.get("services", {}).get(name, {})}
+
+    def user_groups(self, user: str) -> list[str] | None:
+        return self.data.get("users", {}).get(user)
 
     def docker_info(self) -> dict[str, Any] | None:
         return self.data.get("docker_info")

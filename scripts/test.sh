@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# What CI runs: provision this machine as the lab, check every claim (all must pass, be not
-# applicable, or be waived by the lab's waiver file), run the project's own tests, then the
-# document's clean-up (destructive claims) and provisioning again. Fails on anything else.
+# What CI runs: provision this machine as the lab and check every claim (all must pass, be not
+# applicable, or be waived by the lab's waiver file); the same for a lab node (a container booting
+# systemd, reached over SSH); the project's own tests; then the document's clean-up (destructive
+# claims) and provisioning again. Fails on anything else.
 set -uo pipefail
 top=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 cd "$top"
@@ -20,6 +21,19 @@ echo "== the claims: pytest features/ --waivers $waivers"
 t0=$SECONDS
 pytest features/ --waivers "$waivers" || status=1
 echo "== the claims took $((SECONDS - t0)) s; report: reports/latest/index.html"
+
+node=${LABCONFORM_NODE:-lab1}
+echo "== the lab node $node: started, provisioned over SSH, checked"
+t0=$SECONDS
+if python -m provision.node up "$node" --lease-wait 900 | tee reports/node-up.log; then
+    mapfile -t reach < <(python -m provision.node args "$node")
+    python -m provision "${reach[@]}" --lab-params labs/node/params.yaml --lease-wait 900 \
+        | tee reports/node-provision.log || { echo "labconform: provisioning the node failed" >&2; status=1; }
+    pytest features/ "${reach[@]}" --lab-params labs/node/params.yaml --waivers labs/node/waivers.yaml || status=1
+else
+    echo "labconform: the lab node is not up" >&2; status=1
+fi
+echo "== the lab node took $((SECONDS - t0)) s"
 
 echo "== the project's tests: pytest tests/"
 t0=$SECONDS

@@ -335,3 +335,11 @@ def _(lab, evidence, seconds, name, namespace):
     d = kube.wait_for(lambda: lab.kube.deployment(name, namespace), lambda d: d is None, seconds, f"{name} gone")
     evidence.equal(f"deployment {namespace}/{name}", expected="absent", found="absent" if d is None else "present",
                    how=f"GET deployment {namespace}/{name}, polled for {seconds} s")
+
+
+@then(parsers.parse('a file of /etc/sysctl.d sets "{key}" to "{value}" at boot'))
+def _(lab, evidence, key, value):
+    p = kube.sysctl_at_boot(lab.target, key)
+    evidence.check(p.found["value"] == value and (p.found["file"] or "").startswith("/etc/sysctl.d/"),
+                   f"{key} at boot", expected={"value": value, "file": "/etc/sysctl.d/*.conf"}, found=p.found,
+                   how=p.how)

@@ -113,6 +113,9 @@ def test_a_provisioned_rocky_host_needs_no_docker_step():
         {"exec-opts": ["native.cgroupdriver=systemd"], "live-restore": True}
     )
     done["services"]["docker"] = {"enabled": True, "active": True}
+    for unit in ("docker.service", "docker.socket"):
+        done["files"][f"/etc/systemd/system/{unit}"] = f"[Unit]\nDescription={unit} from moby's contrib/init/systemd\n"
+    done["users"] = {"otheruser": ["otheruser", "docker"]}
     done["docker_info"] = {"CgroupDriver": "systemd", "DefaultRuntime": "runc", "LiveRestoreEnabled": True}
     state = RecordedState(done)
     ctx = Context(None, state, load_params(None, "rhel"))

@@ -1,0 +1,129 @@
+"""Time: the lab's clock synchronised over NTP against the servers the lab declares (rocky-03), and the NTP
+server a lab host serves to its nodes on the lab network (they reach no other)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from labconform.errors import WaitTimeout
+from labconform.poll import until
+from labconform.sysinfo import clock
+from provision.core import Step, StepFailed
+
+CHRONY_SOURCES = "/etc/chrony/sources.d/labconform.sources"
+CHRONY_CONF = "/etc/chrony/chrony.conf"
+CHRONY_DEFAULTS = "/etc/default/chrony"
+# a node shares the lab host's kernel clock: its chronyd measures and reports, and never sets it (-x)
+CONTAINER_OPTS = 'DAEMON_OPTS="-F 1 -x"\n'
+POLICY_RC = "/usr/sbin/policy-rc.d"
+
+
+def sources_text(servers: tuple[str, ...]) -> str:
+    return "".join(f"server {s} iburst\n" for s in servers)
+
+
+def without_pools(conf: str) -> str:
+    """chrony.conf with its default public pools commented out: the lab's declared servers replace them."""
+    return "".join(f"#{ln}" if ln.startswith("pool ") else ln for ln in conf.splitlines(keepends=True))
+
+
+def in_container(ctx: Any) -> bool:
+    return ctx.target.run("systemd-detect-virt --container --quiet").ok
+
+
+def time_sync_step(ctx: Any) -> Step:
+    """chrony enabled and running (the installer's NTP); where the lab declares its NTP servers, those in place
+    of the public pools, and the clock synchronised to them."""
+    rhel = ctx.state.facts.family == "rhel"
+    svc = "chronyd" if rhel else "chrony"
+    servers = tuple(ctx.params.ntp_servers)
+    install = "dnf -y install chrony" if rhel else \
+        "DEBIAN_FRONTEND=noninteractive apt-get install -y -q -o DPkg::Lock::Timeout=300 chrony"
+
+    def check() -> tuple[bool, str]:
+        s = ctx.state.service(svc)
+        if not (s["enabled"] and s["active"]):
+            return False, f"{svc}: enabled {s['enabled']}, running {s['active']}"
+        if not servers:
+            return True, f"{svc} enabled and running"
+        if ctx.state.text(CHRONY_SOURCES) != sources_text(servers):
+            return False, f"{CHRONY_SOURCES} does not name {', '.join(servers)}"
+        c = clock(ctx.target)
+        ok = c["synchroniser"] == "chrony" and c["synchronised"]
+        ref = c.get("tracking", {}).get("Reference ID", "none")
+        return ok, f"chrony synchronised to {ref}" if ok else f"chrony not synchronised (reference {ref})"
+
+    def apply() -> None:
+        ctx.sh(install, timeout=600)
+        if servers:
+            if rhel:
+                raise StepFailed("declared ntp_servers are written for Debian's chrony layout only")
+            ctx.put(CHRONY_SOURCES, sources_text(servers).encode())
+            conf = ctx.state.text(CHRONY_CONF) or ""
+            if without_pools(conf) != conf:
+                ctx.put(CHRONY_CONF, without_pools(conf).encode())
+            if in_container(ctx) and ctx.state.text(CHRONY_DEFAULTS) != CONTAINER_OPTS:
+                ctx.put(CHRONY_DEFAULTS, CONTAINER_OPTS.encode())
+        ctx.sh(f"systemctl enable {svc}", f"systemctl restart {svc}")
+        if servers:
+            try:
+                until(lambda: clock(ctx.target)["synchronised"], timeout=60, interval=1,
+                      what=f"chrony synchronised to {', '.join(servers)}")
+            except WaitTimeout as exc:
+                raise StepFailed(str(exc)) from None
+
+    cmds = (install,)
+    if servers:
+        cmds += (f"write {CHRONY_SOURCES}: " + "; ".join(f"server {s} iburst" for s in servers),
+                 f"comment out the public pools in {CHRONY_CONF}")
+    return Step("clock synchronised over NTP", ("rocky-03",), check, apply, (*cmds, f"systemctl enable --now {svc}"))
+
+
+def steps(ctx: Any) -> list[Step]:
+    """Where systemd can run chrony; elsewhere rocky-03 says why not."""
+    return [time_sync_step(ctx)] if ctx.state.facts.systemd_is_init else []
+
+
+# --- the lab host's NTP server for its nodes ------------------------------------------------------
+
+SERVER_CONF = "/etc/labconform/chrony-lab.conf"
+SERVER_PID = "/run/labconform/chronyd-lab.pid"  # not chrony-lab.pid: the supervisor keeps that one
+
+
+def server_conf(address: str, subnet: str) -> str:
+    # the lab host's own clock, served at a modest stratum to the lab network only; this chronyd never
+    # adjusts the lab host's clock (-x) and answers no chronyc (cmdport 0): it is not the host's synchroniser
+    return (f"# labconform: NTP for the lab network {subnet}\n"
+            f"local stratum 8\nallow {subnet}\nbindaddress {address}\ncmdport 0\npidfile {SERVER_PID}\n")
+
+
+def server_step(ctx: Any, address: str, subnet: str) -> Step:
+    from labconform.services import supervisor_alive
+    from provision.docker_ce import restart_supervised
+
+    want = server_conf(address, subnet)
+
+    def check() -> tuple[bool, str]:
+        serving = ctx.target.run('pid=$(cat %s 2>/dev/null) && kill -0 "$pid" 2>/dev/null', SERVER_PID).ok
+        ok = ctx.state.text(SERVER_CONF) == want and supervisor_alive(ctx.target, "chrony-lab") and serving
+        return ok, f"chronyd serves NTP on {address} to {subnet}" if ok else f"no NTP server on {address}"
+
+    def apply() -> None:
+        if not ctx.state.package("chrony"):
+            # the package's own daemon must not start here: it would try to set this host's clock from the
+            # public pools; only the lab network's server below runs
+            guard = ctx.state.raw(POLICY_RC) is None
+            if guard:
+                ctx.put(POLICY_RC, b"#!/bin/sh\nexit 101\n", 0o755)
+            try:
+                ctx.sh("DEBIAN_FRONTEND=noninteractive apt-get install -y -q -o DPkg::Lock::Timeout=300 chrony",
+                       timeout=600)
+            finally:
+                if guard:
+                    ctx.target.run("rm -f %s", POLICY_RC)
+        ctx.put(SERVER_CONF, want.encode())
+        restart_supervised(ctx, "chrony-lab", "/usr/sbin/chronyd", "-d", "-x", "-f", SERVER_CONF)
+
+    cmds = ("apt-get install -y chrony  (its own daemon not started)", f"write {SERVER_CONF}",
+            f"supervise.sh chrony-lab chronyd -d -x -f {SERVER_CONF}")
+    return Step("NTP server for the lab network", (), check, apply, cmds)

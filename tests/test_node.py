@@ -1,0 +1,90 @@
+"""Lab nodes: made on this lab host, booting systemd, reached over SSH with a known host key, listed, made
+again without change, removed with nothing left behind; a bad name is refused before anything is made."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from labconform.lease import LEASE_ENV
+
+REPO = Path(__file__).resolve().parent.parent
+NAME = "lctest"
+
+
+def node(*args: str, timeout: float = 1200) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-m", "provision.node", *args], cwd=REPO, capture_output=True, text=True,
+                          timeout=timeout)
+
+
+def docker(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(["docker", *args], capture_output=True, text=True, timeout=60)
+
+
+def reach() -> list[str]:
+    return node("args", NAME).stdout.split("\n")[:-1]
+
+
+def on_node(*command: str) -> subprocess.CompletedProcess[str]:
+    args = dict(zip(reach()[::2], reach()[1::2], strict=True))
+    host = args["--target"].split("@", 1)[1].rsplit(":", 1)[0]
+    return subprocess.run(["ssh", "-i", args["--ssh-identity"], "-o", f"UserKnownHostsFile={args['--known-hosts']}",
+                           "-o", "StrictHostKeyChecking=yes", "-o", "BatchMode=yes", f"root@{host}", *command],
+                          capture_output=True, text=True, timeout=60)
+
+
+@pytest.fixture(scope="module")
+def made() -> Iterator[subprocess.CompletedProcess[str]]:
+    if os.environ.get(LEASE_ENV):
+        pytest.skip(f"{LEASE_ENV} is set: node tests take the lab host's real lease")
+    up = node("up", NAME, "--lease-wait", "900")
+    try:
+        assert up.returncode == 0, up.stdout + up.stderr
+        yield up
+    finally:
+        node("rm", NAME)
+
+
+def test_a_node_boots_systemd_and_answers_over_ssh_with_its_own_host_key(made):
+    got = on_node("cat /proc/1/comm; hostname; systemctl is-system-running")
+    assert got.returncode in (0, 1), got.stderr  # is-system-running exits 1 when degraded
+    comm, hostname, state = got.stdout.split()
+    assert (comm, hostname) == ("systemd", NAME)
+    assert state in ("running", "degraded"), state
+    assert "reach it with: --target ssh://root@172.30.0." in made.stdout
+
+
+def test_it_is_listed_and_a_second_up_changes_nothing(made):
+    listed = node("list")
+    line = next(ln for ln in listed.stdout.splitlines() if ln.startswith(NAME + "\t"))
+    assert "\trunning\t" in line and "ssh://root@172.30.0." in line
+    again = node("up", NAME, "--lease-wait", "900")
+    assert again.returncode == 0, again.stdout + again.stderr
+    assert "     changed  " not in again.stdout and " failed " not in again.stdout, again.stdout
+
+
+@pytest.mark.parametrize("bad", ["Lab1", "lab;touch /tmp/lc-pwned", "$(id)", "-x", "a" * 40])
+def test_a_bad_name_is_refused_and_nothing_is_made(bad):
+    p = node("up", "--", bad)
+    assert p.returncode == 2 and "node name" in p.stderr, p.stdout + p.stderr
+    assert "Traceback" not in p.stderr
+    assert not Path("/tmp/lc-pwned").exists()
+    assert docker("inspect", f"labconform-node-{bad}").returncode != 0
+
+
+def test_removed_leaves_no_container_volume_or_key():
+    up = node("up", "lcgone", "--lease-wait", "900")
+    try:
+        assert up.returncode == 0, up.stdout + up.stderr
+    finally:
+        gone = node("rm", "lcgone")
+    assert gone.returncode == 0, gone.stderr
+    assert docker("inspect", "--type", "container", "labconform-node-lcgone").returncode != 0
+    assert docker("volume", "inspect", "labconform-node-lcgone-docker").returncode != 0
+    assert not Path("/var/lib/labconform/nodes/lcgone").exists()
+    assert node("rm", "lcgone").returncode == 2
