@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from functools import cached_property
 from typing import Any
 
-from labconform import http
+from labconform import boot, http
 from labconform.docker_lab import DockerLab, Workload, scratch_dir
 from labconform.kube import KubeLab
 from labconform.params import LabParams, load_params
@@ -43,6 +43,7 @@ class Lab:
         self.prestart = prestart
         self._prestarted = False
         self._startups: list[dict[str, Any]] = []
+        self._reboot: dict[str, Any] | Exception | None = None
         self._lock = threading.Lock()
 
     @cached_property
@@ -80,6 +81,19 @@ class Lab:
                     if spec.role != role:
                         self.docker.ensure(spec.role, self.image_ref(spec.image_kind), auto_remove=spec.auto_remove)
         return self.docker.ensure(role, self.image_ref(image_kind), auto_remove=auto_remove)
+
+    def rebooted(self) -> dict[str, Any]:
+        """The run's one reboot of the lab host, made by the first claim that needs it; its outcome (or
+        its failure, so that no later claim waits again) is shared by the claims after it."""
+        with self._lock:
+            if self._reboot is None:
+                try:
+                    self._reboot = boot.reboot(self.target)
+                except Exception as exc:  # noqa: BLE001 - kept, and raised for every claim that needs it
+                    self._reboot = exc
+            if isinstance(self._reboot, Exception):
+                raise self._reboot
+            return self._reboot
 
     def http_get(self, url: str, timeout: float = 10) -> http.Response:
         return http.get(self.target, url, timeout)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import select
 import shlex
@@ -199,6 +200,46 @@ class SshSession:
             self.open()
         if self.lost:
             raise LabUnreachable(self.lost)
+
+    def reopen(self, timeout: float) -> None:
+        """After the lab host rebooted: a new master (waiting up to `timeout` s for SSH to answer), every
+        forward again at the same local address (clients holding one keep working), fresh shells. What
+        `keep` ran died with the old link: the lab host's side of it already did its work then."""
+        with self._shells_free:
+            for sh in self._idle:
+                sh.close()
+            self._idle.clear()
+            self._shell_count = 0
+            self._shells_free.notify_all()
+        if self._master is not None and self._master.poll() is None:
+            self._master.kill()
+            self._master.wait()
+        for proc in self._kept:
+            if proc.poll() is None:
+                proc.kill()
+            proc.wait()
+        self._kept.clear()
+        deadline = time.monotonic() + timeout
+        while True:
+            self._master, self._lost = None, None
+            os.makedirs(self._dir, exist_ok=True)  # a failed open removes it
+            try:
+                self.open()
+                break
+            except HostKeyError:
+                raise
+            except LabUnreachable:
+                if time.monotonic() >= deadline:
+                    raise
+                time.sleep(1)
+        with self._lock:
+            forwards = list(self._forwards.items())
+        for key, local in forwards:
+            kind, remote = key.split(":", 1)
+            if kind == "unix":
+                with contextlib.suppress(FileNotFoundError):
+                    os.unlink(local)
+            self._forward(f"{local}:{remote}")
 
     # --- forwards through the master ----------------------------------------------------------
 

@@ -208,6 +208,14 @@ class Target:
             self._unreachable = self.session.lost
             raise LabUnreachable(self._unreachable)
 
+    def reconnect(self, timeout: float) -> None:
+        """Reach the target again after it rebooted (an ssh:// target: a new connection, the same tunnels);
+        LabUnreachable when it does not answer within `timeout` seconds."""
+        if self.session is None:
+            return
+        self.session.reopen(timeout)
+        self._unreachable = None
+
     def tunnel(self, host: str, port: int) -> tuple[str, int]:
         """An address on this machine that reaches host:port as the lab host sees it."""
         if self.session is None:

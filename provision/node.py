@@ -45,6 +45,8 @@ LABEL = "org.labconform.node"
 K8S_CACHE = "/var/cache/labconform/kubernetes"
 NAME_RE = re.compile(r"^[a-z][a-z0-9-]{0,30}$")
 BOOT_TIMEOUT_S = 90
+# systemd's `reboot` inside a node ends its PID 1: Docker starts it again, as a VM's firmware would
+RESTART = "unless-stopped"
 
 
 def recipe() -> str:
@@ -184,11 +186,14 @@ def steps(ctx: Context, node: Node) -> list[Step]:
         addr = ((st.get("NetworkSettings") or {}).get("Networks") or {}).get(NETWORK, {}).get("IPAddress")
         if addr != node.address:
             return False, f"{node.container} at {addr}, not {node.address}"
+        policy = (st.get("HostConfig") or {}).get("RestartPolicy", {}).get("Name")
+        if policy != RESTART:
+            return False, f"{node.container} restart policy {policy!r}: a reboot from inside would not come back"
         return True, f"{node.container} running at {node.address}"
 
     run_argv = ["docker", "run", "-d", "--name", node.container, "--hostname", node.name,
                 "--label", f"{LABEL}={node.name}", "--privileged", "--cgroupns=private", "--stop-signal", "SIGRTMIN+3",
-                "--restart", "unless-stopped",
+                "--restart", RESTART,
                 "--tmpfs", "/run", "--tmpfs", "/run/lock", "--tmpfs", "/tmp",
                 "-v", f"{node.volume}:/var/lib/docker", "-v", "/lib/modules:/lib/modules:ro",
                 "-v", f"{K8S_CACHE}:{K8S_CACHE}",
@@ -196,6 +201,10 @@ def steps(ctx: Context, node: Node) -> list[Step]:
 
     def running_apply() -> None:
         st = container_state(t, node)
+        if st and (st.get("HostConfig") or {}).get("RestartPolicy", {}).get("Name") != RESTART:
+            ctx.sh(f"docker update --restart {RESTART} {node.container}")
+            if running_check()[0]:
+                return
         if st and st["State"].get("Running"):
             raise StepFailed(f"{node.container} runs at another address: remove it (python -m provision.node rm "
                              f"{node.name}) to start it afresh")

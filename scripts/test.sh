@@ -30,6 +30,14 @@ if python -m provision.node up "$node" --lease-wait 900 | tee reports/node-up.lo
     python -m provision "${reach[@]}" --lab-params labs/node/params.yaml --lease-wait 900 \
         | tee reports/node-provision.log || { echo "labconform: provisioning the node failed" >&2; status=1; }
     pytest features/ "${reach[@]}" --lab-params labs/node/params.yaml --waivers labs/node/waivers.yaml || status=1
+    echo "== the node's destructive claims (a reboot, then the document's clean-up), then provisioning again"
+    pytest features/ "${reach[@]}" --lab-params labs/node/params.yaml --waivers labs/node/waivers.yaml \
+        --destructive -m destructive || status=1
+    python -m provision "${reach[@]}" --lab-params labs/node/params.yaml > reports/node-reprovision.log \
+        || { tail -20 reports/node-reprovision.log; status=1; }
+    tail -1 reports/node-reprovision.log
+    pytest features/ "${reach[@]}" --lab-params labs/node/params.yaml --waivers labs/node/waivers.yaml \
+        -m "not destructive" -k "k8s or restart" || status=1
 else
     echo "labconform: the lab node is not up" >&2; status=1
 fi

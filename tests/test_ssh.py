@@ -192,3 +192,32 @@ def test_the_session_leaves_nothing_behind(sshd):
     assert os.path.exists(t.session.control_path)
     t.close()
     assert not os.path.exists(folder)
+
+
+def test_after_the_link_drops_the_target_is_reached_again_with_the_same_tunnels(sshd):
+    """What a reboot of the lab does to a run: every connection ends, then the host answers again."""
+    import signal
+    import socket
+
+    from ssh_server import _comm
+
+    from labconform.poll import until
+
+    t = target_for(sshd)
+    before = sshd.logins()
+    try:
+        t.probe()
+        host, port = t.tunnel("127.0.0.1", sshd.port)  # sshd itself at the far end: it greets with its banner
+        for pid in [p for p in sshd.sessions() if _comm(p).startswith("sshd")]:
+            os.kill(pid, signal.SIGKILL)  # the listener stays: the host is back at once
+        with pytest.raises(LabUnreachable):
+            until(lambda: t.run("true"), timeout=20, what="the dropped link noticed")
+        with pytest.raises(LabUnreachable):
+            t.run("true")  # stays unreachable until reconnected
+        t.reconnect(timeout=20)
+        assert t.run("echo back").stdout == "back\n"
+        with socket.create_connection((host, port), timeout=10) as s:
+            assert s.recv(4) == b"SSH-"
+    finally:
+        t.close()
+    assert sshd.logins() - before == 2

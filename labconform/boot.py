@@ -1,0 +1,69 @@
+"""A reboot of the lab host (the document's `reboot`), observed from systemd itself: when userspace started
+before and after, and the state it reached. In a container node the kernel is the lab host's, so its
+boot_id does not change: systemd's own start time is what names the reboot."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+from labconform.errors import LabUnreachable, WaitTimeout
+from labconform.poll import until
+from labconform.target import Target
+
+T = TypeVar("T")
+
+_START = ("systemctl show -p UserspaceTimestamp -p UserspaceTimestampMonotonic; "
+          "echo boot_id=$(cat /proc/sys/kernel/random/boot_id); echo state=$(systemctl is-system-running)")
+
+
+def systemd_start(target: Target) -> dict[str, str]:
+    """When systemd started userspace (wall clock and monotonic), the kernel's boot id, the system's state."""
+    res = target.run(_START, timeout=20)
+    found = dict(line.split("=", 1) for line in res.stdout.splitlines() if "=" in line)
+    found["command"] = res.command
+    return found
+
+
+def reboot(target: Target, timeout: float = 180) -> dict[str, Any]:
+    """Ask systemd to reboot the lab host, reach it again and wait (bounded) until a new userspace has booted
+    to running (or degraded). Returns before, after and the seconds taken; WaitTimeout when it does not
+    come back in time."""
+    before = systemd_start(target)
+    asked = time.monotonic()
+    try:
+        target.run("systemctl reboot", timeout=20)
+    except LabUnreachable:
+        pass  # the connection may drop before the answer comes back
+
+    def after() -> dict[str, str]:
+        try:
+            target.reconnect(timeout=5)
+            return systemd_start(target)
+        except LabUnreachable as exc:  # not yet: the host is still going down or coming up
+            raise RuntimeError(str(exc)) from None
+
+    def booted(now: dict[str, str]) -> bool:
+        new = now.get("UserspaceTimestampMonotonic") != before.get("UserspaceTimestampMonotonic")
+        return new and now.get("state") in ("running", "degraded")
+
+    now = until(after, booted, timeout=timeout, interval=1, what="the lab host booted again")
+    return {"before": before, "after": now, "seconds": round(time.monotonic() - asked, 1),
+            "how": "systemctl reboot; then systemctl show -p UserspaceTimestamp; systemctl is-system-running"}
+
+
+def settled(observe: Callable[[], T], ok: Callable[[T], bool], seconds: float, what: str) -> T | Exception:
+    """After a reboot, services come back one by one: poll `observe` until `ok`, counting an API server or
+    connection that does not answer yet as "not yet"; the last observation is returned either way."""
+
+    def look() -> T | Exception:
+        try:
+            return observe()
+        except LabUnreachable as exc:
+            return exc
+
+    try:
+        return until(look, lambda v: not isinstance(v, Exception) and ok(v), timeout=seconds, interval=1, what=what)
+    except WaitTimeout as exc:
+        return exc.last  # type: ignore[return-value]
