@@ -23,10 +23,14 @@ Feature: Preparing K8s for Rocky
 
   @id:k8s-prep-03 @impact:medium
   Scenario: the firewall opens the control-plane ports and accepts the Docker subnet
-    With firewalld in charge, a closed port cuts the control plane off from the node's members.
+    With firewalld in charge, a closed port cuts the control plane off from the node's members. The rules
+    must hold on disk (a reload or a reboot keeps them) and in force now, and the firewall must be live:
+    the API server's port answers from the lab host while a port it does not open is refused from there.
     Given firewalld manages the host's firewall
-    Then the public zone permanently opens TCP ports "6443,2379,2380,10250,10251,10252"
-    And the public zone permanently accepts traffic from "172.17.0.0/16"
+    Then the public zone opens TCP ports "6443,2379,2380,10250,10251,10252" permanently and at runtime
+    And the public zone accepts traffic from "172.17.0.0/16" permanently and at runtime
+    And a TCP connection from the lab host to the host's port 6443 is accepted
+    And a port the firewall does not open answers on the host but is refused from the lab host
 
   @id:k8s-prep-04 @impact:high
   Scenario Outline: a control-plane port the document opens is served once the cluster is up

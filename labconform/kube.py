@@ -498,28 +498,6 @@ def fstab_swaps(target: Target) -> Probe:
     return Probe(active, "uncommented lines of /etc/fstab with type swap")
 
 
-def firewalld_state(target: Target) -> Probe:
-    if not target.command_exists("firewall-cmd"):
-        return Probe("absent", "command -v firewall-cmd")
-    res = target.run("firewall-cmd --state")
-    return Probe(res.stdout.strip() or res.stderr.strip(), f"firewall-cmd --state (exit {res.rc})")
-
-
-def firewall_zone(target: Target, zone: str = "public") -> Probe:
-    """The zone's permanent configuration: ports, sources and rich rules."""
-    out: dict[str, list[str]] = {}
-    for what in ("ports", "sources", "rich-rules"):
-        res = target.run("firewall-cmd --permanent --zone=%s --list-%s", zone, what)
-        out[what] = res.stdout.split() if what != "rich-rules" else res.stdout.splitlines()
-    return Probe(out, f"firewall-cmd --permanent --zone={zone} --list-ports/--list-sources/--list-rich-rules")
-
-
-def accepts_source(zone: dict[str, list[str]], cidr: str) -> bool:
-    if cidr in zone.get("sources", []):
-        return True
-    return any(f'source address="{cidr}"' in r and "accept" in r for r in zone.get("rich-rules", []))
-
-
 def listeners(target: Target, port: int) -> Probe:
     """The processes listening on a TCP port of the host (any address)."""
     res = target.run(f"ss -Hltnp 'sport = :{int(port)}'")

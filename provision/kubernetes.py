@@ -6,9 +6,11 @@ from __future__ import annotations
 import fcntl
 import json
 import os
+import shlex
 from pathlib import Path
 from typing import IO, Any
 
+from labconform import firewall
 from labconform.errors import WaitTimeout
 from labconform.poll import until
 from provision.core import Step, StepFailed
@@ -332,6 +334,81 @@ def cluster_steps(ctx: Any, k: Cluster) -> list[Step]:
     return out
 
 
+FIREWALL_CMDS = (
+    "firewall-cmd --zone=public --permanent --add-port={" + ",".join(map(str, FIREWALL_PORTS)) + "}/tcp",
+    "firewall-cmd --zone=public --permanent --add-rich-rule "
+    f"'rule family=ipv4 source address={DOCKER_SUBNET} accept'",
+)
+POD_MASQUERADE = f"rule family=ipv4 source address={POD_CIDR} destination not address={POD_CIDR} masquerade"
+# The bridge CNI's own rules for the pods (their masquerade, in iptables' nat table) are flushed by every start and
+# reload of firewalld 1.3 (Debian 12), which flushes iptables' tables (firewalld#863, fixed upstream in 2.x only
+# without direct rules): the pod network is made firewalld's own, so that it survives a reload. Pods are trusted
+# (they reach each other through cni0 and the host's ports) and masqueraded when they leave the node.
+POD_NETWORK_CMDS = (
+    f"firewall-cmd --permanent --zone=trusted --add-source={POD_CIDR}",
+    f"firewall-cmd --permanent --zone=public --add-rich-rule '{POD_MASQUERADE}'",
+)
+
+
+def firewall_step(ctx: Any, k: Cluster) -> Step:
+    """firewalld enabled and running with the document's ports and Docker subnet rule, on disk and in force.
+    Docker (20.10+) joins firewalld only when it starts while firewalld runs: its docker0 then sits in firewalld's
+    `docker` zone and Docker re-makes its iptables rules after every firewalld reload; kube-proxy and kubelet do
+    the same from their canary chains (KUBE-PROXY-CANARY, KUBE-KUBELET-CANARY) within their sync period."""
+    debian = ctx.state.facts.family == "debian"
+    cmds = FIREWALL_CMDS + (POD_NETWORK_CMDS if debian else ())
+
+    def zone(name: str, mode: str) -> dict[str, Any]:
+        rc, out = k.run(firewall.list_all_command(name, mode))
+        return firewall.parse_list_all(out) if rc == 0 else {}
+
+    def docker_joined() -> bool:
+        return k.run("firewall-cmd --get-zone-of-interface=docker0")[1].strip() == "docker"
+
+    def check() -> tuple[bool, str]:
+        if debian and not ctx.state.package("firewalld"):
+            return False, "firewalld not installed"
+        svc = ctx.state.service("firewalld")
+        if not (svc["enabled"] and svc["active"]):
+            return False, f"firewalld {'enabled' if svc['enabled'] else 'not enabled'}, " \
+                          f"{'running' if svc['active'] else 'not running'}"
+        public = {m: zone("public", m) for m in firewall.MODES}
+        lacking = firewall.missing_ports(public, [f"{p}/tcp" for p in FIREWALL_PORTS])
+        for m in firewall.MODES:
+            rules = public[m].get("rich rules", [])
+            want = {f"{DOCKER_SUBNET} accepted": firewall.accepts_source(public[m], DOCKER_SUBNET)}
+            if debian:
+                want[f"{POD_CIDR} trusted"] = POD_CIDR in zone("trusted", m).get("sources", [])
+                want[f"{POD_CIDR} masqueraded"] = any(
+                    r.endswith("masquerade") and f'source address="{POD_CIDR}"' in r for r in rules)
+            lacking += [f"{what} {m}" for what, ok in want.items() if not ok]
+        if not docker_joined():
+            lacking.append("docker0 not in firewalld's docker zone (Docker started before firewalld)")
+        return not lacking, f"firewalld lacks: {', '.join(lacking)}" if lacking else \
+            "public zone opens the ports and accepts the Docker subnet, on disk and in force; docker0 in zone docker"
+
+    def kube_canaries() -> bool:
+        rc, _ = k.run("iptables -t mangle -S KUBE-PROXY-CANARY && iptables -t mangle -S KUBE-KUBELET-CANARY")
+        return rc == 0
+
+    def apply() -> None:
+        cluster = kube_canaries()
+        if debian and not ctx.state.package("firewalld"):
+            ctx.sh("apt-get install -y -o DPkg::Lock::Timeout=300 firewalld", timeout=600)
+        # the document's lines as its shell (bash) reads them: sh does not expand {6443,...}
+        ctx.sh("systemctl enable --now firewalld", *(f"bash -c {shlex.quote(c)}" if "{" in c else c for c in cmds),
+               "firewall-cmd --reload")
+        if not docker_joined():  # live-restore keeps the containers (and the cluster) up meanwhile
+            ctx.sh("systemctl restart docker")
+        if cluster:  # a reload flushed iptables' tables: kube-proxy and kubelet make their rules again
+            ctx.say("waiting for kube-proxy and kubelet to remake their iptables rules after the reload")
+            _wait(ctx, kube_canaries, 120, "KUBE-PROXY-CANARY and KUBE-KUBELET-CANARY back")
+
+    shown = ("dnf/apt-get install firewalld (if absent)", "systemctl enable --now firewalld", *cmds,
+             "firewall-cmd --reload", "systemctl restart docker  (once: Docker joins firewalld when it starts)")
+    return Step("firewall: control-plane ports and the Docker subnet", ("k8s-prep-03",), check, apply, shown)
+
+
 # --- Debian, offline: built from source, images made here, kubelet supervised ----------------------
 
 
@@ -354,6 +431,8 @@ def debian_steps(ctx: Any, k: Cluster) -> list[Step]:
     out.append(Step("kubeadm, kubelet and kubectl", ("k8s-inst-01",), bins_check, lambda: ctx.sh(bins_cmd),
                     (bins_cmd,)))
     out += [sysctl_step(ctx), swap_step(ctx)]
+    if ctx.state.facts.systemd_is_init:  # firewalld needs systemd (and D-Bus); elsewhere k8s-prep-03 does not apply
+        out.append(firewall_step(ctx, k))
 
     images_script = f"{LIBEXEC}/k8s-images.sh"
 
@@ -535,25 +614,7 @@ def build_step(ctx: Any) -> Step:
 def rhel_steps(ctx: Any, k: Cluster) -> list[Step]:
     out: list[Step] = [lock_step(ctx)]
 
-    def zone() -> str:
-        return ctx.state.text("/etc/firewalld/zones/public.xml") or ""
-
-    def fw_check() -> tuple[bool, str]:
-        z = zone()
-        missing = [p for p in FIREWALL_PORTS if f'<port protocol="tcp" port="{p}"/>' not in z]
-        rule = f'<source address="{DOCKER_SUBNET}"/>' in z and "<accept/>" in z
-        ok = not missing and rule
-        return ok, "public zone opens the ports and the Docker subnet" if ok else \
-            f"public zone lacks ports {missing}" + ("" if rule else f" and the {DOCKER_SUBNET} rule")
-
-    fw_cmds = (
-        "firewall-cmd --zone=public --permanent --add-port={" + ",".join(map(str, FIREWALL_PORTS)) + "}/tcp",
-        "firewall-cmd --zone=public --permanent --add-rich-rule "
-        f"'rule family=ipv4 source address={DOCKER_SUBNET} accept'",
-        "firewall-cmd --reload",
-    )
-    out.append(Step("firewall: control-plane ports and the Docker subnet", ("k8s-prep-03",), fw_check,
-                    lambda: ctx.sh(*fw_cmds), fw_cmds))
+    out.append(firewall_step(ctx, k))
     out += [sysctl_step(ctx), swap_step(ctx)]
 
     repo = "/etc/yum.repos.d/kubernetes.repo"

@@ -6,7 +6,7 @@ import pytest
 import yaml
 from pytest_bdd import given, parsers, then, when
 
-from labconform import kube
+from labconform import firewall, kube
 
 
 @pytest.fixture
@@ -38,23 +38,43 @@ def _(lab, evidence):
 
 @given("firewalld manages the host's firewall")
 def _(lab, evidence):
-    p = kube.firewalld_state(lab.target)
+    p = firewall.firewalld_state(lab.target)
     if p.found != "running":
         evidence.not_applicable(f"firewalld is not in charge of this host's firewall ({p.how}: {p.found})")
 
 
-@then(parsers.parse('the public zone permanently opens TCP ports "{ports}"'))
+@then(parsers.parse('the public zone opens TCP ports "{ports}" permanently and at runtime'))
 def _(lab, evidence, ports):
-    p = kube.firewall_zone(lab.target)
-    missing = [f"{n}/tcp" for n in ports.split(",") if f"{n}/tcp" not in p.found["ports"]]
+    p = firewall.zone_configs(lab.target)
+    missing = firewall.missing_ports(p.found, [f"{n}/tcp" for n in ports.split(",")])
     evidence.equal("ports missing from the public zone", expected=[], found=missing, how=p.how, zone=p.found)
 
 
-@then(parsers.parse('the public zone permanently accepts traffic from "{cidr}"'))
+@then(parsers.parse('the public zone accepts traffic from "{cidr}" permanently and at runtime'))
 def _(lab, evidence, cidr):
-    p = kube.firewall_zone(lab.target)
-    evidence.check(kube.accepts_source(p.found, cidr), f"source {cidr} in the public zone", expected="accepted",
-                   found=p.found["rich-rules"] + p.found["sources"], how=p.how)
+    p = firewall.zone_configs(lab.target)
+    lacking = [m for m in firewall.MODES if not firewall.accepts_source(p.found[m], cidr)]
+    evidence.equal(f"configurations of the public zone not accepting {cidr}", expected=[], found=lacking,
+                   how=p.how, rules={m: p.found[m].get("rich rules", []) for m in firewall.MODES})
+
+
+@then(parsers.parse("a TCP connection from the lab host to the host's port {port:d} is accepted"))
+def _(lab, evidence, port):
+    if (address := firewall.outside_address(lab.target)) is None:
+        return evidence.note("seen from outside", "not checked: the lab is this machine", "target local")
+    c = firewall.connect(address, port)
+    evidence.check(c["connected"], f"TCP {address}:{port} from the lab host", expected="connected",
+                   found=c["result"], how=f"TCP connect from {c['from']} to {c['to']}", **c)
+
+
+@then("a port the firewall does not open answers on the host but is refused from the lab host")
+def _(lab, evidence):
+    if (address := firewall.outside_address(lab.target)) is None:
+        return evidence.note("seen from outside", "not checked: the lab is this machine", "target local")
+    p = firewall.closed_port_probe(lab.target, address)
+    ok = p.found["inside"] == "HTTP 200" and not p.details["outside"]["connected"]
+    evidence.check(ok, f"a listener on unopened port {p.found['port']}", expected={
+        "inside": "HTTP 200", "outside": "refused or filtered"}, found=p.found, how=p.how, **p.details)
 
 
 @then(parsers.parse('"{process}" listens on TCP port {port:d}'))

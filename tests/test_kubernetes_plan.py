@@ -25,7 +25,7 @@ NOT_PROVISIONED = {
     "k8s-clean-01": "the document's clean-up is the claim's own action",
     "k8s-clean-02": "the document's clean-up is the claim's own action",
 }
-DEBIAN_NOT_APPLICABLE = {"k8s-prep-03", "k8s-prep-05", "k8s-flannel-01"}  # no firewalld, no SELinux, waived
+DEBIAN_NOT_APPLICABLE = {"k8s-prep-03", "k8s-prep-05", "k8s-flannel-01"}  # firewalld needs systemd; no SELinux; waived
 # where systemd is not the init there is no unit to give a drop-in
 NO_SYSTEMD_NOT_APPLICABLE = {"k8s-inst-04"}
 
@@ -106,9 +106,16 @@ def converged(rocky: dict) -> dict:
     node = {"metadata": {"name": "r84.example.com"}, "spec": {},
             "status": {"conditions": [{"type": "Ready", "status": "True"}]}}
     ok = lambda out: {"rc": 0, "stdout": out if isinstance(out, str) else json.dumps(out)}  # noqa: E731
+    installed_zone = {c: data["commands"][c]["stdout"] for c in
+                      ("firewall-cmd --permanent --zone=public --list-all", "firewall-cmd --zone=public --list-all")}
+    tcp = " ".join(f"{p}/tcp" for p in k8s.FIREWALL_PORTS)
     data["commands"].update({
         "stat -c '%n %C' /var/lib/etcd /etc/kubernetes/pki /etc/cni/net.d": ok(
             "".join(f"{d} system_u:object_r:container_file_t:s0\n" for d in k8s.SELINUX_DIRS)),
+        "firewall-cmd --get-zone-of-interface=docker0": ok("docker\n"),
+        **{cmd: ok(zone.replace("  ports: \n", f"  ports: {tcp}\n").replace(
+            "  rich rules: \n", f'  rich rules: \n\trule family="ipv4" source address="{k8s.DOCKER_SUBNET}" accept\n'))
+           for cmd, zone in installed_zone.items()},
         f"{kc} get --raw=/healthz --request-timeout=5s": ok("ok"),
         f"{kc} get nodes -o json --request-timeout=10s": ok({"items": [node]}),
         f"{kc} get daemonset -n kube-flannel kube-flannel-ds -o json --request-timeout=10s": ok(
@@ -147,10 +154,10 @@ def test_every_kubernetes_claim_is_made_true_by_a_step_or_said_why_not(rocky):
     assert not (rhel | debian) - ids, "steps name claims that do not exist"
     assert ids - rhel == set(NOT_PROVISIONED), ids - rhel
     assert ids - debian == set(NOT_PROVISIONED) | DEBIAN_NOT_APPLICABLE | NO_SYSTEMD_NOT_APPLICABLE, ids - debian
-    # a Debian lab node, where systemd is the init: kubelet's unit and drop-in are provisioned too
+    # a Debian lab node, where systemd is the init: kubelet's unit and drop-in are provisioned too, and firewalld
     debian_data["facts"]["init"] = "systemd"
     node = {c for o in k8s_outcomes(plan_for(debian_data)) for c in o.step.claims}
-    assert ids - node == set(NOT_PROVISIONED) | DEBIAN_NOT_APPLICABLE, ids - node
+    assert ids - node == set(NOT_PROVISIONED) | DEBIAN_NOT_APPLICABLE - {"k8s-prep-03"}, ids - node
 
 
 def test_the_manifest_is_the_documents_deployment():
