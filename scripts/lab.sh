@@ -10,7 +10,7 @@ source scripts/setup.sh
 if [ "${1:-}" = --local ]; then
     shift
     echo "== provisioning this machine as the lab (python -m provision)"
-    python -m provision || { echo "labconform: provisioning failed" >&2; exit 1; }
+    python -m provision --lease-wait 900 || { echo "labconform: provisioning failed" >&2; exit 1; }
     echo "== checking the claims (pytest features/)"
     exec pytest features/ --waivers labs/debian-offline/waivers.yaml "$@"
 fi

@@ -13,7 +13,7 @@ mkdir -p reports
 
 echo "== provisioning this machine as the lab (python -m provision)"
 t0=$SECONDS
-python -m provision | tee reports/provision.log || { echo "labconform: provisioning failed" >&2; exit 1; }
+python -m provision --lease-wait 900 | tee reports/provision.log || { echo "labconform: provisioning failed" >&2; exit 1; }
 echo "== provisioning took $((SECONDS - t0)) s"
 grep -E "built from Debian's source|  kubeadm init  " reports/provision.log || true
 
@@ -33,7 +33,7 @@ if python -m provision.node up "$node" --lease-wait 900 | tee reports/node-up.lo
     echo "== the node's destructive claims (a reboot, then the document's clean-up), then provisioning again"
     pytest features/ "${reach[@]}" --lab-params labs/node/params.yaml --waivers labs/node/waivers.yaml \
         --destructive -m destructive || status=1
-    python -m provision "${reach[@]}" --lab-params labs/node/params.yaml > reports/node-reprovision.log \
+    python -m provision "${reach[@]}" --lab-params labs/node/params.yaml --lease-wait 900 > reports/node-reprovision.log \
         || { tail -20 reports/node-reprovision.log; status=1; }
     tail -1 reports/node-reprovision.log
     pytest features/ "${reach[@]}" --lab-params labs/node/params.yaml --waivers labs/node/waivers.yaml \
@@ -51,7 +51,7 @@ echo "== the tests took $((SECONDS - t0)) s"
 echo "== the clean-up claims (destructive, last), then provisioning again"
 t0=$SECONDS
 pytest features/ --destructive -m destructive --waivers "$waivers" || status=1
-python -m provision > reports/reprovision.log || { tail -20 reports/reprovision.log; status=1; }
+python -m provision --lease-wait 900 > reports/reprovision.log || { tail -20 reports/reprovision.log; status=1; }
 tail -1 reports/reprovision.log
 pytest features/ -m "not destructive" -k "k8s" --waivers "$waivers" || status=1
 echo "== clean-up and re-provisioning took $((SECONDS - t0)) s"

@@ -1,0 +1,114 @@
+"""Faults caused for real on the lab node (systemd as PID 1), each restored in `finally` under the node's
+lease: docker disabled at boot, Docker on the cgroupfs driver, the lab's NTP server stopped. Each is a real
+`pytest features/...` run over SSH; the test reads its results.json. Skipped where no node lab1 is up
+(`python -m provision.node up lab1`, then provision it: scripts/lab.sh does both)."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from labconform.lease import LeaseKeeper
+from labconform.params import load_params
+from labconform.poll import until
+from labconform.ssh import SshOptions
+from labconform.target import Target
+from provision import Context
+from provision.clock import SERVER_CONF
+from provision.docker_ce import restart_supervised, stop_supervised
+from provision.state import LiveState
+
+ROOT = Path(__file__).resolve().parent.parent
+NODE = "lab1"
+PARAMS = str(ROOT / "labs" / "node" / "params.yaml")
+KUBECTL = "/usr/local/bin/kubectl --kubeconfig=/etc/kubernetes/admin.conf"
+
+
+@pytest.fixture(scope="module")
+def node() -> Iterator[tuple[list[str], Target]]:
+    p = subprocess.run([sys.executable, "-m", "provision.node", "args", NODE], cwd=ROOT, capture_output=True,
+                       text=True, timeout=30)
+    if p.returncode != 0:
+        pytest.skip(f"no lab node {NODE} here: {p.stderr.strip()}")
+    args = p.stdout.split("\n")[:-1]
+    opts = dict(zip(args[::2], args[1::2], strict=True))
+    t = Target(opts["--target"], ssh=SshOptions(identity=opts["--ssh-identity"], known_hosts=opts["--known-hosts"]))
+    try:
+        t.probe()
+    except Exception as exc:  # noqa: BLE001 - a node that is not up is a skip with its reason
+        pytest.skip(f"lab node {NODE} does not answer: {exc}")
+    lease = LeaseKeeper(t, "lc-node-faults", "fault tests")  # the node's real lease: nobody changes it meanwhile
+    lease.acquire(wait_s=600)
+    try:
+        yield args, t
+    finally:
+        lease.release()
+        t.close()
+
+
+def verdicts(suite, args: list[str], *select: str) -> dict[str, dict]:
+    run = suite("features/", *args, "--lab-params", PARAMS, "-k", " or ".join(select), timeout=300)
+    return {c["id"]: c for c in run.results["claims"]}
+
+
+def settled(t: Target) -> None:
+    """The node's cluster serving hw-deploy with both pods again (bounded)."""
+    until(lambda: t.run(f"{KUBECTL} get deploy hw-deploy -o jsonpath='{{.status.availableReplicas}}'").stdout,
+          lambda out: out.strip() == "2", timeout=240, interval=2, what="hw-deploy 2/2 available on the node")
+
+
+def test_docker_not_enabled_at_boot_fails_docker_04_only(suite, node):
+    args, t = node
+    assert t.run("systemctl disable docker").ok
+    try:
+        v = verdicts(suite, args, "id:docker-04", "id:docker-03")
+    finally:
+        assert t.run("systemctl enable docker").ok
+    assert v["docker-04"]["verdict"] == "failed", v["docker-04"]
+    assert "'enabled': False" in v["docker-04"]["reason"] and "systemctl is-enabled docker" in v["docker-04"]["reason"]
+    assert v["docker-03"]["verdict"] == "passed"  # the daemon itself is as it was
+    assert verdicts(suite, args, "id:docker-04")["docker-04"]["verdict"] == "passed"
+
+
+def test_docker_on_the_cgroupfs_driver_fails_docker_03_and_k8s_inst_03(suite, node):
+    args, t = node
+    original = t.read_text("/etc/docker/daemon.json")
+    assert original and "native.cgroupdriver=systemd" in original
+    broken = json.loads(original)
+    broken["exec-opts"] = ["native.cgroupdriver=cgroupfs"]
+    t.write_bytes("/etc/docker/daemon.json", json.dumps(broken).encode())
+    try:
+        assert t.run("systemctl restart docker", timeout=120).ok
+        v = verdicts(suite, args, "id:docker-03", "id:k8s-inst-03")
+    finally:
+        t.write_bytes("/etc/docker/daemon.json", original.encode())
+        assert t.run("systemctl restart docker", timeout=120).ok
+        settled(t)
+    assert v["docker-03"]["verdict"] == "failed" and "cgroupfs" in v["docker-03"]["reason"], v["docker-03"]
+    assert v["k8s-inst-03"]["verdict"] == "failed", v["k8s-inst-03"]
+    assert "cgroupfs" in v["k8s-inst-03"]["reason"] and "systemd" in v["k8s-inst-03"]["reason"], v["k8s-inst-03"]
+    again = verdicts(suite, args, "id:docker-03", "id:k8s-inst-03")
+    assert {c["verdict"] for c in again.values()} == {"passed"}, again
+
+
+def test_the_lab_ntp_server_stopped_fails_rocky_03(suite, node):
+    args, t = node
+    host = Target("local")
+    ctx = Context(host, LiveState(host), load_params(None))
+    stop_supervised(ctx, "chrony-lab")
+    try:
+        assert t.run("systemctl restart chrony").ok  # a fresh start: it has only the lab's server to ask
+        v = verdicts(suite, args, "id:rocky-03")
+    finally:
+        restart_supervised(ctx, "chrony-lab", "/usr/sbin/chronyd", "-d", "-x", "-f", SERVER_CONF)
+        assert t.run("systemctl restart chrony").ok
+        until(lambda: t.run("chronyc -n tracking").stdout, lambda out: "Leap status     : Normal" in out,
+              timeout=60, interval=1, what="chrony synchronised again")
+    assert v["rocky-03"]["verdict"] == "failed", v["rocky-03"]
+    assert "not synchronised" in v["rocky-03"]["reason"], v["rocky-03"]
+    assert verdicts(suite, args, "id:rocky-03")["rocky-03"]["verdict"] == "passed"
