@@ -99,9 +99,11 @@ def free_port(target: Target, runtime: dict[str, Any]) -> int:
     """A TCP port nobody listens on and the runtime zone does not open by number."""
     listening = target.run("ss -Hltn").stdout
     used = {int(f.rsplit(":", 1)[1]) for line in listening.splitlines() for f in line.split()[3:4] if ":" in f}
-    opened = {int(p.split("/")[0]) for p in runtime.get("ports", []) if p.split("/")[0].isdigit()}
-    candidates = [p for p in random.sample(SCRATCH_PORTS, 50) if p not in used | opened]
-    return candidates[0]
+    opened: set[int] = set()
+    for entry in runtime.get("ports", []):  # "6443/tcp" or a range "20000-20100/tcp"
+        low, _, high = entry.split("/")[0].partition("-")
+        opened.update(range(int(low), int(high or low) + 1))
+    return next(p for p in random.sample(SCRATCH_PORTS, len(SCRATCH_PORTS)) if p not in used | opened)
 
 
 def closed_port_probe(target: Target, address: str, zone: str = "public") -> Probe:
