@@ -59,3 +59,13 @@ Feature: Fresh restart
     Given within 60 seconds service "hw" answers 5 requests in a row at its NodePort again
     When 20 requests are sent to the NodePort of service "hw" from the lab host
     Then every request was answered by a pod of deployment "hw-deploy" that is current
+
+  @id:restart-07 @impact:medium @destructive
+  Scenario: after a reboot, the firewall still opens the control-plane ports and accepts the Docker subnet
+    firewall-cmd --permanent wrote the rules to disk; firewalld loads them at boot, and keeps other ports closed.
+    Given systemd is the host's init
+    And the lab host has been rebooted in this run
+    And firewalld manages the host's firewall
+    Then the public zone opens TCP ports "6443,2379,2380,10250,10251,10252" permanently and at runtime
+    And the public zone accepts traffic from "172.17.0.0/16" permanently and at runtime
+    And a port the firewall does not open answers on the host but is refused from the lab host

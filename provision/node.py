@@ -83,11 +83,26 @@ class Node:
 
     @property
     def identity(self) -> Path:
-        return self.dir / "id_ed25519"
+        # one key and one known_hosts for every node of this lab host: several nodes are reached in one run
+        # (--target more than once) with the run's one --ssh-identity and --known-hosts
+        return STATE_DIR / "id_ed25519"
 
     @property
     def known_hosts(self) -> Path:
-        return self.dir / "known_hosts"
+        return STATE_DIR / "known_hosts"
+
+    def known_key(self) -> str | None:
+        """This node's line of the shared known_hosts, if any."""
+        lines = self.known_hosts.read_text().splitlines() if self.known_hosts.exists() else []
+        return next((ln for ln in lines if ln.split(" ", 1)[0] == self.address), None)
+
+    def record_host_key(self, line: str | None) -> None:
+        """Put (or, with None, take out) this node's line in the shared known_hosts."""
+        lines = self.known_hosts.read_text().splitlines() if self.known_hosts.exists() else []
+        kept = [ln for ln in lines if ln.split(" ", 1)[0] != self.address] + ([line] if line else [])
+        tmp = self.known_hosts.with_suffix(".tmp")
+        tmp.write_text("".join(f"{ln}\n" for ln in kept))
+        tmp.replace(self.known_hosts)
 
     @property
     def target(self) -> str:
@@ -222,15 +237,15 @@ def steps(ctx: Context, node: Node) -> list[Step]:
         return ok, f"SSH key {node.identity}" if ok else f"no SSH key at {node.identity}"
 
     def key_apply() -> None:
-        node.dir.mkdir(parents=True, exist_ok=True)
+        STATE_DIR.mkdir(parents=True, exist_ok=True)
         for p in (node.identity, node.identity.with_suffix(".pub")):
             p.unlink(missing_ok=True)
-        ctx.sh(f"ssh-keygen -q -t ed25519 -N '' -C labconform@{node.name} -f {shlex.quote(str(node.identity))}")
+        ctx.sh(f"ssh-keygen -q -t ed25519 -N '' -C labconform-nodes -f {shlex.quote(str(node.identity))}")
 
     out.append(Step("SSH key for the node", (), key_check, key_apply, ("ssh-keygen -t ed25519",)))
 
     def ssh_check() -> tuple[bool, str]:
-        if not node.known_hosts.exists():
+        if node.known_key() is None:
             return False, f"no known host key for {node.address}"
         res = t.run(" ".join(shlex.quote(a) for a in ssh_argv(node, "true")), timeout=20)
         return res.ok, f"ssh root@{node.address} answers" if res.ok else \
@@ -248,7 +263,7 @@ def steps(ctx: Context, node: Node) -> list[Step]:
         if not host_key.ok:
             raise StepFailed(f"{node.container} has no SSH host key: {host_key.stderr.strip()}")
         kind, key = host_key.stdout.split()[:2]
-        node.known_hosts.write_text(f"{node.address} {kind} {key}\n")
+        node.record_host_key(f"{node.address} {kind} {key}")
         try:
             until(lambda: ssh_check()[0], timeout=30, interval=0.5, what=f"ssh root@{node.address}")
         except WaitTimeout as exc:
@@ -284,7 +299,8 @@ def host_plan(ctx: Context, node: Node) -> Plan:
 
     plan = Plan()
     plan.add(*apt_index_step(ctx), section="host")
-    plan.add(*docker_ce.steps(ctx), section="docker")
+    # the engine only: the document's non-root docker user belongs to the node, not to the lab host
+    plan.add(*(s for s in docker_ce.steps(ctx) if "docker-07" not in s.claims), section="docker")
     plan.add(build_step(ctx), section="kubernetes")
     plan.add(*steps(ctx, node), section="node")
     plan.add(clock.server_step(ctx, GATEWAY, str(SUBNET)), section="node")
@@ -334,6 +350,7 @@ def cmd_rm(name: str) -> int:
     t = Target("local")
     t.run("docker rm -f %s", node.container, timeout=120)
     t.run("docker volume rm %s", node.volume, timeout=120)
+    node.record_host_key(None)
     for p in sorted(node.dir.iterdir()):
         p.unlink()
     node.dir.rmdir()

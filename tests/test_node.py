@@ -65,7 +65,8 @@ def test_it_is_listed_and_a_second_up_changes_nothing(made):
     assert "\trunning\t" in line and "ssh://root@172.30.0." in line
     again = node("up", NAME, "--lease-wait", "900")
     assert again.returncode == 0, again.stdout + again.stderr
-    assert "     changed  " not in again.stdout and " failed " not in again.stdout, again.stdout
+    statuses = {line.split()[0] for line in again.stdout.splitlines() if "  [" in line}
+    assert statuses == {"unchanged"}, again.stdout
 
 
 @pytest.mark.parametrize("bad", ["Lab1", "lab;touch /tmp/lc-pwned", "$(id)", "-x", "a" * 40])
@@ -77,14 +78,36 @@ def test_a_bad_name_is_refused_and_nothing_is_made(bad):
     assert docker("inspect", f"labconform-node-{bad}").returncode != 0
 
 
-def test_removed_leaves_no_container_volume_or_key():
+def test_two_nodes_are_two_labs_of_one_run_then_removed_leave_nothing(suite, made):
+    """A second node is a second lab: one run checks both (--target twice, one worker each), with the nodes'
+    one key and known_hosts; removed, it leaves no container, volume, folder or host key behind."""
     up = node("up", "lcgone", "--lease-wait", "900")
     try:
         assert up.returncode == 0, up.stdout + up.stderr
+        first, second = reach(), node("args", "lcgone").stdout.split("\n")[:-1]
+        assert first[2:] == second[2:]  # the same --ssh-identity and --known-hosts
+        run = suite("features/30_rocky.feature", "-k", "rocky-02 or rocky-09", first[0], first[1], *second,
+                    "-n", "2", "--dist", "each", timeout=300)
+        labs = {c["target"] for c in run.results["claims"]}
+        assert labs == {first[1].split("@")[1].rsplit(":")[0], second[1].split("@")[1].rsplit(":")[0]}, labs
+        assert {c["verdict"] for c in run.results["claims"]} == {"passed"}, run.out[-2000:]
+        address = second[1].split("@")[1].rsplit(":")[0]
     finally:
         gone = node("rm", "lcgone")
     assert gone.returncode == 0, gone.stderr
     assert docker("inspect", "--type", "container", "labconform-node-lcgone").returncode != 0
     assert docker("volume", "inspect", "labconform-node-lcgone-docker").returncode != 0
     assert not Path("/var/lib/labconform/nodes/lcgone").exists()
+    known = Path("/var/lib/labconform/nodes/known_hosts").read_text()
+    assert address + " " not in known and known.strip(), known
     assert node("rm", "lcgone").returncode == 2
+
+
+def test_an_image_build_with_no_mirror_fails_saying_why_and_leaves_nothing():
+    before = set(Path("/var/tmp").glob("labconform-node.*"))
+    p = subprocess.run(["bash", str(REPO / "provision" / "files" / "build-node-image.sh"), "labconform/node:lc-broken",
+                        "http://127.0.0.1:9/debian", "test"], capture_output=True, text=True, timeout=300)
+    said = p.stdout + p.stderr
+    assert p.returncode != 0 and "127.0.0.1:9" in said, said  # debootstrap's own words about the mirror
+    assert docker("image", "inspect", "labconform/node:lc-broken").returncode != 0
+    assert set(Path("/var/tmp").glob("labconform-node.*")) == before

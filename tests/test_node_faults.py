@@ -71,7 +71,7 @@ def test_docker_not_enabled_at_boot_fails_docker_04_only(suite, node):
         assert t.run("systemctl enable docker").ok
     assert v["docker-04"]["verdict"] == "failed", v["docker-04"]
     assert "'enabled': False" in v["docker-04"]["reason"] and "systemctl is-enabled docker" in v["docker-04"]["reason"]
-    assert v["docker-03"]["verdict"] == "passed"  # the daemon itself is as it was
+    assert v["docker-03"]["verdict"] == "passed", v["docker-03"]  # the daemon itself is as it was
     assert verdicts(suite, args, "id:docker-04")["docker-04"]["verdict"] == "passed"
 
 
