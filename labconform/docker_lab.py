@@ -50,7 +50,13 @@ def reaper_script(run_name: str, give_up_s: int = REAPER_GIVES_UP_S) -> str:
         f"if ids=$(docker ps -aq --filter label={label} 2>/dev/null); then "
         f'[ -z "$ids" ] && exit 0; docker rm -f $ids >/dev/null 2>&1; fi; sleep 2; done'
     )
-    return (f"trap '' HUP INT TERM PIPE; cat >/dev/null; rm -rf {shlex.quote(scratch_dir(run_name))}; "
+    scratch = shlex.quote(scratch_dir(run_name))
+    # a hang-up or a lost link must not stop it: HUP, INT and PIPE are ignored. TERM is what a lab host that
+    # shuts down sends (the reboot claims): then one bounded try and no retry loop, which would otherwise be
+    # started after the only TERM and hold the shutdown for its whole stop timeout (it did: 90 s)
+    once = (f"rm -rf {scratch}; ids=$(timeout 10 docker ps -aq --filter label={label} 2>/dev/null) && "
+            f'[ -n "$ids" ] && timeout 10 docker rm -f $ids >/dev/null 2>&1; exit 0')
+    return (f"trap '' HUP INT PIPE; trap {shlex.quote(once)} TERM; cat >/dev/null; rm -rf {scratch}; "
             f"command -v docker >/dev/null || exit 0; "
             f"setsid sh -c {shlex.quote(retry)} </dev/null >/dev/null 2>&1 &")
 
