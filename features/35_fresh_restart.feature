@@ -54,6 +54,7 @@ Feature: Fresh restart
     Given systemd is the host's init
     And the lab host has been rebooted in this run
     And within 180 seconds deployment "hw-deploy" has all 2 replicas available again
+    And within 120 seconds every pod of deployment "hw-deploy" answers at its address on port 8080 again
     Then every node is Ready
     And every pod of deployment "hw-deploy" answers "Hello, I am " and its own name at its address on port 8080
     Given within 60 seconds service "hw" answers 5 requests in a row at its NodePort again

@@ -8,7 +8,7 @@ import time
 from collections.abc import Callable
 from typing import Any, TypeVar
 
-from labconform.errors import LabUnreachable, WaitTimeout
+from labconform.errors import ClaimFailed, LabUnreachable, WaitTimeout
 from labconform.poll import until
 from labconform.target import Target
 
@@ -31,15 +31,20 @@ def reboot(target: Target, timeout: float = 180) -> dict[str, Any]:
     to running (or degraded). Returns before, after and the seconds taken; WaitTimeout when it does not
     come back in time."""
     before = systemd_start(target)
+    if not before.get("UserspaceTimestampMonotonic", "").isdigit():
+        raise LabUnreachable(f"{target.name}: systemd's start time cannot be read, so no reboot could be seen "
+                             f"({before['command']})")
     asked = time.monotonic()
     try:
-        target.run("systemctl reboot", timeout=20)
+        res = target.run("systemctl reboot", timeout=20)
     except LabUnreachable:
-        pass  # the connection may drop before the answer comes back
+        res = None  # the connection may drop before the answer comes back
+    if res is not None and not res.ok:
+        raise ClaimFailed(f"[{target.name}] systemctl reboot exited {res.rc}: {res.stderr.strip()[-300:]}")
 
     def after() -> dict[str, str]:
         try:
-            target.reconnect(timeout=5)
+            target.reconnect(timeout=5)  # a new link each time: the old one may be half-dead, its tunnels too
             return systemd_start(target)
         except LabUnreachable as exc:  # not yet: the host is still going down or coming up
             raise RuntimeError(str(exc)) from None

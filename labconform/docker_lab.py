@@ -147,6 +147,12 @@ class DockerLab:
             self._reaper = subprocess.Popen(["sh", "-c", reaper], stdin=subprocess.PIPE, stdout=subprocess.DEVNULL,
                                             stderr=subprocess.DEVNULL, start_new_session=True)
 
+    def restart_reaper(self) -> None:
+        """After the lab host rebooted: a new reaper there for what the run still makes."""
+        with self._lock:
+            self._reaper_started = False
+        self.start_reaper()
+
     @contextmanager
     def api(self, what: str) -> Iterator[None]:
         """Turn a transport failure into one clear claim failure that names the engine's address. A

@@ -113,6 +113,11 @@ class KubeLab:
             conf.retries = 0  # one attempt per call; the claims' own waits decide about retrying
             return k8s.ApiClient(conf)
 
+    def forget_failure(self) -> None:
+        """An API server that failed is not asked again in this run (every claim after fails at once), except
+        while the lab comes back from its reboot: then each try is a real one."""
+        self._down = None
+
     def call(self, what: str, fn: Any, *args: Any, **kwargs: Any) -> Any:
         """One API call, bounded; None for 404; a transport or auth failure ends the claim with one line."""
         if self._down:

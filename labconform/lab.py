@@ -89,6 +89,7 @@ class Lab:
             if self._reboot is None:
                 try:
                     self._reboot = boot.reboot(self.target)
+                    self.docker.restart_reaper()  # the lab host's side of the old one ended with the old link
                 except Exception as exc:  # noqa: BLE001 - kept, and raised for every claim that needs it
                     self._reboot = exc
             if isinstance(self._reboot, Exception):

@@ -214,6 +214,8 @@ class SshSession:
         if self._master is not None and self._master.poll() is None:
             self._master.kill()
             self._master.wait()
+        with contextlib.suppress(FileNotFoundError):  # a killed master leaves it: the next would not multiplex
+            os.unlink(self.control_path)
         for proc in self._kept:
             if proc.poll() is None:
                 proc.kill()

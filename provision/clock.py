@@ -48,9 +48,17 @@ def time_sync_step(ctx: Any) -> Step:
             return True, f"{svc} enabled and running"
         if ctx.state.text(CHRONY_SOURCES) != sources_text(servers):
             return False, f"{CHRONY_SOURCES} does not name {', '.join(servers)}"
+        conf = ctx.state.text(CHRONY_CONF) or ""
+        if without_pools(conf) != conf:
+            return False, f"{CHRONY_CONF} still names public pools"
+        if in_container(ctx) and ctx.state.text(CHRONY_DEFAULTS) != CONTAINER_OPTS:
+            return False, f"{CHRONY_DEFAULTS} lets chronyd set the lab host's shared clock (no -x)"
         c = clock(ctx.target)
-        ok = c["synchroniser"] == "chrony" and c["synchronised"]
         ref = c.get("tracking", {}).get("Reference ID", "none")
+        # chronyc -n names the source by address: where the lab declares addresses, it must be one of them
+        literal = all(s.replace(".", "").isdigit() for s in servers)
+        ok = c["synchroniser"] == "chrony" and c["synchronised"] and (not literal or any(f"({s})" in ref
+                                                                                         for s in servers))
         return ok, f"chrony synchronised to {ref}" if ok else f"chrony not synchronised (reference {ref})"
 
     def apply() -> None:
@@ -99,12 +107,14 @@ def server_conf(address: str, subnet: str) -> str:
 
 def server_step(ctx: Any, address: str, subnet: str) -> Step:
     from labconform.services import supervisor_alive
-    from provision.docker_ce import restart_supervised
+    from provision.docker_ce import restart_supervised, stop_supervised
 
     want = server_conf(address, subnet)
 
     def check() -> tuple[bool, str]:
-        serving = ctx.target.run('pid=$(cat %s 2>/dev/null) && kill -0 "$pid" 2>/dev/null', SERVER_PID).ok
+        # the pid file's process must be this server: a pid left by a killed one may name another process now
+        serving = ctx.target.run('pid=$(cat %s 2>/dev/null) && grep -qF %s "/proc/$pid/cmdline" 2>/dev/null',
+                                 SERVER_PID, SERVER_CONF).ok
         ok = ctx.state.text(SERVER_CONF) == want and supervisor_alive(ctx.target, "chrony-lab") and serving
         return ok, f"chronyd serves NTP on {address} to {subnet}" if ok else f"no NTP server on {address}"
 
@@ -122,7 +132,15 @@ def server_step(ctx: Any, address: str, subnet: str) -> Step:
                 if guard:
                     ctx.target.run("rm -f %s", POLICY_RC)
         ctx.put(SERVER_CONF, want.encode())
+        stop_supervised(ctx, "chrony-lab")
+        # a server killed with the rest of the lab host leaves its pid file; chronyd refuses to start while the
+        # pid in it is alive, and after a while that pid is some other process
+        ctx.target.run("rm -f %s", SERVER_PID)
         restart_supervised(ctx, "chrony-lab", "/usr/sbin/chronyd", "-d", "-x", "-f", SERVER_CONF)
+        try:
+            until(lambda: check()[0], timeout=15, interval=0.5, what=f"chronyd serving on {address}")
+        except WaitTimeout as exc:
+            raise StepFailed(f"{exc}; see /var/log/labconform/chrony-lab.log") from None
 
     cmds = ("apt-get install -y chrony  (its own daemon not started)", f"write {SERVER_CONF}",
             f"supervise.sh chrony-lab chronyd -d -x -f {SERVER_CONF}")

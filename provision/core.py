@@ -7,7 +7,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from labconform.errors import LabUnreachable
+from labconform.errors import LabUnreachable, WaitTimeout
 from labconform.redact import redact, redact_text
 
 
@@ -95,7 +95,7 @@ class Plan:
                     if not done:
                         raise StepFailed(f"still not done after applying: {detail}")
                     outcome = Outcome(step, "changed", detail)
-            except (StepFailed, LabUnreachable, OSError, RuntimeError) as exc:
+            except (StepFailed, LabUnreachable, WaitTimeout, OSError, RuntimeError) as exc:
                 outcome = Outcome(step, "failed", str(exc))
             outcome.seconds = time.monotonic() - started
             outcomes.append(outcome)

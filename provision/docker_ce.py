@@ -9,7 +9,7 @@ from pathlib import Path
 from labconform.errors import WaitTimeout
 from labconform.packages import CLASHING_WITH_DOCKER, docker_engine
 from labconform.poll import until
-from labconform.services import supervisor_alive
+from labconform.services import supervisor_alive, unit
 from provision.core import Step, StepFailed
 
 FILES = Path(__file__).parent / "files"
@@ -137,8 +137,10 @@ def unit_files_step(ctx) -> Step:
 
     def check() -> tuple[bool, str]:
         missing = [u for u in DOCKER_UNITS if ctx.state.raw(f"{UNIT_DIR}/{u}") is None]
-        return not missing, f"{' and '.join(DOCKER_UNITS)} in {UNIT_DIR}" if not missing else \
-            f"not in {UNIT_DIR}: {' '.join(missing)}"
+        if not missing and not ctx.state.recorded:  # and what systemd loads them from (daemon-reload done)
+            missing = [u for u in DOCKER_UNITS if unit(ctx.target, u).get("FragmentPath") != f"{UNIT_DIR}/{u}"]
+        return not missing, f"{' and '.join(DOCKER_UNITS)} loaded from {UNIT_DIR}" if not missing else \
+            f"not loaded from {UNIT_DIR}: {' '.join(missing)}"
 
     cmds = (*(f"cp {pkg_dir}/{u} {UNIT_DIR}/{u}" for u in DOCKER_UNITS), "systemctl daemon-reload")
     if ctx.state.facts.family == "rhel":

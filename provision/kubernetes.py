@@ -545,15 +545,20 @@ def systemd_kubelet_steps(ctx: Any, k: Cluster) -> list[Step]:
 
     def unit_check() -> tuple[bool, str]:
         differ = [p for p, data in files.items() if ctx.state.raw(p) != data]
-        enabled = ctx.state.service("kubelet")["enabled"]
-        ok = not differ and enabled
-        return ok, "kubelet.service and 10-kubeadm.conf in place, enabled" if ok else \
-            f"differ or missing: {differ}; kubelet {'enabled' if enabled else 'not enabled'}"
+        svc = ctx.state.service("kubelet")
+        # before kubeadm init kubelet has nothing to run; after it, it must be running too
+        running = svc["active"] or ctx.state.raw(ADMIN_CONF) is None
+        ok = not differ and svc["enabled"] and running
+        return ok, "kubelet.service and 10-kubeadm.conf in place, enabled" + (", running" if svc["active"] else "") \
+            if ok else f"differ or missing: {differ}; kubelet enabled {svc['enabled']}, running {svc['active']}"
 
     def unit_apply() -> None:
         for path, data in files.items():
-            ctx.put(path, data)
+            if ctx.state.raw(path) != data:
+                ctx.put(path, data)
         ctx.sh("systemctl daemon-reload", "systemctl enable kubelet")
+        if ctx.state.raw(ADMIN_CONF) is not None:
+            ctx.sh("systemctl start kubelet")
 
     init_check = init_check_of(ctx, k)
 

@@ -6,7 +6,7 @@ reached over SSH with a key made for it; from then on it is provisioned and chec
 
     python -m provision.node up [NAME]   the node image (once), the node running, SSH answering
     python -m provision.node list        the nodes on this lab host
-    python -m provision.node rm NAME     a node, its Docker volume and its key gone
+    python -m provision.node rm NAME     a node, its Docker volume and its host key gone
     python -m provision.node args NAME   the options that reach it (--target, --ssh-identity, --known-hosts)
 """
 
@@ -174,7 +174,8 @@ def steps(ctx: Context, node: Node) -> list[Step]:
         return ok, f"{IMAGE} built by the current recipe" if ok else f"{IMAGE} absent or built by another recipe"
 
     def image_apply() -> None:
-        ctx.sh("apt-get install -y -q debootstrap", timeout=600)
+        ctx.sh("DEBIAN_FRONTEND=noninteractive apt-get install -y -q -o DPkg::Lock::Timeout=300 debootstrap",
+               timeout=600)
         ctx.put(BUILDER, (FILES / "build-node-image.sh").read_bytes(), 0o755)
         ctx.say("debootstrap of Debian 12 with systemd and openssh-server, then docker import (about 2 minutes)")
         run_watched(ctx, f"{BUILDER} {IMAGE} {DEBIAN_MIRROR} {recipe()}", "/var/log/labconform/node-image.log",
@@ -221,6 +222,11 @@ def steps(ctx: Context, node: Node) -> list[Step]:
             if running_check()[0]:
                 return
         if st and st["State"].get("Running"):
+            try:  # restarting (Docker's policy after a reboot or an engine restart): it gets its address back
+                until(lambda: running_check()[0], timeout=30, interval=1, what=f"{node.container} running")
+                return
+            except WaitTimeout:
+                pass
             raise StepFailed(f"{node.container} runs at another address: remove it (python -m provision.node rm "
                              f"{node.name}) to start it afresh")
         if st:
@@ -242,6 +248,12 @@ def steps(ctx: Context, node: Node) -> list[Step]:
             p.unlink(missing_ok=True)
         ctx.sh(f"ssh-keygen -q -t ed25519 -N '' -C labconform-nodes -f {shlex.quote(str(node.identity))}")
 
+    def booted_check() -> tuple[bool, str]:
+        state = node_exec(t, node, "systemctl", "is-system-running", timeout=10).stdout.strip()
+        return state in ("running", "degraded"), f"systemd on {node.container}: {state or 'no answer'}"
+
+    out.append(Step("node booted", (), booted_check, lambda: booted(ctx, node),
+                    ("systemctl is-system-running --wait",)))
     out.append(Step("SSH key for the node", (), key_check, key_apply, ("ssh-keygen -t ed25519",)))
 
     def ssh_check() -> tuple[bool, str]:
@@ -310,11 +322,10 @@ def host_plan(ctx: Context, node: Node) -> Plan:
 def cmd_up(name: str, lease_wait: float = 0) -> int:
     from provision.state import LiveState
 
-    node = Node.allocate(check_name(name))
+    check_name(name)
     target = Target("local")
     ctx = Context(target, LiveState(target), LabParams())
-    show(f"lab node {node.name} on this lab host, at {node.address} on {NETWORK}")
-    lease = LeaseKeeper(target, run=f"node-{os.getpid()}", purpose=f"python -m provision.node up {node.name}")
+    lease = LeaseKeeper(target, run=f"node-{os.getpid()}", purpose=f"python -m provision.node up {name}")
     try:
         lease.acquire(wait_s=lease_wait)
     except LeaseHeld as exc:
@@ -322,7 +333,13 @@ def cmd_up(name: str, lease_wait: float = 0) -> int:
         return 5
     started = time.monotonic()
     try:
+        new = Node.load(name) is None
+        node = Node.allocate(name)  # under the lease: two nodes made at once never take one address
+        show(f"lab node {node.name} on this lab host, at {node.address} on {NETWORK}")
         outcomes = host_plan(ctx, node).run(check_only=False)
+        if new and not container_state(target, node):  # nothing made: no address kept for it either
+            (node.dir / "node.json").unlink(missing_ok=True)
+            node.dir.rmdir()
     finally:
         lease.release()
     failed = [o for o in outcomes if o.status == "failed"]
@@ -348,9 +365,21 @@ def cmd_rm(name: str) -> int:
         show(f"provision.node: no node named {name}", sys.stderr)
         return 2
     t = Target("local")
-    t.run("docker rm -f %s", node.container, timeout=120)
-    t.run("docker volume rm %s", node.volume, timeout=120)
-    node.record_host_key(None)
+    lease = LeaseKeeper(t, run=f"node-{os.getpid()}", purpose=f"python -m provision.node rm {name}")
+    try:
+        lease.acquire(wait_s=60)
+    except LeaseHeld as exc:
+        show(f"provision.node: {exc}", sys.stderr)
+        return 5
+    try:
+        for argv in (("rm", "-f", node.container), ("volume", "rm", node.volume)):
+            res = t.run("docker %s %s %s" if len(argv) == 3 else "docker %s %s", *argv, timeout=120)
+            if not res.ok and "no such" not in res.stderr.lower():  # kept: its address stays taken, its state known
+                show(f"provision.node: docker {' '.join(argv)}: {res.stderr.strip()[-300:]}", sys.stderr)
+                return 3
+        node.record_host_key(None)
+    finally:
+        lease.release()
     for p in sorted(node.dir.iterdir()):
         p.unlink()
     node.dir.rmdir()
@@ -386,6 +415,13 @@ def main(argv: list[str] | None = None) -> int:
     except (LabUnreachable, OSError) as exc:
         show(f"provision.node: {exc}", sys.stderr)
         return 3
+    except (ValueError, KeyError) as exc:  # a node.json that is not what `up` wrote
+        show(f"provision.node: the state of node {args.name} under {STATE_DIR} is unreadable ({exc!r}); "
+             f"remove that folder and its container by hand", sys.stderr)
+        return 3
+    except KeyboardInterrupt:
+        show("provision.node: interrupted", sys.stderr)
+        return 130
 
 
 if __name__ == "__main__":

@@ -18,6 +18,7 @@ node=${LABCONFORM_NODE:-lab1}
 echo "== the lab node $node on this machine (python -m provision.node up $node)"
 python -m provision.node up "$node" --lease-wait 900 || { echo "labconform: the lab node is not up" >&2; exit 1; }
 mapfile -t reach < <(python -m provision.node args "$node")
+[ ${#reach[@]} -eq 6 ] || { echo "labconform: cannot tell how to reach node $node" >&2; exit 1; }
 echo "== provisioning the node over SSH (python -m provision ${reach[*]})"
 python -m provision "${reach[@]}" --lab-params labs/node/params.yaml --lease-wait 900 \
     || { echo "labconform: provisioning the node failed" >&2; exit 1; }

@@ -27,6 +27,7 @@ echo "== the lab node $node: started, provisioned over SSH, checked"
 t0=$SECONDS
 if python -m provision.node up "$node" --lease-wait 900 | tee reports/node-up.log; then
     mapfile -t reach < <(python -m provision.node args "$node")
+    [ ${#reach[@]} -eq 6 ] || { echo "labconform: cannot tell how to reach node $node" >&2; exit 1; }
     python -m provision "${reach[@]}" --lab-params labs/node/params.yaml --lease-wait 900 \
         | tee reports/node-provision.log || { echo "labconform: provisioning the node failed" >&2; status=1; }
     pytest features/ "${reach[@]}" --lab-params labs/node/params.yaml --waivers labs/node/waivers.yaml || status=1

@@ -45,6 +45,7 @@ def _(lab, evidence, seconds):
 @given(parsers.parse('within {seconds:d} seconds deployment "{name}" has all {want:d} replicas available again'))
 def _(lab, evidence, seconds, name, want):
     def available() -> int:
+        lab.kube.forget_failure()  # the API server is still coming back: not answering yet is not an answer
         d = lab.kube.deployment(name)
         return (d.status.available_replicas or 0) if d else 0
 
@@ -58,9 +59,25 @@ def _(lab, evidence, seconds, name, want):
                      'again'))
 def _(lab, evidence, seconds, name, count):
     def streak() -> int:
+        lab.kube.forget_failure()
         sample = lab.kube.sample_node_port(name, "hw-deploy", count)["sample"]
         return len(sample.answers) if not sample.failures else 0
 
     got = boot.settled(streak, lambda n: n == count, seconds, f"{count} answers in a row from service {name}")
     evidence.equal(f"NodePort of service {name} settled", expected=count, found=str(got) if isinstance(got, Exception)
                    else got, how=f"{count} x GET the NodePort from the lab host, repeated for up to {seconds} s")
+
+
+@given(parsers.parse('within {seconds:d} seconds every pod of deployment "{name}" answers at its address on port '
+                     '{port:d} again'))
+def _(lab, evidence, seconds, name, port):
+    def answers() -> dict:
+        lab.kube.forget_failure()
+        return lab.kube.pod_answers(name, port, timeout=5)  # the pods as they are now: a restart moves their IP
+
+    got = boot.settled(answers, lambda a: bool(a) and all(v.get("status") == 200 for v in a.values()), seconds,
+                       f"the pods of {name} answering")
+    found = str(got) if isinstance(got, Exception) else {pod: a.get("status") for pod, a in got.items()}
+    evidence.check(not isinstance(got, Exception) and bool(got) and set(found.values()) == {200},
+                   f"pods of {name} settled", expected="HTTP 200 from each", found=found,
+                   how=f"GET http://<pod IP>:{port}/ from the lab host, repeated for up to {seconds} s")

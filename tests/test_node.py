@@ -3,6 +3,7 @@ again without change, removed with nothing left behind; a bad name is refused be
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -111,3 +112,33 @@ def test_an_image_build_with_no_mirror_fails_saying_why_and_leaves_nothing():
     assert p.returncode != 0 and "127.0.0.1:9" in said, said  # debootstrap's own words about the mirror
     assert docker("image", "inspect", "labconform/node:lc-broken").returncode != 0
     assert set(Path("/var/tmp").glob("labconform-node.*")) == before
+
+
+def test_a_node_removed_while_a_run_uses_it_ends_the_run_with_errors_naming_it(tmp_path):
+    from midrun import start_run
+
+    up = node("up", "lcdrop", "--lease-wait", "900")
+    try:
+        assert up.returncode == 0, up.stdout + up.stderr
+        args = node("args", "lcdrop").stdout.split("\n")[:-1]
+        address = args[1].split("@")[1].rsplit(":")[0]
+        proc, seen = start_run("lc-node-drop", tmp_path / "reports", *args,
+                               files=("features/30_rocky.feature", "features/80_preparing_k8s.feature",
+                                      "features/90_dragged_by_the_roots.feature"),
+                               until="at_least_the_size_of_the_documents")
+        try:
+            assert node("rm", "lcdrop").returncode == 0
+            rest, _ = proc.communicate(timeout=300)  # bounded: a lost node is no reason to hang
+        finally:
+            if proc.poll() is None:
+                proc.kill()
+                proc.wait()
+    finally:
+        node("rm", "lcdrop")
+    out = "".join(seen) + rest
+    assert "Traceback" not in out, out[-3000:]
+    doc = json.loads((tmp_path / "reports" / "lc-node-drop" / "results.json").read_text())
+    errors = [c for c in doc["claims"] if c["verdict"] == "error"]
+    assert errors, out[-3000:]
+    assert all(address in c["reason"] for c in errors), [c["reason"] for c in errors][:3]
+    assert proc.returncode != 0

@@ -19,7 +19,7 @@ from labconform.poll import until
 from labconform.ssh import SshOptions
 from labconform.target import Target
 from provision import Context
-from provision.clock import SERVER_CONF
+from provision.clock import SERVER_CONF, SERVER_PID
 from provision.docker_ce import restart_supervised, stop_supervised
 from provision.state import LiveState
 
@@ -43,8 +43,8 @@ def node() -> Iterator[tuple[list[str], Target]]:
     except Exception as exc:  # noqa: BLE001 - a node that is not up is a skip with its reason
         pytest.skip(f"lab node {NODE} does not answer: {exc}")
     lease = LeaseKeeper(t, "lc-node-faults", "fault tests")  # the node's real lease: nobody changes it meanwhile
-    lease.acquire(wait_s=600)
     try:
+        lease.acquire(wait_s=600)
         yield args, t
     finally:
         lease.release()
@@ -112,3 +112,34 @@ def test_the_lab_ntp_server_stopped_fails_rocky_03(suite, node):
     assert v["rocky-03"]["verdict"] == "failed", v["rocky-03"]
     assert "not synchronised" in v["rocky-03"]["reason"], v["rocky-03"]
     assert verdicts(suite, args, "id:rocky-03")["rocky-03"]["verdict"] == "passed"
+
+
+def test_a_killed_lab_ntp_server_comes_back_with_the_next_up_despite_its_stale_pid_file(suite, node):
+    """Killed with the rest of the lab host (CI kills every process), the server leaves its pid file; chronyd
+    refuses to start while that pid is alive, and by then it may be any other process (here: PID 1)."""
+    args, t = node
+    host = Target("local")
+    host.run('kill -KILL $(cat /run/labconform/chrony-lab.supervisor.pid) $(cat %s) 2>/dev/null; true', SERVER_PID)
+    Path(SERVER_PID).write_text("1\n")  # a live process that is not chronyd
+    try:
+        up = subprocess.run([sys.executable, "-m", "provision.node", "up", NODE, "--lease-wait", "300"], cwd=ROOT,
+                            capture_output=True, text=True, timeout=300)
+        assert up.returncode == 0, up.stdout + up.stderr
+        assert "changed  NTP server for the lab network" in up.stdout, up.stdout
+        assert Path(SERVER_PID).read_text().strip() != "1"
+    finally:
+        ctx = Context(host, LiveState(host), load_params(None))
+        if not _lab_ntp_serving():
+            Path(SERVER_PID).unlink(missing_ok=True)
+            restart_supervised(ctx, "chrony-lab", "/usr/sbin/chronyd", "-d", "-x", "-f", SERVER_CONF)
+        assert t.run("systemctl restart chrony").ok
+        until(lambda: t.run("chronyc -n tracking").stdout, lambda out: "Leap status     : Normal" in out,
+              timeout=60, interval=1, what="chrony synchronised again")
+    assert verdicts(suite, args, "id:rocky-03")["rocky-03"]["verdict"] == "passed"
+
+
+def _lab_ntp_serving() -> bool:
+    try:
+        return SERVER_CONF in Path(f"/proc/{Path(SERVER_PID).read_text().strip()}/cmdline").read_text()
+    except OSError:
+        return False

@@ -39,11 +39,22 @@ def test_a_failure_carries_the_end_of_the_log(tmp_path: Path):
 
 
 def test_a_command_past_its_bound_is_stopped(tmp_path: Path):
+    from labconform.poll import until
+
     marker = tmp_path / "still-running"
     with pytest.raises(StepFailed, match="not finished after 2 s"):
-        run_watched(context(io.StringIO()), f"sleep 4; touch {marker}", str(tmp_path / "l.log"), "slow build",
+        run_watched(context(io.StringIO()), f"sleep 30; touch {marker}", str(tmp_path / "l.log"), "slow build",
                     timeout=2)
-    import time
 
-    time.sleep(4)  # past the moment the command would have finished had it not been killed
+    def left() -> list[str]:  # any process still carrying the command
+        found = []
+        for p in Path("/proc").iterdir():
+            try:
+                if p.name.isdigit() and str(marker).encode() in (p / "cmdline").read_bytes():
+                    found.append(p.name)
+            except OSError:
+                pass
+        return found
+
+    until(left, lambda pids: not pids, timeout=10, what="the command's processes gone")
     assert not marker.exists()

@@ -4,6 +4,8 @@ really makes the claims fail (a copy of this host's store, used by the real clie
 from __future__ import annotations
 
 import json
+import os
+import signal
 import socket
 import subprocess
 import sys
@@ -217,7 +219,8 @@ def local_tls_site(target: Target, tmp_path_factory: pytest.TempPathFactory) -> 
         port = s.getsockname()[1]
     server = subprocess.Popen(["timeout", "300", "openssl", "s_server", "-accept", f"{ip}:{port}", "-www",
                                "-cert", f"{d}/site.pem", "-key", f"{d}/site.key"],
-                              stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+                              stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+                              start_new_session=True)
     try:
         deadline = time.monotonic() + 10
         while time.monotonic() < deadline:
@@ -228,8 +231,8 @@ def local_tls_site(target: Target, tmp_path_factory: pytest.TempPathFactory) -> 
         else:
             pytest.fail(f"openssl s_server did not listen on {ip}:{port}")
         yield {"site": f"{ip}:{port}", "ca": (d / "ca.pem").read_text(), "dir": d}
-    finally:
-        server.kill()
+    finally:  # the whole group: killing `timeout` alone left openssl s_server running (CI found one)
+        os.killpg(server.pid, signal.SIGKILL)
         server.wait(timeout=10)
 
 

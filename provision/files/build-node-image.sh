@@ -1,12 +1,16 @@
-#!/bin/sh
+#!/bin/bash
 # build-node-image.sh IMAGE MIRROR RECIPE: a lab node image, Debian 12 booting systemd as PID 1 with an
 # SSH server, as a freshly installed VM would be before the document's first command.
-set -eu
+set -euo pipefail
 image=$1; mirror=$2; recipe=$3
 work=$(mktemp -d /var/tmp/labconform-node.XXXXXX)
 root=$work/root
-cleanup() { rm -rf "$work"; }
-trap cleanup EXIT INT TERM
+cleanup() {  # debootstrap may have left /proc or /sys mounted in the root: never recurse into them
+    grep -o " $root/[^ ]*" /proc/mounts | sort -r | xargs -r -n1 umount -l 2>/dev/null || true
+    rm -rf --one-file-system "$work"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
 pkgs=systemd,systemd-sysv,dbus,libpam-systemd,openssh-server,iproute2,iputils-ping,kmod,procps,python3,sudo,curl
 pkgs=$pkgs,ca-certificates,apt-utils,less,cron
 echo "debootstrap bookworm with systemd and openssh-server into $root (about a minute)"
@@ -46,4 +50,7 @@ tar -C "$root" -c . | docker import \
     --change 'CMD ["/lib/systemd/systemd"]' \
     --change "LABEL org.labconform.built-from=debian-bookworm org.labconform.recipe=$recipe" \
     - "$image" > /dev/null
+# an import cut short (a tar that died) must not pass for an image: it boots systemd from here
+docker run --rm --entrypoint /bin/test "$image" -x /lib/systemd/systemd \
+    || { docker rmi -f "$image" >/dev/null 2>&1; echo "the imported $image has no /lib/systemd/systemd" >&2; exit 1; }
 echo "built $image"
