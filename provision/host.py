@@ -10,6 +10,7 @@ import shlex
 from labconform import sysinfo
 from labconform.poll import until
 from provision.core import Step, StepFailed
+from provision.progress import run_watched
 
 APT = "DEBIAN_FRONTEND=noninteractive NEEDRESTART_MODE=l apt-get -y -q -o DPkg::Lock::Timeout=300"
 DAEMON_JSON = "/etc/docker/daemon.json"
@@ -52,7 +53,8 @@ def steps(ctx) -> list[Step]:
                 if names else "no updates pending")
 
     upd = ("dnf -y update",) if rhel else (f"{APT} upgrade",)
-    out.append(Step("system up to date", ("rocky-04",), updates_check, lambda: ctx.sh(*upd, timeout=1800), upd))
+    out.append(Step("system up to date", ("rocky-04",), updates_check,
+                    lambda: run_watched(ctx, upd[0], "/var/log/labconform/upgrade.log", "package upgrade", 1800), upd))
 
     # --- EPEL (RHEL family only) ----------------------------------------------------------------
     if rhel:

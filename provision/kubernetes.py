@@ -445,7 +445,8 @@ def debian_steps(ctx: Any, k: Cluster) -> list[Step]:
 
     def images_apply() -> None:
         ctx.put(images_script, (FILES / "k8s-images.sh").read_bytes(), 0o755)
-        ctx.sh(f"{images_script} {CACHE} {IMAGES_RECIPE} {DEBIAN_MIRROR}", timeout=900)
+        run_watched(ctx, f"{images_script} {CACHE} {IMAGES_RECIPE} {DEBIAN_MIRROR}",
+                    "/var/log/labconform/k8s-images.log", "control-plane images", timeout=900)
 
     out.append(Step("control-plane images", ("k8s-init-02",), images_check, images_apply,
                     (f"debootstrap base with iptables conntrack etcd-server; docker build {' '.join(IMAGES)}",)))

@@ -19,7 +19,7 @@ def run_watched(ctx: Any, command: str, log: str, what: str, timeout: float, eve
     """Run `command` (a shell line) on the target with its output appended to `log`; every `every` seconds
     say how long it has run and the last line of `log`; fail with the log's end if it fails or outlasts
     `timeout`. The command is killed on a timeout or an interrupt."""
-    t = ctx.target
+    t = ctx._live()  # recorded facts: StepFailed, they can only be checked
     tag = f"/tmp/labconform-watch-{os.getpid()}-{int(time.time() * 1000)}"
     body = f"echo $$ > {tag}.pid; ({command}) >> {shlex.quote(log)} 2>&1; echo $? > {tag}.rc"
     ctx.say(f"$ {command}  (log: {log})")
@@ -49,6 +49,7 @@ def run_watched(ctx: Any, command: str, log: str, what: str, timeout: float, eve
         if isinstance(exc, KeyboardInterrupt):
             raise
         raise StepFailed(f"{what}: not finished after {timeout:.0f} s (log: {log})") from None
+    ctx.state.forget()  # the command changed the lab: what the steps read of it is read afresh
     rc = t.run("cat %s", f"{tag}.rc").stdout.strip()
     t.run("rm -f %s %s", f"{tag}.pid", f"{tag}.rc")
     ctx.say(f"{what}: finished in {time.monotonic() - started:.0f} s (exit {rc})")

@@ -7,6 +7,7 @@ from pathlib import Path
 from labconform import app
 from labconform.target import shell_line
 from provision.core import Step, StepFailed
+from provision.progress import run_watched
 
 FILES = Path(__file__).parent / "files"
 BUILDER = "/usr/local/libexec/labconform/build-tomcat-image.sh"
@@ -70,7 +71,7 @@ def steps(ctx) -> list[Step]:
             raise StepFailed(f"cannot pull {p.tomcat_upstream} and no offline build for family {family}")
         ctx.sh("apt-get install -y debootstrap", quiet=True)
         ctx.put(BUILDER, (FILES / "build-tomcat-image.sh").read_bytes(), 0o755)
-        ctx.sh(builder_command(recipe), timeout=1200)
+        run_watched(ctx, builder_command(recipe), "/var/log/labconform/tomcat-image.log", "Tomcat image build", 1200)
 
     base = Step(
         "Tomcat 10 base image",
