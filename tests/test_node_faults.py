@@ -66,12 +66,13 @@ def test_docker_not_enabled_at_boot_fails_docker_04_only(suite, node):
     args, t = node
     assert t.run("systemctl disable docker").ok
     try:
-        v = verdicts(suite, args, "id:docker-04", "id:docker-03")
+        v = verdicts(suite, args, "id:docker-04", "id:docker-01")
     finally:
         assert t.run("systemctl enable docker").ok
     assert v["docker-04"]["verdict"] == "failed", v["docker-04"]
     assert "'enabled': False" in v["docker-04"]["reason"] and "systemctl is-enabled docker" in v["docker-04"]["reason"]
-    assert v["docker-03"]["verdict"] == "passed", v["docker-03"]  # the daemon itself is as it was
+    assert "'running': True" in v["docker-04"]["reason"]  # only the boot-time half is broken
+    assert v["docker-01"]["verdict"] == "passed", v["docker-01"]["reason"]  # a claim beside it stays as it was
     assert verdicts(suite, args, "id:docker-04")["docker-04"]["verdict"] == "passed"
 
 
