@@ -18,6 +18,9 @@ RUNC_WRAPPER = f"{LIBEXEC}/runc-wrapper"
 SUPERVISE = f"{LIBEXEC}/supervise.sh"
 DAEMON_JSON = "/etc/docker/daemon.json"
 WRAPPER_RUNTIME = "labconform-runc"
+# this host's own processes only: a lab node's dockerd (a container's) shows in the host's process list too,
+# and signalling it took the node's Docker down (CI found the node's docker.service failed)
+OWN_PIDNS = "--ns $$ --nslist pid"
 
 DOCKER_CE_REPO = "https://download.docker.com/linux/centos/docker-ce.repo"
 
@@ -213,7 +216,7 @@ def service_step(ctx) -> Step:
         if svc["active"] and ctx.state.docker_info() is not None:
             # runtimes, default-runtime and live-restore reload without a restart (SIGHUP):
             # the shared lab's containers stay up
-            ctx.target.run("pkill -HUP -x dockerd")
+            ctx.target.run(f"pkill {OWN_PIDNS} -HUP -x dockerd")
 
             def reloaded() -> bool:
                 ctx.state.forget()
@@ -263,7 +266,7 @@ def stop_supervised(ctx, name: str, timeout: float = 30) -> None:
     if name == "docker":
         # a dockerd left by an earlier session (not under this supervisor) would hold the socket
         t.run(
-            "pkill -TERM -x dockerd; "
-            "for i in $(seq 50); do pgrep -x dockerd >/dev/null || exit 0; sleep 0.2; done; exit 1",
+            f"pkill {OWN_PIDNS} -TERM -x dockerd; "
+            f"for i in $(seq 50); do pgrep {OWN_PIDNS} -x dockerd >/dev/null || exit 0; sleep 0.2; done; exit 1",
             timeout=20,
         )

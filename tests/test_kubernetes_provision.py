@@ -42,7 +42,7 @@ def sh(command: str) -> None:
 
 
 STOP_KUBELET = ("sup=$(cat /run/labconform/kubelet.supervisor.pid) && kill -TERM $sup;"
-                " for i in $(seq 150); do pgrep -x kubelet >/dev/null || break; sleep 0.2; done")
+                " for i in $(seq 150); do pgrep --ns $$ --nslist pid -x kubelet >/dev/null || break; sleep 0.2; done")
 
 
 def assert_converged(tmp_path: Path) -> None:
