@@ -8,7 +8,6 @@ import os
 import signal
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import docker
@@ -43,9 +42,8 @@ def docker_stopped():
 
 
 def test_docker_claims_fail_naming_the_socket_then_pass_once_restarted(suite, docker_stopped):
-    started = time.monotonic()
-    run = suite("features/40_docker_ce.feature", "features/50_tomcat_from_dockerhub.feature", timeout=180)
-    took = time.monotonic() - started
+    # bounded: the run ends within 120 s (a subprocess timeout), not waiting a minute per claim
+    run = suite("features/40_docker_ce.feature", "features/50_tomcat_from_dockerhub.feature", timeout=120)
     v = run.verdicts()
     assert v["docker-04"] == "failed" and v["tomcat-01"] == "failed" and v["tomcat-03"] == "failed"
     assert v["docker-01"] == "passed"  # the packages are still installed: not every claim is about the daemon
@@ -53,7 +51,6 @@ def test_docker_claims_fail_naming_the_socket_then_pass_once_restarted(suite, do
     for claim in ("tomcat-01", "tomcat-03"):
         reason = run.claim(claim)["reason"]
         assert "docker engine not answering at unix:///var/run/docker.sock" in reason, reason
-    assert took < 120, f"bounded: {took:.1f} s"
 
     restart_supervised(docker_stopped, "docker", "/usr/sbin/dockerd")
     until(lambda: (docker_stopped.state.forget(), docker_stopped.state.docker_info())[1], timeout=60, what="up")
@@ -86,9 +83,7 @@ def test_dockerd_stopped_mid_run_fails_the_rest_in_bounded_time_and_the_lab_host
             pids = container_pids(run_name)
             assert pids, "the run had started no container"
             stop_supervised(ctx, "docker")
-            stopped = time.monotonic()
-            rest, _ = proc.communicate(timeout=300)
-            took = time.monotonic() - stopped
+            rest, _ = proc.communicate(timeout=150)  # the bound: the run ends within 150 s of the stop
             alive_while_down = [pid for pid in pids if Path(f"/proc/{pid}").exists()]
         finally:
             if proc.poll() is None:
@@ -98,7 +93,6 @@ def test_dockerd_stopped_mid_run_fails_the_rest_in_bounded_time_and_the_lab_host
             until(lambda: (ctx.state.forget(), ctx.state.docker_info())[1], timeout=60, what="docker back")
     out = "".join(seen) + rest
     assert proc.returncode == 1, out[-3000:]
-    assert took < 150, f"the run went on {took:.0f} s after the engine stopped"
     doc = json.loads((reports / run_name / "results.json").read_text())
     claims = {c["id"]: c for c in doc["claims"]}
     # the SecureRandom claims start containers: each one says the engine is not answering

@@ -120,9 +120,8 @@ def test_a_bad_kubeconfig_gives_one_clear_error_per_claim_in_bounded_time(tmp_pa
         conf["users"][0]["user"] = {"token": "not-a-token"}
         path = tmp_path / "kubeconfig"
         path.write_text(yaml.safe_dump(conf))
-    doc, seconds = run_claims(tmp_path, "--kubeconfig", str(path))
+    doc, _ = run_claims(tmp_path, "--kubeconfig", str(path), timeout=60)  # bounded: a timeout, not an assert
     assert_one_clear_error_per_api_claim(doc, says)
-    assert seconds < 60, f"the run took {seconds:.0f} s"
 
 
 def test_an_api_server_taken_down_for_real_gives_errors_then_comes_back(tmp_path):
@@ -133,9 +132,8 @@ def test_an_api_server_taken_down_for_real_gives_errors_then_comes_back(tmp_path
         while _cluster() is not None:  # kubelet stops the static pod once its manifest is gone
             assert time.monotonic() < deadline, "the API server kept answering without its manifest"
             time.sleep(1)
-        doc, seconds = run_claims(tmp_path)
+        doc, _ = run_claims(tmp_path, timeout=60)
         assert_one_clear_error_per_api_claim(doc, "not answering")
-        assert seconds < 60, f"the run took {seconds:.0f} s"
     finally:
         shutil.move(aside, APISERVER)
         wait_healthy()
@@ -167,14 +165,13 @@ def test_a_pod_deleted_while_the_nodeport_claim_runs_is_reported_not_waited_for(
             lab = ["--target", sshd.target(), *sshd.options()]
         thread.start()
         try:
-            doc, seconds = run_claims(tmp_path, "-k", "spread and evenly", *lab,
-                                      files=("features/87_nodeport.feature",))
+            doc, _ = run_claims(tmp_path, "-k", "spread and evenly", *lab,
+                                files=("features/87_nodeport.feature",), timeout=120)
         finally:
             thread.join()
     assert deleted, "the pod was never deleted: the claim did not sample"
     claim = next(c for c in doc["claims"] if c["id"] == "k8s-svc-02")
     assert claim["verdict"] in ("passed", "failed"), claim
-    assert seconds < 120
     seen = {o["what"]: o for o in claim["evidence"]}
     answers = next(o for w, o in seen.items() if w.startswith("answers through"))
     assert answers["details"]["pods_before"] and "counts" in answers["details"]
@@ -212,9 +209,7 @@ def test_kubelet_stopped_mid_run_fails_its_claims_and_nothing_hangs(tmp_path, ov
         proc, seen = start_run("lc-kubelet-stop", reports, *lab, files=files)
         try:
             stop_supervised(ctx, "kubelet")
-            stopped = time.monotonic()
-            rest, _ = proc.communicate(timeout=300)
-            took = time.monotonic() - stopped
+            rest, _ = proc.communicate(timeout=150)  # the bound: the run ends within 150 s of the stop
         finally:
             if proc.poll() is None:
                 proc.kill()
@@ -223,7 +218,6 @@ def test_kubelet_stopped_mid_run_fails_its_claims_and_nothing_hangs(tmp_path, ov
             until(lambda: node_ready(k), timeout=120, what="the node Ready again")
             wait_deployment_available(k)
     out = "".join(seen) + rest
-    assert took < 150, f"the run went on {took:.0f} s after kubelet stopped"
     doc = load(reports / "lc-kubelet-stop")
     v = verdicts(doc)
     assert v["k8s-inst-02"][0] == "failed" and "'running': False" in v["k8s-inst-02"][1], v["k8s-inst-02"]

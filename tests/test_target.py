@@ -81,17 +81,15 @@ def closed_port() -> int:
 @pytest.mark.parametrize("kind", ["refused", "silent"])
 def test_unreachable_target_makes_every_claim_an_error(suite, silent_server, kind):
     port = closed_port() if kind == "refused" else silent_server
-    started = time.monotonic()
-    run = suite("features/", "-m", "not destructive", "--target", f"ssh://root@127.0.0.1:{port}", timeout=120)
-    took = time.monotonic() - started
+    # one connection attempt for the whole run, not one per claim (each would take the full timeout): the
+    # run ends within 60 s, a subprocess timeout
+    run = suite("features/", "-m", "not destructive", "--target", f"ssh://root@127.0.0.1:{port}", timeout=60)
     assert run.rc == 1
     claims = run.results["claims"]
     assert len(claims) >= 25
     assert {c["verdict"] for c in claims} == {"error"}
     assert all(f"127.0.0.1:{port}" in c["reason"] for c in claims), claims[0]["reason"]
     assert run.results["run"]["target"]["unreachable"]
-    # one connection attempt for the whole run, not one per claim (each would take the full timeout)
-    assert took < 60, f"the run took {took:.1f} s"
     assert run.out.count("Traceback") == 0
 
 
