@@ -107,7 +107,7 @@ def server_conf(address: str, subnet: str) -> str:
 
 def server_step(ctx: Any, address: str, subnet: str) -> Step:
     from labconform.services import supervisor_alive
-    from provision.docker_ce import restart_supervised, stop_supervised
+    from provision.docker_ce import stop_supervised
 
     want = server_conf(address, subnet)
 
@@ -136,7 +136,7 @@ def server_step(ctx: Any, address: str, subnet: str) -> Step:
         # a server killed with the rest of the lab host leaves its pid file; chronyd refuses to start while the
         # pid in it is alive, and after a while that pid is some other process
         ctx.target.run("rm -f %s", SERVER_PID)
-        restart_supervised(ctx, "chrony-lab", "/usr/sbin/chronyd", "-d", "-x", "-f", SERVER_CONF)
+        start_server(ctx)
         try:
             until(lambda: check()[0], timeout=15, interval=0.5, what=f"chronyd serving on {address}")
         except WaitTimeout as exc:
@@ -145,3 +145,10 @@ def server_step(ctx: Any, address: str, subnet: str) -> Step:
     cmds = ("apt-get install -y chrony  (its own daemon not started)", f"write {SERVER_CONF}",
             f"supervise.sh chrony-lab chronyd -d -x -f {SERVER_CONF}")
     return Step("NTP server for the lab network", (), check, apply, cmds)
+
+
+def start_server(ctx: Any) -> None:
+    """The lab network's NTP server under labconform's supervisor (its config written by server_step)."""
+    from provision.docker_ce import restart_supervised
+
+    restart_supervised(ctx, "chrony-lab", "/usr/sbin/chronyd", "-d", "-x", "-f", SERVER_CONF)

@@ -19,8 +19,8 @@ from labconform.poll import until
 from labconform.ssh import SshOptions
 from labconform.target import Target
 from provision import Context
-from provision.clock import SERVER_CONF, SERVER_PID
-from provision.docker_ce import restart_supervised, stop_supervised
+from provision.clock import SERVER_CONF, SERVER_PID, start_server
+from provision.docker_ce import stop_supervised
 from provision.state import LiveState
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -106,7 +106,7 @@ def test_the_lab_ntp_server_stopped_fails_rocky_03(suite, node):
         assert t.run("systemctl restart chrony").ok  # a fresh start: it has only the lab's server to ask
         v = verdicts(suite, args, "id:rocky-03")
     finally:
-        restart_supervised(ctx, "chrony-lab", "/usr/sbin/chronyd", "-d", "-x", "-f", SERVER_CONF)
+        start_server(ctx)
         assert t.run("systemctl restart chrony").ok
         until(lambda: t.run("chronyc -n tracking").stdout, lambda out: "Leap status     : Normal" in out,
               timeout=60, interval=1, what="chrony synchronised again")
@@ -132,7 +132,7 @@ def test_a_killed_lab_ntp_server_comes_back_with_the_next_up_despite_its_stale_p
         ctx = Context(host, LiveState(host), load_params(None))
         if not _lab_ntp_serving():
             Path(SERVER_PID).unlink(missing_ok=True)
-            restart_supervised(ctx, "chrony-lab", "/usr/sbin/chronyd", "-d", "-x", "-f", SERVER_CONF)
+            start_server(ctx)
         assert t.run("systemctl restart chrony").ok
         until(lambda: t.run("chronyc -n tracking").stdout, lambda out: "Leap status     : Normal" in out,
               timeout=60, interval=1, what="chrony synchronised again")
