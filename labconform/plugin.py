@@ -3,22 +3,29 @@
 from __future__ import annotations
 
 import json
-import re
 import signal
 import sys
 import time
-import types
 from pathlib import Path
 from typing import Any
 
 import pytest
-from pytest_bdd.scenario import scenario_wrapper_template_registry
 
 from labconform import __version__, exports, gate, multi, report, results, waivers
+from labconform.collection import (
+    FeatureModule,
+    claim_id_of,
+    ids_in_features,
+    scenario_of,
+    scenario_title,
+    tag_marker,
+    tags_of,
+    workload_specs,
+)
 from labconform.docker_lab import REAPER_GIVES_UP_S, RUN_LABEL
 from labconform.errors import ClaimFailed, LabUnreachable, UsageError
 from labconform.evidence import Evidence
-from labconform.lab import IMAGE_KINDS, Lab, WorkloadSpec
+from labconform.lab import Lab, WorkloadSpec
 from labconform.lease import LeaseHeld, LeaseKeeper
 from labconform.preflight import ReportsUnwritable, check_reports_dir
 from labconform.redact import redact_text
@@ -27,9 +34,6 @@ from labconform.ssh import HostKeyError, SshOptions
 from labconform.target import Target, parse_target
 
 RUN = pytest.StashKey["RunState"]()
-WORKLOAD_STEP = re.compile(
-    r'container "(?P<role>[^"]+)" runs the (?P<kind>' + "|".join(IMAGE_KINDS) + r") image(?P<rm> with auto-removal)?"
-)
 
 
 class RunState:
@@ -194,49 +198,16 @@ def _load_gate_inputs(run: RunState) -> None:
 # --- collecting .feature files -----------------------------------------------------------------
 
 
-class FeatureModule(pytest.Module):
-    """A .feature file collected as a test module: pytest-bdd binds each Scenario to a test."""
-
-    def _getobj(self) -> types.ModuleType:
-        mod = types.ModuleType(f"features.{self.path.stem}")
-        mod.__file__ = str(self.path)
-        code = compile("from pytest_bdd import scenarios\nscenarios(_FEATURE)\n", str(self.path), "exec")
-        mod.__dict__["_FEATURE"] = str(self.path)
-        exec(code, mod.__dict__)  # noqa: S102 - the code is the two lines above
-        return mod
-
-
 def pytest_collect_file(file_path: Path, parent: pytest.Collector) -> pytest.Collector | None:
     if file_path.suffix == ".feature":
         return FeatureModule.from_parent(parent, path=file_path)
     return None
 
 
-def scenario_title(item: pytest.Item, sc: Any) -> str:
-    """The scenario's name, with a Scenario Outline's <placeholders> filled from its example row."""
-    example = getattr(getattr(item, "callspec", None), "params", {}).get("_pytest_bdd_example") or {}
-    name = sc.name
-    for key, value in example.items():
-        name = name.replace(f"<{key}>", str(value))
-    return name
-
-
-def scenario_of(item: pytest.Item) -> Any:
-    fn = getattr(item, "obj", None)
-    try:
-        return scenario_wrapper_template_registry.get(fn) if fn is not None else None
-    except TypeError:
-        return None
-
-
 @pytest.hookimpl(tryfirst=True)
 def pytest_bdd_apply_tag(tag: str, function: Any) -> Any:
-    """`@key:value` tags become the marker `key` with `value=...` (`-m "impact(value='high')"`);
-    plain tags (`@active`) stay plain markers. Marker names cannot hold a colon."""
-    if ":" not in tag:
-        return None
-    key, value = tag.split(":", 1)
-    return getattr(pytest.mark, key)(value=value)(function)
+    """`@key:value` tags become markers with a value; plain tags stay plain markers."""
+    return tag_marker(tag, function)
 
 
 def pytest_itemcollected(item: pytest.Item) -> None:
@@ -247,19 +218,6 @@ def pytest_itemcollected(item: pytest.Item) -> None:
         run = item.config.stash[RUN]
         run.known_ids.add(claim_id_of(item, sc))
         run.feature_dirs.add(Path(sc.feature.filename).parent)
-
-
-def claim_id_of(item: pytest.Item, sc: Any) -> str:
-    """The @id tag; "multi-02[mytc1]" for a row of a Scenario Outline's examples."""
-    tags = sorted(sc.tags | sc.feature.tags)
-    claim_id = next((t.split(":", 1)[1] for t in tags if t.startswith("id:")), item.nodeid)
-    callspec = getattr(item, "callspec", None)
-    if callspec is not None:
-        claim_id = f"{claim_id}[{callspec.id}]"
-    return claim_id
-
-
-ID_TAG = re.compile(r"@id:(\S+)")
 
 
 def pytest_collection_finish(session: pytest.Session) -> None:
@@ -277,12 +235,8 @@ def pytest_collection_finish(session: pytest.Session) -> None:
             pass  # every claim says so, through the lab fixture
     if not run.waivers:
         return
-    known = set(run.known_ids)
-    for d in run.feature_dirs:
-        for f in d.glob("*.feature"):
-            known.update(ID_TAG.findall(f.read_text(errors="replace")))
     try:
-        waivers.check_known(run.waivers, known)
+        waivers.check_known(run.waivers, run.known_ids | ids_in_features(run.feature_dirs))
     except waivers.WaiverError as exc:
         raise pytest.UsageError(str(exc)) from None
 
@@ -290,14 +244,7 @@ def pytest_collection_finish(session: pytest.Session) -> None:
 @pytest.hookimpl(trylast=True)
 def pytest_collection_modifyitems(session: pytest.Session, config: pytest.Config, items: list[pytest.Item]) -> None:
     """Note the containers the selected claims will start, so they can be started together."""
-    specs: dict[str, WorkloadSpec] = {}
-    for item in items:
-        sc = scenario_of(item)
-        for step in sc.steps if sc else ():
-            m = WORKLOAD_STEP.search(step.name)
-            if m and "<" not in m["role"]:  # an Outline's template; its examples name real roles
-                specs.setdefault(m["role"], WorkloadSpec(m["role"], m["kind"], bool(m["rm"])))
-    config.stash[RUN].prestart = tuple(specs.values())
+    config.stash[RUN].prestart = workload_specs(items)
     # destructive claims change the lab: only when asked, and after every other claim
     destructive = [i for i in items if i.get_closest_marker("destructive")]
     if destructive:
@@ -383,7 +330,7 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) ->
     run = item.config.stash[RUN]
     res = run.results.get(item.nodeid)
     if res is None:
-        tags = sorted(sc.tags | sc.feature.tags)
+        tags = tags_of(sc)
         claim_id = claim_id_of(item, sc)
         res = ClaimResult(
             claim_id,

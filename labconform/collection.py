@@ -1,0 +1,99 @@
+"""Feature collection: .feature files as test modules, and what a collected claim says of itself
+(its id, title, tags, the containers its steps start)."""
+
+from __future__ import annotations
+
+import re
+import types
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any
+
+import pytest
+from pytest_bdd.scenario import scenario_wrapper_template_registry
+
+from labconform.lab import IMAGE_KINDS, WorkloadSpec
+
+ID_TAG = re.compile(r"@id:(\S+)")
+WORKLOAD_STEP = re.compile(
+    r'container "(?P<role>[^"]+)" runs the (?P<kind>' + "|".join(IMAGE_KINDS) + r") image(?P<rm> with auto-removal)?"
+)
+
+
+class FeatureModule(pytest.Module):
+    """A .feature file collected as a test module: pytest-bdd binds each Scenario to a test."""
+
+    def _getobj(self) -> types.ModuleType:
+        mod = types.ModuleType(f"features.{self.path.stem}")
+        mod.__file__ = str(self.path)
+        code = compile("from pytest_bdd import scenarios\nscenarios(_FEATURE)\n", str(self.path), "exec")
+        mod.__dict__["_FEATURE"] = str(self.path)
+        exec(code, mod.__dict__)  # noqa: S102 - the code is the two lines above
+        return mod
+
+
+def scenario_of(item: pytest.Item) -> Any:
+    """The pytest-bdd scenario a collected item runs, or None for an item that is not a claim."""
+    fn = getattr(item, "obj", None)
+    try:
+        return scenario_wrapper_template_registry.get(fn) if fn is not None else None
+    except TypeError:
+        return None
+
+
+def scenario_title(item: pytest.Item, sc: Any) -> str:
+    """The scenario's name, with a Scenario Outline's <placeholders> filled from its example row."""
+    example = getattr(getattr(item, "callspec", None), "params", {}).get("_pytest_bdd_example") or {}
+    name = sc.name
+    for key, value in example.items():
+        name = name.replace(f"<{key}>", str(value))
+    return name
+
+
+def tags_of(sc: Any) -> list[str]:
+    """The scenario's tags and its feature's, as written (without the @), sorted."""
+    return sorted(sc.tags | sc.feature.tags)
+
+
+def claim_id_of(item: pytest.Item, sc: Any) -> str:
+    """The @id tag; "multi-02[mytc1]" for a row of a Scenario Outline's examples."""
+    claim_id = next((t.split(":", 1)[1] for t in tags_of(sc) if t.startswith("id:")), item.nodeid)
+    callspec = getattr(item, "callspec", None)
+    if callspec is not None:
+        claim_id = f"{claim_id}[{callspec.id}]"
+    return claim_id
+
+
+def tag_marker(tag: str, function: Any) -> Any:
+    """`@key:value` tags become the marker `key` with `value=...` (`-m "impact(value='high')"`);
+    plain tags (`@active`) are left to pytest-bdd (None). Marker names cannot hold a colon."""
+    if ":" not in tag:
+        return None
+    key, value = tag.split(":", 1)
+    return getattr(pytest.mark, key)(value=value)(function)
+
+
+def ids_in_features(dirs: Iterable[Path]) -> set[str]:
+    """Every @id written in the feature files of these directories."""
+    known: set[str] = set()
+    for d in dirs:
+        for f in d.glob("*.feature"):
+            known.update(ID_TAG.findall(f.read_text(errors="replace")))
+    return known
+
+
+def selected_ids(items: Iterable[pytest.Item]) -> set[str]:
+    """The @id values of the selected claims, as written (an Outline's rows share their id)."""
+    return {m.kwargs.get("value") for i in items for m in i.iter_markers("id")}
+
+
+def workload_specs(items: Iterable[pytest.Item]) -> tuple[WorkloadSpec, ...]:
+    """The containers the selected claims will start, named by their steps, so they can be started together."""
+    specs: dict[str, WorkloadSpec] = {}
+    for item in items:
+        sc = scenario_of(item)
+        for step in sc.steps if sc else ():
+            m = WORKLOAD_STEP.search(step.name)
+            if m and "<" not in m["role"]:  # an Outline's template; its examples name real roles
+                specs.setdefault(m["role"], WorkloadSpec(m["role"], m["kind"], bool(m["rm"])))
+    return tuple(specs.values())
