@@ -16,13 +16,15 @@ if [ ! -x "$venv/bin/python" ] || ! "$venv/bin/python" -c 'import sys' 2>/dev/nu
     fi
 fi
 # the report's browser check renders index.html in Debian's headless Chromium; the SSH tests
-# start their own OpenSSH server on a loopback port
+# start their own OpenSSH server on a loopback port; the exports' test runs a Cucumber report generator
 missing=()
 command -v chromium >/dev/null 2>&1 || missing+=(chromium)
 [ -x /usr/sbin/sshd ] || missing+=(openssh-server)
 command -v sudo >/dev/null 2>&1 || missing+=(sudo)
+# tests/test_exports.py reads cucumber.json with npm's cucumber-html-reporter (installed by the test)
+{ command -v node >/dev/null 2>&1 && command -v npm >/dev/null 2>&1; } || missing+=(nodejs npm)
 if [ ${#missing[@]} -gt 0 ]; then
-    echo "labconform: installing ${missing[*]} (for the report's browser check and the SSH tests)"
+    echo "labconform: installing ${missing[*]} (for the report's browser check, the SSH tests and the exports' test)"
     { apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q "${missing[@]}"; } >/dev/null \
         || echo "labconform: could not install ${missing[*]}; the tests that need them will say so" >&2
 fi

@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 
-pytest_plugins = ["pytester"]
+pytest_plugins = ["pytester", "results_schema"]  # results_schema: every results.json written is checked
 
 REPO = Path(__file__).resolve().parent.parent
 

@@ -1,0 +1,326 @@
+"""junit.xml, cucumber.json and results.json read by the tools that consume them: each tells the gate's story.
+
+A small project (pytester) makes every verdict: passed, failed, error, not applicable in a step,
+not applicable before any step (a destructive claim not asked for), waived. Its outputs go
+through the JUnit schema CI servers use (tests/data/junit-10.xsd) and junitparser, npm's
+cucumber-html-reporter, and the published JSON Schema of results.json (docs/results.schema.json).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+import re
+import shutil
+import subprocess
+from pathlib import Path
+from typing import Any
+
+import pytest
+from junitparser import Error, Failure, JUnitXml, Skipped
+from lxml import etree
+from results_schema import SCHEMA_PATH, schema_errors
+from test_plugin import INI
+from test_plugin import STEPS as PLUGIN_STEPS
+
+from labconform.exports import cucumber, scenario_status
+from labconform.redact import redact_text
+
+REPO = Path(__file__).resolve().parent.parent
+XSD = REPO / "tests" / "data" / "junit-10.xsd"
+NPM_DIR = Path(os.environ.get("LABCONFORM_NPM_DIR", "/var/cache/labconform/npm"))
+REPORTER = "cucumber-html-reporter@7"
+NPM_TIMEOUT_S = 300
+
+FEATURE = """\
+@section:sample
+Feature: Sample section
+
+  @id:s-01 @impact:high
+  Scenario: a claim that holds
+    Why it matters.
+    Then the value "a" is "a"
+
+  @id:s-02 @impact:low
+  Scenario: a claim that does not hold
+    Then the value "a" is "b"
+
+  @id:s-03 @impact:medium
+  Scenario: a claim that does not apply here
+    Given the host has no widget
+    Then the value "a" is "a"
+
+  @id:s-04 @impact:high
+  Scenario: a claim whose step breaks
+    Then the probe crashes
+
+  @id:s-05 @impact:medium
+  Scenario: a deviation under a waiver
+    Given the host is up
+    Then the value "on" is "off"
+
+  @id:s-06 @impact:low @destructive
+  Scenario: a claim that changes the lab
+    Then the value "a" is "a"
+
+  @id:s-07 @impact:low
+  Scenario Outline: a claim per row
+    Then the value "<v>" is "<v>"
+
+    Examples:
+      | v |
+      | x |
+      | y |
+"""
+
+# the plugin test's steps and pytest.ini, and a Given that passes before the waived failure
+STEPS = PLUGIN_STEPS + """
+@given("the host is up")
+def _():
+    pass
+"""
+
+# the waiver's justification holds a planted credential: no output may show it
+SECRET = "pw-planted-w41v3r"
+WAIVERS = """\
+- id: s-05
+  justification: the widget is replaced this month, password={secret}
+  approver: lab-admins
+  expires: {expires}
+"""
+
+# what the gate decides on: the claims' verdicts, in each format's terms
+NOT_FAILED_SKIPS = ("not_applicable", "waived")
+
+
+def run_project(pytester: pytest.Pytester, *args: str) -> tuple[int, Path]:
+    """Run the small project once; its exit status and its run folder."""
+    pytester.makefile(".feature", sample=FEATURE)
+    pytester.makeconftest(STEPS)
+    pytester.makefile(".ini", pytest=INI)
+    expires = dt.date.today() + dt.timedelta(days=30)
+    waivers = pytester.path / "waivers.yaml"
+    waivers.write_text(WAIVERS.format(secret=SECRET, expires=expires.isoformat()))
+    res = pytester.runpytest_subprocess("sample.feature", "--waivers", str(waivers), *args)
+    return res.ret, (pytester.path / "reports" / "latest").resolve()
+
+
+@pytest.fixture
+def mixed(pytester: pytest.Pytester) -> tuple[int, Path]:
+    """Every verdict in one run: the gate fails it (one failed claim, one error)."""
+    return run_project(pytester)
+
+
+@pytest.fixture
+def green(pytester: pytest.Pytester) -> tuple[int, Path]:
+    """The issue's case: passed, not applicable (with and without steps) and waived; the gate passes it."""
+    return run_project(pytester, "-k", "not id:s-02 and not id:s-04")
+
+
+def results(folder: Path) -> dict[str, Any]:
+    return json.loads((folder / "results.json").read_text())
+
+
+def expected_counts(doc: dict[str, Any]) -> dict[str, int]:
+    """The gate's counts in the terms every test-report format shares."""
+    c = doc["counts"]
+    return {"tests": len(doc["claims"]), "passed": c["passed"], "failed": c["failed"] + c["error"],
+            "skipped": c["not_applicable"] + c["waived"]}
+
+
+def test_the_project_makes_every_verdict(mixed: tuple[int, Path], green: tuple[int, Path]) -> None:
+    rc, folder = mixed
+    doc = results(folder)
+    assert rc == 1 and doc["gate"]["status"] == "failed"
+    verdicts = {c["id"]: c["verdict"] for c in doc["claims"]}
+    assert verdicts == {"s-01": "passed", "s-02": "failed", "s-03": "not_applicable", "s-04": "error",
+                        "s-05": "waived", "s-06": "not_applicable", "s-07[x]": "passed", "s-07[y]": "passed"}
+    assert next(c for c in doc["claims"] if c["id"] == "s-06")["steps"] == []  # ended before its first step
+    rc, folder = green
+    assert rc == 0 and results(folder)["gate"]["status"] == "passed"
+
+
+# --- results.json and its JSON Schema -----------------------------------------------------------
+
+
+def test_results_json_follows_the_published_schema(mixed: tuple[int, Path]) -> None:
+    doc = results(mixed[1])
+    assert schema_errors(doc) == []
+    assert "docs/results.schema.json" in (REPO / "docs" / "results.md").read_text()
+
+
+@pytest.mark.parametrize(
+    ("change", "where"),
+    [
+        (lambda d: d["claims"][0].update(verdict="maybe"), "$.claims[0].verdict"),
+        (lambda d: d["claims"][0].pop("evidence"), "$.claims[0]"),
+        (lambda d: d.update(schema_version=2), "$.schema_version"),
+        (lambda d: next(c for c in d["claims"] if c["verdict"] == "waived").update(waiver=None), "waiver"),
+        (lambda d: next(c for c in d["claims"] if c["verdict"] == "not_applicable").update(reason=""), "reason"),
+        (lambda d: d["counts"].update(passed=d["counts"]["passed"] + 1), "$.counts"),
+        (lambda d: d["run"].update(started="yesterday"), "$.run.started"),
+    ],
+    ids=["unknown-verdict", "no-evidence-list", "newer-version", "waived-without-waiver",
+         "not-applicable-without-reason", "counts-off", "bad-timestamp"],
+)
+def test_the_schema_refuses_a_broken_document(mixed: tuple[int, Path], change: Any, where: str) -> None:
+    doc = results(mixed[1])
+    change(doc)
+    errors = schema_errors(doc)
+    assert errors and any(where in e for e in errors), errors
+
+
+def test_the_latest_real_run_follows_the_schema() -> None:
+    """reports/latest of this checkout: a full lab run when CI made one (scripts/test.sh) before the tests."""
+    latest = REPO / "reports" / "latest" / "results.json"
+    if not latest.is_file():
+        pytest.skip("no run under reports/ (bash scripts/lab.sh makes one)")
+    assert schema_errors(json.loads(latest.read_text())) == [], SCHEMA_PATH
+
+
+# --- junit.xml: the JUnit schema of CI servers, and junitparser ----------------------------------
+
+
+def test_junit_xml_is_valid_against_the_jenkins_junit_schema(mixed: tuple[int, Path]) -> None:
+    schema = etree.XMLSchema(etree.parse(str(XSD)))
+    xml = etree.parse(str(mixed[1] / "junit.xml"))
+    assert schema.validate(xml), redact_text(str(schema.error_log))
+
+
+def test_the_schema_refuses_what_jenkins_does_not_know(mixed: tuple[int, Path]) -> None:
+    """The schema can fail: a testcase with properties (the old junit.xml's) is not valid."""
+    schema = etree.XMLSchema(etree.parse(str(XSD)))
+    xml = etree.parse(str(mixed[1] / "junit.xml"))
+    etree.SubElement(xml.find(".//testcase"), "properties")
+    assert not schema.validate(xml)
+
+
+def test_junitparser_reads_the_gates_counts(mixed: tuple[int, Path]) -> None:
+    rc, folder = mixed
+    doc = results(folder)
+    xml = JUnitXml.fromfile(str(folder / "junit.xml"))
+    cases = [case for suite in xml for case in suite]
+    kinds = {"passed": 0, "failed": 0, "skipped": 0}
+    by_id: dict[str, Any] = {}
+    for case in cases:
+        by_id[case.name.split(":", 1)[0]] = case
+        if case.is_passed:
+            kinds["passed"] += 1
+        elif case.is_skipped:
+            kinds["skipped"] += 1
+        else:
+            kinds["failed"] += 1
+    assert {"tests": len(cases), **kinds} == expected_counts(doc)
+    assert sum(isinstance(r, Failure) for c in cases for r in c.result) == doc["counts"]["failed"]
+    assert sum(isinstance(r, Error) for c in cases for r in c.result) == doc["counts"]["error"]
+    # the suites' own counters agree with their test cases
+    for suite in xml:
+        declared = (suite.tests, suite.failures, suite.errors, suite.skipped)
+        suite.update_statistics()
+        assert (suite.tests, suite.failures, suite.errors, suite.skipped) == declared, suite.name
+    waived = by_id["s-05"].result[0]
+    assert isinstance(waived, Skipped) and waived.type == "waived"
+    assert "lab-admins" in waived.message and "the widget is replaced this month" in waived.message
+    not_applicable = by_id["s-03"].result[0]
+    assert isinstance(not_applicable, Skipped) and "no widget on this host" in not_applicable.message
+    assert isinstance(by_id["s-06"].result[0], Skipped) and "--destructive" in by_id["s-06"].result[0].message
+    assert "claim s-05" in by_id["s-05"].system_out  # the claim's own record, where the schema allows it
+
+
+def test_no_output_shows_the_planted_credential(mixed: tuple[int, Path]) -> None:
+    folder = mixed[1]
+    for name in ("results.json", "junit.xml", "cucumber.json"):
+        text = (folder / name).read_text()
+        assert SECRET not in text, name
+    assert "password=[redacted]" in (folder / "junit.xml").read_text()
+
+
+# --- cucumber.json: read by npm's cucumber-html-reporter -----------------------------------------
+
+
+@pytest.fixture(scope="session")
+def cucumber_reporter() -> Path:
+    """npm's cucumber-html-reporter, installed once into NPM_DIR (a bounded npm install)."""
+    node, npm = shutil.which("node") or shutil.which("nodejs"), shutil.which("npm")
+    if not node or not npm:
+        pytest.skip("node and npm are not installed (Debian: apt-get install -y nodejs npm; scripts/setup.sh does)")
+    module = NPM_DIR / "node_modules" / "cucumber-html-reporter"
+    if not (module / "package.json").is_file():
+        NPM_DIR.mkdir(parents=True, exist_ok=True)
+        p = subprocess.run([npm, "install", "--no-audit", "--no-fund", "--prefix", str(NPM_DIR), REPORTER],
+                           capture_output=True, text=True, timeout=NPM_TIMEOUT_S)
+        assert p.returncode == 0, redact_text(f"npm install {REPORTER} failed:\n{p.stdout[-2000:]}{p.stderr[-2000:]}")
+    return module
+
+
+GENERATE = """\
+const reporter = require(process.argv[2]);
+reporter.generate({theme: 'bootstrap', jsonFile: process.argv[3], output: process.argv[4], name: 'labconform',
+                   reportSuiteAsScenarios: true, launchReport: false});
+"""
+BOX = re.compile(r"<h4>(All|Passed|Failed|Skipped|Pending|Undefined|Ambiguous) Scenarios</h2>\s*</div>\s*"
+                 r'<div class="feature-value">\s*<h5>\s*(\d+)\s*</h5>')
+
+
+def reporter_counts(module: Path, cucumber_json: Path, workdir: Path) -> tuple[dict[str, int], str]:
+    """Run the generator on a cucumber.json; the scenario counts its page shows, and the page."""
+    script, page = workdir / "generate.js", workdir / "cucumber-report.html"
+    script.write_text(GENERATE)
+    p = subprocess.run(["node", str(script), str(module), str(cucumber_json), str(page)], cwd=workdir,
+                       capture_output=True, text=True, timeout=120)
+    assert p.returncode == 0 and page.is_file(), redact_text(f"the generator failed:\n{p.stdout}{p.stderr}")
+    html = page.read_text()
+    boxes = {name.lower(): int(n) for name, n in BOX.findall(html)}
+    assert "all" in boxes and "passed" in boxes, "the generator's page no longer shows its counts as it did"
+    return {"tests": boxes["all"], "passed": boxes["passed"], "failed": boxes.get("failed", 0),
+            "skipped": boxes.get("skipped", 0)} | {k: v for k, v in boxes.items() if k in ("pending", "undefined",
+                                                                                          "ambiguous")}, html
+
+
+@pytest.mark.parametrize("which", ["mixed", "green"])
+def test_cucumber_html_reporter_counts_what_the_gate_counts(
+    which: str, request: pytest.FixtureRequest, cucumber_reporter: Path, tmp_path: Path
+) -> None:
+    rc, folder = request.getfixturevalue(which)
+    doc = results(folder)
+    counts, html = reporter_counts(cucumber_reporter, folder / "cucumber.json", tmp_path)
+    assert counts == expected_counts(doc)
+    if doc["gate"]["status"] == "passed":
+        assert counts["failed"] == 0  # a green gate is a green dashboard
+    for claim in doc["claims"]:  # every claim is listed, the one that never reached a step too
+        assert claim["scenario"] in html, claim["id"]
+    assert "destructive claim: changes the lab, runs only with --destructive" in html
+    assert "waived until" in html and "lab-admins" in html
+
+
+# --- cucumber.json: the scenario status of each verdict ------------------------------------------
+
+
+def test_each_scenario_has_the_status_of_its_claims_verdict(mixed: tuple[int, Path]) -> None:
+    doc = results(mixed[1])
+    features = json.loads((mixed[1] / "cucumber.json").read_text())
+    scenarios = {el["id"].split(";", 1)[1]: el for f in features for el in f["elements"]}
+    status = {cid: scenario_status(el["steps"]) for cid, el in scenarios.items()}
+    assert status == {"s-01": "passed", "s-02": "failed", "s-03": "skipped", "s-04": "failed", "s-05": "skipped",
+                      "s-06": "skipped", "s-07[x]": "passed", "s-07[y]": "passed"}
+    assert len(scenarios) == len(doc["claims"])
+    # the waived claim's observed failure is there, as the reason of a skipped step, with the waiver
+    waived = [st for st in scenarios["s-05"]["steps"] if "error_message" in st["result"]]
+    assert [st["result"]["status"] for st in waived] == ["skipped"]
+    assert "waived until" in waived[0]["result"]["error_message"]
+    assert "expected 'off', found 'on'" in waived[0]["result"]["error_message"]
+    # the claim that ended before any step: one `*` step saying so, with the reason
+    (only,) = scenarios["s-06"]["steps"]
+    assert only["keyword"] == "* " and only["result"]["status"] == "skipped"
+    assert "--destructive" in only["result"]["error_message"]
+
+
+def test_a_claim_without_steps_keeps_its_verdict_in_cucumber() -> None:
+    """An error before the first step (an unreachable target) is a failed scenario, not a dropped one."""
+    claim = {"id": "u-01", "feature": "F", "feature_file": "10_f.feature", "scenario": "s", "tags": ["id:u-01"],
+             "verdict": "error", "reason": "target unreachable: ssh refused", "duration_s": 0, "line": 3,
+             "steps": [], "evidence": []}
+    (feature,) = json.loads(cucumber({"claims": [claim]}))
+    (step,) = feature["elements"][0]["steps"]
+    assert step["result"] == {"status": "failed", "error_message": "error: target unreachable: ssh refused"}
