@@ -179,6 +179,43 @@ def test_the_latest_real_run_follows_the_schema() -> None:
     assert schema_errors(json.loads(latest.read_text())) == [], SCHEMA_PATH
 
 
+HOOKED_TEST = """\
+import json
+
+def _run_folder(root, doc):
+    root.mkdir(parents=True)
+    (root / "results.json").write_text(json.dumps(doc))
+    for name in ("junit.xml", "cucumber.json"):
+        (root / name).write_text("")
+
+def test_writes_a_good_run(tmp_path):
+    _run_folder(tmp_path / "reports" / "good", GOOD)
+
+def test_writes_a_broken_run(tmp_path):
+    _run_folder(tmp_path / "reports" / "bad", dict(GOOD, counts={**GOOD["counts"], "passed": 7}))
+
+def test_writes_a_document_by_hand(tmp_path):
+    (tmp_path / "results.json").write_text("{}")  # a test's own input, not a run folder: left alone
+"""
+
+
+def test_the_fixture_fails_a_test_whose_run_breaks_the_schema(
+    pytester: pytest.Pytester, mixed: tuple[int, Path]
+) -> None:
+    """tests/results_schema.py, as every test of this project gets it: a broken written run is an error."""
+    good = results(mixed[1])
+    # the small project gives way to the hooked tests
+    (pytester.path / "sample.feature").unlink()
+    (pytester.path / "pytest.ini").unlink()
+    shutil.rmtree(pytester.path / "reports")
+    pytester.makeconftest('pytest_plugins = ["results_schema"]')
+    pytester.makepyfile(test_hooked=f"GOOD = {good!r}\n" + HOOKED_TEST)
+    res = pytester.runpytest_inprocess("-p", "no:randomly")
+    res.assert_outcomes(passed=3, errors=1)
+    res.stdout.fnmatch_lines(["*ERROR at teardown of test_writes_a_broken_run*",
+                              "*results.json breaks results.schema.json*", "*$.counts*"])
+
+
 # --- junit.xml: the JUnit schema of CI servers, and junitparser ----------------------------------
 
 
