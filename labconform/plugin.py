@@ -10,12 +10,13 @@ from typing import Any
 
 import pytest
 
-from labconform import gate, multi, results, summary, waivers
+from labconform import ahead, gate, multi, results, summary, waivers
 from labconform.collection import (
     FeatureModule,
     claim_id_of,
     ids_in_features,
     scenario_of,
+    selected_ids,
     tag_marker,
     workload_specs,
 )
@@ -183,8 +184,12 @@ def pytest_collection_finish(session: pytest.Session) -> None:
 
 @pytest.hookimpl(trylast=True)
 def pytest_collection_modifyitems(session: pytest.Session, config: pytest.Config, items: list[pytest.Item]) -> None:
-    """Note the containers the selected claims will start, so they can be started together."""
-    config.stash[RUN].prestart = workload_specs(items)
+    """Note the containers the selected claims will start, so they can be started together; do what
+    the selected claims declared they need done before any claim runs (labconform.ahead)."""
+    run = config.stash[RUN]
+    run.prestart = workload_specs(items)
+    if not config.option.collectonly:
+        run.prepared = ahead.prepare(selected_ids(items), run.target)
     # destructive claims change the lab: only when asked, and after every other claim
     destructive = [i for i in items if i.get_closest_marker("destructive")]
     if destructive:
@@ -235,6 +240,12 @@ def lab(request: pytest.FixtureRequest) -> Any:
                 f"the Docker engine did not answer at the end of the run; the lab host removes the "
                 f"containers labelled {RUN_LABEL}={run.name} once it answers again (trying for "
                 f"{REAPER_GIVES_UP_S // 60} min)")
+
+
+@pytest.fixture(scope="session")
+def prepared(request: pytest.FixtureRequest) -> dict[str, Any]:
+    """What was done before any claim ran, by the name it was declared under (labconform.ahead)."""
+    return request.config.stash[RUN].prepared
 
 
 @pytest.fixture

@@ -16,6 +16,7 @@ from labconform import __version__, exports, gate, multi, report, results, waive
 from labconform.evidence import Evidence
 from labconform.lab import Lab, WorkloadSpec
 from labconform.lease import LeaseKeeper
+from labconform.owners import provisioning_owners
 from labconform.results import ClaimResult, new_run_name, write_run
 from labconform.ssh import SshOptions
 from labconform.target import Target
@@ -35,6 +36,7 @@ class RunState:
         self.results: dict[str, ClaimResult] = {}
         self.evidence: dict[str, Evidence] = {}
         self.prestart: tuple[WorkloadSpec, ...] = ()
+        self.prepared: dict[str, Any] = {}  # what the selected claims needed done before any claim ran
         self.lab: Lab | None = None
         # the gate (docs/gate.md): read and checked in pytest_configure, before anything runs
         self.baseline: dict[str, Any] | None = None
@@ -103,7 +105,8 @@ def finish(run: RunState, exitstatus: int, other_failures: int, keep_runs: int) 
         except Exception:  # noqa: BLE001 - the engine may be the thing that is down
             docker_version = None
     params = run.lab.params if run.lab is not None and "params" in run.lab.__dict__ else None
-    owners, owners_note = provisioning_owners(facts, params)
+    # the file the run's parameters came from, when a claim read them
+    owners, owners_note = provisioning_owners(facts, run.params_file if params is not None else None)
     for c in claims:
         c.owner = owners.get(c.id.split("[", 1)[0])
     exitstatus = judge(run, claims, other_failures, exitstatus)
@@ -204,31 +207,6 @@ def kubernetes_version(lab: Lab | None) -> str | None:
         return lab.kube.version().get("gitVersion")
     except Exception:  # noqa: BLE001 - the cluster may be the thing that is down
         return None
-
-
-def provisioning_owners(facts: dict[str, Any] | None, params: Any) -> tuple[dict[str, dict[str, Any]], str | None]:
-    """Which provisioning step makes each claim true, from the plan for this run's host facts.
-
-    The plan is built (never run: no check, no change) against the facts this run read, as
-    `python -m provision --facts` would, so the report needs no live target to say it."""
-    if facts is None:
-        return {}, "no host facts were read in this run: provisioning steps not known"
-    try:
-        from labconform.params import load_params
-        from provision import Context, build_plan
-        from provision.state import RecordedState
-
-        state = RecordedState({"facts": facts}, "this run's facts")
-        plan = build_plan(Context(None, state, params or load_params(None, state.facts.family)))
-    except Exception as exc:  # noqa: BLE001 - provisioning is another package; the report does without
-        return {}, f"the provisioning plan could not be built: {type(exc).__name__}: {exc}"
-    owners: dict[str, dict[str, Any]] = {}
-    for step in plan.steps:
-        for cid in step.claims:
-            owner = plan.owner_of(cid)
-            if owner is not None:
-                owners[cid] = {"step": owner.name, "commands": list(owner.commands)}
-    return owners, None
 
 
 def gate_record(run: RunState) -> dict[str, Any]:

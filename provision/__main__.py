@@ -1,4 +1,5 @@
-"""python -m provision [--target T] [--check] [--facts FILE]: make the lab's claims true, or show the plan."""
+"""python -m provision [--target T] [--check] [--facts FILE] [--owners]: make the lab's claims true, show the plan,
+or name the step that owns each claim."""
 
 from __future__ import annotations
 
@@ -26,6 +27,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--facts", help="a recorded host state (JSON) to plan against; implies --check")
     ap.add_argument("--lab-params", help="YAML file of lab parameters")
     ap.add_argument("--json", help="also write the outcomes as JSON to this file")
+    ap.add_argument("--owners", action="store_true",
+                    help="print the step that owns each claim, JSON {claim id: {step, commands}}; changes nothing")
     ap.add_argument("--only", help="comma-separated parts of the lab to provision: host, docker, kubernetes")
     ap.add_argument("--accept-host-key", action="store_true", help="ssh:// targets: accept an unknown or changed key")
     ap.add_argument("--known-hosts", help="ssh:// targets: known_hosts file (default ~/.ssh/known_hosts)")
@@ -72,6 +75,8 @@ def _main(args: argparse.Namespace, ap: argparse.ArgumentParser) -> int:
         show(f"provision: {exc}", out=sys.stderr)
         return 2
 
+    if args.owners:
+        return _print_owners(Context(target, state, params))
     facts = state.facts
     where = args.facts or args.target
     mode = "plan (--check: nothing is changed)" if args.check else "provisioning"
@@ -118,6 +123,24 @@ def _main(args: argparse.Namespace, ap: argparse.ArgumentParser) -> int:
             doc = {"target": where, "check": args.check, "steps": [o.as_dict() for o in outcomes]}
             json.dump(redact(doc), fh, indent=2)
     return 1 if counts.get("failed") else 0
+
+
+def _print_owners(ctx: Context) -> int:
+    """The claim -> owning step map that the conformance report shows beside each claim (the plan is
+    built, never run). labconform reads it through this command, never by importing provision."""
+    try:
+        plan = build_plan(ctx)
+    except Exception as exc:  # noqa: BLE001 - said on stderr, for the report's owners_note
+        show(f"provision: the provisioning plan could not be built: {type(exc).__name__}: {exc}", out=sys.stderr)
+        return 1
+    owners: dict[str, dict[str, object]] = {}
+    for step in plan.steps:
+        for cid in step.claims:
+            owner = plan.owner_of(cid)
+            if owner is not None:
+                owners[cid] = {"step": owner.name, "commands": list(owner.commands)}
+    print(json.dumps(redact(owners), indent=1))
+    return 0
 
 
 if __name__ == "__main__":

@@ -2,34 +2,20 @@
 
 from __future__ import annotations
 
-import pytest
 from pytest_bdd import given, then, when
 
-from labconform import link
-from labconform.plugin import RUN
+from labconform import ahead, link
 
-BASELINE = pytest.StashKey[object]()
-COUNTER_CLAIM = "glitch-04"
-
-
-def pytest_collection_modifyitems(session: pytest.Session, config: pytest.Config, items: list[pytest.Item]) -> None:
-    """When the counter claim is selected, read every interface's counters now, before any claim
-    runs: "during the run" starts here, not when the claim's turn comes."""
-    if not any((m.kwargs.get("value") == COUNTER_CLAIM) for i in items for m in i.iter_markers("id")):
-        return
-    try:
-        config.stash[BASELINE] = link.read(config.stash[RUN].target)
-    except Exception as exc:  # noqa: BLE001 - the claims report an unreachable lab themselves
-        config.stash[BASELINE] = exc
+# "during the run" starts before any claim runs, not when the counter claim's turn comes
+COUNTERS = ahead.declare("link counters", {"glitch-04"}, link.read)
 
 
 @given("the link counters as the run found them", target_fixture="link_baseline")
-def _(lab, request):
-    """The snapshot taken at collection; read now if this run collected no counter claim."""
-    snap = request.config.stash.get(BASELINE, None)
+def _(lab, prepared):
+    """The snapshot taken before the claims ran; read now if this run selected no counter claim."""
+    snap = prepared.get(COUNTERS)
     if not isinstance(snap, link.Snapshot):
-        snap = link.read(lab.target)
-        request.config.stash[BASELINE] = snap
+        snap = prepared[COUNTERS] = link.read(lab.target)
     return snap
 
 

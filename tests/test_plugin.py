@@ -200,3 +200,30 @@ def test_a_secret_in_a_failed_claim_is_redacted_in_pytests_output(pytester):
     claims = {c["id"]: c for c in results(pytester)["claims"]}
     assert claims["x-01"]["verdict"] == "failed" and claims["x-02"]["verdict"] == "error"
     assert "kT0ken-planted" not in json.dumps(claims)
+
+
+AHEAD_STEPS = """\
+from pytest_bdd import then
+from labconform import ahead
+
+MADE = []
+READY = ahead.declare("sample ready", {"s-01"}, lambda target: MADE.append(target.name) or len(MADE))
+
+@then('the value "a" is "a"')
+def _(evidence, prepared):
+    evidence.equal("prepared before the claims", expected=1, found=prepared.get(READY), how="prepared fixture")
+
+@then('the value "a" is "b"')
+def _(evidence, prepared):
+    evidence.equal("nothing prepared", expected=None, found=prepared.get(READY), how="prepared fixture")
+"""
+
+
+def test_what_a_selected_claim_declares_is_prepared_once_before_the_claims(pytester):
+    pytester.makefile(".feature", sample=FEATURE)
+    pytester.makeconftest(AHEAD_STEPS)
+    pytester.makefile(".ini", pytest=INI)
+    pytester.runpytest_subprocess("sample.feature", "-k", "id:s-01 or id:s-02")
+    assert {c["id"]: c["verdict"] for c in results(pytester)["claims"]} == {"s-01": "passed", "s-02": "failed"}
+    pytester.runpytest_subprocess("sample.feature", "-k", "id:s-02")
+    assert {c["id"]: c["verdict"] for c in results(pytester)["claims"]} == {"s-02": "passed"}
