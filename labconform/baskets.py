@@ -10,9 +10,9 @@ from typing import Any
 
 import yaml
 
+from labconform.kube import ADMIN_CONF
 from labconform.target import Target
 
-ADMIN_CONF = "/etc/kubernetes/admin.conf"
 MANIFESTS = "/etc/kubernetes/manifests"
 KUBEADM_FLAGS = "/var/lib/kubelet/kubeadm-flags.env"
 KUBECTL = f"kubectl --kubeconfig {ADMIN_CONF} --request-timeout=10s"

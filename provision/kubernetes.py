@@ -12,6 +12,7 @@ from typing import IO, Any
 
 from labconform import firewall
 from labconform.errors import WaitTimeout
+from labconform.kube import ADMIN_CONF
 from labconform.poll import until
 from provision.core import Step, StepFailed
 from provision.docker_ce import LIBEXEC, restart_supervised, stop_supervised
@@ -25,7 +26,6 @@ BUILD_RECIPE = "v1.20.2+reflect2-1.0.2+pause-static.1"
 IMAGES_RECIPE = f"{BUILD_RECIPE}+images.1"
 DEBIAN_MIRROR = "http://deb.debian.org/debian"
 POD_CIDR = "10.244.0.0/16"
-ADMIN_CONF = "/etc/kubernetes/admin.conf"
 MANIFEST = "/app/cluster.yaml"
 DEPLOYMENT, SERVICE = "hw-deploy", "hw"
 HOST_BINARIES = ("kubeadm", "kubelet", "kubectl")
