@@ -219,11 +219,9 @@ def _(evidence, prepared):
 """
 
 
-def test_what_a_selected_claim_declares_is_prepared_once_before_the_claims(pytester):
-    pytester.makefile(".feature", sample=FEATURE)
-    pytester.makeconftest(AHEAD_STEPS)
-    pytester.makefile(".ini", pytest=INI)
-    pytester.runpytest_subprocess("sample.feature", "-k", "id:s-01 or id:s-02")
-    assert {c["id"]: c["verdict"] for c in results(pytester)["claims"]} == {"s-01": "passed", "s-02": "failed"}
-    pytester.runpytest_subprocess("sample.feature", "-k", "id:s-02")
-    assert {c["id"]: c["verdict"] for c in results(pytester)["claims"]} == {"s-02": "passed"}
+def test_what_a_selected_claim_declares_is_prepared_once_before_the_claims(project):
+    project.makeconftest(AHEAD_STEPS)  # the sample's steps, reading what was prepared
+    project.runpytest_subprocess("sample.feature", "-k", "id:s-01 or id:s-02")
+    assert {c["id"]: c["verdict"] for c in results(project)["claims"]} == {"s-01": "passed", "s-02": "failed"}
+    project.runpytest_subprocess("sample.feature", "-k", "id:s-02")
+    assert {c["id"]: c["verdict"] for c in results(project)["claims"]} == {"s-02": "passed"}
