@@ -7,6 +7,7 @@ import math
 import re
 import threading
 import urllib.parse
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
@@ -19,7 +20,7 @@ from kubernetes import config as k8s_config
 from kubernetes.client.exceptions import ApiException
 from kubernetes.config.config_exception import ConfigException
 
-from labconform import http
+from labconform import conntrack, http
 from labconform.errors import ClaimFailed, LabUnreachable, WaitTimeout
 from labconform.poll import until
 from labconform.target import Target
@@ -239,14 +240,21 @@ class KubeLab:
         node = self.nodes()[0]
         return next((a.address for a in node.status.addresses or [] if a.type == "InternalIP"), "127.0.0.1")
 
-    def sample_node_port(self, service: str, deployment: str, count: int) -> dict[str, Any]:
-        """Requests through a Service's NodePort, with the deployment's ready pods before and after."""
+    def sample_node_port(self, service: str, deployment: str, count: int,
+                         say: Callable[[str], None] | None = None) -> dict[str, Any]:
+        """Requests through a Service's NodePort, with the deployment's ready pods before and after. The
+        sample starts once no connection entry on the lab host sends the port to a pod that is gone
+        (labconform.conntrack): the claim is about the Service as it stands, not a replaced pod."""
         s = self.service(service)
         if s is None or not s.spec.ports or not s.spec.ports[0].node_port:
             raise ClaimFailed(f"service {service}: absent or without a NodePort")
+        address, port = self.node_address(), s.spec.ports[0].node_port
+        alive = {p.status.pod_ip for p in self.deployment_pods(deployment) if p.status.pod_ip}
+        settling = conntrack.await_stale_gone(self.target, address, port, alive, say)
         before = self.ready_pod_names(deployment)
-        sample = sample_service(self.target, f"http://{self.node_address()}:{s.spec.ports[0].node_port}/", count)
-        return {"sample": sample, "pods_before": before, "pods_after": self.ready_pod_names(deployment)}
+        sample = sample_service(self.target, f"http://{address}:{port}/", count)
+        return {"sample": sample, "pods_before": before, "pods_after": self.ready_pod_names(deployment),
+                "settling": settling.evidence()}
 
     def cluster_ip_answer(self, service: str) -> http.Response:
         s = self.service(service)
@@ -396,7 +404,8 @@ def sample_service(target: Target, url: str, count: int, per_request_s: float = 
         if code == "200" and m:
             sample.answers.append(m.group(1))
         else:
-            sample.failures.append(f"HTTP {code}, curl exit {exitcode}: {' '.join(body)[:80]!r}")
+            sample.failures.append(f"request {len(sample.answers) + len(sample.failures) + 1}: HTTP {code}, "
+                                   f"curl exit {exitcode} after {float(seconds):.1f} s: {' '.join(body)[:80]!r}")
         sample.seconds += float(seconds)
         body = []
     if len(sample.answers) + len(sample.failures) < count:  # the loop itself was cut short

@@ -6,7 +6,7 @@ import pytest
 import yaml
 from pytest_bdd import given, parsers, then, when
 
-from labconform import firewall, kube
+from labconform import firewall, kube, notice
 
 
 @pytest.fixture
@@ -291,8 +291,8 @@ def _(lab, evidence, name, type_, selects, port):
 
 
 @when(parsers.parse('{count:d} requests are sent to the NodePort of service "{name}" from the lab host'))
-def _(lab, traffic, count, name):
-    traffic.update(lab.kube.sample_node_port(name, "hw-deploy", count))
+def _(lab, traffic, request, count, name):
+    traffic.update(lab.kube.sample_node_port(name, "hw-deploy", count, say=notice.to_terminal(request.config)))
 
 
 @then(parsers.parse('every request was answered by a pod of deployment "{name}" that is current'))
@@ -301,9 +301,11 @@ def _(lab, evidence, traffic, name):
     strangers = sorted(set(s.answers) - current)
     evidence.check(not s.failures and not strangers and len(s.answers) == s.sent, f"answers through {s.url}",
                    expected=f"{s.sent} answers, each naming a pod of {name}",
-                   found={"answered": len(s.answers), "unanswered": len(s.failures), "unknown pods": strangers},
+                   found={"answered": len(s.answers), "unanswered": len(s.failures), "unknown pods": strangers,
+                          "first failures": s.failures[:3]},
                    how=f"{s.sent} x GET {s.url}, one connection each, from the lab host", counts=s.counts(),
-                   failures=s.failures[:20], pods_before=traffic["pods_before"], pods_after=traffic["pods_after"])
+                   failures=s.failures[:20], pods_before=traffic["pods_before"], pods_after=traffic["pods_after"],
+                   connections_to_gone_pods_before_sampling=traffic["settling"])
 
 
 @then(parsers.parse('the answers split evenly between {pods:d} pods by a two-sided binomial test at significance '

@@ -228,3 +228,35 @@ def test_kubelet_stopped_mid_run_fails_its_claims_and_nothing_hangs(tmp_path, ov
         assert v[cid][0] == "passed", (cid, v[cid])
     assert proc.returncode == 1, out[-3000:]
     assert doc["run"]["cleanup"]["removed"] and doc["run"]["cleanup"]["engine_error"] is None
+
+
+def test_a_connection_entry_to_a_gone_pod_is_waited_out_before_the_nodeport_sample():
+    """A real SYN_SENT entry in the kernel that sends one source port of the NodePort to an address where no
+    pod is (what a reboot leaves, kubernetes#101607): a connection from that port fails; the claim's sample
+    waits until the kernel expires the entry, says so, and every request of the sample is answered."""
+    k = _cluster()
+    assert k is not None
+    wait_deployment_available(k)
+    address, port = k.node_address(), k.service("hw").spec.ports[0].node_port
+    pods = {p.status.pod_ip for p in k.deployment_pods("hw-deploy")}
+    gone = next(f"10.244.0.{n}" for n in range(250, 200, -1) if f"10.244.0.{n}" not in pods)
+    sport = "45678"
+    entry = ["-p", "tcp", "-s", address, "-d", address, "--sport", sport, "--dport", str(port)]
+    made = subprocess.run(["conntrack", "-I", *entry, "-r", gone, "-q", "10.244.0.1", "--reply-port-src", "8080",
+                           "--reply-port-dst", sport, "--state", "SYN_SENT", "--timeout", "15"],
+                          capture_output=True, text=True, timeout=30)
+    said: list[str] = []
+    try:
+        assert made.returncode == 0, made.stderr
+        blocked = subprocess.run(["curl", "-s", "-m", "5", "--local-port", sport, "-o", "/dev/null", "-w",
+                                  "%{http_code}", f"http://{address}:{port}/"], capture_output=True, text=True,
+                                 timeout=30)
+        assert blocked.stdout != "200", "the entry did not send the connection away: the fault is not real"
+        traffic = k.sample_node_port("hw", "hw-deploy", 40, say=said.append)
+    finally:
+        subprocess.run(["conntrack", "-D", *entry], capture_output=True, timeout=30)
+    settling = traffic["settling"]
+    assert settling["stale entries"] == 1 and settling["first stale entries"] == [f"{sport} -> {gone}"], settling
+    assert settling["waited_s"] > 0 and "left after the wait" not in settling, settling
+    assert said and "kubernetes#101607" in said[0], said
+    assert not traffic["sample"].failures and len(traffic["sample"].answers) == 40, traffic["sample"]
