@@ -4,6 +4,7 @@ built from Debian's source on an offline Debian lab)."""
 from __future__ import annotations
 
 import fcntl
+import ipaddress
 import json
 import os
 import shlex
@@ -28,6 +29,7 @@ DEBIAN_MIRROR = "http://deb.debian.org/debian"
 POD_CIDR = "10.244.0.0/16"
 MANIFEST = "/app/cluster.yaml"
 DEPLOYMENT, SERVICE = "hw-deploy", "hw"
+POD_LABEL = "app=hw"  # the Deployment's selector in the document's manifest
 HOST_BINARIES = ("kubeadm", "kubelet", "kubectl")
 CNI_CONF = "/etc/cni/net.d/10-labconform-bridge.conflist"
 CNI_PLUGINS = ("bridge", "host-local", "portmap", "loopback")
@@ -133,6 +135,28 @@ class Cluster:
         rc, out = self.run(f"curl -s -m 5 http://127.0.0.1:{port}/")
         ok = rc == 0 and out.startswith("Hello, I am hw-deploy-")
         return ok, f"NodePort {port} answers {out.strip()[:60]!r}" if ok else f"NodePort {port}: no answer (curl {rc})"
+
+
+    def pods_answering(self, replicas: int) -> tuple[bool, str]:
+        """Each live pod of the Deployment answers with its own name at its address, and there are `replicas`
+        of them: the document's Deployment has no readiness probe, so a pod is "available" before its Tomcat
+        listens, and the Service sends it requests it refuses."""
+        pods = [p for p in (self.get(f"pods -l {POD_LABEL}") or {}).get("items", [])
+                if not p.get("metadata", {}).get("deletionTimestamp")]
+        silent = []
+        for pod in pods:
+            name, ip = pod["metadata"]["name"], pod.get("status", {}).get("podIP") or ""
+            try:
+                ipaddress.ip_address(ip)
+            except ValueError:
+                silent.append(f"{name} (no address)")
+                continue
+            rc, out = self.run(f"curl -s -m 5 http://{ip}:8080/")
+            if out.strip() != f"Hello, I am {name}":
+                silent.append(f"{name} (curl {rc})")
+        if len(pods) != replicas or silent:
+            return False, f"{len(pods)} of {replicas} pods, not answering: {', '.join(silent) or 'none'}"
+        return True, f"each of the {replicas} pods answers with its own name"
 
 
 def _ready(node: dict[str, Any]) -> bool:
@@ -299,13 +323,18 @@ def cluster_steps(ctx: Any, k: Cluster) -> list[Step]:
         if rc != 0:
             return False, "hw-deploy differs from the manifest" if rc == 1 else f"kubectl diff exited {rc}"
         d = k.get(f"deployment {DEPLOYMENT}") or {}
-        avail = d.get("status", {}).get("availableReplicas", 0)
-        ok = avail == d.get("spec", {}).get("replicas")
-        return ok, f"{DEPLOYMENT} as in {MANIFEST}, {avail} available" if ok else f"{DEPLOYMENT}: {avail} available"
+        avail, replicas = d.get("status", {}).get("availableReplicas", 0), d.get("spec", {}).get("replicas", 0)
+        if avail != replicas:
+            return False, f"{DEPLOYMENT}: {avail} available"
+        ok, answers = k.pods_answering(replicas)
+        return ok, f"{DEPLOYMENT} as in {MANIFEST}, {avail} available, {answers}" if ok else \
+            f"{DEPLOYMENT}: {answers}"
 
     def deploy_apply() -> None:
         ctx.sh(f"{k.kubectl} apply -f {MANIFEST}", f"{k.kubectl} rollout status deployment/{DEPLOYMENT} --timeout=180s",
                timeout=200)
+        replicas = (k.get(f"deployment {DEPLOYMENT}") or {}).get("spec", {}).get("replicas", 0)
+        _wait(ctx, lambda: k.pods_answering(replicas)[0], 120, f"each pod of {DEPLOYMENT} answering at its address")
 
     out.append(Step(DEPLOYMENT, ("k8s-app-02", "k8s-app-03", "k8s-app-04", "k8s-app-05", "k8s-app-06"),
                     deploy_check, deploy_apply, (f"kubectl apply -f {MANIFEST}", "kubectl get deploy")))

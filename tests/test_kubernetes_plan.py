@@ -28,6 +28,7 @@ NOT_PROVISIONED = {
 DEBIAN_NOT_APPLICABLE = {"k8s-prep-03", "k8s-prep-05", "k8s-flannel-01"}  # firewalld needs systemd; no SELinux; waived
 # where systemd is not the init there is no unit to give a drop-in
 NO_SYSTEMD_NOT_APPLICABLE = {"k8s-inst-04"}
+PODS = {"hw-deploy-5dc46768bb-nkw5j": "10.244.0.8", "hw-deploy-5dc46768bb-zstlz": "10.244.0.9"}  # the document's
 
 
 def plan_for(data: dict) -> list:
@@ -126,6 +127,9 @@ def converged(rocky: dict) -> dict:
         f"{kc} get service hw -o json --request-timeout=10s": ok(
             {"spec": {"type": "NodePort", "selector": {"app": "hw"}, "ports": [{"port": 8080, "nodePort": 31380}]}}),
         "curl -s -m 5 http://127.0.0.1:31380/": ok("Hello, I am hw-deploy-5dc46768bb-nkw5j\n"),
+        f"{kc} get pods -l app=hw -o json --request-timeout=10s": ok({"items": [
+            {"metadata": {"name": name}, "status": {"podIP": ip}} for name, ip in PODS.items()]}),
+        **{f"curl -s -m 5 http://{ip}:8080/": ok(f"Hello, I am {name}\n") for name, ip in PODS.items()},
     })
     return data
 
@@ -166,3 +170,20 @@ def test_the_manifest_is_the_documents_deployment():
     import yaml
 
     assert yaml.safe_load(k8s.CLUSTER_YAML) == yaml.safe_load(block.replace("\n      ", "\n"))
+
+
+def test_a_pod_that_does_not_answer_is_not_done_though_the_deployment_says_available(rocky):
+    data = converged(rocky)
+    data["commands"]["curl -s -m 5 http://10.244.0.9:8080/"] = {"rc": 7, "stdout": ""}
+    by_name = {o.step.name: o for o in k8s_outcomes(plan_for(data))}
+    assert by_name["hw-deploy"].status == "would-change"
+    assert "hw-deploy-5dc46768bb-zstlz (curl 7)" in by_name["hw-deploy"].detail
+
+
+def test_a_pod_with_an_address_that_is_not_one_reaches_no_command(rocky):
+    data = converged(rocky)
+    kc = k8s.Cluster(Context(None, RecordedState(data), load_params(None, "rhel"))).kubectl
+    data["commands"][f"{kc} get pods -l app=hw -o json --request-timeout=10s"]["stdout"] = json.dumps({"items": [
+        {"metadata": {"name": "hw-deploy-x"}, "status": {"podIP": "10.0.0.1; touch /tmp/owned"}}]})
+    detail = {o.step.name: o for o in k8s_outcomes(plan_for(data))}["hw-deploy"].detail
+    assert "hw-deploy-x (no address)" in detail and "1 of 2 pods" in detail
