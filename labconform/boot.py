@@ -26,7 +26,10 @@ def systemd_start(target: Target) -> dict[str, str]:
     return found
 
 
-def reboot(target: Target, timeout: float = 180) -> dict[str, Any]:
+REBOOT_TIMEOUT_S = 180
+
+
+def reboot(target: Target, timeout: float = REBOOT_TIMEOUT_S) -> dict[str, Any]:
     """Ask systemd to reboot the lab host, reach it again and wait (bounded) until a new userspace has booted
     to running (or degraded). Returns before, after and the seconds taken; WaitTimeout when it does not
     come back in time."""

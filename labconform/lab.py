@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from functools import cached_property
 from typing import Any
 
-from labconform import boot, http
+from labconform import boot, http, lease
 from labconform.docker_lab import DockerLab, Workload, scratch_dir
 from labconform.kube import KubeLab
 from labconform.params import LabParams, load_params
@@ -88,6 +88,7 @@ class Lab:
         with self._lock:
             if self._reboot is None:
                 try:
+                    lease.extend_held(self.target, boot.REBOOT_TIMEOUT_S + 60)  # unreachable meanwhile
                     self._reboot = boot.reboot(self.target)
                     self.docker.restart_reaper()  # the lab host's side of the old one ended with the old link
                 except Exception as exc:  # noqa: BLE001 - kept, and raised for every claim that needs it

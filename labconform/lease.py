@@ -15,6 +15,7 @@ import socket
 import threading
 import time
 import uuid
+import weakref
 from dataclasses import dataclass
 from typing import Any
 
@@ -24,6 +25,16 @@ LEASE_FILE = "/var/lib/labconform/lease"
 # another lease file on the target (tests use their own, so they never stand in a real holder's way)
 LEASE_ENV = "LABCONFORM_LEASE_FILE"
 DEFAULT_TTL_S = 120
+
+
+_HELD: weakref.WeakSet[LeaseKeeper] = weakref.WeakSet()  # the leases this process holds now
+
+
+def extend_held(target: Target, seconds: float) -> None:
+    """Stretch every lease this process holds on `target` over `seconds` in which it cannot be renewed."""
+    for keeper in list(_HELD):
+        if keeper.target.spec == target.spec:
+            keeper.extend(seconds)
 
 
 class LeaseHeld(Exception):
@@ -106,10 +117,13 @@ mv {file}.new {file}
 echo LC-LEASE-TAKEN; cat {file}
 """
 
+# renewing never shortens: a lease stretched over a reboot keeps its later expiry
 _RENEW = r"""
 exec 9>>{file}.lock && flock -w 10 9 || exit 3
-[ "$(sed -n 's/^token=//p' {file} 2>/dev/null)" = {token} ] || {{ echo LC-LEASE-LOST; exit 0; }}
-sed -i "s/^expires=.*/expires=$(( $(date +%s) + {ttl} ))/" {file} && echo LC-LEASE-RENEWED
+[ "$(sed -n 's/^token=//p' {file} 2>/dev/null)" = {token} ] || {{ echo LC-LEASE-LOST; cat {file} 2>/dev/null; exit 0; }}
+exp=$(sed -n 's/^expires=//p' {file}); new=$(( $(date +%s) + {ttl} ))
+[ "${{exp:-0}}" -gt "$new" ] && new=$exp
+sed -i "s/^expires=.*/expires=$new/" {file} && echo LC-LEASE-RENEWED
 """
 
 _RELEASE = r"""
@@ -139,15 +153,12 @@ class LeaseKeeper:
         self.held: Lease | None = None
         self._stop = threading.Event()
         self._renewer: threading.Thread | None = None
+        self.lost: str | None = None  # why the lease is no longer ours, once a renewal found out
 
-    def _fmt(self, script: str, **extra: str) -> str:
-        return script.format(
-            dir=shlex.quote(os.path.dirname(self.path)),
-            file=shlex.quote(self.path),
-            token=shlex.quote(self.token),
-            ttl=self.ttl_s,
-            **extra,
-        )
+    def _fmt(self, script: str, **extra: object) -> str:
+        values: dict[str, object] = {"dir": shlex.quote(os.path.dirname(self.path)), "file": shlex.quote(self.path),
+                                     "token": shlex.quote(self.token), "ttl": self.ttl_s}
+        return script.format(**{**values, **extra})
 
     def current(self) -> Lease | None:
         """The lease as the target holds it now (None: free)."""
@@ -179,7 +190,8 @@ class LeaseKeeper:
         while True:
             ok, lease = self._try(stale)
             if ok and lease is not None:
-                self.held = lease
+                self.held, self.lost = lease, None
+                _HELD.add(self)
                 self._renewer = threading.Thread(target=self._renew_loop, daemon=True, name="lc-lease")
                 self._renewer.start()
                 return lease
@@ -192,17 +204,34 @@ class LeaseKeeper:
                 raise LeaseHeld(lease, self.target.name, round(waited, 1))
             time.sleep(min(1.0, max(wait_s - waited, 0.05)))
 
+    def _renew(self, ttl_s: int) -> bool:
+        """Push the expiry to at least now + ttl_s; False (and `lost` says to whom) when it is no longer ours."""
+        res = self.target.run(self._fmt(_RENEW, ttl=int(ttl_s)), timeout=20)
+        head, _, rest = res.stdout.partition("\n")
+        if head == "LC-LEASE-LOST":
+            now = Lease.parse(rest)
+            self.lost = (f"the lease on {self.target.name} expired while this run held it"
+                         + (f"; {now.owner} (run {now.run}, {now.purpose}) holds it now" if now else ""))
+            return False
+        return True
+
+    def extend(self, seconds: float) -> None:
+        """Keep the lease for at least `seconds` more without renewing (a reboot, when the target cannot be
+        reached); renewals after it never shorten it."""
+        if self.held is not None:
+            self._renew(max(int(seconds), self.ttl_s))
+
     def _renew_loop(self) -> None:
         while not self._stop.wait(max(self.ttl_s / 3, 1)):
             try:
-                res = self.target.run(self._fmt(_RENEW), timeout=20)
+                if not self._renew(self.ttl_s):
+                    return
             except Exception:  # noqa: BLE001 - the target may be gone; the lease then just expires
                 continue
-            if "LC-LEASE-LOST" in res.stdout:
-                return
 
     def release(self) -> None:
         self._stop.set()
+        _HELD.discard(self)
         if self.held is None:
             return
         self.held = None

@@ -207,6 +207,8 @@ def pytest_runtest_setup(item: pytest.Item) -> None:
     if not item.get_closest_marker("destructive") or not item.config.getoption("destructive"):
         return  # without --destructive the claim is skipped: no lease for it
     run = item.config.stash[RUN]
+    if run.lease is not None and run.lease.lost:
+        raise LabUnreachable(f"{run.lease.lost}: this run changes the lab no further")
     if run.lease is None or run.lease.held is None:
         run.target.check_alive()
         keeper = LeaseKeeper(run.target, run.name, "destructive claims")

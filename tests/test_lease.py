@@ -15,7 +15,7 @@ import pytest
 from ssh_server import sshd  # noqa: F401 - the fixture
 from test_plugin import INI
 
-from labconform.lease import LEASE_ENV, LeaseHeld, LeaseKeeper
+from labconform.lease import LEASE_ENV, LeaseHeld, LeaseKeeper, extend_held
 from labconform.ssh import SshOptions
 from labconform.target import Target
 
@@ -174,3 +174,26 @@ def test_lease_text_round_trips():
     assert Lease.parse(lease.as_text()) == lease
     assert Lease.parse("garbage") is None
     assert textwrap.dedent(lease.as_text()).count("\n") == 7
+
+
+def test_a_lease_stretched_over_a_reboot_is_not_shortened_by_the_next_renewal(target, lease_path):
+    with LeaseKeeper(target, "run-a", "destructive claims", ttl_s=30, path=lease_path) as keeper:
+        taken = keeper.acquire()
+        extend_held(target, 600)  # what the run does before it reboots the lab host
+        stretched = keeper.current().expires
+        assert stretched >= taken.taken + 600
+        assert keeper._renew(30) and keeper.current().expires == stretched  # a renewal keeps the later expiry
+        other = LeaseKeeper(target, "run-b", "provisioning", path=lease_path)
+        with pytest.raises(LeaseHeld):
+            other.acquire(wait_s=0)
+
+
+def test_a_lease_that_expired_and_was_taken_is_known_lost_and_says_by_whom(target, lease_path):
+    first = LeaseKeeper(target, "run-a", "destructive claims", ttl_s=1, path=lease_path)
+    first.acquire()
+    first._stop.set()  # a reboot longer than the lease: nobody renews it
+    with LeaseKeeper(target, "run-b", "provisioning", path=lease_path) as second:
+        second.acquire(wait_s=20)
+        assert not first._renew(1)
+        assert "expired while this run held it" in first.lost and "run run-b, provisioning" in first.lost
+    first.release()
