@@ -120,12 +120,13 @@ class Node:
         return cls(data["name"], data["address"])
 
     @classmethod
-    def allocate(cls, name: str) -> Node:
-        """The node of that name, or a new one at the first free address of the lab network."""
+    def allocate(cls, name: str, in_use: set[str] | frozenset[str] = frozenset()) -> Node:
+        """The node of that name, or a new one at the first free address of the lab network: not another
+        node's, nor one a container `in_use` holds on the network now."""
         node = cls.load(name)
         if node is not None:
             return node
-        taken = {n.address for n in all_nodes()}
+        taken = {n.address for n in all_nodes()} | set(in_use)
         hosts = list(SUBNET.hosts())[FIRST_HOST - 1:]
         free = next((str(a) for a in hosts if str(a) not in taken), None)
         if free is None:
@@ -150,6 +151,26 @@ def docker_json(t: Target, *argv: str) -> list | dict | None:
 def container_state(t: Target, node: Node) -> dict:
     got = docker_json(t, "inspect", "--type", "container", node.container)
     return got[0] if got else {}
+
+
+def network_addresses(t: Target) -> set[str]:
+    """The addresses containers hold on the lab network now (none when it does not exist yet)."""
+    got = docker_json(t, "network", "inspect", NETWORK)
+    held = ((got or [{}])[0].get("Containers") or {}).values()
+    return {c.get("IPv4Address", "").split("/")[0] for c in held} - {""}
+
+
+def foreign_container(t: Target, name: str) -> str | None:
+    """Why the container a node of this name would use is not ours to use, if it is not."""
+    container = f"labconform-node-{name}"
+    got = docker_json(t, "inspect", "--type", "container", container)
+    if not got:
+        return None
+    label = ((got[0].get("Config") or {}).get("Labels") or {}).get(LABEL)
+    if label == name:
+        return None
+    return (f"a container named {container} exists that provisioning did not make for node {name} (label {LABEL}="
+            f"{label or '(none)'}); remove or rename it, or choose another node name")
 
 
 def node_exec(t: Target, node: Node, *argv: str, timeout: float = 30):
@@ -333,8 +354,11 @@ def cmd_up(name: str, lease_wait: float = 0) -> int:
         return 5
     started = time.monotonic()
     try:
+        if why := foreign_container(target, name):
+            raise UsageError(why)
         new = Node.load(name) is None
-        node = Node.allocate(name)  # under the lease: two nodes made at once never take one address
+        # under the lease: two nodes made at once never take one address
+        node = Node.allocate(name, network_addresses(target))
         show(f"lab node {node.name} on this lab host, at {node.address} on {NETWORK}")
         outcomes = host_plan(ctx, node).run(check_only=False)
         if new and not container_state(target, node):  # nothing made: no address kept for it either

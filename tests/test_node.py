@@ -142,3 +142,39 @@ def test_a_node_removed_while_a_run_uses_it_ends_the_run_with_errors_naming_it(t
     assert errors, out[-3000:]
     assert all(address in c["reason"] for c in errors), [c["reason"] for c in errors][:3]
     assert proc.returncode != 0
+
+
+def test_a_container_of_that_name_not_made_for_a_node_is_refused_and_left_alone():
+    foreign = "labconform-node-lcforeign"
+    docker("rm", "-f", foreign)
+    made = docker("run", "-d", "--name", foreign, "--entrypoint", "sleep", "labconform/node:bookworm", "300")
+    try:
+        assert made.returncode == 0, made.stderr
+        up = node("up", "lcforeign", "--lease-wait", "900")
+        assert up.returncode == 2 and "provisioning did not make for node lcforeign" in up.stderr, up.stderr
+        assert "Traceback" not in up.stderr
+        assert docker("inspect", "-f", "{{.State.Running}}", foreign).stdout.strip() == "true"  # left alone
+        assert not Path("/var/lib/labconform/nodes/lcforeign").exists()
+    finally:
+        docker("rm", "-f", foreign)
+
+
+def test_an_address_another_container_holds_on_the_lab_network_is_not_given_to_a_new_node(tmp_path, monkeypatch):
+    from labconform.target import Target
+    from provision import node as nodes
+
+    if docker("network", "inspect", nodes.NETWORK).returncode != 0:
+        pytest.skip(f"no {nodes.NETWORK} network: no node was ever made here")
+    monkeypatch.setattr(nodes, "STATE_DIR", tmp_path)  # a state that knows no node at all
+    squatter = "lc-squatter"
+    docker("rm", "-f", squatter)
+    held = nodes.network_addresses(Target("local"))
+    first_free = next(str(a) for a in list(nodes.SUBNET.hosts())[nodes.FIRST_HOST - 1:] if str(a) not in held)
+    made = docker("run", "-d", "--name", squatter, "--network", nodes.NETWORK, "--ip", first_free, "--entrypoint",
+                  "sleep", "labconform/node:bookworm", "300")
+    try:
+        assert made.returncode == 0, made.stderr
+        new = nodes.Node.allocate("lcnext", nodes.network_addresses(Target("local")))
+        assert new.address != first_free and new.address not in held, (new.address, first_free, held)
+    finally:
+        docker("rm", "-f", squatter)
