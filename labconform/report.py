@@ -18,6 +18,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from labconform import repair
 from labconform.exports import sections
 from labconform.gate import CHANGE_LABELS, CHANGES
 from labconform.results import VERDICTS, load
@@ -207,7 +208,7 @@ def _steps(steps: list[dict[str, Any]]) -> str:
     return f'<ol class="steps">{lines}</ol>'
 
 
-def claim(c: dict[str, Any]) -> str:
+def claim(c: dict[str, Any], run: dict[str, Any] | None = None) -> str:
     verdict = c.get("verdict", "error")
     change = (c.get("change") or {}).get("change")
     opened = verdict in ("failed", "error") or change == "regressed"
@@ -227,6 +228,7 @@ def claim(c: dict[str, Any]) -> str:
     else:
         facts.append("<tr><th>made true by</th><td><span class='none'>no provisioning step names this claim"
                      "</span></td></tr>")
+    facts.append(repair.row(c, run or {}))
     w = c.get("waiver")
     if w:
         state = "expired" if w.get("expired") else "in force"
@@ -413,7 +415,7 @@ def render(doc: dict[str, Any]) -> str:
             f'<section class="feature" id="sec-{e(feature_file)}" data-section="{e(feature_file)}">'
             f'<h2>{_section_title(feature_file, cs[0].get("feature", feature_file))} '
             f'<small>features/{e(feature_file)}</small></h2><div class="secsum">{small}</div>'
-            + "".join(claim(c) for c in cs) + "</section>")
+            + "".join(claim(c, doc["run"]) for c in cs) + "</section>")
     run = doc["run"]
     status = (doc.get("gate") or {}).get("status") or ("passed" if run.get("exit_status") == 0 else "failed")
     return (

@@ -1,5 +1,5 @@
-"""python -m provision [--target T] [--check] [--facts FILE] [--owners]: make the lab's claims true, show the plan,
-or name the step that owns each claim."""
+"""python -m provision [--target T] [--check] [--facts FILE] [--owners] [--claims ID,...]: make the lab's claims
+true, show the plan, name the step that owns each claim, or repair some claims and check them again."""
 
 from __future__ import annotations
 
@@ -16,7 +16,8 @@ from labconform.redact import redact
 from labconform.ssh import HostKeyError, SshOptions
 from labconform.target import Target
 from provision import Context, build_plan
-from provision.core import show
+from provision import claims as by_claim
+from provision.core import Plan, show
 from provision.state import LiveState, RecordedState
 
 
@@ -30,6 +31,12 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--owners", action="store_true",
                     help="print the step that owns each claim, JSON {claim id: {step, commands}}; changes nothing")
     ap.add_argument("--only", help="comma-separated parts of the lab to provision: host, docker, kubernetes")
+    ap.add_argument("--claims", metavar="ID[,ID...]",
+                    help="run only the steps that own these claims and the earlier steps of their parts whose "
+                    "check fails, then check the claims with the suite; exit 0 when each passes (or is waived)")
+    ap.add_argument("--waivers", help="with --claims: the waivers file the claims are checked with")
+    ap.add_argument("--reports-dir", default="reports/repairs",
+                    help="with --claims: where the check of the claims writes its run (default reports/repairs)")
     ap.add_argument("--accept-host-key", action="store_true", help="ssh:// targets: accept an unknown or changed key")
     ap.add_argument("--known-hosts", help="ssh:// targets: known_hosts file (default ~/.ssh/known_hosts)")
     ap.add_argument("--ssh-identity", help="ssh:// targets: private key to log in with")
@@ -42,6 +49,11 @@ def main(argv: list[str] | None = None) -> int:
     )
     args = ap.parse_args(argv)
     args.target_obj = None
+    try:  # bad ids are a usage error before anything is read or run
+        args.claim_ids = _claim_ids(args)
+    except UsageError as exc:
+        show(f"provision: {exc}", out=sys.stderr)
+        return 2
     try:
         return _main(args, ap)
     finally:
@@ -95,6 +107,12 @@ def _main(args: argparse.Namespace, ap: argparse.ArgumentParser) -> int:
             )
             return 2
         plan = plan.only(wanted)
+    selection = None
+    if args.claim_ids:
+        selection = by_claim.select(plan, args.claim_ids)
+        show(f"claims asked: {', '.join(args.claim_ids)}")
+        by_claim.describe(selection)
+        plan = Plan(selection.steps)
     lease = None
     if not args.check and target is not None:
         # changing the lab: nobody else may change it at the same time (docs/shared-lab.md)
@@ -108,21 +126,42 @@ def _main(args: argparse.Namespace, ap: argparse.ArgumentParser) -> int:
             show(f"provision: {exc}", out=sys.stderr)
             return 3
         show(f"lease on {where} taken by {held.owner} (run {held.run})")
+    verdicts = None
     try:
         outcomes = plan.run(check_only=args.check)
+        counts: dict[str, int] = {}
+        for o in outcomes:
+            counts[o.status] = counts.get(o.status, 0) + 1
+        summary = ", ".join(f"{n} {s}" for s, n in sorted(counts.items())) or "no step"
+        show(f"{summary} in {time.monotonic() - started:.1f} s")
+        if selection is not None and args.check:
+            show("the claims are not checked with --check or --facts: nothing was changed")
+        elif selection is not None:
+            # still under the lease: what is checked is what the steps left
+            verdicts = by_claim.verify(args.claim_ids, args)
     finally:
         if lease is not None:
             lease.release()
-    counts: dict[str, int] = {}
-    for o in outcomes:
-        counts[o.status] = counts.get(o.status, 0) + 1
-    summary = ", ".join(f"{n} {s}" for s, n in sorted(counts.items()))
-    show(f"{summary} in {time.monotonic() - started:.1f} s")
+    repaired = by_claim.say_verdicts(verdicts) if verdicts is not None else True
     if args.json:
         with open(args.json, "w") as fh:
             doc = {"target": where, "check": args.check, "steps": [o.as_dict() for o in outcomes]}
+            if verdicts is not None:
+                doc["claims"] = {cid: verdict for rows in verdicts.values() for cid, verdict, _ in rows}
             json.dump(redact(doc), fh, indent=2)
-    return 1 if counts.get("failed") else 0
+    return 1 if counts.get("failed") or not repaired else 0
+
+
+def _claim_ids(args: argparse.Namespace) -> list[str]:
+    """--claims checked against the feature files, and against the options it cannot go with."""
+    if args.claims is None:
+        return []
+    for opt, given in (("--owners", args.owners), ("--only", args.only)):
+        if given:
+            raise UsageError(f"--claims and {opt} do not go together: --claims picks the steps itself")
+    if args.waivers and not os.path.isfile(args.waivers):
+        raise UsageError(f"--waivers {args.waivers}: no such file")
+    return by_claim.parse_ids(args.claims, by_claim.known_ids())
 
 
 def _print_owners(ctx: Context) -> int:

@@ -1,0 +1,205 @@
+"""Repair by claim (`python -m provision --claims`): ids checked before anything runs, the steps a
+claim's repair walks, a real repair on this machine, and the report's repair line under a failed claim."""
+
+from __future__ import annotations
+
+import copy
+import io
+import json
+import re
+import shlex
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from labconform.params import load_params
+from labconform.repair import command_line, reach_options
+from labconform.report import render
+from provision import Context, build_plan
+from provision.__main__ import main
+from provision.claims import parse_ids, select
+from provision.core import Plan
+from provision.state import RecordedState
+
+REPO = Path(__file__).resolve().parent.parent
+ROCKY = REPO / "tests" / "data" / "rocky-8.4.json"
+BRIDGE = Path("/proc/sys/net/bridge/bridge-nf-call-iptables")
+
+
+def rocky_plan(data: dict | None = None) -> Plan:
+    state = RecordedState(data or json.loads(ROCKY.read_text()), "test")
+    return build_plan(Context(None, state, load_params(None, state.facts.family), out=io.StringIO()))
+
+
+def names(steps: list) -> list[str]:
+    return [s.name for s in steps]
+
+
+# --- the ids, checked before anything runs ---------------------------------------------------------
+
+
+def test_unknown_ids_are_one_usage_error_before_anything_is_read(capsys):
+    # the facts file does not exist: had anything been read first, that would be the error
+    rc = main(["--facts", "/nonexistent/facts.json", "--claims", "nope-01,docker-03, zz-9 ,nope-01"])
+    err = capsys.readouterr().err
+    assert rc == 2
+    assert err.count("provision:") == 1 and "unknown claim id(s) nope-01, zz-9:" in err
+    assert "docker-03" not in err and "facts.json" not in err
+
+
+@pytest.mark.parametrize(("argv", "said"), [
+    (["--claims", " , "], "no claim id given"),
+    (["--claims", "docker-03", "--only", "docker"], "--claims and --only do not go together"),
+    (["--claims", "docker-03", "--owners"], "--claims and --owners do not go together"),
+    (["--claims", "docker-03", "--waivers", "/nonexistent/waivers.yaml"], "no such file"),
+    # what pytest's -m expression could misread never gets that far, even were it a tag
+    (["--claims", 'docker-03") or ("'], "unknown claim id(s)"),
+])
+def test_bad_claims_options_are_usage_errors(capsys, argv, said):
+    assert main(["--facts", "/nonexistent/facts.json", *argv]) == 2
+    assert said in capsys.readouterr().err
+
+
+def test_the_usage_error_exit_status_of_the_command():
+    p = subprocess.run([sys.executable, "-m", "provision", "--claims", "docker-99"], cwd=REPO,
+                       capture_output=True, text=True, timeout=120)
+    assert p.returncode == 2 and p.stdout == ""
+    assert p.stderr.strip() == "provision: --claims: unknown claim id(s) docker-99: no @id tag in features/ has them"
+
+
+def test_ids_are_taken_as_written_or_as_their_tag_once_each():
+    known = {"docker-03", "k8s-prep-01"}
+    assert parse_ids("id:docker-03,k8s-prep-01,docker-03", known) == ["docker-03", "k8s-prep-01"]
+
+
+# --- which steps a repair walks (recorded Rocky 8.4 host) ------------------------------------------
+
+
+def test_a_claim_walks_its_owner_and_the_earlier_steps_of_its_part_only():
+    plan = rocky_plan()
+    sel = select(plan, ["docker-04"])
+    assert names(sel.steps) == ["docker engine packages", "no podman or buildah", "daemon.json",
+                                "docker.service and docker.socket in /etc/systemd/system",
+                                "docker daemon enabled and running"]
+    assert {s.section for s in sel.steps} == {"docker"}  # not the host part, not the image after it
+    assert sel.unowned == []
+
+
+def test_claims_of_two_parts_and_a_claim_of_two_steps():
+    plan = rocky_plan()
+    sel = select(plan, ["k8s-prep-01", "docker-03", "k8s-inst-01"])
+    docker = [s.name for s in sel.steps if s.section == "docker"]
+    kube = [s.name for s in sel.steps if s.section == "kubernetes"]
+    assert docker == ["docker engine packages", "no podman or buildah", "daemon.json"]
+    # k8s-inst-01 is named by the repository and the packages: its part runs up to the later one
+    assert kube[-2:] == ["Kubernetes repository", "kubeadm, kubelet and kubectl"]
+    assert "bridged traffic through iptables" in kube and "kubelet enabled" not in kube
+    assert names(sel.steps) == [s.name for s in plan.steps if s in sel.steps]  # plan order kept
+    assert [s.name for s in sel.owners["k8s-inst-01"]] == ["Kubernetes repository", "kubeadm, kubelet and kubectl"]
+
+
+def test_a_claim_no_step_owns_is_said_and_walks_nothing(capsys):
+    sel = select(rocky_plan(), ["k8s-prep-06"])
+    assert sel.steps == [] and sel.unowned == ["k8s-prep-06"]
+    rc = main(["--facts", str(ROCKY), "--claims", "k8s-prep-06"])
+    out = capsys.readouterr().out
+    assert rc == 0
+    assert "k8s-prep-06: no provisioning step owns this claim" in out and "no step" in out
+
+
+def test_an_earlier_step_in_place_costs_its_check_and_a_broken_one_is_walked(tmp_path):
+    """A provisioned Docker with daemon.json edited by hand: asking for docker-03 leaves the packages
+    as they are (unchanged) and walks only daemon.json; asking for docker-04 also walks the daemon."""
+    data = json.loads(ROCKY.read_text())
+    done = copy.deepcopy(data)
+    done["packages"].update({"docker-ce": "20.10.8-3.el8", "docker-ce-cli": "20.10.8-3.el8", "containerd.io": "1.4.9"})
+    for p in ("podman", "buildah"):
+        done["packages"].pop(p)
+    done["files"]["/etc/docker/daemon.json"] = json.dumps({"live-restore": True})  # no systemd driver
+    recorded = tmp_path / "edited.json"
+    recorded.write_text(json.dumps(done))
+    out = tmp_path / "plan.json"
+    assert main(["--facts", str(recorded), "--claims", "docker-03", "--json", str(out)]) == 0
+    steps = {s["step"]: s["status"] for s in json.loads(out.read_text())["steps"]}
+    assert steps == {"docker engine packages": "unchanged", "no podman or buildah": "unchanged",
+                     "daemon.json": "would-change"}
+    assert "claims" not in json.loads(out.read_text())  # --facts: nothing is changed, nothing checked
+
+
+# --- the report's repair line ------------------------------------------------------------------------
+
+
+def doc_with(claims: list[dict], command: list[str], spec: str) -> dict:
+    counts = {v: sum(c["verdict"] == v for c in claims) for v in ("passed", "failed", "not_applicable", "waived",
+                                                                  "error")}
+    return {"schema": "labconform.results", "schema_version": 1, "counts": counts, "claims": claims,
+            "run": {"name": "r1", "command": command, "exit_status": 1, "target": {"spec": spec, "name": "lab"}},
+            "gate": {"status": "failed", "reasons": ["1 failed claim"]}}
+
+
+def a_claim(cid: str, verdict: str, owner: dict | None) -> dict:
+    return {"id": cid, "verdict": verdict, "reason": "" if verdict == "passed" else "found 0", "owner": owner,
+            "feature": "Preparing K8s", "feature_file": "80_preparing_k8s.feature", "scenario": "s",
+            "impact": "high", "mode": "passive", "target": "ssh://root@lab:22?sudo=true", "evidence": []}
+
+
+def test_the_report_shows_the_owner_its_commands_and_the_repair_line_under_a_failed_claim():
+    owner = {"step": "bridged traffic through iptables", "commands": ["sysctl --system"]}
+    command = ["pytest", "features/", "--target", "ssh://root@lab:22?sudo=true", "--ssh-identity", "keys/id lab",
+               "--known-hosts=kh", "--lab-params", "p.yaml", "-k", "k8s", "--accept-host-key", "--run-name", "x"]
+    doc = doc_with([a_claim("k8s-prep-01", "failed", owner), a_claim("k8s-prep-02", "passed", owner),
+                    a_claim("k8s-prep-06", "failed", None)], command, "ssh://root@lab:22?sudo=true")
+    page = render(doc)
+    articles = dict(re.findall(r'<article class="claim [^"]*" id="claim-([^"]+)"(.*?)</article>', page, re.S))
+    failed = articles["k8s-prep-01"]
+    line = ("python -m provision --claims k8s-prep-01 --target 'ssh://root@lab:22?sudo=true' "
+            "--ssh-identity 'keys/id lab' --known-hosts kh --lab-params p.yaml --accept-host-key")
+    assert "bridged traffic through iptables" in failed and "<code>sysctl --system</code>" in failed
+    assert f"<code class='repair'>{line.replace(chr(39), '&#x27;')}</code>" in failed
+    assert failed.index("made true by") < failed.index("python -m provision --claims")
+    assert "python -m provision" not in articles["k8s-prep-02"]  # passed: nothing to repair
+    assert "python -m provision" not in articles["k8s-prep-06"]  # failed, but no step owns it
+
+
+def test_the_repair_line_of_a_lab_of_several_and_an_outline_row():
+    run = {"command": ["pytest", "features/", "--target", "local", "--target", "ssh://root@n:22", "--waivers", "w.y"],
+           "target": {"spec": None}}
+    claim = {"id": "multi-02[mytc1]@n", "target": "ssh://root@n:22", "verdict": "failed"}
+    assert command_line(claim, run) == "python -m provision --claims multi-02 --target ssh://root@n:22 --waivers w.y"
+    assert reach_options(["pytest", "--target", "local"]) == []
+
+
+# --- a real repair on this machine -------------------------------------------------------------------
+
+
+def test_a_broken_bridge_setting_is_repaired_by_its_claim(tmp_path, suite):
+    """The bridge sysctl set to 0 for real: the claim fails and its report names the repair; that
+    command line repairs it (only its part's steps walked) and says the claim passes."""
+    if not BRIDGE.exists():
+        pytest.skip("no br_netfilter on this host")
+    try:
+        subprocess.run(["sysctl", "-w", "net.bridge.bridge-nf-call-iptables=0"], check=True, capture_output=True)
+        run = suite("features/80_preparing_k8s.feature", "-m", 'id(value="k8s-prep-01")')
+        assert run.verdicts() == {"k8s-prep-01": "failed"}, run.out
+        page = (run.reports / "latest" / "index.html").read_text()
+        found = re.search(r"<code class='repair'>(python -m provision --claims k8s-prep-01[^<]*)</code>", page)
+        assert found and "bridged traffic through iptables" in page
+        argv = shlex.split(found[1].replace("&#x27;", "'"))
+        assert argv[:5] == ["python", "-m", "provision", "--claims", "k8s-prep-01"]
+        out = tmp_path / "repair.json"
+        p = subprocess.run([sys.executable, *argv[1:], "--lease-wait", "900", "--json", str(out),
+                            "--reports-dir", str(tmp_path / "repairs")],
+                           cwd=REPO, capture_output=True, text=True, timeout=1800)
+        said = p.stdout + p.stderr
+        assert p.returncode == 0, said
+        record = json.loads(out.read_text())
+        steps = {s["step"]: s for s in record["steps"]}
+        assert steps["bridged traffic through iptables"]["status"] == "changed", said
+        assert {s["section"] for s in record["steps"]} == {"kubernetes"}
+        assert record["claims"] == {"k8s-prep-01": "passed"}
+        assert re.search(r"passed  k8s-prep-01$", said, re.M), said
+        assert BRIDGE.read_text().strip() == "1"
+    finally:
+        subprocess.run(["sysctl", "-w", "net.bridge.bridge-nf-call-iptables=1"], capture_output=True)
