@@ -9,8 +9,9 @@ from typing import Any
 
 from labconform.redact import redact_text
 
-# the verdicts of a claim that provisioning could make true again
-REPAIRABLE = ("failed", "error", "waived")
+# the verdicts of a claim that provisioning could make true again; a waived claim is a deviation the
+# lab declared and accepted, not one to repair
+REPAIRABLE = ("failed", "error")
 # the run's options that say how the lab was reached and what it is; provisioning takes the same ones
 VALUED = ("--ssh-identity", "--known-hosts", "--lab-params", "--waivers")
 FLAGS = ("--accept-host-key",)

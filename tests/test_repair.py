@@ -150,7 +150,8 @@ def test_the_report_shows_the_owner_its_commands_and_the_repair_line_under_a_fai
     command = ["pytest", "features/", "--target", "ssh://root@lab:22?sudo=true", "--ssh-identity", "keys/id lab",
                "--known-hosts=kh", "--lab-params", "p.yaml", "-k", "k8s", "--accept-host-key", "--run-name", "x"]
     doc = doc_with([a_claim("k8s-prep-01", "failed", owner), a_claim("k8s-prep-02", "passed", owner),
-                    a_claim("k8s-prep-06", "failed", None)], command, "ssh://root@lab:22?sudo=true")
+                    a_claim("k8s-prep-06", "failed", None), a_claim("k8s-prep-03", "waived", owner)],
+                   command, "ssh://root@lab:22?sudo=true")
     page = render(doc)
     articles = dict(re.findall(r'<article class="claim [^"]*" id="claim-([^"]+)"(.*?)</article>', page, re.S))
     failed = articles["k8s-prep-01"]
@@ -161,6 +162,7 @@ def test_the_report_shows_the_owner_its_commands_and_the_repair_line_under_a_fai
     assert failed.index("made true by") < failed.index("python -m provision --claims")
     assert "python -m provision" not in articles["k8s-prep-02"]  # passed: nothing to repair
     assert "python -m provision" not in articles["k8s-prep-06"]  # failed, but no step owns it
+    assert "python -m provision" not in articles["k8s-prep-03"]  # waived: a deviation accepted as it is
 
 
 def test_the_repair_line_of_a_lab_of_several_and_an_outline_row():
