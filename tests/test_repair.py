@@ -19,7 +19,7 @@ from labconform.repair import command_line, reach_options
 from labconform.report import render
 from provision import Context, build_plan
 from provision.__main__ import main
-from provision.claims import parse_ids, select
+from provision.claims import parse_ids, pytest_argv, say_verdicts, select
 from provision.core import Plan
 from provision.state import RecordedState
 
@@ -126,6 +126,33 @@ def test_an_earlier_step_in_place_costs_its_check_and_a_broken_one_is_walked(tmp
     assert steps == {"docker engine packages": "unchanged", "no podman or buildah": "unchanged",
                      "daemon.json": "would-change"}
     assert "claims" not in json.loads(out.read_text())  # --facts: nothing is changed, nothing checked
+
+
+# --- the check afterwards ----------------------------------------------------------------------------
+
+
+def test_the_check_selects_the_claims_exactly_and_reaches_the_lab_the_same_way(tmp_path):
+    args = type("Args", (), {"reports_dir": "rel/reps", "target": "ssh://root@lab:22", "ssh_identity": "k/id",
+                             "known_hosts": None, "lab_params": "p.yaml", "waivers": None,
+                             "accept_host_key": True})()
+    argv = pytest_argv(["k8s-prep-01", "multi-02"], args, "repair-x")
+    assert argv[1:4] == ["-m", "pytest", "features/"]
+    assert argv[argv.index("-m", 2) + 1] == 'id(value="k8s-prep-01") or id(value="multi-02")'
+    assert argv[argv.index("--target") + 1] == "ssh://root@lab:22"
+    # the suite runs in the repository: paths as typed are resolved where the command was given
+    assert argv[argv.index("--ssh-identity") + 1] == str(Path("k/id").resolve())
+    assert argv[argv.index("--reports-dir") + 1] == str(Path("rel/reps").resolve())
+    assert "--known-hosts" not in argv and "--waivers" not in argv and argv[-1] == "--accept-host-key"
+
+
+def test_only_passed_waived_or_not_applicable_claims_count_as_repaired(capsys):
+    assert say_verdicts({"a-01": [("a-01", "passed", "")], "b-01": [("b-01", "waived", "known")],
+                         "c-01": [("c-01[x]", "not_applicable", "no SELinux"), ("c-01[y]", "passed", "")]})
+    assert not say_verdicts({"a-01": [("a-01", "passed", "")], "d-01": [("d-01", "failed", "found 0\nmore")]})
+    assert not say_verdicts({"e-01": [("e-01", "error", "the suite did not run this claim")]})
+    out = capsys.readouterr().out
+    assert "failed  d-01: found 0\n" in out and "more" not in out
+    assert "not_applicable  c-01[x]: no SELinux" in out
 
 
 # --- the report's repair line ------------------------------------------------------------------------
