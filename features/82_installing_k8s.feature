@@ -1,7 +1,7 @@
 @section:installing-k8s
 Feature: Installing K8s on Rocky
-  kubeadm, kubelet and kubectl at one version, kubelet kept running, and kubelet managing
-  cgroups the way Docker does.
+  kubeadm, kubelet and kubectl at one version, the release the lab pins (the document's v1.22), kubelet
+  kept running, and kubelet managing cgroups the way Docker does.
 
   Background:
     Given the lab host
@@ -26,3 +26,8 @@ Feature: Installing K8s on Rocky
     kubeadm hands kubelet its kubeconfigs and flags through the drop-in (the kubeadm package's, or one installed with it).
     Given systemd is the host's init
     Then systemd runs "kubelet.service" with the drop-in "10-kubeadm.conf"
+
+  @id:k8s-inst-05 @impact:medium
+  Scenario: the cluster runs the pinned Kubernetes release
+    The repository installed the release of the day, v1.22 in the document (lab parameter kubernetes_version), as `kubectl get nodes` shows.
+    Then the API server and every node's kubelet run the lab's Kubernetes release

@@ -1,7 +1,7 @@
 @section:k8s-init
 Feature: K8s init
-  kubeadm init made a control plane whose API server runs in Docker, root's logins know the
-  admin kubeconfig, and the only node, untainted, is both control plane and master.
+  kubeadm init made a control plane whose API server runs in Docker, with its CoreDNS add-on; root's
+  logins know the admin kubeconfig, and the only node, untainted, is both control plane and master.
 
   Background:
     Given the lab host
@@ -32,3 +32,8 @@ Feature: K8s init
     One node plays every part, as `kubectl get nodes` shows in the document.
     Then the cluster has 1 node
     And the node's roles are "control-plane,master"
+
+  @id:k8s-init-06 @impact:medium
+  Scenario: kubeadm's CoreDNS add-on is available
+    kubeadm init installs CoreDNS in kube-system, the cluster's DNS: Services are found by name through it.
+    Then kube-system's CoreDNS Deployment has every replica available

@@ -55,6 +55,12 @@ class LabParams:
     # NTP servers the lab's clock follows in place of the family's public pools (a lab node: its lab host);
     # empty: provisioning leaves time synchronisation as the host has it
     ntp_servers: tuple[str, ...] = ()
+    # --- the releases the document pins (issue 11): its values by default; a lab that runs others sets them
+    # here, or declares the deviation in its waiver file. A release matches its own dotted prefix: 10.0.10
+    # matches Tomcat's 10.0.10.0, v1.22 matches v1.22.1 (matches_release)
+    tomcat_version: str = "10.0.10"  # tomcat:10.0.10-jdk16-openjdk-buster
+    jvm_major: int = 16  # the image's JDK 16
+    kubernetes_version: str = "v1.22"  # the Kubernetes repository's release when the document was written
 
     def as_dict(self) -> dict[str, Any]:
         d = asdict(self)
@@ -71,25 +77,48 @@ def family_defaults(family: str) -> dict[str, Any]:
     return {}
 
 
+def key_lines(text: str) -> dict[Any, int]:
+    """The line (from 1) of each top-level key of a YAML mapping; empty for anything else."""
+    try:
+        root = yaml.compose(text, Loader=yaml.SafeLoader)
+    except yaml.YAMLError:
+        return {}
+    if not isinstance(root, yaml.MappingNode):
+        return {}
+    return {yaml.safe_load(k.value) if isinstance(k, yaml.ScalarNode) else k.value: k.start_mark.line + 1
+            for k, _ in root.value}
+
+
 def load_params(path: str | None, family: str = "debian") -> LabParams:
+    """The lab's parameters: the family's defaults, then the file's values, each validated. A bad value is a
+    UsageError of one line naming the file, the line, the parameter, the value and what is expected."""
     values: dict[str, Any] = family_defaults(family)
+    lines: dict[Any, int] = {}
     if path:
         p = Path(path)
         try:
-            data = yaml.safe_load(p.read_text()) or {}
+            text = p.read_text()
+            data = yaml.safe_load(text) or {}
         except FileNotFoundError:
             raise UsageError(f"--lab-params {path}: no such file") from None
         except yaml.YAMLError as exc:
             raise UsageError(f"--lab-params {path}: not valid YAML ({exc})") from None
         if not isinstance(data, dict):
             raise UsageError(f"--lab-params {path}: expected a mapping of parameter: value")
+        lines = key_lines(text)
         known = {f.name for f in fields(LabParams)}
-        unknown = sorted(set(data) - known)
+        unknown = sorted(set(data) - known, key=lambda k: (lines.get(k, 0), str(k)))
         if unknown:
-            raise UsageError(f"--lab-params {path}: unknown parameter(s) {', '.join(unknown)}")
+            at = f":{lines[unknown[0]]}" if unknown[0] in lines else ""
+            raise UsageError(f"--lab-params {path}{at}: unknown parameter(s) {', '.join(map(str, unknown))}")
         values.update(data)
-    where = f"--lab-params {path}: " if path else ""
-    return LabParams(**{name: validate(name, value, where) for name, value in values.items()})
+
+    def where(name: str) -> str:
+        if not path or name not in lines:
+            return ""
+        return f"--lab-params {path}:{lines[name]}: "
+
+    return LabParams(**{name: validate(name, value, where(name)) for name, value in values.items()})
 
 
 # --- validation: every value is checked as it is loaded, so none reaches a command unchecked -------
@@ -121,6 +150,15 @@ PATTERNS: dict[str, tuple[str, str]] = {
     "lab_interfaces": (r"[A-Za-z0-9][A-Za-z0-9_.:@-]{0,14}", "network interface names such as eth0"),
     "ntp_servers": (_HOST, "host names or addresses such as 172.30.0.1 or ntp.example.org"),
     "link_duplex": (r"full|half", "full or half"),
+    "tomcat_version": (r"[0-9]{1,3}(?:\.[0-9]{1,4}){0,3}", "a Tomcat release such as 10.0.10 or 10.1"),
+    "kubernetes_version": (r"v[0-9]{1,3}\.[0-9]{1,3}(?:\.[0-9]{1,3})?",
+                           "a Kubernetes release such as v1.22 or v1.22.1"),
+}
+# the releases the document pins, as strings
+RELEASES = ("tomcat_version", "kubernetes_version")
+# integer parameters with bounds: (lowest, highest, what is expected, as said to the user)
+RANGES: dict[str, tuple[int, int, str]] = {
+    "jvm_major": (1, 999, "a Java major release number such as 16 or 17"),
 }
 _HINTS = get_type_hints(LabParams)
 
@@ -149,8 +187,32 @@ def validate(name: str, value: Any, where: str = "") -> Any:
         items = [None]
     checked = [_scalar(v, kind) for v in items]
     if any(c is None for c in checked):
-        raise UsageError(f"{where}lab parameter {name}: {value!r} is not {expected}")
+        # YAML reads 10.1 as a number (and 10.10 as 10.1): a release must be quoted to keep its text
+        quote = f' (quote it: {name}: "{value}")' if name in RELEASES and isinstance(value, (int, float)) else ""
+        raise UsageError(f"{where}lab parameter {name}: {value!r} is not {expected}{quote}")
     pattern = PATTERNS.get(name)
     if pattern is not None and not all(re.fullmatch(pattern[0], c) for c in checked):
         raise UsageError(f"{where}lab parameter {name}: {value!r} is not {pattern[1]}")
+    bounds = RANGES.get(name)
+    if bounds is not None and not all(bounds[0] <= c <= bounds[1] for c in checked):
+        raise UsageError(f"{where}lab parameter {name}: {value!r} is not {bounds[2]}")
     return tuple(checked) if is_tuple else checked[0]
+
+
+# --- releases -----------------------------------------------------------------------------------
+
+_NUMBERS = re.compile(r"v?([0-9]+(?:\.[0-9]+)*)")
+
+
+def release_numbers(version: str) -> tuple[int, ...] | None:
+    """The leading dotted numbers of a version as a program reports it ("v1.20.2" -> (1, 20, 2); "10.1.55.0"
+    -> (10, 1, 55, 0); a suffix such as "-dirty" or " (Debian)" is not part of the release), or None."""
+    m = _NUMBERS.match(version.strip())
+    return tuple(int(n) for n in m.group(1).split(".")) if m else None
+
+
+def matches_release(found: str | None, pinned: str) -> bool:
+    """Whether a reported version is the pinned release: the pinned numbers are the reported ones' prefix
+    (10.0.10 matches 10.0.10 and 10.0.10.0, not 10.0.1 nor 10.0.100; v1.22 matches v1.22.1, not v1.2)."""
+    have, want = release_numbers(found or ""), release_numbers(pinned)
+    return have is not None and want is not None and have[: len(want)] == want

@@ -1,15 +1,28 @@
-"""What Tomcat says about itself: its startup log, read as data."""
+"""What Tomcat says about itself: its startup log, its ServerInfo and its JVM's version, read as data."""
 
 from __future__ import annotations
 
+import io
 import re
+import tarfile
 import time
+import zipfile
+from datetime import datetime
 from typing import Any
 
-from labconform.docker_lab import DockerLab
+import docker.errors
+
+from labconform.app import CATALINA_HOME
+from labconform.docker_lab import DockerLab, Workload
+from labconform.params import matches_release
 
 SERVER_VERSION = re.compile(r"Server version name:\s*(.+)")
+SERVER_NUMBER = re.compile(r"Server version number:\s*(\S+)")
 JVM_VERSION = re.compile(r"JVM Version:\s*(.+)")
+# the first line of `java -version`: openjdk version "17.0.19" 2025-10-21 (java version "1.8.0_292" before 9)
+JAVA_VERSION = re.compile(r'version "([^"]+)"')
+# what org.apache.catalina.util.ServerInfo reads: Tomcat's own name and number, written when it was built
+SERVER_INFO = "org/apache/catalina/util/ServerInfo.properties"
 JVM_ARG = re.compile(r"Command line argument:\s*(\S+)")
 STARTUP = re.compile(r"Server startup in \[?([\d,]+)\]? ?milliseconds")
 # SessionIdGeneratorBase.createSecureRandom warns with the time taken only above 100 ms
@@ -41,11 +54,26 @@ def secure_random_ms(log: str) -> int | None:
     return _ms(v) if v else None
 
 
+def ready_after_s(docker: DockerLab, w: Workload) -> float | None:
+    """What a user waits: seconds from the container's creation (`docker run`) to Tomcat's "Server startup"
+    line, both stamped by the engine's clock (the line's `docker logs --timestamps` stamp): an entrypoint's
+    delay before the JVM starts counts, and no polling interval or client clock does."""
+    with docker.api(f"docker logs --timestamps {w.name}"):
+        text = w.container.logs(timestamps=True).decode("utf-8", errors="replace")
+        w.container.reload()
+        created = w.container.attrs["Created"]
+    line = next((ln for ln in text.splitlines() if STARTUP.search(ln)), None)
+    if line is None:
+        return None
+    return round((datetime.fromisoformat(line.split(" ", 1)[0]) - datetime.fromisoformat(created)).total_seconds(), 3)
+
+
 def measure_starts(docker: DockerLab, image: str, count: int, timeout: float) -> list[dict[str, Any]]:
     """Start `image` `count` times, one after another (no two JVMs compete), and read each startup.
 
-    Each sample: Tomcat's own "Server startup in" figure, the wall time from `docker run` to that
-    line, and the SecureRandom creation time when Tomcat logged one.
+    Each sample: the time from `docker run` to Tomcat's "Server startup" line by the engine's clock (what a
+    user waits), Tomcat's own "Server startup in" figure (the JVM's part of it), the same wait as this run
+    saw it (polling the log), and the SecureRandom creation time when Tomcat logged one.
     """
     samples = []
     for i in range(count):
@@ -57,6 +85,7 @@ def measure_starts(docker: DockerLab, image: str, count: int, timeout: float) ->
                 {
                     "start": i + 1,
                     "container": w.name,
+                    "ready_after_s": ready_after_s(docker, w),
                     "server_startup_ms": ready["tomcat_startup_ms"],
                     "run_to_startup_s": ready["seen_after_s"],
                     "secure_random_ms": secure_random_ms(log),
@@ -67,3 +96,119 @@ def measure_starts(docker: DockerLab, image: str, count: int, timeout: float) ->
         finally:
             docker.remove(w)
     return samples
+
+
+# --- the release: Tomcat's own ServerInfo and the JVM's own version -----------------------------------
+
+
+def server_info(jar: bytes) -> dict[str, str]:
+    """server.info, server.number and server.built of a catalina.jar (ServerInfo.properties), as Tomcat's
+    `version.sh` prints them; {} when the archive holds no ServerInfo."""
+    try:
+        with zipfile.ZipFile(io.BytesIO(jar)) as zf:
+            text = zf.read(SERVER_INFO).decode("iso-8859-1")  # .properties files are Latin-1
+    except (zipfile.BadZipFile, KeyError):
+        return {}
+    props = {}
+    for line in text.splitlines():
+        line = line.strip()
+        if line and not line.startswith(("#", "!")):
+            key, _, value = line.partition("=")
+            props[key.strip()] = value.strip()
+    return {k: props[k] for k in ("server.info", "server.number", "server.built") if k in props}
+
+
+def java_version(output: str) -> str | None:
+    """The version `java -version` reports ("17.0.19"), or None when its output holds none."""
+    return first(JAVA_VERSION, output)
+
+
+def java_major(version: str | None) -> int | None:
+    """The major release of a Java version: 17 for "17.0.19+10-1-deb12u2-Debian" or "17", 8 for "1.8.0_292"."""
+    m = re.match(r"(\d+)(?:\.(\d+))?", (version or "").strip())
+    if not m:
+        return None
+    major = int(m.group(1))
+    return int(m.group(2)) if major == 1 and m.group(2) else major
+
+
+def image_env(image: dict[str, Any] | None) -> dict[str, str]:
+    return dict(e.split("=", 1) for e in ((image or {}).get("Config") or {}).get("Env") or [] if "=" in e)
+
+
+def _read_followed(container: Any, path: str, hops: int = 8) -> tuple[bytes | None, str]:
+    """A file's bytes from a container and the path they were read at. A symlink (the offline image's lib/
+    links into Debian's /usr/share) is followed: the engine names its target resolved inside the container."""
+    for _ in range(hops):
+        try:
+            stream, stat = container.get_archive(path)
+        except docker.errors.NotFound:
+            return None, path
+        data = b"".join(stream)
+        target = (stat or {}).get("linkTarget")
+        if target and target != path:
+            path = target
+            continue
+        with tarfile.open(fileobj=io.BytesIO(data)) as tar:
+            member = tar.next()
+            f = tar.extractfile(member) if member is not None and member.isfile() else None
+            return (f.read() if f else None), path
+    return None, path
+
+
+def image_server_info(docker_lab: DockerLab, ref: str) -> dict[str, Any]:
+    """Tomcat's ServerInfo in an image, read from its catalina.jar (under the image's CATALINA_HOME) through a
+    container that is created and never started: {image, jar, read_at, server.info, server.number, ...}."""
+    img = docker_lab.image(ref)
+    if img is None:
+        return {"image": f"{ref} absent"}
+    home = image_env(img).get("CATALINA_HOME") or CATALINA_HOME
+    jar = f"{home}/lib/catalina.jar"
+    with docker_lab.one_off(ref, "serverinfo", ["true"], f"read {jar} from {ref}") as c:
+        data, read_at = _read_followed(c, jar)
+    if data is None:
+        return {"image": ref, "jar": f"{jar} absent"}
+    info = server_info(data)
+    return {"image": ref, "jar": jar, "read_at": read_at, **(info or {"server.info": "no ServerInfo.properties"})}
+
+
+def judge_release(info: dict[str, Any], release: str) -> dict[str, Any]:
+    """Whether the ServerInfo read from a catalina.jar names Tomcat `release` (its number starts with it)."""
+    number = info.get("server.number")
+    return {"ok": matches_release(number, release), "expected": f"a server.number of Tomcat {release} ({release}[.*])",
+            "found": number or info,
+            "how": f"{SERVER_INFO} in {info.get('jar', 'catalina.jar')} of {info.get('image')}, "
+            "read from a created container (docker cp)"}
+
+
+def jvm_of(docker_lab: DockerLab, w: Workload) -> dict[str, Any]:
+    """`java -version` inside a running container, with the java that Tomcat's scripts pick there
+    ($JAVA_HOME/bin/java when the image sets JAVA_HOME, else java on the PATH)."""
+    java_home = image_env(w.container.attrs).get("JAVA_HOME")
+    java = f"{java_home}/bin/java" if java_home else "java"
+    rc, out = docker_lab.exec(w, java, "-version")
+    version = java_version(out) if rc == 0 else None
+    return {"java": java, "exit": rc, "output": out.strip(), "version": version, "major": java_major(version),
+            "how": f"docker exec {w.name} {java} -version"}
+
+
+def judge_jvm(jvm: dict[str, Any], major: int) -> dict[str, Any]:
+    return {"ok": jvm["major"] == major, "expected": f"Java {major}",
+            "found": f"Java {jvm['major']} ({jvm['version']})" if jvm["major"] else jvm["output"] or "no output",
+            "how": jvm["how"]}
+
+
+def startup_release(log: str) -> dict[str, Any]:
+    """What Tomcat's startup log says it runs on: the server's name and number, and the JVM's version."""
+    jvm = first(JVM_VERSION, log)
+    return {"server": first(SERVER_VERSION, log), "number": first(SERVER_NUMBER, log), "jvm": jvm,
+            "jvm_major": java_major(jvm)}
+
+
+def judge_startup(seen: dict[str, Any], release: str, major: int) -> dict[str, Any]:
+    """Whether the startup log reports Tomcat `release` on Java `major`, as the document saw it (10.0.10, 16)."""
+    ok = matches_release(seen["number"], release) and seen["jvm_major"] == major
+    return {"ok": ok, "expected": {"Tomcat": release, "Java": major},
+            "found": {"Tomcat": seen["number"] or "no 'Server version number' line",
+                      "Java": seen["jvm_major"] or "no 'JVM Version' line",
+                      "lines": {"Server version name": seen["server"], "JVM Version": seen["jvm"]}}}

@@ -6,7 +6,7 @@ import pytest
 import yaml
 from pytest_bdd import given, parsers, then, when
 
-from labconform import firewall, kube, notice
+from labconform import cluster, firewall, kube, notice
 
 
 @pytest.fixture
@@ -365,3 +365,20 @@ def _(lab, evidence, key, value):
     evidence.check(p.found["value"] == value and (p.found["file"] or "").startswith("/etc/sysctl.d/"),
                    f"{key} at boot", expected={"value": value, "file": "/etc/sysctl.d/*.conf"}, found=p.found,
                    how=p.how)
+
+
+# --- the release and kubeadm's add-ons (labconform.cluster) ---------------------------------------
+
+
+@then("the API server and every node's kubelet run the lab's Kubernetes release")
+def _(lab, evidence):
+    seen, pinned = cluster.release(lab.kube), lab.params.kubernetes_version
+    v = cluster.judge_release(seen, pinned)
+    evidence.check(v["ok"], "Kubernetes release", expected=v["expected"], found=v["found"], how=v["how"],
+                   parameter={"kubernetes_version": pinned}, version=seen["version"])
+
+
+@then("kube-system's CoreDNS Deployment has every replica available")
+def _(lab, evidence):
+    v = cluster.judge_coredns(cluster.coredns(lab.kube))
+    evidence.check(v["ok"], "CoreDNS", expected=v["expected"], found=v["found"], how=v["how"])

@@ -71,30 +71,35 @@ def _(lab, evidence, role, greeting):
     )
 
 
-@then(parsers.parse('the startup log of "{role}" names "{text}"'))
-def _(lab, evidence, role, text):
-    log = lab.docker.logs(lab.docker.workloads[role])
-    version = tomcat.first(tomcat.SERVER_VERSION, log)
-    evidence.check(
-        bool(version) and text in version,
-        "server version at startup",
-        expected=f"contains {text!r}",
-        found=version or "no 'Server version name' line",
-        how=f"docker logs {lab.docker.workloads[role].name}",
-    )
-
-
-@then(parsers.parse('the startup log of "{role}" names the JVM version'))
+@then(parsers.parse('the startup log of "{role}" reports the lab\'s Tomcat release on the lab\'s Java release'))
 def _(lab, evidence, role):
-    log = lab.docker.logs(lab.docker.workloads[role])
-    jvm = tomcat.first(tomcat.JVM_VERSION, log)
-    evidence.check(
-        bool(jvm),
-        "JVM version at startup",
-        expected="a 'JVM Version' line",
-        found=jvm or "none",
-        how=f"docker logs {lab.docker.workloads[role].name}",
-    )
+    w, p = lab.docker.workloads[role], lab.params
+    v = tomcat.judge_startup(tomcat.startup_release(lab.docker.logs(w)), p.tomcat_version, p.jvm_major)
+    evidence.check(v["ok"], "Tomcat and Java at startup", expected=v["expected"], found=v["found"],
+                   how=f"'Server version number' and 'JVM Version' lines of docker logs {w.name}",
+                   parameters={"tomcat_version": p.tomcat_version, "jvm_major": p.jvm_major})
+
+
+@then(parsers.parse('Tomcat\'s own ServerInfo in the {kind} image names release "{release}"'))
+def _(lab, evidence, kind, release):
+    v = tomcat.judge_release(tomcat.image_server_info(lab.docker, lab.image_ref(kind)), release)
+    evidence.check(v["ok"], f"Tomcat in the {kind} image", expected=v["expected"], found=v["found"], how=v["how"])
+
+
+@then(parsers.parse("Tomcat's own ServerInfo in the {kind} image names the lab's Tomcat release"))
+def _(lab, evidence, kind):
+    info = tomcat.image_server_info(lab.docker, lab.image_ref(kind))
+    v = tomcat.judge_release(info, lab.params.tomcat_version)
+    evidence.check(v["ok"], f"Tomcat in the {kind} image", expected=v["expected"], found=v["found"], how=v["how"],
+                   server_info=info, parameter={"tomcat_version": lab.params.tomcat_version})
+
+
+@then(parsers.parse('"java -version" in "{role}" reports the lab\'s Java release'))
+def _(lab, evidence, role):
+    jvm = tomcat.jvm_of(lab.docker, lab.docker.workloads[role])
+    v = tomcat.judge_jvm(jvm, lab.params.jvm_major)
+    evidence.check(v["ok"], "the JVM's major release", expected=v["expected"], found=v["found"], how=v["how"],
+                   output=jvm["output"], parameter={"jvm_major": lab.params.jvm_major})
 
 
 @then(parsers.parse('the JVM in "{role}" was started with "{arg}"'))
