@@ -48,10 +48,17 @@ def command_line(claim: dict[str, Any], run: dict[str, Any]) -> str:
 
 def row(claim: dict[str, Any], run: dict[str, Any]) -> str:
     """The report's "repair" row of a claim (HTML), under "made true by"; empty when the claim held or
-    no provisioning step owns it."""
-    if claim.get("verdict") not in REPAIRABLE or not claim.get("owner"):
+    no provisioning step owns it. When the run could not say which step owns it (no host facts were
+    read, several labs), the line is shown with that said: provisioning names the owner, or says none does."""
+    if claim.get("verdict") not in REPAIRABLE:
         return ""
-    step = html.escape(str(claim["owner"].get("step", "")))
+    if claim.get("owner"):
+        step = html.escape(str(claim["owner"].get("step", "")))
+        note = f"runs <b>{step}</b> and the earlier steps of its part whose check fails, then checks the claim again"
+    elif run.get("owners_note"):
+        note = (f"the step that owns it is not known in this run ({html.escape(redact_text(run['owners_note']))}); "
+                "provisioning names it, or says that none does, then checks the claim again")
+    else:
+        return ""
     return (f"<tr><th>repair</th><td><code class='repair'>{html.escape(command_line(claim, run))}</code><br>"
-            f"<span class='none'>runs <b>{step}</b> and the earlier steps of its part whose check fails, "
-            "then checks the claim again</span></td></tr>")
+            f"<span class='none'>{note}</span></td></tr>")

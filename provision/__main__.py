@@ -142,7 +142,11 @@ def _main(args: argparse.Namespace, ap: argparse.ArgumentParser) -> int:
     finally:
         if lease is not None:
             lease.release()
-    repaired = by_claim.say_verdicts(verdicts) if verdicts is not None else True
+    repaired = True
+    if verdicts is not None:
+        repaired = by_claim.say_verdicts(verdicts)
+        show(f"{'every asked claim holds' if repaired else 'not every asked claim holds'}: "
+             f"{time.monotonic() - started:.1f} s in all")
     if args.json:
         with open(args.json, "w") as fh:
             doc = {"target": where, "check": args.check, "steps": [o.as_dict() for o in outcomes]}
