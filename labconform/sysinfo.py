@@ -173,23 +173,89 @@ def clock(t: Target) -> dict[str, Any]:
 
 # --- updates and restarts -----------------------------------------------------------------------
 
-def pending_updates(t: Target, family: str) -> tuple[list[str], dict[str, Any]]:
+# Debian's security archive signs its Release with a validity of 7 days (Valid-Until): package
+# lists older than that may miss the updates the claim is about, so they cannot say "none pending"
+LISTS_MAX_AGE_S = 7 * 86400
+
+# the age of the package lists: Debian's *Release files are rewritten (ctime) by every successful
+# `apt-get update`, even when unchanged, and kept as they were when a refresh fails; dnf touches a
+# repository's primary metadata when it checks it (libdnf resets the expiry timestamp)
+_LISTS_AGE = r"""
+echo "now=$(date +%s)"
+if [ "$1" = rhel ]; then
+  for d in /var/cache/dnf/*/repodata; do
+    [ -d "$d" ] || continue
+    echo "list=$(find "$d" -maxdepth 1 -type f -printf '%T@\n' | sort -n | tail -1 | cut -d. -f1) ${d%/repodata}"
+  done
+else
+  eval "$(apt-config shell L Dir::State::Lists/d)"
+  echo "dir=$L"
+  find "$L" -maxdepth 1 -name '*Release' -printf 'list=%C@ %f\n' 2>/dev/null | sed 's/^list=\([0-9]*\)\.[0-9]*/list=\1/'
+fi
+"""
+
+
+@dataclass
+class Updates:
+    """What the package tool says is pending, whether it could say, and how old its lists are."""
+
+    names: list[str]
+    error: str | None  # the tool failed: nothing can be said (the claim is an error, with its output)
+    lists_age_s: int | None  # None: the host has no package lists
+    evidence: dict[str, Any]
+
+    @property
+    def stale(self) -> bool:
+        return self.lists_age_s is None or self.lists_age_s > LISTS_MAX_AGE_S
+
+
+def lists_age(t: Target, family: str) -> tuple[int | None, dict[str, Any]]:
+    """Seconds since the oldest source's package list was last refreshed (by the host's clock)."""
+    res = t.run("sh -c %s lists-age %s", _LISTS_AGE, family)
+    now, lists = 0, {}
+    for line in res.stdout.splitlines():
+        key, _, value = line.partition("=")
+        if key == "now" and value.strip().isdigit():
+            now = int(value)
+        elif key == "list" and value.split(" ", 1)[0].isdigit():
+            stamp, _, name = value.partition(" ")
+            lists[name] = int(stamp)
+    oldest = min(lists.values()) if lists and now else None
+    age = max(0, now - oldest) if oldest is not None else None
+    return age, {"package lists": {n: f"{_days(now - s)} old" for n, s in sorted(lists.items())} or "none",
+                 "package lists age": _days(age) if age is not None else "no package lists",
+                 "package lists read by": "ctime of each *Release in apt's Dir::State::Lists" if family != "rhel"
+                 else "newest mtime in each /var/cache/dnf/*/repodata"}
+
+
+def _days(seconds: int) -> str:
+    return f"{seconds / 86400:.1f} days" if seconds >= 86400 else f"{seconds / 3600:.1f} hours"
+
+
+def pending_updates(t: Target, family: str) -> Updates:
     """Packages the configured repositories would update, read from the package lists already on
-    the host (no download: a claim does not refresh the lab's metadata)."""
+    the host (no download: a claim does not refresh the lab's metadata), and how old those are."""
+    age, lists = lists_age(t, family)
     if family == "rhel":
         res = t.run("dnf -q -C check-update", timeout=120)
         names = [line.split()[0] for line in res.stdout.splitlines()
                  if len(line.split()) == 3 and not line.startswith((" ", "Obsoleting", "Last metadata"))]
         # check-update: 100 means updates are available, 0 none, anything else an error
-        return names, {**res.evidence(), "stdout": res.stdout[-4000:]}
+        error = None if res.rc in (0, 100) else f"exit {res.rc}"
+        if res.rc == 0:
+            names = []
+        return Updates(names, error, age, {**res.evidence(), "stdout": res.stdout[-4000:], **lists})
     # apt's own list (the candidate is newer than the installed version): a third of the time of
     # simulating `apt-get upgrade`, whose resolver the question does not need
-    res = t.run("apt list --upgradable 2>/dev/null", timeout=120)
+    res = t.run("apt list --upgradable", timeout=120)
     names = [line.split("/", 1)[0] for line in res.stdout.splitlines() if "[upgradable from:" in line]
-    age = t.run("find /var/lib/apt/lists -maxdepth 1 -name '*Packages*' -printf '%TY-%Tm-%Td %TH:%TM\\n' "
-                "| sort | tail -1").stdout.strip()
-    return names, {"command": res.command, "exit_status": res.rc, "stderr": res.stderr[-2000:],
-                   "package lists last refreshed": age or "never"}
+    stderr = "\n".join(line for line in res.stderr.splitlines()
+                       if line.strip() and "does not have a stable CLI interface" not in line)
+    # apt exits 0 with warnings it could not act on (W:) and 100 on errors (E:): either is no answer
+    error = f"exit {res.rc}" if not res.ok else ("apt errors" if any(
+        line.startswith("E:") for line in stderr.splitlines()) else None)
+    return Updates(names, error, age, {"command": res.command, "exit_status": res.rc, "stderr": stderr[-2000:],
+                                       **({"stdout": res.stdout[-2000:]} if error else {}), **lists})
 
 
 def restart_pending(t: Target, family: str) -> tuple[bool, dict[str, Any]]:

@@ -48,13 +48,26 @@ def steps(ctx) -> list[Step]:
 
     # --- dnf -y update / apt-get upgrade --------------------------------------------------------
     def updates_check() -> tuple[bool, str]:
-        names = st.pending_updates()
+        u = st.updates()
+        if u.error:
+            return False, f"the package tool failed ({u.error}): {u.evidence.get('stderr', '')[-300:]}"
+        if u.stale:
+            return False, (f"package lists {u.evidence.get('package lists age', 'absent')} old, over the "
+                           f"{sysinfo.LISTS_MAX_AGE_S // 86400}-day bound: refresh them")
+        names = u.names
         return (not names, f"{len(names)} pending: {' '.join(names[:12])}{' ...' if len(names) > 12 else ''}"
                 if names else "no updates pending")
 
-    upd = ("dnf -y update",) if rhel else (f"{APT} upgrade",)
-    out.append(Step("system up to date", ("rocky-04",), updates_check,
-                    lambda: run_watched(ctx, upd[0], "/var/log/labconform/upgrade.log", "package upgrade", 1800), upd))
+    # dnf refreshes expired metadata itself; apt only when asked
+    upd = ("dnf -y update",) if rhel else (f"{APT} update", f"{APT} upgrade")
+
+    def updates_apply() -> None:
+        u = st.updates()
+        if not rhel and (u.error or u.stale):
+            ctx.sh(upd[0], quiet=False)
+        run_watched(ctx, upd[-1], "/var/log/labconform/upgrade.log", "package upgrade", 1800)
+
+    out.append(Step("system up to date", ("rocky-04",), updates_check, updates_apply, upd))
 
     # --- EPEL (RHEL family only) ----------------------------------------------------------------
     if rhel:

@@ -95,10 +95,11 @@ class LiveState:
 
         return self._memo("perl", name, read)
 
-    def pending_updates(self) -> list[str]:
+    def updates(self) -> Any:
+        """sysinfo.Updates: the pending updates, whether the tool answered, the package lists' age."""
         from labconform import sysinfo
 
-        return self._memo("updates", "", lambda: sysinfo.pending_updates(self.target, self.facts.family)[0])
+        return self._memo("updates", "", lambda: sysinfo.pending_updates(self.target, self.facts.family))
 
     def restart_pending(self) -> bool:
         from labconform import sysinfo
@@ -182,8 +183,12 @@ class RecordedState:
     def perl_module(self, name: str) -> str | None:
         return self.data.get("perl_modules", {}).get(name)
 
-    def pending_updates(self) -> list[str]:
-        return list(self.data.get("pending_updates", []))
+    def updates(self) -> Any:
+        from labconform import sysinfo
+
+        # a recording without the lists' age was made right after reading them
+        return sysinfo.Updates(list(self.data.get("pending_updates", [])), None,
+                               self.data.get("package_lists_age_s", 0), {})
 
     def restart_pending(self) -> bool:
         return bool(self.data.get("restart_pending", False))

@@ -47,9 +47,18 @@ def _(lab, evidence):
 
 @then("no package updates are pending from the configured repositories")
 def _(lab, evidence):
-    names, how = sysinfo.pending_updates(lab.target, lab.target.facts.family)
-    evidence.check(not names, "pending updates", expected="none", found=f"{len(names)}: {' '.join(names[:40])}"
-                   if names else "none", how=how.pop("command"), **how)
+    u = sysinfo.pending_updates(lab.target, lab.target.facts.family)
+    how = u.evidence.pop("command")
+    if u.error:  # a tool that cannot answer says nothing about updates: the claim cannot be evaluated
+        evidence.note("package tool", f"failed ({u.error})", how, **u.evidence)
+        raise RuntimeError(f"{how} failed ({u.error}): {u.evidence.get('stderr') or u.evidence.get('stdout')}")
+    bound = sysinfo.LISTS_MAX_AGE_S // 86400
+    evidence.check(not u.stale, "package lists", expected=f"refreshed within the last {bound} days",
+                   found=u.evidence["package lists age"] if u.lists_age_s is not None
+                   else "no package lists: the repositories were never read", how=u.evidence["package lists read by"],
+                   **u.evidence)
+    evidence.check(not u.names, "pending updates", expected="none", found=f"{len(u.names)}: {' '.join(u.names[:40])}"
+                   if u.names else "none", how=how, **u.evidence)
 
 
 @then(parsers.parse('the host\'s {what} is installed, version "{minimum}" or newer'))
