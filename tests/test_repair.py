@@ -266,3 +266,31 @@ def test_a_claim_no_step_owns_is_only_checked_and_its_verdict_decides(tmp_path):
     waivers = REPO / "labs" / "debian-offline" / "waivers.yaml"
     rc, record, said = repair(tmp_path, "--claims", "k8s-flannel-01", "--waivers", str(waivers))
     assert record["claims"] == {"k8s-flannel-01": "waived"} and rc == 0, said
+
+
+def test_a_claim_of_the_lab_node_is_repaired_over_ssh(tmp_path):
+    """The same repair on the lab node lab1, over SSH: the options that reach it reach the suite's check."""
+    p = subprocess.run([sys.executable, "-m", "provision.node", "args", "lab1"], cwd=REPO, capture_output=True,
+                       text=True, timeout=120)
+    reach = p.stdout.split("\n")[:-1]
+    if p.returncode != 0 or len(reach) != 6:
+        pytest.skip("the lab node lab1 is not running (python -m provision.node up lab1)")
+    opts = dict(zip(reach[::2], reach[1::2], strict=True))
+    host = opts["--target"].split("@", 1)[1].rsplit(":", 1)[0]
+
+    def on_node(*command: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(["ssh", "-i", opts["--ssh-identity"], "-o", f"UserKnownHostsFile={opts['--known-hosts']}",
+                               "-o", "StrictHostKeyChecking=yes", "-o", "BatchMode=yes", f"root@{host}", *command],
+                              capture_output=True, text=True, timeout=60)
+
+    try:
+        assert on_node("sysctl", "-w", "net.bridge.bridge-nf-call-iptables=0").returncode == 0
+        rc, record, said = repair(tmp_path, *reach, "--lab-params", str(REPO / "labs" / "node" / "params.yaml"),
+                                  "--claims", "k8s-prep-01")
+        assert rc == 0, said
+        assert {s["step"]: s["status"] for s in record["steps"]}["bridged traffic through iptables"] == "changed"
+        assert record["claims"] == {"k8s-prep-01": "passed"}, said
+        assert f"--target {opts['--target']} --ssh-identity {opts['--ssh-identity']}" in said
+        assert on_node("cat", str(BRIDGE)).stdout.strip() == "1"
+    finally:
+        on_node("sysctl", "-w", "net.bridge.bridge-nf-call-iptables=1")
