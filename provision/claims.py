@@ -25,6 +25,8 @@ ID_FORM = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]*")
 # the verdicts that leave an asked claim repaired: the gate's reading (docs/gate.md)
 GOOD = ("passed", "waived", "not_applicable")
 VERIFY_TIMEOUT_S = 1800.0
+NOT_CHECKED = ("a destructive claim changes the lab: --claims does not run it "
+               "(pytest features/ --destructive does, under the lease)")
 
 
 def known_ids(features: Path = FEATURES) -> set[str]:
@@ -138,7 +140,10 @@ def verify(ids: list[str], args: Any, out: Any = None) -> dict[str, list[tuple[s
         return {i: [(i, "error", why)] for i in ids}
     found: dict[str, list[tuple[str, str, str]]] = {}
     for c in claims:
-        found.setdefault(c["id"].split("[", 1)[0], []).append((c["id"], c["verdict"], c.get("reason") or ""))
+        verdict, reason = c["verdict"], c.get("reason") or ""
+        if c.get("mode") == "destructive":  # skipped without --destructive: that is no verdict on the lab
+            verdict, reason = "not_checked", NOT_CHECKED
+        found.setdefault(c["id"].split("[", 1)[0], []).append((c["id"], verdict, reason))
     show(f"report: {folder / 'index.html'}", out)
     return {i: found.get(i) or [(i, "error", "the suite did not run this claim")] for i in ids}
 

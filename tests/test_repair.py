@@ -19,7 +19,7 @@ from labconform.repair import command_line, reach_options
 from labconform.report import render
 from provision import Context, build_plan
 from provision.__main__ import main
-from provision.claims import parse_ids, pytest_argv, say_verdicts, select
+from provision.claims import parse_ids, pytest_argv, say_verdicts, select, verify
 from provision.core import Plan
 from provision.state import RecordedState
 
@@ -294,3 +294,24 @@ def test_a_claim_of_the_lab_node_is_repaired_over_ssh(tmp_path):
         assert on_node("cat", str(BRIDGE)).stdout.strip() == "1"
     finally:
         on_node("sysctl", "-w", "net.bridge.bridge-nf-call-iptables=1")
+
+
+def test_a_destructive_claim_is_not_checked_and_does_not_count_as_holding(tmp_path):
+    """k8s-clean-01 (the document's clean-up) is skipped by a run without --destructive: asked for, it
+    is said not checked, and the run exits 1; nothing is walked, no step owns it."""
+    rc, record, said = repair(tmp_path, "--claims", "k8s-clean-01")
+    assert record["steps"] == [] and record["claims"] == {"k8s-clean-01": "not_checked"}, said
+    assert rc == 1 and "not_checked  k8s-clean-01: a destructive claim changes the lab" in said
+
+
+def test_a_check_that_writes_no_results_makes_every_asked_claim_an_error(tmp_path, capsys):
+    """The suite refuses to start (its reports folder is a file): its last lines are shown, and each
+    asked claim is an error, never a pass."""
+    blocker = tmp_path / "not-a-folder"
+    blocker.write_text("")
+    args = type("Args", (), {"reports_dir": str(blocker), "target": "local", "ssh_identity": None,
+                             "known_hosts": None, "lab_params": None, "waivers": None, "accept_host_key": False})()
+    got = verify(["k8s-prep-01"], args)
+    assert got["k8s-prep-01"][0][1] == "error" and "wrote no results (exit 4" in got["k8s-prep-01"][0][2]
+    assert "  | " in capsys.readouterr().out
+    assert not say_verdicts(got)
