@@ -6,7 +6,7 @@ import pytest
 import yaml
 from pytest_bdd import given, parsers, then, when
 
-from labconform import cluster, firewall, kube, notice
+from labconform import cluster, firewall, kube, notice, pods
 
 
 @pytest.fixture
@@ -271,11 +271,13 @@ def _(lab, evidence, name, cidr):
 @then(parsers.parse('every pod of deployment "{name}" answers "{greeting}" and its own name at its address on '
                     'port {port:d}'))
 def _(lab, evidence, name, greeting, port):
-    answers = lab.kube.pod_answers(name, port)
-    evidence.check(bool(answers) and all(a["body"] == f"{greeting}{pod}" for pod, a in answers.items()),
-                   f"answers of the pods of {name}", expected=f"{greeting}<the pod's own name>",
-                   found={pod: a["body"] or a.get("error") for pod, a in answers.items()} or "no ready pods",
-                   how=f"GET http://<pod IP>:{port}/ from the lab host", responses=answers)
+    found = pods.every_pod_answers(lab.kube, name, port)
+    evidence.check(pods.all_answer(found, greeting), f"answers of the pods of {name}",
+                   expected={"pods": f"as many as the replicas ({found['replicas']}), ready or not",
+                             "each answers": f"{greeting}<the pod's own name>"}, found=pods.seen(found),
+                   how=f"GET deployment {name} (spec.replicas); GET pods -l <its selector>; "
+                       f"GET http://<pod IP>:{port}/ from the lab host", replicas=found["replicas"],
+                   responses=found["pods"], being_deleted=found["deleting"])
 
 
 # --- the Service ----------------------------------------------------------------------------------

@@ -1,0 +1,49 @@
+"""Every pod of a Deployment, ready or not, asked at its own address (k8s-app-06): a pod that is
+not ready is still a pod of the Deployment, and one that does not answer is what the claim is about."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from labconform import http
+from labconform.kube import KubeLab, pod_ready, selector_of, wait_for
+
+
+def every_pod_answers(kube: KubeLab, name: str, port: int, timeout: float = 30,
+                      namespace: str = "default") -> dict[str, Any]:
+    """The Deployment's replicas, and for each pod its selector picks (not those being deleted, which are
+    listed apart) its phase, readiness, address and answer to GET / there. A pod with no address is asked
+    nothing; one with an address gets up to `timeout` seconds, since its first answer compiles the JSP."""
+    d = kube.deployment(name, namespace)
+    if d is None:
+        return {"replicas": None, "pods": {}, "deleting": []}
+    pods = kube.pods(namespace, selector_of(d))
+    out: dict[str, dict[str, Any]] = {}
+    for pod in pods:
+        if pod.metadata.deletion_timestamp is not None:
+            continue
+        ip = pod.status.pod_ip
+        state = {"phase": pod.status.phase, "ready": pod_ready(pod), "address": ip}
+        if not ip:
+            out[pod.metadata.name] = {**state, "body": None, "error": "no pod address: nothing to ask"}
+            continue
+        url = f"http://{ip}:{port}/"
+        r = wait_for(lambda u=url: http.get(kube.target, u, timeout=10), lambda r: r.status == 200, timeout, url)
+        out[pod.metadata.name] = {**state, **r.evidence(), "body": r.body.strip()}
+    return {"replicas": d.spec.replicas, "pods": out,
+            "deleting": sorted(p.metadata.name for p in pods if p.metadata.deletion_timestamp is not None)}
+
+
+def all_answer(found: dict[str, Any], greeting: str) -> bool:
+    """As many pods as the Deployment's replicas (at least one), each answering the greeting and its own name."""
+    pods = found["pods"]
+    return (bool(found["replicas"]) and len(pods) == found["replicas"]
+            and all(a["body"] == f"{greeting}{pod}" for pod, a in pods.items()))
+
+
+def seen(found: dict[str, Any]) -> Any:
+    """What the claim found, in a line a reader takes in: how many pods, and each one's answer or error."""
+    if not found["pods"]:
+        return f"no pods (deployment {'absent' if found['replicas'] is None else 'has none'})"
+    return {"pods": len(found["pods"]), **{p: a["body"] or a.get("error") or f"HTTP {a.get('status')}"
+                                           for p, a in found["pods"].items()}}
