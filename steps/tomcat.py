@@ -82,8 +82,10 @@ def _(lab, evidence, role):
 
 @then(parsers.parse('Tomcat\'s own ServerInfo in the {kind} image names release "{release}"'))
 def _(lab, evidence, kind, release):
-    v = tomcat.judge_release(tomcat.image_server_info(lab.docker, lab.image_ref(kind)), release)
-    evidence.check(v["ok"], f"Tomcat in the {kind} image", expected=v["expected"], found=v["found"], how=v["how"])
+    info = tomcat.image_server_info(lab.docker, lab.image_ref(kind))
+    v = tomcat.judge_release(info, release)
+    evidence.check(v["ok"], f"Tomcat in the {kind} image", expected=v["expected"], found=v["found"], how=v["how"],
+                   server_info=info)
 
 
 @then(parsers.parse("Tomcat's own ServerInfo in the {kind} image names the lab's Tomcat release"))
