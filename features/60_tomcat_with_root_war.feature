@@ -25,11 +25,12 @@ Feature: Docker Tomcat instance with a deployed ROOT.war
     Then the mytc image sets "JAVA_OPTS" to "-Djava.security.egd=file:/dev/./urandom"
 
   @id:mytc-04 @impact:high @active
-  Scenario: a mytc container greets with its own hostname
-    The page prints HOSTNAME, which Docker sets to the container's short id.
+  Scenario: a mytc container greets with its own hostname, in plain text and without a session
+    The page prints HOSTNAME (Docker sets it to the container's short id); its page directive makes the answer text/plain and keeps no session.
     Given container "mytc1" runs the mytc image
     And Tomcat in "mytc1" has started
     Then GET / on "mytc1" answers "Hello, I am " and the container's own hostname
+    And the answer from "mytc1" is "text/plain" and sets no session cookie
 
   @id:mytc-05 @impact:medium @active
   Scenario: Tomcat has unpacked ROOT.war into webapps/ROOT

@@ -25,6 +25,17 @@ WAR_ENTRIES = {"META-INF/context.xml": CONTEXT_XML, "index.jsp": INDEX_JSP}
 _ZIP_DATE = (2021, 8, 31, 0, 0, 0)
 
 
+def media_type(content_type: str | None) -> str | None:
+    """The media type of a Content-Type header, without its parameters (charset)."""
+    return content_type.split(";", 1)[0].strip().lower() if content_type else None
+
+
+def cookie_names(set_cookie: str | None) -> list[str]:
+    """The names of the cookies a Set-Cookie header sets (repeated headers joined with ", "); their values
+    are never kept: a session id is a credential."""
+    return re.findall(r"(?:^|,\s*)([^=;,\s]+)=", set_cookie or "")
+
+
 def dockerfile(base_image: str) -> str:
     """The document's second Dockerfile: JAVA_OPTS baked in, ROOT.war copied to webapps."""
     return f"FROM {base_image}\nENV JAVA_OPTS={URANDOM_EGD}\nCOPY ROOT.war {WAR_IN_IMAGE}\n"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import http.cookiejar
 import time
 from dataclasses import dataclass
 from typing import Any
@@ -11,6 +12,9 @@ import requests
 from labconform.target import Target
 
 _session = requests.Session()
+# each request is a new client, as the document's wget is: no cookie is kept to be sent back (a session
+# cookie sent back would hide the next answer's Set-Cookie, as curl on a remote lab never sends one)
+_session.cookies.set_policy(http.cookiejar.DefaultCookiePolicy(allowed_domains=[]))
 
 
 @dataclass(frozen=True)
@@ -21,6 +25,10 @@ class Response:
     elapsed_ms: float
     error: str = ""
     sent_from: str = "local"
+    headers: dict[str, str] | None = None  # names in lower case; repeated headers joined with ", "
+
+    def header(self, name: str) -> str | None:
+        return (self.headers or {}).get(name.lower())
 
     def evidence(self) -> dict[str, Any]:
         return {
@@ -29,6 +37,7 @@ class Response:
             "body": self.body,
             "elapsed_ms": round(self.elapsed_ms, 1),
             **({"error": self.error} if self.error else {}),
+            **({"headers": self.headers} if self.headers else {}),
         }
 
 
@@ -37,13 +46,14 @@ def get(target: Target, url: str, timeout: float = 10) -> Response:
         t0 = time.perf_counter()
         try:
             r = _session.get(url, timeout=timeout)
-            return Response(url, r.status_code, r.text, (time.perf_counter() - t0) * 1000)
+            headers = {k.lower(): v for k, v in r.headers.items()}
+            return Response(url, r.status_code, r.text, (time.perf_counter() - t0) * 1000, headers=headers)
         except requests.RequestException as exc:
             return Response(url, None, "", (time.perf_counter() - t0) * 1000, error=str(exc))
     # the lab host sends it: its published ports and pod IPs are reachable from there
     marker = "\n--labconform-http--"
     res = target.run(
-        "curl -sS -o - -w %s --max-time %s %s",
+        "curl -sS -D /dev/stderr -o - -w %s --max-time %s %s",
         marker + r" %{http_code} %{time_total}",
         str(int(timeout)),
         url,
@@ -53,4 +63,17 @@ def get(target: Target, url: str, timeout: float = 10) -> Response:
     parts = tail.split()
     if res.rc != 0 or len(parts) != 2 or parts[0] == "000":
         return Response(url, None, "", 0.0, error=res.stderr.strip() or f"curl exit {res.rc}", sent_from=target.name)
-    return Response(url, int(parts[0]), body, float(parts[1]) * 1000, sent_from=target.name)
+    # the response's header block went to stderr (-D), apart from the body
+    return Response(url, int(parts[0]), body, float(parts[1]) * 1000, sent_from=target.name,
+                    headers=parse_headers(res.stderr))
+
+
+def parse_headers(head: str) -> dict[str, str]:
+    """A header block (status line first) as {lower-case name: value}, repeated names joined with ", "."""
+    out: dict[str, str] = {}
+    for line in head.splitlines()[1:]:
+        name, sep, value = line.partition(":")
+        if sep and not name.startswith(" "):
+            key = name.strip().lower()
+            out[key] = f"{out[key]}, {value.strip()}" if key in out else value.strip()
+    return out

@@ -71,6 +71,19 @@ def _(lab, evidence, role, greeting):
     )
 
 
+@then(parsers.parse('the answer from "{role}" is "{media}" and sets no session cookie'))
+def _(lab, evidence, role, media):
+    w, r = get_root(lab, role)
+    names = app.cookie_names(r.header("set-cookie"))
+    found = {"Content-Type": r.header("content-type") or r.error or "none",
+             "session": f"Set-Cookie names {', '.join(names)} (values not kept)" if names else "none set"}
+    evidence.check(r.status == 200 and app.media_type(r.header("content-type")) == media and not r.header("set-cookie"),
+                   f"answer headers from {w.name}", expected={"Content-Type": f"{media} (any charset)",
+                                                              "session": "none set"},
+                   found=found, how=f"GET {r.url}: the page directive's contentType and session=\"false\"",
+                   response=r.evidence())
+
+
 @then(parsers.parse('the startup log of "{role}" reports the lab\'s Tomcat release on the lab\'s Java release'))
 def _(lab, evidence, role):
     w, p = lab.docker.workloads[role], lab.params

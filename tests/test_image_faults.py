@@ -1,0 +1,101 @@
+"""The mytc answer claim broken for real: images built here (removed whatever happens) and given to a
+real run as the lab's mytc image.
+
+- mytc-04: a ROOT.war whose page says contentType="text/html", and one whose page keeps a session
+  (no session="false"): the greeting is right, the answer's Content-Type or its session cookie is not.
+Skipped where the lab's mytc image is absent (run `python -m provision` first)."""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import tarfile
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import docker
+import docker.errors
+import pytest
+
+from labconform import app
+from labconform.params import LabParams
+from tests.test_trust import run_claims
+
+FEATURE = "features/60_tomcat_with_root_war.feature"
+HTML_PAGE = app.INDEX_JSP.replace('contentType="text/plain"', 'contentType="text/html"')
+SESSION_PAGE = app.INDEX_JSP.replace(' session="false"', "")
+
+
+@pytest.fixture(scope="module")
+def client() -> docker.DockerClient:
+    c = docker.from_env()
+    try:
+        c.images.get(LabParams().mytc_image)
+    except (docker.errors.ImageNotFound, docker.errors.DockerException):
+        pytest.skip("no mytc image on this host")
+    return c
+
+
+def _context(base: str, page: str) -> io.BytesIO:
+    files = {"Dockerfile": f"FROM {base}\nCOPY ROOT.war {app.WAR_IN_IMAGE}\n".encode(),
+             "ROOT.war": app.build_war({**app.WAR_ENTRIES, "index.jsp": page})}
+    buf = io.BytesIO()
+    with tarfile.open(fileobj=buf, mode="w") as tar:
+        for name, data in files.items():
+            info = tarfile.TarInfo(name)
+            info.size = len(data)
+            tar.addfile(info, io.BytesIO(data))
+    buf.seek(0)
+    return buf
+
+
+@pytest.fixture
+def built(client: docker.DockerClient) -> Iterator:
+    tags: list[str] = []
+
+    def build(base: str, page: str) -> str:
+        tag = f"lc-fault-mytc-{uuid.uuid4().hex[:8]}"
+        tags.append(tag)
+        client.images.build(fileobj=_context(base, page), custom_context=True, tag=tag, rm=True, forcerm=True)
+        return tag
+
+    try:
+        yield build
+    finally:
+        remove(client, *tags)
+
+
+def remove(client: docker.DockerClient, *tags: str) -> None:
+    """The images a test built, removed (the run's containers are gone with the run)."""
+    for tag in tags:
+        with contextlib.suppress(docker.errors.ImageNotFound):
+            client.images.remove(tag, force=True)
+
+
+def _claims(tmp_path: Path, image: str | None, which: str = "mytc-04") -> dict[str, dict]:
+    return run_claims(tmp_path, {"mytc_image": image} if image else {}, FEATURE, "-k", which)
+
+
+def _headers(claim: dict) -> dict:
+    return next(o for o in claim["evidence"] if o["what"].startswith("answer headers"))
+
+
+def test_an_html_page_fails_the_answer_claim_on_its_content_type(tmp_path: Path, built) -> None:
+    v = _claims(tmp_path, built(LabParams().mytc_image, HTML_PAGE))
+    assert v["mytc-04"]["verdict"] == "failed", v["mytc-04"]
+    assert _headers(v["mytc-04"])["found"]["Content-Type"].startswith("text/html")
+
+
+def test_a_page_that_keeps_a_session_fails_the_answer_claim_on_its_cookie(tmp_path: Path, built) -> None:
+    v = _claims(tmp_path, built(LabParams().mytc_image, SESSION_PAGE))
+    assert v["mytc-04"]["verdict"] == "failed", v["mytc-04"]
+    found = _headers(v["mytc-04"])["found"]
+    assert found["Content-Type"].startswith("text/plain") and "JSESSIONID" in found["session"], found
+
+
+def test_the_labs_mytc_image_passes(tmp_path: Path, client) -> None:
+    v = _claims(tmp_path, None)
+    assert v["mytc-04"]["verdict"] == "passed", v["mytc-04"]
+    found = _headers(v["mytc-04"])["found"]
+    assert found["Content-Type"].startswith("text/plain") and found["session"] == "none set", found
