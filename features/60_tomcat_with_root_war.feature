@@ -50,3 +50,8 @@ Feature: Docker Tomcat instance with a deployed ROOT.war
     Then "jsp" holds the compiled index.jsp
     And the first answer from "jsp" was slower than the median of the later ones
     And the median of the later answers from "jsp" is under 100 ms
+
+  @id:mytc-07 @impact:medium
+  Scenario: the mytc image is built FROM the base Tomcat image
+    The image is the base's layers with ROOT.war on top, so it is about the base's size (the document's 670 MB).
+    Then the mytc image's layers start with those of the base Tomcat image

@@ -36,6 +36,21 @@ def cookie_names(set_cookie: str | None) -> list[str]:
     return re.findall(r"(?:^|,\s*)([^=;,\s]+)=", set_cookie or "")
 
 
+def layered_on(image: dict | None, base: dict | None) -> dict:
+    """Whether `image` is built FROM `base` (its layers begin with all of the base's, in order), with
+    both sizes beside it: the document's mytc is the base's size plus a tiny ROOT.war."""
+    if image is None or base is None:
+        return {"built FROM the base": False, "absent": [n for n, i in (("image", image), ("base", base)) if i is None]}
+    mine, theirs = image["RootFS"].get("Layers") or [], base["RootFS"].get("Layers") or []
+    return {"built FROM the base": bool(theirs) and mine[:len(theirs)] == theirs,
+            "base layers": len(theirs), "image layers": len(mine),
+            "layers added": len(mine) - len(theirs) if mine[:len(theirs)] == theirs else "not on the base",
+            "first differing layer": next((i for i, (a, b) in enumerate(zip(mine, theirs, strict=False)) if a != b),
+                                          None),
+            "image size MB": round(image["Size"] / 1e6, 1), "base size MB": round(base["Size"] / 1e6, 1),
+            "size added bytes": image["Size"] - base["Size"]}
+
+
 def dockerfile(base_image: str) -> str:
     """The document's second Dockerfile: JAVA_OPTS baked in, ROOT.war copied to webapps."""
     return f"FROM {base_image}\nENV JAVA_OPTS={URANDOM_EGD}\nCOPY ROOT.war {WAR_IN_IMAGE}\n"

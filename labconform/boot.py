@@ -8,6 +8,7 @@ import time
 from collections.abc import Callable
 from typing import Any, TypeVar
 
+from labconform import conntrack
 from labconform.errors import ClaimFailed, LabUnreachable, WaitTimeout
 from labconform.poll import until
 from labconform.target import Target
@@ -61,9 +62,17 @@ def reboot(target: Target, timeout: float = REBOOT_TIMEOUT_S) -> dict[str, Any]:
             "how": "systemctl reboot; then systemctl show -p UserspaceTimestamp; systemctl is-system-running"}
 
 
-def settled(observe: Callable[[], T], ok: Callable[[T], bool], seconds: float, what: str) -> T | Exception:
+def settled(observe: Callable[[], T], ok: Callable[[T], bool], seconds: float,
+            what: str) -> tuple[T | Exception, float]:
     """After a reboot, services come back one by one: poll `observe` until `ok`, counting an API server or
-    connection that does not answer yet as "not yet"; the last observation is returned either way."""
+    connection that does not answer yet as "not yet"; the last observation is returned either way, with the
+    seconds the wait took."""
+    start = time.monotonic()
+    got = _settle(observe, ok, seconds, what)
+    return got, round(time.monotonic() - start, 1)
+
+
+def _settle(observe: Callable[[], T], ok: Callable[[T], bool], seconds: float, what: str) -> T | Exception:
 
     def look() -> T | Exception:
         try:
@@ -75,3 +84,48 @@ def settled(observe: Callable[[], T], ok: Callable[[T], bool], seconds: float, w
         return until(look, lambda v: not isinstance(v, Exception) and ok(v), timeout=seconds, interval=1, what=what)
     except WaitTimeout as exc:
         return exc.last  # type: ignore[return-value]
+
+
+def outcome(observe: Callable[[], T]) -> T | Exception:
+    """What `observe` gave, or the WaitTimeout it ended with: a claim records either."""
+    try:
+        return observe()
+    except WaitTimeout as exc:
+        return exc
+
+
+def shown(got: Any) -> Any:
+    """An observation as evidence shows it: a wait that ended without one is its message."""
+    return str(got) if isinstance(got, Exception) else got
+
+
+# --- what comes back after a reboot, each read as it is now: the API server may still be starting ---------
+
+
+def replicas_available(kube: Any, name: str) -> int:
+    kube.forget_failure()  # the API server is still coming back: not answering yet is not an answer
+    d = kube.deployment(name)
+    return (d.status.available_replicas or 0) if d else 0
+
+
+def node_port_streak(kube: Any, service: str, deployment: str, count: int) -> int:
+    """How many of `count` requests through the NodePort were answered, or 0 when one was not. No request
+    is sent while kube-proxy's rules still send the Service to the pods' old addresses: each one would
+    leave a connection entry that sends later connections there for two minutes (labconform.conntrack).
+    Entries left by others are not waited for here: the claim's own sample afterwards waits them out."""
+    kube.forget_failure()
+    alive = {p.status.pod_ip for p in kube.deployment_pods(deployment) if p.status.pod_ip}
+    if not alive or not conntrack.proxy_current(kube.target, f"default/{service}", alive):
+        return 0
+    sample = kube.sample_node_port(service, deployment, count, settle=False)["sample"]
+    return len(sample.answers) if not sample.failures else 0
+
+
+def pod_statuses(kube: Any, deployment: str, port: int) -> dict[str, Any]:
+    """The HTTP status each ready pod answers at its address now (a restart moves the address)."""
+    kube.forget_failure()
+    return {pod: a.get("status") for pod, a in kube.pod_answers(deployment, port, timeout=5).items()}
+
+
+def all_ok(statuses: Any) -> bool:
+    return isinstance(statuses, dict) and bool(statuses) and set(statuses.values()) == {200}

@@ -20,6 +20,7 @@ from typing import Any
 from labconform.target import Target
 
 SYN_SENT_TIMEOUT_KEY = "net.netfilter.nf_conntrack_tcp_timeout_syn_sent"
+_DNAT = re.compile(r'--comment "(?P<svc>[^"]+)".* -j DNAT --to-destination (?P<ip>[0-9.]+):\d+')
 _SRC = re.compile(r"\bsrc=(\S+)")
 _SPORT = re.compile(r"\bsport=(\d+)")
 
@@ -83,3 +84,22 @@ def await_stale_gone(target: Target, address: str, port: int, alive: set[str],
                 f"waiting for the kernel to expire them ({settling.waited_s:.0f} of at most {bound} s)")
             told = time.monotonic()
         time.sleep(2)
+
+
+def nat_destinations(rules: str, service: str) -> set[str]:
+    """The pod addresses kube-proxy's iptables rules (`iptables-save -t nat`) send a Service to, from the
+    comment it puts on each rule ("default/hw", or "default/hw:port" for a named port)."""
+    out = set()
+    for m in _DNAT.finditer(rules):
+        if m["svc"] == service or m["svc"].startswith(f"{service}:"):
+            out.add(m["ip"])
+    return out
+
+
+def proxy_current(target: Target, service: str, alive: set[str]) -> bool:
+    """Whether kube-proxy's rules on the lab host send `service` ("namespace/name") only to `alive` pods. A
+    host whose rules cannot be read, or that has none for the Service (not the iptables mode), says nothing
+    against it: True."""
+    res = target.run("iptables-save -t nat")
+    found = nat_destinations(res.stdout, service) if res.rc == 0 else set()
+    return not found or found <= alive

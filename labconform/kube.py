@@ -240,8 +240,8 @@ class KubeLab:
         node = self.nodes()[0]
         return next((a.address for a in node.status.addresses or [] if a.type == "InternalIP"), "127.0.0.1")
 
-    def sample_node_port(self, service: str, deployment: str, count: int,
-                         say: Callable[[str], None] | None = None) -> dict[str, Any]:
+    def sample_node_port(self, service: str, deployment: str, count: int, say: Callable[[str], None] | None = None,
+                         settle: bool = True) -> dict[str, Any]:
         """Requests through a Service's NodePort, with the deployment's ready pods before and after. The
         sample starts once no connection entry on the lab host sends the port to a pod that is gone
         (labconform.conntrack): the claim is about the Service as it stands, not a replaced pod."""
@@ -250,7 +250,8 @@ class KubeLab:
             raise ClaimFailed(f"service {service}: absent or without a NodePort")
         address, port = self.node_address(), s.spec.ports[0].node_port
         alive = {p.status.pod_ip for p in self.deployment_pods(deployment) if p.status.pod_ip}
-        settling = conntrack.await_stale_gone(self.target, address, port, alive, say)
+        settling = conntrack.await_stale_gone(self.target, address, port, alive, say) if settle else \
+            conntrack.Settling("not waited for (settle=False)")
         before = self.ready_pod_names(deployment)
         sample = sample_service(self.target, f"http://{address}:{port}/", count)
         return {"sample": sample, "pods_before": before, "pods_after": self.ready_pod_names(deployment),

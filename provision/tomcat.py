@@ -136,6 +136,7 @@ def steps(ctx) -> list[Step]:
             "mytc-04",
             "mytc-05",
             "mytc-06",
+            "mytc-07",
             "rand-01",
             "rand-02",
             "rand-03",

@@ -120,3 +120,12 @@ def _(lab, evidence, path):
         found=f"sha256 {app.sha256(img_war)}" if img_war else "absent",
         how=f"docker cp {lab.params.mytc_image}:{path} vs {lab.params.context_dir}/ROOT.war",
     )
+
+
+@then("the mytc image's layers start with those of the base Tomcat image")
+def _(lab, evidence):
+    mytc, base = lab.params.mytc_image, lab.params.tomcat_image
+    found = app.layered_on(lab.docker.image(mytc), lab.docker.image(base))
+    evidence.check(found["built FROM the base"] is True, f"{mytc} on {base}",
+                   expected=f"the layers of {base}, in order, then those of the Dockerfile", found=found,
+                   how=f"docker image inspect {mytc} {base}: RootFS.Layers and Size")

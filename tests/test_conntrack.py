@@ -49,3 +49,33 @@ def test_the_wait_is_bounded_by_the_labs_own_timeout_and_says_what_was_left():
 def test_a_table_that_cannot_be_read_is_said_not_waited_on():
     s = conntrack.await_stale_gone(Scripted([(127, "")]), "172.30.0.10", 32712, set())
     assert s.waited_s == 0 and "command not found" in s.evidence()["error"]
+
+
+RULES = """\
+-A KUBE-SEP-JWF4UOF4KBZGGIVX -p tcp -m comment --comment "default/hw" -m tcp -j DNAT --to-destination 10.244.0.84:8080
+-A KUBE-SEP-R6TMZPJPFEUTLZVN -p tcp -m comment --comment "default/hw" -m tcp -j DNAT --to-destination 10.244.0.83:8080
+-A KUBE-SEP-AAAAAAAAAAAAAAAA -p tcp -m comment --comment "default/hwx" -m tcp -j DNAT --to-destination 10.244.0.9:80
+-A KUBE-SEP-BBBB -p tcp -m comment --comment "default/hw:http" -m tcp -j DNAT --to-destination 10.244.0.85:80
+-A KUBE-SEP-VYSJ -p tcp -m comment --comment "default/kubernetes:https" -m tcp -j DNAT --to-destination 1.2.3.4:6443
+"""
+
+
+def test_the_pods_a_services_nat_rules_send_to_are_read_from_kube_proxys_comments():
+    assert conntrack.nat_destinations(RULES, "default/hw") == {"10.244.0.83", "10.244.0.84", "10.244.0.85"}
+    assert conntrack.nat_destinations(RULES, "default/gone") == set()
+
+
+class Rules(Target):
+    def __init__(self, rc: int, out: str) -> None:
+        super().__init__("local")
+        self.rc, self.out = rc, out
+
+    def run(self, command, *args, timeout=60):  # noqa: ANN001
+        return Result(command, self.rc, self.out, "")
+
+
+def test_rules_that_still_name_an_old_pod_are_not_current_and_unreadable_ones_say_nothing():
+    alive = {"10.244.0.83", "10.244.0.84", "10.244.0.85"}
+    assert conntrack.proxy_current(Rules(0, RULES), "default/hw", alive)
+    assert not conntrack.proxy_current(Rules(0, RULES), "default/hw", {"10.244.0.83", "10.244.0.90"})
+    assert conntrack.proxy_current(Rules(1, ""), "default/hw", {"10.244.0.90"})

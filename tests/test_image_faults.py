@@ -1,8 +1,9 @@
-"""The mytc answer claim broken for real: images built here (removed whatever happens) and given to a
-real run as the lab's mytc image.
+"""The mytc answer and image claims broken for real: images built here (removed whatever happens) and
+given to a real run as the lab's mytc image.
 
 - mytc-04: a ROOT.war whose page says contentType="text/html", and one whose page keeps a session
-  (no session="false"): the greeting is right, the answer's Content-Type or its session cookie is not.
+  (no session="false"): the greeting is right, the answer's Content-Type or its session cookie is not;
+- mytc-07: an image with the same ROOT.war that is not built FROM the base image (FROM scratch).
 Skipped where the lab's mytc image is absent (run `python -m provision` first)."""
 
 from __future__ import annotations
@@ -73,7 +74,7 @@ def remove(client: docker.DockerClient, *tags: str) -> None:
             client.images.remove(tag, force=True)
 
 
-def _claims(tmp_path: Path, image: str | None, which: str = "mytc-04") -> dict[str, dict]:
+def _claims(tmp_path: Path, image: str | None, which: str = "mytc-04 or mytc-07") -> dict[str, dict]:
     return run_claims(tmp_path, {"mytc_image": image} if image else {}, FEATURE, "-k", which)
 
 
@@ -85,6 +86,7 @@ def test_an_html_page_fails_the_answer_claim_on_its_content_type(tmp_path: Path,
     v = _claims(tmp_path, built(LabParams().mytc_image, HTML_PAGE))
     assert v["mytc-04"]["verdict"] == "failed", v["mytc-04"]
     assert _headers(v["mytc-04"])["found"]["Content-Type"].startswith("text/html")
+    assert v["mytc-07"]["verdict"] == "passed", v["mytc-07"]  # built FROM mytc, so on the base too
 
 
 def test_a_page_that_keeps_a_session_fails_the_answer_claim_on_its_cookie(tmp_path: Path, built) -> None:
@@ -94,8 +96,18 @@ def test_a_page_that_keeps_a_session_fails_the_answer_claim_on_its_cookie(tmp_pa
     assert found["Content-Type"].startswith("text/plain") and "JSESSIONID" in found["session"], found
 
 
-def test_the_labs_mytc_image_passes(tmp_path: Path, client) -> None:
+def test_an_image_not_built_from_the_base_fails_the_layer_claim(tmp_path: Path, built) -> None:
+    v = _claims(tmp_path, built("scratch", app.INDEX_JSP), "mytc-07")  # it has no Tomcat to start
+    claim = v["mytc-07"]
+    assert claim["verdict"] == "failed", claim
+    found = claim["evidence"][-1]["found"]
+    assert found["built FROM the base"] is False and found["layers added"] == "not on the base", found
+
+
+def test_the_labs_mytc_image_passes_both(tmp_path: Path, client) -> None:
     v = _claims(tmp_path, None)
     assert v["mytc-04"]["verdict"] == "passed", v["mytc-04"]
     found = _headers(v["mytc-04"])["found"]
     assert found["Content-Type"].startswith("text/plain") and found["session"] == "none set", found
+    found = v["mytc-07"]["evidence"][-1]["found"]
+    assert v["mytc-07"]["verdict"] == "passed" and found["layers added"] >= 1 and found["size added bytes"] > 0
