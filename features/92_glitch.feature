@@ -9,9 +9,10 @@ Feature: Glitch
     And the link counters as the run found them
 
   @id:glitch-01 @impact:high
-  Scenario: every interface that carries the lab's traffic is up
-    The default route's interface and the container bridges; a bridge with no container attached is only administratively up.
-    Then every interface that carries the lab's traffic is up
+  Scenario: the host's network is up and every interface that carries the lab's traffic is up
+    A default route through an interface with an address, then that interface and the container bridges; a bridge with no container attached is only administratively up.
+    Then the host has a default route through an interface that is up and has an address
+    And every interface that carries the lab's traffic is up
 
   @id:glitch-02 @impact:medium
   Scenario: the links run at the lab's expected speed and duplex

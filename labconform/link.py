@@ -25,6 +25,8 @@ SINK_PORT = 5001
 _READ = r"""
 dev=$(ip -o route show default 2>/dev/null | awk '{for (i=1;i<NF;i++) if ($i=="dev") print $(i+1)}')
 echo "default=$(echo $dev | tr '\n' ' ')"
+ip -o route show default 2>/dev/null | sed 's/^/route=/'
+ip -o addr show 2>/dev/null | awk '{print "addr=" $2 " " $4 " " ($0 ~ / scope global/ ? "global" : "local")}'
 for d in /sys/class/net/*; do
   i=${d##*/}
   echo "iface=$i"
@@ -56,6 +58,7 @@ class Interface:
     bridge_ports: int | None = None
     bridge_ports_up: int = 0
     stats: dict[str, int] = field(default_factory=dict)
+    addresses: list[str] = field(default_factory=list)  # of global scope (neither loopback nor link-local)
 
     @property
     def admin_up(self) -> bool:
@@ -97,12 +100,19 @@ class Snapshot:
     taken: float
     default: list[str]
     interfaces: dict[str, Interface]
-    command: str = "ip route show default; /sys/class/net/*/{operstate,flags,speed,duplex,statistics}"
+    command: str = "ip route show default; ip addr show; /sys/class/net/*/{operstate,flags,speed,duplex,statistics}"
+    routes: list[str] = field(default_factory=list)  # the default routes, as `ip -o route show default` says them
+
+    def addressed(self) -> dict[str, list[str]]:
+        """The interfaces other than loopback with an address of global scope, and those addresses."""
+        return {n: i.addresses for n, i in self.interfaces.items() if i.addresses and n != "lo"}
 
 
 def read(t: Target) -> Snapshot:
     res = t.run(_READ)
     default: list[str] = []
+    routes: list[str] = []
+    addrs: list[tuple[str, str]] = []
     ifaces: dict[str, Interface] = {}
     cur: Interface | None = None
     for line in res.stdout.splitlines():
@@ -110,6 +120,11 @@ def read(t: Target) -> Snapshot:
         value = value.strip()
         if key == "default":
             default = value.split()
+        elif key == "route":
+            routes.append(" ".join(value.split()))
+        elif key == "addr" and value.endswith(" global"):
+            name, address, _ = value.split()
+            addrs.append((name.split("@", 1)[0], address))
         elif key == "iface":
             cur = ifaces.setdefault(value, Interface(value))
         elif cur is None:
@@ -127,7 +142,21 @@ def read(t: Target) -> Snapshot:
             cur.bridge_ports_up = int(value or 0)
         elif key in ("operstate", "carrier", "duplex", "driver"):
             setattr(cur, key, value or None if key == "driver" else value)
-    return Snapshot(time.time(), default, ifaces)
+    for name, address in addrs:
+        if name in ifaces:
+            ifaces[name].addresses.append(address)
+    return Snapshot(time.time(), default, ifaces, routes=routes)
+
+
+def route_out(snap: Snapshot) -> tuple[bool, dict[str, Any]]:
+    """The host's way out: a default route through an interface that is up and has an address of its own
+    (neither loopback nor link-local). A container bridge that is up carries nothing off the host."""
+    via = {n: snap.interfaces[n] for n in snap.default if n in snap.interfaces}
+    ok = bool(snap.routes) and any(i.up and i.addresses for i in via.values())
+    return ok, {"default route": snap.routes or "none",
+                **{f"{n} (its interface)": {"operstate": i.operstate, "addresses": i.addresses or "none"}
+                   for n, i in via.items()},
+                "addressed interfaces": snap.addressed() or "none besides loopback"}
 
 
 def lab_interfaces(snap: Snapshot, declared: tuple[str, ...] = ()) -> list[str]:
