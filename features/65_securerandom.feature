@@ -8,9 +8,9 @@ Feature: SecureRandom at Tomcat startup
 
   @id:rand-01 @impact:high @active
   Scenario: Tomcat in the mytc image starts in under 5 seconds
-    Measured over several starts, one after another; median and max are in the evidence.
+    The wait a user has from docker run to Tomcat started, over several starts one after another; Tomcat's own figure beside it.
     When the mytc image is started 3 times, one after another
-    Then every start logged "Server startup" in under 5 seconds
+    Then every start was ready in under 5 seconds from "docker run"
 
   @id:rand-02 @impact:high @active
   Scenario: SecureRandom for session ids is created in under 5 seconds

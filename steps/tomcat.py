@@ -178,15 +178,17 @@ def _(lab, evidence, answers, role, limit):
     )
 
 
-@then(parsers.parse('every start logged "Server startup" in under {limit:d} seconds'))
+@then(parsers.parse('every start was ready in under {limit:d} seconds from "docker run"'))
 def _(evidence, starts, limit):
-    ms = [s["server_startup_ms"] for s in starts]
+    waits = [s["ready_after_s"] for s in starts]
     evidence.check(
-        max(ms) < limit * 1000,
-        "Tomcat server startup",
-        expected=f"every start < {limit * 1000} ms",
-        found={"server_startup_ms": summary(ms)},
-        how="'Server startup in' line of each start's log",
+        None not in waits and max(waits) < limit,
+        "time from docker run to Tomcat's \"Server startup\" line",
+        expected=f"every start < {limit} s",
+        found={"ready_after_s": summary(waits) if None not in waits else waits,
+               "Tomcat's own figure, server_startup_ms": summary([s["server_startup_ms"] for s in starts])},
+        how="container Created to the 'Server startup in' line's stamp in docker logs --timestamps (the engine's "
+            "clock), each start alone; Tomcat's own figure excludes what runs before the JVM",
         samples=starts,
     )
 
