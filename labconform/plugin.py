@@ -25,6 +25,7 @@ from labconform.errors import ClaimFailed, LabUnreachable, UsageError
 from labconform.evidence import Evidence
 from labconform.lab import Lab
 from labconform.lease import LeaseHeld, LeaseKeeper
+from labconform.params import load_params
 from labconform.preflight import ReportsUnwritable, check_reports_dir
 from labconform.runstate import RunState, finish, finish_several, lab_run, load_gate_inputs
 from labconform.ssh import HostKeyError
@@ -112,6 +113,10 @@ def pytest_configure(config: pytest.Config) -> None:
                                 "letter or digit, at most 63 (it names containers, files and folders)")
     if config.getoption("lab_params") and not Path(config.getoption("lab_params")).is_file():
         raise pytest.UsageError(f"--lab-params {config.getoption('lab_params')}: no such file")
+    try:  # a bad value: one usage error naming the file's line, before any claim (the lab's own load comes later)
+        load_params(config.getoption("lab_params"))
+    except UsageError as exc:
+        raise pytest.UsageError(str(exc)) from None
     config.stash[RUN] = RunState(config)
     load_gate_inputs(config.stash[RUN])
     if not config.option.collectonly and not hasattr(config, "workerinput"):
