@@ -115,5 +115,26 @@ def deployment_pull_policies(t: Target, manifest: str) -> tuple[dict[str, dict[s
     return (found, how) if how else None
 
 
+@dataclass
+class PullPolicies:
+    """Each Deployment container's effective pull policy, how they were read, which force a pull, and why
+    there is nothing to judge when there is nothing."""
+
+    policies: dict[str, dict[str, Any]]
+    how: str
+    forcing: list[str]
+    not_applicable: str = ""
+
+
+def judged_pull_policies(t: Target, manifest: str) -> PullPolicies:
+    read = deployment_pull_policies(t, manifest)
+    if read is None:
+        return PullPolicies({}, "", [], f"no cluster ({ADMIN_CONF} absent) and no Deployment manifest at {manifest}")
+    policies, how = read
+    forcing = [k for k, v in policies.items() if v["effective"] == "Always"]
+    empty = "" if policies else "no Deployment container to judge: " + "; ".join(how)
+    return PullPolicies(policies, "; ".join(how), forcing, empty)
+
+
 def docker_mirrors(info: dict[str, Any]) -> list[str]:
     return [m.rstrip("/") for m in ((info.get("RegistryConfig") or {}).get("Mirrors") or [])]

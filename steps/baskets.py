@@ -25,16 +25,11 @@ def _(lab, evidence):
 
 @then("no Deployment container's pull policy forces a pull")
 def _(lab, evidence):
-    read = baskets.deployment_pull_policies(lab.target, lab.params.deployment_manifest)
-    if read is None:
-        evidence.not_applicable(f"no cluster ({baskets.ADMIN_CONF} absent) and no Deployment manifest at "
-                                f"{lab.params.deployment_manifest}")
-    policies, how = read
-    if not policies:
-        evidence.not_applicable("no Deployment container to judge: " + "; ".join(how))
-    forcing = [k for k, v in policies.items() if v["effective"] == "Always"]
-    evidence.check(not forcing, "Deployment pull policies", expected="none effectively Always",
-                   found=policies or "no Deployment container", how="; ".join(how), forcing=forcing)
+    v = baskets.judged_pull_policies(lab.target, lab.params.deployment_manifest)
+    if v.not_applicable:
+        evidence.not_applicable(v.not_applicable)
+    evidence.check(not v.forcing, "Deployment pull policies", expected="none effectively Always", found=v.policies,
+                   how=v.how, forcing=v.forcing)
 
 
 @given("the lab declares registry mirrors")
