@@ -457,8 +457,9 @@ def debian_steps(ctx: Any, k: Cluster) -> list[Step]:
         return rc == 0, "kubeadm, kubelet, kubectl installed from the build" if rc == 0 else "not installed or stale"
 
     bins_cmd = f"install -m 755 {CACHE}/bin/kubeadm {CACHE}/bin/kubelet {CACHE}/bin/kubectl /usr/local/bin/"
-    out.append(Step("kubeadm, kubelet and kubectl", ("k8s-inst-01",), bins_check, lambda: ctx.sh(bins_cmd),
-                    (bins_cmd,)))
+    # the release they are (k8s-inst-05) is the build's: this lab's deviation from the document is waived
+    out.append(Step("kubeadm, kubelet and kubectl", ("k8s-inst-01", "k8s-inst-05"), bins_check,
+                    lambda: ctx.sh(bins_cmd), (bins_cmd,)))
     out += [sysctl_step(ctx), swap_step(ctx)]
     if ctx.state.facts.systemd_is_init:  # firewalld needs systemd (and D-Bus); elsewhere k8s-prep-03 does not apply
         out.append(firewall_step(ctx, k))
@@ -670,7 +671,7 @@ def rhel_steps(ctx: Any, k: Cluster) -> list[Step]:
 
     pkg_cmd = "dnf -y install kubeadm kubelet kubectl --disableexcludes=kubernetes"
     # the kubeadm package brings kubelet's unit and its drop-in 10-kubeadm.conf
-    out.append(Step("kubeadm, kubelet and kubectl", ("k8s-inst-01", "k8s-inst-04"), pkg_check,
+    out.append(Step("kubeadm, kubelet and kubectl", ("k8s-inst-01", "k8s-inst-04", "k8s-inst-05"), pkg_check,
                     lambda: ctx.sh(pkg_cmd), (pkg_cmd,)))
 
     def se_check() -> tuple[bool, str]:
