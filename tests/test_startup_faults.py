@@ -12,8 +12,12 @@ import uuid
 from pathlib import Path
 
 import docker
+import pytest
 
+from labconform import jvms
 from labconform.params import LabParams
+from labconform.poll import until
+from labconform.target import Target
 from tests.test_image_faults import client, remove  # noqa: F401 - client: the fixture (skips without mytc)
 from tests.test_trust import run_claims
 
@@ -51,3 +55,20 @@ def test_the_labs_mytc_image_passes_with_both_figures(tmp_path: Path, client: do
     assert found["ready_after_s"]["n"] == 3 and found["Tomcat's own figure, server_startup_ms"]["n"] == 3
     # the user's wait holds Tomcat's own figure
     assert all(s["ready_after_s"] * 1000 >= s["server_startup_ms"] for s in _waits(claim)["details"]["samples"])
+
+
+def test_a_jvm_starting_on_the_host_holds_the_next_start(client: docker.DockerClient) -> None:
+    """A Tomcat started beside (another run's, as on the shared lab): the sampler sees its JVM starting
+    and does not time a start until it is past STARTING_S (here: gives up after 2 s, saying why)."""
+    t = Target("local")
+    other = client.containers.run(LabParams().mytc_image, detach=True, name=f"lc-test-jvm-{uuid.uuid4().hex[:6]}")
+    try:
+        other.reload()
+        pid = other.attrs["State"]["Pid"]
+        young = until(lambda: jvms.young_jvms(t, jvms.STARTING_S), lambda js: pid in {j["pid"] for j in js},
+                      timeout=30, what="the other container's JVM listed")
+        assert all(j["age_s"] < jvms.STARTING_S for j in young)
+        with pytest.raises(RuntimeError, match=f"'pid': {pid}"):
+            jvms.await_quiet(t, timeout=2)
+    finally:
+        other.remove(force=True)
