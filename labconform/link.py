@@ -10,6 +10,7 @@ from typing import Any
 
 from labconform.docker_lab import ROLE_LABEL, RUN_LABEL, DockerLab
 from labconform.errors import WaitTimeout
+from labconform.observation import Judged
 from labconform.poll import until
 from labconform.target import Target
 
@@ -280,3 +281,25 @@ def bridge_transfer(t: Target, dl: DockerLab, image: str, mib: int, samples: int
     finally:
         with dl.api(f"docker rm -f {name}"):
             c.remove(force=True)
+
+
+def judged_speed(snap: Snapshot, declared: tuple[str, ...], speed_mbps: int, duplex: str) -> Judged:
+    """The lab interfaces whose link can be read run at the lab's speed and duplex. A device's driver, or an
+    interface the lab declares, can say how its link runs; a bridge or a veth cannot: with none that reports,
+    the claim cannot be judged here."""
+    names = lab_interfaces(snap, declared)
+    devices = [snap.interfaces[n] for n in names if n in snap.interfaces
+               and (snap.interfaces[n].driver or n in declared)]
+    reporting = [i for i in devices if i.reports_link]
+    silent = {i.name: f"driver {i.driver or 'virtual'}: speed {i.speed}, duplex {i.duplex or '?'}" for i in devices
+              if not i.reports_link}
+    want = {"speed_mbps": speed_mbps, "duplex": duplex}
+    found = {i.name: {"speed_mbps": i.speed, "duplex": i.duplex} for i in reporting}
+    judged = Judged(bool(reporting) and all(f == want for f in found.values()), "link speed and duplex", want, found,
+                    "/sys/class/net/<interface>/{speed,duplex}", details={"not_reported": silent})
+    if not reporting:
+        judged.not_applicable = ("no lab interface's driver reports speed and duplex ("
+                                 + ("; ".join(f"{k}: {v}" for k, v in silent.items()) or "no device-backed interface")
+                                 + "); bridges and veths have no link of their own")
+        judged.details = {"interfaces": names}
+    return judged

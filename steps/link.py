@@ -39,22 +39,11 @@ def _(lab, evidence):
 
 @then("each lab interface whose driver reports its link runs at the lab's speed and duplex")
 def _(lab, evidence):
-    snap = link.read(lab.target)
-    names = link.lab_interfaces(snap, lab.params.lab_interfaces)
-    # a device's driver, or an interface the lab declares, can say how its link runs; a bridge cannot
-    devices = [snap.interfaces[n] for n in names if n in snap.interfaces
-               and (snap.interfaces[n].driver or n in lab.params.lab_interfaces)]
-    reporting = [i for i in devices if i.reports_link]
-    silent = {i.name: f"driver {i.driver or 'virtual'}: speed {i.speed}, duplex {i.duplex or '?'}" for i in devices
-              if not i.reports_link}
-    if not reporting:
-        evidence.not_applicable("no lab interface's driver reports speed and duplex ("
-                                + ("; ".join(f"{k}: {v}" for k, v in silent.items()) or "no device-backed interface")
-                                + "); bridges and veths have no link of their own", interfaces=names)
-    want = {"speed_mbps": lab.params.link_speed_mbps, "duplex": lab.params.link_duplex}
-    found = {i.name: {"speed_mbps": i.speed, "duplex": i.duplex} for i in reporting}
-    evidence.check(all(f == want for f in found.values()), "link speed and duplex", expected=want, found=found,
-                   how="/sys/class/net/<interface>/{speed,duplex}", not_reported=silent)
+    j = link.judged_speed(link.read(lab.target), lab.params.lab_interfaces, lab.params.link_speed_mbps,
+                          lab.params.link_duplex)
+    if j.not_applicable:
+        evidence.not_applicable(j.not_applicable, **j.details)
+    evidence.check(j.ok, j.what, expected=j.expected, found=j.found, how=j.how, **j.details)
 
 
 @when("a bounded transfer crosses the Docker bridge from the host to a container", target_fixture="transfer")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pytest_bdd import given, parsers, then
 
-from labconform import sysinfo
+from labconform import hostsoftware, sysinfo
 
 
 @given("the host is of the RHEL family")
@@ -47,30 +47,14 @@ def _(lab, evidence):
 
 @then("no package updates are pending from the configured repositories")
 def _(lab, evidence):
-    u = sysinfo.pending_updates(lab.target, lab.target.facts.family)
-    how = u.evidence.pop("command")
-    if u.error:  # a tool that cannot answer says nothing about updates: the claim cannot be evaluated
-        evidence.note("package tool", f"failed ({u.error})", how, **u.evidence)
-        raise RuntimeError(f"{how} failed ({u.error}): {u.evidence.get('stderr') or u.evidence.get('stdout')}")
-    bound = sysinfo.LISTS_MAX_AGE_S // 86400
-    evidence.check(not u.stale, "package lists", expected=f"refreshed within the last {bound} days",
-                   found=u.evidence["package lists age"] if u.lists_age_s is not None
-                   else "no package lists: the repositories were never read", how=u.evidence["package lists read by"],
-                   **u.evidence)
-    evidence.check(not u.names, "pending updates", expected="none", found=f"{len(u.names)}: {' '.join(u.names[:40])}"
-                   if u.names else "none", how=how, **u.evidence)
+    for j in hostsoftware.pending_updates(lab.target):  # a tool that cannot answer: an error, with its output
+        evidence.check(j.ok, j.what, expected=j.expected, found=j.found, how=j.how, **j.details)
 
 
 @then(parsers.parse('the host\'s {what} is installed, version "{minimum}" or newer'))
 def _(lab, evidence, what, minimum):
-    family = lab.target.facts.family
-    _, rhel, debian = sysinfo.HOST_PACKAGES[what]
-    pkg = sysinfo.package_name(family, rhel, debian)
-    version = lab.target.package_version(pkg)
-    want = None if minimum == "any" else minimum
-    evidence.check(version is not None and sysinfo.at_least(version, want), f"{what} ({pkg})",
-                   expected=f"{pkg} >= {minimum}" if want else f"{pkg} installed", found=version or "not installed",
-                   how=f"package query for {pkg} ({family} family); upstream versions compared")
+    j = hostsoftware.host_package(lab.target, what, minimum)
+    evidence.check(j.ok, j.what, expected=j.expected, found=j.found, how=j.how)
 
 
 @then(parsers.parse('the "{repo}" repository is enabled'))
@@ -82,17 +66,10 @@ def _(lab, evidence, repo):
 
 @then(parsers.parse('the Perl module "{module}" loads in the host\'s perl'))
 def _(lab, evidence, module):
-    ok, found, how = sysinfo.perl_module(lab.target, module)
-    _, debian = sysinfo.PERL_MODULES[module]
-    if not ok and lab.target.facts.family == "debian" and debian is None:
-        candidate = sysinfo.apt_candidate(lab.target, sysinfo.DEBIAN_DIGEST_SHA1)
-        if candidate is None:
-            sha_ok, sha_version, _ = sysinfo.perl_module(lab.target, "Digest::SHA")
-            successor = f"loads, version {sha_version}" if sha_ok else "is absent"
-            evidence.not_applicable(f"{module} has no package in this Debian release (no "
-                                    f"{sysinfo.DEBIAN_DIGEST_SHA1} candidate) and this lab has no CPAN; its "
-                                    f"successor Digest::SHA {successor}", load_error=found, command=how)
-    evidence.check(ok, f"Perl module {module}", expected="loads", found=f"version {found}" if ok else found, how=how)
+    j = hostsoftware.perl_module(lab.target, module)
+    if j.not_applicable:
+        evidence.not_applicable(j.not_applicable, **j.details)
+    evidence.check(j.ok, j.what, expected=j.expected, found=j.found, how=j.how)
 
 
 @then(parsers.parse('the superseded Perl module "{module}" is not installed'))

@@ -8,7 +8,7 @@ from concurrent.futures import Future, ThreadPoolExecutor
 import pytest
 from pytest_bdd import given, parsers, then
 
-from labconform import trust
+from labconform import handshakes, trust
 from labconform.errors import ClaimFailed
 
 
@@ -102,26 +102,15 @@ def _(lab, evidence):
 
 @then("a TLS handshake with that site verifies from the host")
 def _(lab, evidence, trust_probe, jvm_jobs):
-    site = lab.params.tls_site
-    res = trust_probe.handshake(site)
-    out = res.stdout + res.stderr
-    if not res.ok and any(s in out for s in trust.NO_ROUTE):
-        evidence.not_applicable(f"{site} cannot be reached from the lab now: {out.strip()[-200:]}", **res.evidence())
-    host, port = trust.site_address(site)
-    evidence.check(res.ok and "Verification: OK" in out, f"TLS handshake with {host}:{port}", expected="verified",
-                   found=out.strip()[-600:], how=res.command)
+    j = handshakes.from_host(trust_probe, lab.params.tls_site)
+    if j.not_applicable:
+        evidence.not_applicable(j.not_applicable, **j.details)
+    evidence.check(j.ok, j.what, expected=j.expected, found=j.found, how=j.how)
 
 
 @then("a TLS handshake with that site verifies from the JVM in the mytc image")
 def _(lab, evidence, jvm_jobs):
-    site, job = lab.params.tls_site, jvm_jobs.get("handshake")
-    if job is None:
-        evidence.not_applicable("no mytc image on this lab to run the JVM in")
-    res = job.result(timeout=120)
-    if reason := res.handshake_not_applicable(site):
-        evidence.not_applicable(reason, how=res.command, output=res.output)
-    evidence.check(res.status == 0 and res.facts.get("handshake.ok") == "true", f"JVM TLS handshake with {site}",
-                   expected="verified with the JVM's default trust store (and the host name checked)",
-                   found=res.facts.get("handshake.error") or res.output[-600:],
-                   how=f"VerifyChain.java handshake (SSLSocket) in a container of the mytc image: {res.command}",
-                   output=res.output, trust_store=res.facts.get("store"))
+    j = handshakes.from_jvm(jvm_jobs.get("handshake"), lab.params.tls_site)
+    if j.not_applicable:
+        evidence.not_applicable(j.not_applicable, **j.details)
+    evidence.check(j.ok, j.what, expected=j.expected, found=j.found, how=j.how, **j.details)
