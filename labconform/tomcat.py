@@ -71,8 +71,8 @@ def ready_after_s(docker: DockerLab, w: Workload) -> float | None:
 
 def measure_starts(docker: DockerLab, image: str, count: int, timeout: float) -> list[dict[str, Any]]:
     """Start `image` `count` times, one after another, each alone: it starts once no other JVM on the lab
-    host is starting (labconform.jvms), and a start beside which another JVM started is taken again (at most
-    DISCARDS times, then the claims cannot be evaluated).
+    host is starting and the host's CPU is not saturated (labconform.jvms), and a start beside which another
+    JVM started is taken again (at most DISCARDS times, then the claims cannot be evaluated).
 
     Each sample: the time from `docker run` to Tomcat's "Server startup" line by the engine's clock (what a
     user waits), Tomcat's own "Server startup in" figure (the JVM's part of it), the same wait as this run
@@ -83,7 +83,7 @@ def measure_starts(docker: DockerLab, image: str, count: int, timeout: float) ->
     while len(samples) < count:
         waited_for = jvms.await_quiet(docker.target)
         sample, beside = _one_start(docker, image, len(samples) + len(discarded) + 1, timeout)
-        sample["waited for JVMs starting before it"] = waited_for or "none"
+        sample["waited for before it"] = waited_for
         if not beside:
             samples.append({**sample, "discarded before it": discarded[-DISCARDS:] if discarded else "none"})
             continue

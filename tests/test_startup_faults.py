@@ -8,6 +8,7 @@ Skipped where the lab's mytc image is absent (run `python -m provision` first)."
 from __future__ import annotations
 
 import io
+import subprocess
 import uuid
 from pathlib import Path
 
@@ -72,3 +73,27 @@ def test_a_jvm_starting_on_the_host_holds_the_next_start(client: docker.DockerCl
             jvms.await_quiet(t, timeout=2)
     finally:
         other.remove(force=True)
+
+
+def test_a_saturated_host_holds_the_next_start_and_a_quiet_one_lets_it_go() -> None:
+    """Both cores kept busy for real: the sampler does not time a start (here: gives up after 3 s, saying
+    the CPU stayed busy); once the load is gone it lets the start go and says how idle the host was."""
+    t = Target("local")
+    burners = [subprocess.Popen(["sh", "-c", "while :; do :; done"]) for _ in range(3)]
+    try:
+        with pytest.raises(RuntimeError, match="CPU stayed busy"):
+            jvms.await_quiet(t, timeout=3)
+    finally:
+        for b in burners:
+            b.kill()
+            b.wait()
+    quiet = until(lambda: _quiet_or_none(t), lambda q: q is not None, timeout=120, interval=1,
+                  what="the host quiet again")
+    assert quiet["CPU idle share before the start"] >= jvms.IDLE_SHARE, quiet
+
+
+def _quiet_or_none(t: Target) -> dict | None:
+    try:
+        return jvms.await_quiet(t, timeout=5)
+    except RuntimeError:
+        return None
