@@ -178,17 +178,18 @@ def _(lab, evidence, answers, role, limit):
     )
 
 
-@then(parsers.parse('every start was ready in under {limit:d} seconds from "docker run"'))
+@then(parsers.parse('every start logged "Server startup" in under {limit:d} seconds'))
 def _(evidence, starts, limit):
-    waits = [s["ready_after_s"] for s in starts]
+    ms, waits = [s["server_startup_ms"] for s in starts], [s["ready_after_s"] for s in starts]
     evidence.check(
-        None not in waits and max(waits) < limit,
-        "time from docker run to Tomcat's \"Server startup\" line",
-        expected=f"every start < {limit} s",
-        found={"ready_after_s": summary(waits) if None not in waits else waits,
-               "Tomcat's own figure, server_startup_ms": summary([s["server_startup_ms"] for s in starts])},
-        how="container Created to the 'Server startup in' line's stamp in docker logs --timestamps (the engine's "
-            "clock), each start alone; Tomcat's own figure excludes what runs before the JVM",
+        max(ms) < limit * 1000,
+        "Tomcat server startup",
+        expected=f"every start < {limit * 1000} ms",
+        found={"server_startup_ms": summary(ms), "from the container's start to that line, s, not judged": summary(
+            waits) if None not in waits else waits, "from docker run, s, not judged": summary(
+            [s["ready_after_run_s"] for s in starts]) if None not in waits else "-"},
+        how="'Server startup in' line of each start's log (the figure the document reads), each start alone on a "
+            "quiet host; beside it the user's waits by the engine's clock (docker logs --timestamps)",
         samples=starts,
     )
 
