@@ -19,6 +19,7 @@ import yaml
 from midrun import start_run
 from ssh_server import sshd_server
 
+from labconform import conntrack
 from labconform.kube import ADMIN_CONF, KubeLab, KubeUnavailable
 from labconform.params import load_params
 from labconform.poll import until
@@ -68,6 +69,15 @@ def wait_healthy(timeout: float = 180) -> None:
             return
         time.sleep(1)
     raise AssertionError(f"the API server did not come back within {timeout} s")
+
+
+def no_stale_node_port_entries(k: KubeLab) -> None:
+    """Wait (bounded by the kernel's own timeout) until no connection entry sends the NodePort to a pod that is
+    gone: a test that replaced a pod under load leaves some, and the next NodePort sample would wait them out
+    (labconform.conntrack)."""
+    pods = {p.status.pod_ip for p in k.deployment_pods("hw-deploy") if p.status.pod_ip}
+    settling = conntrack.await_stale_gone(k.target, k.node_address(), k.service("hw").spec.ports[0].node_port, pods)
+    assert not settling.left, settling.evidence()
 
 
 def wait_deployment_available(k: KubeLab, timeout: float = 180) -> None:
@@ -178,6 +188,7 @@ def test_a_pod_deleted_while_the_nodeport_claim_runs_is_reported_not_waited_for(
     if claim["verdict"] == "failed":  # what it saw: unanswered requests, or the pods changing under it
         assert "unanswered" in claim["reason"] or "changed while sampling" in claim["reason"], claim["reason"]
     wait_deployment_available(k)
+    no_stale_node_port_entries(k)  # the deleted pod's address: connections sent there while it went
 
 
 def node_ready(k: KubeLab) -> bool:
@@ -196,9 +207,13 @@ def test_kubelet_stopped_mid_run_fails_its_claims_and_nothing_hangs(tmp_path, ov
     k = _cluster()
     assert k is not None
     wait_deployment_available(k)
+    no_stale_node_port_entries(k)  # the NodePort claim must come within the node controller's 40 s grace
     ctx = Context(target, LiveState(target), load_params(None))
+    # the Kubernetes claims must come within the node controller's grace (40 s) after the stop: later, the node
+    # is NotReady, its pods leave the Service's endpoints and the NodePort refuses (65's timed starts wait for a
+    # quiet host and made the run too long for that)
     files = ("features/10_hello.feature", "features/60_tomcat_with_root_war.feature",
-             "features/65_securerandom.feature", "features/82_installing_k8s.feature", "features/84_k8s_init.feature",
+             "features/82_installing_k8s.feature", "features/84_k8s_init.feature",
              "features/86_deployment.feature", "features/87_nodeport.feature")
     reports = tmp_path / "reports"
     with contextlib.ExitStack() as stack:
@@ -237,6 +252,7 @@ def test_a_connection_entry_to_a_gone_pod_is_waited_out_before_the_nodeport_samp
     k = _cluster()
     assert k is not None
     wait_deployment_available(k)
+    no_stale_node_port_entries(k)
     address, port = k.node_address(), k.service("hw").spec.ports[0].node_port
     pods = {p.status.pod_ip for p in k.deployment_pods("hw-deploy")}
     gone = next(f"10.244.0.{n}" for n in range(250, 200, -1) if f"10.244.0.{n}" not in pods)
@@ -256,7 +272,7 @@ def test_a_connection_entry_to_a_gone_pod_is_waited_out_before_the_nodeport_samp
     finally:
         subprocess.run(["conntrack", "-D", *entry], capture_output=True, timeout=30)
     settling = traffic["settling"]
-    assert settling["stale entries"] == 1 and settling["first stale entries"] == [f"{sport} -> {gone}"], settling
+    assert f"{sport} -> {gone}" in settling["first stale entries"], settling
     assert settling["waited_s"] > 0 and "left after the wait" not in settling, settling
     assert said and "kubernetes#101607" in said[0], said
     assert not traffic["sample"].failures and len(traffic["sample"].answers) == 40, traffic["sample"]
