@@ -9,7 +9,8 @@ from html.parser import HTMLParser
 from typing import Any
 
 from labconform.exports import cucumber, junit
-from labconform.report import FOLD_LINES, render
+from labconform.report import render
+from labconform.report_evidence import FOLD_LINES
 
 
 def claim(cid: str, feature_file: str, verdict: str = "passed", **extra: Any) -> dict[str, Any]:
