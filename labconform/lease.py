@@ -24,6 +24,9 @@ from labconform.target import Target
 LEASE_FILE = "/var/lib/labconform/lease"
 # another lease file on the target (tests use their own, so they never stand in a real holder's way)
 LEASE_ENV = "LABCONFORM_LEASE_FILE"
+# a lease a parent process holds and lends to the commands it runs (the change command's suite runs and
+# repair): a keeper whose target holds a lease of this token uses it as it is, never renews or frees it
+LENT_ENV = "LABCONFORM_LEASE_LENT"
 DEFAULT_TTL_S = 120
 
 
@@ -154,6 +157,7 @@ class LeaseKeeper:
         self._stop = threading.Event()
         self._renewer: threading.Thread | None = None
         self.lost: str | None = None  # why the lease is no longer ours, once a renewal found out
+        self.lent = False  # held by the process that started this one (LENT_ENV): its to renew and free
 
     def _fmt(self, script: str, **extra: object) -> str:
         values: dict[str, object] = {"dir": shlex.quote(os.path.dirname(self.path)), "file": shlex.quote(self.path),
@@ -186,6 +190,11 @@ class LeaseKeeper:
     def acquire(self, wait_s: float = 0) -> Lease:
         """Take the lease, waiting up to wait_s seconds for the holder; LeaseHeld when it stays taken."""
         start = time.monotonic()
+        lent = self._lent()
+        if lent is not None:  # renewed by the lender; extend() may still stretch it (never shortens)
+            self.held, self.lent, self.token = lent, True, lent.token
+            _HELD.add(self)
+            return lent
         stale = "-"
         while True:
             ok, lease = self._try(stale)
@@ -203,6 +212,18 @@ class LeaseKeeper:
             if waited >= wait_s:
                 raise LeaseHeld(lease, self.target.name, round(waited, 1))
             time.sleep(min(1.0, max(wait_s - waited, 0.05)))
+
+    def _lent(self) -> Lease | None:
+        """The lease as the target holds it, when it is the one lent to this process (LENT_ENV)."""
+        token = os.environ.get(LENT_ENV)
+        now = self.current() if token else None
+        return now if now is not None and now.token == token and now.expires > time.time() else None
+
+    def lend(self) -> dict[str, str]:
+        """The environment under which a command this process runs uses this lease as its own."""
+        if self.held is None:
+            raise RuntimeError("lend: the lease is not held")
+        return {LENT_ENV: self.token, LEASE_ENV: self.path}
 
     def _renew(self, ttl_s: int) -> bool:
         """Push the expiry to at least now + ttl_s; False (and `lost` says to whom) when it is no longer ours."""
@@ -232,7 +253,8 @@ class LeaseKeeper:
     def release(self) -> None:
         self._stop.set()
         _HELD.discard(self)
-        if self.held is None:
+        if self.held is None or self.lent:
+            self.held = None
             return
         self.held = None
         try:

@@ -1,0 +1,173 @@
+"""One change as one command (`python -m labconform change`), for real on this machine: accepted, a real
+regression repaired by claim or rolled back or left, a change that hangs or fails, the lease taken by
+someone else, a reused baseline, Ctrl-C; each one outcome in the record and the exit status."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from labconform.lease import LEASE_ENV, LeaseKeeper
+from labconform.poll import until
+from labconform.target import Target
+
+REPO = Path(__file__).resolve().parent.parent
+BRIDGE = Path("/proc/sys/net/bridge/bridge-nf-call-iptables")
+CLAIM = ["features/80_preparing_k8s.feature", "-k", "id:k8s-prep-01"]  # the bridge sysctl, a claim provisioning owns
+BREAK = "sysctl -w net.bridge.bridge-nf-call-iptables=0"
+MEND = "sysctl -w net.bridge.bridge-nf-call-iptables=1"
+
+needs_bridge = pytest.mark.skipif(not BRIDGE.exists() or os.geteuid() != 0, reason="no br_netfilter, or not root")
+
+
+def change(tmp_path: Path, *args: str, env: dict[str, str] | None = None, timeout: float = 900):
+    """Run the change command; (exit status, its record, what it printed)."""
+    p = subprocess.run([sys.executable, "-m", "labconform", "change", "--reports-dir", str(tmp_path), *args],
+                       cwd=REPO, capture_output=True, text=True, timeout=timeout, env={**os.environ, **(env or {})})
+    records = sorted((tmp_path / "changes").glob("*/change.json"))
+    return p.returncode, json.loads(records[-1].read_text()) if records else {}, p.stdout + p.stderr
+
+
+def lease_free() -> bool:
+    return LeaseKeeper(Target("local"), "probe", "").current() is None
+
+
+@pytest.fixture
+def bridge_restored():
+    yield
+    subprocess.run(MEND.split(), capture_output=True)
+
+
+def test_usage_errors_are_exit_4_and_change_nothing(tmp_path):
+    for args in (["--run", ""], ["--run", "true", "--target", "nowhere"], ["--run", "'unclosed"],
+                 ["--run", "true", "--timeout", "0"], ["--run", "true", "--waivers", str(tmp_path / "none.yaml")],
+                 ["--run", "true", "--repair", "--rollback", "true"]):
+        rc, record, said = change(tmp_path, *args, timeout=60)
+        assert rc == 4, (args, said)
+        assert record == {}, args
+        assert "Traceback" not in said, said
+
+
+@needs_bridge
+def test_a_harmless_change_is_accepted_its_output_kept_and_redacted(tmp_path):
+    rc, record, said = change(tmp_path, "--run", "echo applying password=hunter2hunter2", *CLAIM)
+    assert rc == 0, said
+    assert record["decision"] == "accepted" and record["outcome"] == "accepted", record
+    assert list(record["phases"]) == ["lease", "before", "change", "after"], record["phases"].keys()
+    assert record["phases"]["before"]["gate"] == "passed" and record["phases"]["after"]["gate"] == "passed"
+    assert record["phases"]["after"]["counts"]["passed"] == 1, record["phases"]["after"]
+    assert record["phases"]["change"]["exit_status"] == 0
+    assert record["phases"]["lease"]["owner"] == record["who"] and record["phases"]["lease"]["released"]
+    folder = tmp_path / "changes" / record["id"]
+    log = (folder / "change.log").read_text()
+    assert "applying" in log and "hunter2" not in log and "hunter2" not in said, log
+    assert "hunter2" not in (folder / "change.json").read_text()
+    page = (folder / "index.html").read_text()
+    assert "accepted (exit 0)" in page and f"{record['id']}-after" in page, page
+    assert lease_free()
+
+
+@needs_bridge
+def test_a_regression_is_repaired_by_its_claim(tmp_path, bridge_restored):
+    rc, record, said = change(tmp_path, "--run", BREAK, "--repair", *CLAIM)
+    assert rc == 3, said
+    assert record["phases"]["after"]["regressions"] == ["k8s-prep-01"], record["phases"]["after"]
+    assert record["phases"]["repair"]["claims"] == ["k8s-prep-01"] and record["phases"]["repair"]["exit_status"] == 0
+    assert record["phases"]["final"]["gate"] == "passed", record["phases"]["final"]
+    assert record["outcome"] == "rejected, lab conforming", record
+    assert BRIDGE.read_text().strip() == "1"
+    assert lease_free()
+
+
+@needs_bridge
+def test_a_regression_is_rolled_back_by_the_given_command(tmp_path, bridge_restored):
+    rc, record, said = change(tmp_path, "--run", BREAK, "--rollback", MEND, *CLAIM)
+    assert rc == 3, said
+    assert record["phases"]["rollback"]["command"] == MEND.split()
+    assert record["phases"]["final"]["gate"] == "passed" and "repair" not in record["phases"]
+    assert BRIDGE.read_text().strip() == "1"
+
+
+@needs_bridge
+def test_a_regression_without_repair_or_rollback_is_left_and_said(tmp_path, bridge_restored):
+    rc, record, said = change(tmp_path, "--run", BREAK, *CLAIM)
+    assert rc == 1, said
+    assert record["outcome"] == "rejected, lab left failing"
+    assert any("k8s-prep-01" in r for r in record["reasons"]), record["reasons"]
+    assert BRIDGE.read_text().strip() == "0"  # left as the change made it, as said
+
+
+@needs_bridge
+def test_a_hanging_change_is_stopped_with_its_children_and_the_lease_freed(tmp_path):
+    marker = f"{time.time_ns() % 100000 + 300}"  # a sleep no one else runs
+    rc, record, said = change(tmp_path, "--run", f"sh -c 'sleep {marker} & sleep {marker}'", "--timeout", "3", *CLAIM)
+    made = record["phases"]["change"]
+    assert made["timed_out"] and made["exit_status"] == 124, made
+    assert rc == 3 and record["phases"]["after"]["gate"] == "passed", said  # rejected; the lab still conforms
+    assert subprocess.run(["pgrep", "-f", f"sleep {marker}"], capture_output=True).returncode == 1
+    assert lease_free()
+
+
+@needs_bridge
+def test_a_change_that_fails_is_rejected_though_the_lab_still_conforms(tmp_path):
+    rc, record, said = change(tmp_path, "--run", "false", *CLAIM)
+    assert rc == 3, said
+    assert record["reasons"][0] == "the change command exited 1", record["reasons"]
+
+
+def test_a_lab_leased_to_someone_else_is_refused_at_once(tmp_path):
+    path = str(tmp_path / "lease")
+    with LeaseKeeper(Target("local"), "someone-else", "maintenance", path=path) as holder:
+        holder.acquire()
+        # --lease-wait 0 (the default): refused at once; the subprocess timeout bounds "at once"
+        rc, record, said = change(tmp_path, "--run", "true", *CLAIM, env={LEASE_ENV: path}, timeout=60)
+    assert rc == 5, said
+    assert "leased to" in said and "someone-else" in said, said
+    assert record["outcome"] == "refused: the lab is leased" and "before" not in record["phases"]
+
+
+@needs_bridge
+def test_a_recent_good_run_stands_for_the_check_before_and_another_labs_does_not(tmp_path):
+    rc, first, said = change(tmp_path, "--run", "true", *CLAIM)
+    assert rc == 0, said
+    good = first["phases"]["after"]["folder"]
+    rc, record, said = change(tmp_path, "--run", "true", "--baseline", good, *CLAIM)
+    assert rc == 0, said
+    assert record["phases"]["baseline"]["used"] and "before" not in record["phases"], record["phases"]
+    results = Path(good) / "results.json"
+    data = json.loads(results.read_text())
+    data["run"]["target"]["spec"] = "ssh://root@elsewhere:22"
+    other = tmp_path / "other.json"
+    other.write_text(json.dumps(data))
+    rc, record, said = change(tmp_path, "--run", "true", "--baseline", str(other), *CLAIM)
+    assert rc == 0, said
+    assert not record["phases"]["baseline"]["used"] and "not of local" in record["phases"]["baseline"]["why_not"]
+    assert "before" in record["phases"]
+
+
+@needs_bridge
+def test_ctrl_c_during_the_change_ends_it_recorded_and_the_lease_freed(tmp_path):
+    marker = f"{time.time_ns() % 100000 + 500}"
+    proc = subprocess.Popen([sys.executable, "-m", "labconform", "change", "--reports-dir", str(tmp_path), "--run",
+                             f"sleep {marker}", *CLAIM], cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                            text=True)
+    try:
+        until(lambda: subprocess.run(["pgrep", "-f", f"sleep {marker}"], capture_output=True).returncode == 0,
+              timeout=300, what="the change to start")
+        proc.send_signal(signal.SIGINT)
+        said, _ = proc.communicate(timeout=120)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    assert proc.returncode == 130, said
+    record = json.loads(next((tmp_path / "changes").glob("*/change.json")).read_text())
+    assert record["outcome"] == "interrupted" and "change" in record["reasons"][0], record
+    assert subprocess.run(["pgrep", "-f", f"sleep {marker}"], capture_output=True).returncode == 1
+    assert lease_free()
