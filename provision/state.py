@@ -122,11 +122,11 @@ class LiveState:
 
     def trust_fingerprints(self) -> list[str]:
         """SHA-256 fingerprints of the host trust store's certificates."""
-        from labconform import trust
+        from labconform import certs, trust
 
         def read() -> list[str]:
             path = trust.HOST_BUNDLE.get(self.facts.family, trust.HOST_BUNDLE["debian"])
-            return [trust.fingerprint(p) for p in trust.pem_certificates(self.target.read_text(path) or "")]
+            return [certs.fingerprint(p) for p in certs.pem_certificates(self.target.read_text(path) or "")]
 
         return self._memo("trust", "", read)
 

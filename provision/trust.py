@@ -3,7 +3,7 @@ CA package, enabled and extracted into the bundle every client reads."""
 
 from __future__ import annotations
 
-from labconform import trust
+from labconform import certs
 from provision.core import Step
 
 APT = "DEBIAN_FRONTEND=noninteractive NEEDRESTART_MODE=l apt-get -y -q -o DPkg::Lock::Timeout=300"
@@ -15,7 +15,7 @@ def steps(ctx) -> list[Step]:
 
     def check() -> tuple[bool, str]:
         fps = st.trust_fingerprints()
-        ok = trust.ISRG_ROOT_X1_SHA256 in fps
+        ok = certs.ISRG_ROOT_X1_SHA256 in fps
         return ok, (f"ISRG Root X1 among the {len(fps)} roots of the host store" if ok
                     else f"ISRG Root X1 not among the {len(fps)} roots of the host store")
 

@@ -8,7 +8,7 @@ from concurrent.futures import Future, ThreadPoolExecutor
 import pytest
 from pytest_bdd import given, parsers, then
 
-from labconform import handshakes, trust
+from labconform import certs, handshakes, jvm_trust, trust
 from labconform.errors import ClaimFailed
 
 
@@ -44,9 +44,10 @@ def jvm_jobs(lab, trust_probe) -> Iterator[dict[str, Future]]:
         raise FileNotFoundError(f"lab parameter jvm_trust_store_override: no file {override} on the target")
     image = lab.params.mytc_image
     with ThreadPoolExecutor(max_workers=2) as pool:
-        jobs = {"check": pool.submit(trust.jvm_check, lab.docker, image, store=store, at=trust_probe.at)}
+        jobs = {"check": pool.submit(jvm_trust.jvm_check, lab.docker, image, store=store, at=trust_probe.at)}
         if lab.params.tls_site:
-            jobs["handshake"] = pool.submit(trust.jvm_handshake, lab.docker, image, lab.params.tls_site, store=store)
+            jobs["handshake"] = pool.submit(jvm_trust.jvm_handshake, lab.docker, image, lab.params.tls_site,
+                                            store=store)
         yield jobs
 
 
@@ -68,7 +69,7 @@ def client_anchors(lab, trust_probe, jvm_jobs: dict[str, Future]):
 @then("the host's trust store holds ISRG Root X1, identified by its SHA-256 fingerprint")
 def _(lab, evidence, trust_probe, jvm_jobs):
     a = trust_probe.host_store(lab.target.facts.family)
-    evidence.check(a.has_isrg_root_x1, f"ISRG Root X1 in {a.source}", expected=trust.ISRG_ROOT_X1_SHA256,
+    evidence.check(a.has_isrg_root_x1, f"ISRG Root X1 in {a.source}", expected=certs.ISRG_ROOT_X1_SHA256,
                    found=f"{'present' if a.has_isrg_root_x1 else 'absent'} among {len(a.pems)} certificates",
                    how=a.how, **a.details)
 
@@ -78,7 +79,7 @@ def _(evidence, client_anchors, client):
     a = client_anchors(client)
     if a.unavailable:
         evidence.not_applicable(f"{client} is not on this lab: {a.unavailable}")
-    evidence.check(a.has_isrg_root_x1, f"ISRG Root X1 among the roots of {client}", expected=trust.ISRG_ROOT_X1_SHA256,
+    evidence.check(a.has_isrg_root_x1, f"ISRG Root X1 among the roots of {client}", expected=certs.ISRG_ROOT_X1_SHA256,
                    found=f"{'present' if a.has_isrg_root_x1 else 'absent'} among {len(a.pems)} roots from {a.source}",
                    how=a.how, **a.details)
 
@@ -86,8 +87,8 @@ def _(evidence, client_anchors, client):
 @then(parsers.parse("Let's Encrypt's intermediate verifies against the roots of {client} through ISRG Root X1"))
 def _(evidence, trust_probe, client_anchors, client):
     v = trust_probe.verify_with(client_anchors(client))
-    evidence.check(v.because_of_x1, f"LE R11 ({trust.LE_INTERMEDIATE_SHA256[:11]}...) with {client}",
-                   expected={"verifies": True, "chain root": trust.ISRG_ROOT_X1_SHA256,
+    evidence.check(v.because_of_x1, f"LE R11 ({certs.LE_INTERMEDIATE_SHA256[:11]}...) with {client}",
+                   expected={"verifies": True, "chain root": certs.ISRG_ROOT_X1_SHA256,
                              "verifies against ISRG Root X1 alone": True,
                              "verifies against the store without ISRG Root X1": False},
                    found=v.summary(), how=v.how, output=v.output)

@@ -19,7 +19,7 @@ from typing import Any
 import pytest
 import yaml
 
-from labconform import trust
+from labconform import certs, jvm_trust, trust
 from labconform.docker_lab import RUN_LABEL, DockerLab
 from labconform.target import Target
 
@@ -57,24 +57,24 @@ def run_claims(tmp_path: Path, params: dict, *args: str) -> dict[str, dict]:
 
 
 def test_the_shipped_intermediate_is_lets_encrypt_r11() -> None:
-    pem = trust.LE_INTERMEDIATE.read_text()
-    assert trust.fingerprint(pem) == trust.LE_INTERMEDIATE_SHA256
-    assert len(trust.pem_certificates(pem)) == 1
+    pem = certs.LE_INTERMEDIATE.read_text()
+    assert certs.fingerprint(pem) == certs.LE_INTERMEDIATE_SHA256
+    assert len(certs.pem_certificates(pem)) == 1
 
 
 def test_without_root_drops_exactly_isrg_root_x1(host_bundle: str) -> None:
-    pems = trust.pem_certificates(host_bundle)
-    kept = trust.pem_certificates(trust.without_root(host_bundle))
+    pems = certs.pem_certificates(host_bundle)
+    kept = certs.pem_certificates(certs.without_root(host_bundle))
     assert len(kept) == len(pems) - 1
-    assert trust.ISRG_ROOT_X1_SHA256 in [trust.fingerprint(p) for p in pems]
-    assert trust.ISRG_ROOT_X1_SHA256 not in [trust.fingerprint(p) for p in kept]
+    assert certs.ISRG_ROOT_X1_SHA256 in [certs.fingerprint(p) for p in pems]
+    assert certs.ISRG_ROOT_X1_SHA256 not in [certs.fingerprint(p) for p in kept]
 
 
 def test_a_store_without_isrg_root_x1_fails_the_claims(tmp_path: Path, target: Target, host_bundle: str) -> None:
     """The copy is what OpenSSL, Python and Perl really use (through their environment variables):
     the store claim and every client's verification must fail, and only for that reason."""
     copy = tmp_path / "no-isrg-x1.pem"
-    copy.write_text(trust.without_root(host_bundle))
+    copy.write_text(certs.without_root(host_bundle))
     verdicts = run_claims(tmp_path, {"trust_store_override": str(copy)},
                           "features/90_dragged_by_the_roots.feature", "-k", "not mytc")
     assert verdicts["roots-01"]["verdict"] == "failed"
@@ -98,13 +98,13 @@ AFTER_EXPIRY = datetime(2027, 6, 1, tzinfo=UTC)
 
 
 def test_the_intermediates_validity_is_what_the_code_assumes(target: Target) -> None:
-    res = target.run("openssl x509 -noout -dates -in %s", str(trust.LE_INTERMEDIATE))
+    res = target.run("openssl x509 -noout -dates -in %s", str(certs.LE_INTERMEDIATE))
     assert "notBefore=Mar 13 00:00:00 2024 GMT" in res.stdout
     assert "notAfter=Mar 12 23:59:59 2027 GMT" in res.stdout
-    assert trust.verification_time(datetime(2026, 11, 26, tzinfo=UTC)) is None
-    at = trust.verification_time(AFTER_EXPIRY)
-    assert at is not None and trust.LE_INTERMEDIATE_NOT_BEFORE < at < trust.LE_INTERMEDIATE_NOT_AFTER
-    assert "expired" in trust.describe_time(at, AFTER_EXPIRY)
+    assert certs.verification_time(datetime(2026, 11, 26, tzinfo=UTC)) is None
+    at = certs.verification_time(AFTER_EXPIRY)
+    assert at is not None and certs.LE_INTERMEDIATE_NOT_BEFORE < at < certs.LE_INTERMEDIATE_NOT_AFTER
+    assert "expired" in certs.describe_time(at, AFTER_EXPIRY)
 
 
 def test_past_its_notafter_openssl_and_perl_verify_inside_its_validity_and_say_so(
@@ -113,7 +113,7 @@ def test_past_its_notafter_openssl_and_perl_verify_inside_its_validity_and_say_s
     verifies at a time inside R11's validity (openssl -attime, Perl's X509_VERIFY_PARAM) and the
     evidence says so."""
     expired = target.run("openssl verify -attime %s -CAfile %s %s", str(int(AFTER_EXPIRY.timestamp())),
-                         trust.HOST_BUNDLE[target.facts.family], str(trust.LE_INTERMEDIATE))
+                         trust.HOST_BUNDLE[target.facts.family], str(certs.LE_INTERMEDIATE))
     assert not expired.ok and "expired" in expired.stdout + expired.stderr
     probe = trust.TrustProbe(target, str(tmp_path), now=AFTER_EXPIRY)
     for client in ("OpenSSL", "Perl IO::Socket::SSL", "Python ssl"):
@@ -146,8 +146,8 @@ def jvm_stores(docker_lab: DockerLab, tmp_path_factory: pytest.TempPathFactory) 
     control), and without ISRG Root X1 (its alias found by fingerprint, then keytool -delete)."""
     folder = tmp_path_factory.mktemp("jvm-stores")
     stores = {}
-    for name, without in (("control", None), ("no-isrg-x1", trust.ISRG_ROOT_X1_SHA256)):
-        data, info = trust.jvm_trust_store_copy(docker_lab, "mytc", without=without)
+    for name, without in (("control", None), ("no-isrg-x1", certs.ISRG_ROOT_X1_SHA256)):
+        data, info = jvm_trust.jvm_trust_store_copy(docker_lab, "mytc", without=without)
         assert bool(info["deleted"]) == bool(without), info
         stores[name] = folder / f"{name}.jks"
         stores[name].write_bytes(data)
@@ -157,10 +157,10 @@ def jvm_stores(docker_lab: DockerLab, tmp_path_factory: pytest.TempPathFactory) 
 def test_the_jvm_itself_refuses_r11_without_isrg_root_x1(docker_lab: DockerLab, jvm_stores: dict[str, Path],
                                                           target: Target, tmp_path: Path) -> None:
     probe = trust.TrustProbe(target, str(tmp_path))
-    good = probe.jvm_anchors(trust.jvm_check(docker_lab, "mytc", store=jvm_stores["control"].read_bytes()))
+    good = probe.jvm_anchors(jvm_trust.jvm_check(docker_lab, "mytc", store=jvm_stores["control"].read_bytes()))
     assert good.has_isrg_root_x1 and good.verified is not None and good.verified.because_of_x1, good.verified
-    assert good.verified.chain_root == trust.ISRG_ROOT_X1_SHA256
-    bad = probe.jvm_anchors(trust.jvm_check(docker_lab, "mytc", store=jvm_stores["no-isrg-x1"].read_bytes()))
+    assert good.verified.chain_root == certs.ISRG_ROOT_X1_SHA256
+    bad = probe.jvm_anchors(jvm_trust.jvm_check(docker_lab, "mytc", store=jvm_stores["no-isrg-x1"].read_bytes()))
     assert bad.verified is not None and not bad.has_isrg_root_x1
     assert len(bad.pems) == len(good.pems) - 1
     assert not bad.verified.ok and not bad.verified.with_x1_only and not bad.verified.without_x1
@@ -171,10 +171,10 @@ def test_the_jvm_verifies_inside_r11s_validity_once_it_has_expired(docker_lab: D
                                                                      tmp_path: Path) -> None:
     """The JVM at a "now" after 2027-03-12 refuses R11 as expired; given the probe's time inside its
     validity it verifies, and the evidence says at what time and why."""
-    expired = trust.jvm_check(docker_lab, "mytc", at=AFTER_EXPIRY)
+    expired = jvm_trust.jvm_check(docker_lab, "mytc", at=AFTER_EXPIRY)
     assert expired.facts["all.ok"] == "false" and "EXPIRED" in expired.facts["all.error"], expired.output
     probe = trust.TrustProbe(target, str(tmp_path), now=AFTER_EXPIRY)
-    a = probe.jvm_anchors(trust.jvm_check(docker_lab, "mytc", at=probe.at))
+    a = probe.jvm_anchors(jvm_trust.jvm_check(docker_lab, "mytc", at=probe.at))
     assert a.verified is not None and a.verified.because_of_x1, a.verified
     assert "expired" in a.verified.at and "PKIXParameters.setDate" in a.verified.how
 
@@ -241,7 +241,7 @@ def test_the_jvm_handshake_passes_with_the_sites_ca_and_fails_without(
         local_tls_site: dict[str, Any]) -> None:
     """roots-03 (the host) and roots-04 (the JVM in a mytc container) against the local site: with the
     test CA in their trust stores they pass; with the stores as shipped they fail (never n/a)."""
-    data, info = trust.jvm_trust_store_copy(docker_lab, "mytc", without=None, add=(local_tls_site["ca"],))
+    data, info = jvm_trust.jvm_trust_store_copy(docker_lab, "mytc", without=None, add=(local_tls_site["ca"],))
     with_ca = tmp_path / "with-ca.jks"
     with_ca.write_bytes(data)
     bundle = tmp_path / "bundle-with-ca.pem"
