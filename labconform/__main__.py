@@ -5,8 +5,31 @@ from __future__ import annotations
 import sys
 
 USAGE = """usage: python -m labconform change --run CMD [--repair | --rollback CMD] [options]
+       python -m labconform history [--reports-dir DIR]
   change   check the lab, run one change on it, check again and decide, under the lab's lease (docs/change.md)
+  history  each claim's verdicts across the runs kept, drift and flaky claims (docs/history.md)
 """
+
+
+def history_main(argv: list[str]) -> int:
+    import argparse
+    from pathlib import Path
+
+    from labconform import history
+
+    ap = argparse.ArgumentParser(prog="python -m labconform history")
+    ap.add_argument("--reports-dir", default="reports", help="where the runs and changes/ are (reports)")
+    args = ap.parse_args(argv)
+    reports = Path(args.reports_dir)
+    if not reports.is_dir():
+        print(f"python -m labconform history: no such folder {reports}", file=sys.stderr)
+        return 4
+    out, data = history.write(reports)
+    for lab, h in data["labs"].items():
+        print(f"{lab}: {len(h['runs'])} runs; drift: {', '.join(h['drifting']) or 'none'}; "
+              f"flaky: {', '.join(h['flaky']) or 'none'}")
+    print(f"history: {out} and {out.with_suffix('.html')}")
+    return 0
 
 
 def main(argv: list[str]) -> int:
@@ -17,6 +40,8 @@ def main(argv: list[str]) -> int:
         from labconform import change  # the command's own imports, paid only by it
 
         return change.main(argv[1:])
+    if argv[0] == "history":
+        return history_main(argv[1:])
     print(f"python -m labconform: unknown command {argv[0]!r}\n{USAGE}", end="", file=sys.stderr)
     return 4
 

@@ -172,9 +172,11 @@ class Runner:
         argv = ["timeout", "-k", "5", f"{self.args.timeout:g}", *command]  # kills the command's whole group
         if not self.lease.target.is_local:
             argv = self.ssh_argv(shlex.join(argv))
+        started = time.time()
         ran = stream(argv, timeout=self.args.timeout + 15, env=self.env, prefix=f"  {phase} | ",
                      what=phase, log=log)
-        record = {"command": command, "exit_status": ran.rc, "timed_out": ran.timed_out or ran.rc == 124,
+        record = {"command": command, "started": changerecord.utc(started), "exit_status": ran.rc,
+                  "timed_out": ran.timed_out or ran.rc == 124,
                   "duration_s": round(ran.seconds, 1), "log": log.name, "output_tail": ran.tail,
                   "interrupted": ran.interrupted}
         self.change.phases[phase] = record
@@ -194,12 +196,15 @@ class Runner:
 
     def repair(self, ids: list[str]) -> dict[str, Any]:
         argv = [sys.executable, "-m", "provision", "--claims", ",".join(ids), "--reports-dir",
-                str((Path(self.args.reports_dir) / "repairs").resolve()), *self.reach()]
+                str((Path(self.args.reports_dir) / "repairs").resolve()), "--changes-dir",
+                str((Path(self.args.reports_dir) / "changes").resolve()), *self.reach()]
         self.phase = "repair"
         say(f"repair: the provisioning steps that own {', '.join(ids)} (python -m provision {shlex.join(argv[3:])})")
+        started = time.time()
         ran = stream(argv, timeout=REPAIR_TIMEOUT_S, env=self.env, cwd=REPO, prefix="  repair | ", what="the repair",
                      log=self.folder / "repair.log")
-        record = {"claims": ids, "exit_status": ran.rc, "duration_s": round(ran.seconds, 1), "log": "repair.log",
+        record = {"claims": ids, "started": changerecord.utc(started), "exit_status": ran.rc,
+                  "duration_s": round(ran.seconds, 1), "log": "repair.log",
                   "output_tail": ran.tail, "timed_out": ran.timed_out, "interrupted": ran.interrupted}
         self.change.phases["repair"] = record
         return record

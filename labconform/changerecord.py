@@ -54,10 +54,11 @@ def counts_line(record: dict[str, Any]) -> str:
 def as_dict(change: Change) -> dict[str, Any]:
     return redact({
         "schema": SCHEMA,
+        "kind": "change",
         "id": change.id,
         "who": change.who,
         "target": change.target,
-        "started": _utc(change.started),
+        "started": utc(change.started),
         "duration_s": round(time.time() - change.started, 1),
         "command": change.command,
         "rollback": change.rollback,
@@ -86,7 +87,7 @@ def _atomic(path: Path, text: str) -> None:
     os.replace(tmp, path)
 
 
-def _utc(t: float) -> str:
+def utc(t: float) -> str:
     return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(t))
 
 

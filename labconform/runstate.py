@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 
-from labconform import __version__, exports, gate, multi, report, results, waivers
+from labconform import __version__, exports, gate, history, multi, report, results, waivers
 from labconform.evidence import Evidence
 from labconform.lab import Lab, WorkloadSpec
 from labconform.lease import LeaseKeeper
@@ -21,7 +21,8 @@ from labconform.results import ClaimResult, new_run_name, write_run
 from labconform.ssh import SshOptions
 from labconform.target import Target
 
-WRITERS = [("index.html", report.render), ("junit.xml", exports.junit), ("cucumber.json", exports.cucumber)]
+WRITERS = [("index.html", report.render), ("junit.xml", exports.junit), ("cucumber.json", exports.cucumber),
+           ("metrics.prom", history.prometheus)]
 
 
 class RunState:

@@ -8,6 +8,7 @@ import json
 import os
 import sys
 import time
+from pathlib import Path
 
 from labconform.errors import LabUnreachable, UsageError
 from labconform.lease import LeaseHeld, LeaseKeeper
@@ -37,6 +38,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--waivers", help="with --claims: the waivers file the claims are checked with")
     ap.add_argument("--reports-dir", default="reports/repairs",
                     help="with --claims: where the check of the claims writes its run (default reports/repairs)")
+    ap.add_argument("--changes-dir", default="reports/changes",
+                    help="where a provisioning that changed the lab is recorded, for the history (reports/changes)")
     ap.add_argument("--accept-host-key", action="store_true", help="ssh:// targets: accept an unknown or changed key")
     ap.add_argument("--known-hosts", help="ssh:// targets: known_hosts file (default ~/.ssh/known_hosts)")
     ap.add_argument("--ssh-identity", help="ssh:// targets: private key to log in with")
@@ -134,6 +137,8 @@ def _main(args: argparse.Namespace, ap: argparse.ArgumentParser) -> int:
             counts[o.status] = counts.get(o.status, 0) + 1
         summary = ", ".join(f"{n} {s}" for s, n in sorted(counts.items())) or "no step"
         show(f"{summary} in {time.monotonic() - started:.1f} s")
+        if counts.get("changed") and not args.check:
+            record_change(args, outcomes, summary, time.time() - (time.monotonic() - started))
         if selection is not None and args.check:
             show("the claims are not checked with --check or --facts: nothing was changed")
         elif selection is not None:
@@ -154,6 +159,21 @@ def _main(args: argparse.Namespace, ap: argparse.ArgumentParser) -> int:
                 doc["claims"] = {cid: verdict for rows in verdicts.values() for cid, verdict, _ in rows}
             json.dump(redact(doc), fh, indent=2)
     return 1 if counts.get("failed") or not repaired else 0
+
+
+def record_change(args: argparse.Namespace, outcomes: list, summary: str, began: float) -> None:
+    """A provisioning that changed the lab is a change of it: kept where the change records are, so that the
+    history does not call the verdicts it moved drift (docs/history.md)."""
+    stamp = time.strftime("%Y%m%dT%H%M%SZ", time.gmtime(began))
+    folder = Path(args.changes_dir) / f"prov-{stamp}-{os.getpid()}"
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        doc = {"schema": "labconform.change/1", "kind": "provision", "id": folder.name, "target": args.target,
+               "started": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(began)), "outcome": summary,
+               "changed": [o.as_dict()["step"] for o in outcomes if o.status == "changed"]}
+        (folder / "change.json").write_text(json.dumps(redact(doc), indent=2) + "\n")
+    except OSError as exc:
+        show(f"provision: could not record the change in {folder}: {exc}", out=sys.stderr)
 
 
 def _claim_ids(args: argparse.Namespace) -> list[str]:
