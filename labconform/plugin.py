@@ -23,12 +23,12 @@ from labconform.collection import (
 from labconform.docker_lab import REAPER_GIVES_UP_S, RUN_LABEL
 from labconform.errors import ClaimFailed, LabUnreachable, UsageError
 from labconform.evidence import Evidence
+from labconform.known_hosts import HostKeyError
 from labconform.lab import Lab
 from labconform.lease import LeaseHeld, LeaseKeeper
 from labconform.params import load_params
 from labconform.preflight import ReportsUnwritable, check_reports_dir
 from labconform.runstate import RunState, finish, finish_several, lab_run, load_gate_inputs
-from labconform.ssh import HostKeyError
 from labconform.target import parse_target
 from labconform.verdicts import message_only, record, redact_report
 

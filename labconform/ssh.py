@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import contextlib
 import os
-import select
 import shlex
 import shutil
 import socket
@@ -14,19 +13,17 @@ import threading
 import time
 import urllib.parse
 from dataclasses import dataclass
-from pathlib import Path
 
 from labconform.errors import LabUnreachable
+from labconform.known_hosts import HostKeyError, default_known_hosts, forget_changed_key, refusal
+from labconform.remote_shell import RemoteShell
+from labconform.socket_relay import SocketRelay
 
 # resident shells per session: below sshd's default MaxSessions (10), one is the master's own
 MAX_SHELLS = 6
 # how long the master waits for a silent server before it gives up on a dead link (interval x count)
 ALIVE_INTERVAL_S = 3
 ALIVE_COUNT = 3
-
-
-class HostKeyError(LabUnreachable):
-    """The lab's host key is unknown or has changed: nothing is sent until someone accepts it."""
 
 
 @dataclass(frozen=True)
@@ -37,10 +34,6 @@ class SshOptions:
     known_hosts: str | None = None
     accept_host_key: bool = False
     connect_timeout: int = 10
-
-
-def default_known_hosts() -> str:
-    return str(Path("~/.ssh/known_hosts").expanduser())
 
 
 class SshSession:
@@ -61,8 +54,8 @@ class SshSession:
         self._lost: str | None = None
         self._lock = threading.Lock()
         self._forwards: dict[str, str] = {}
-        self._relays: list[_Relay] = []
-        self._idle: list[_Shell] = []
+        self._relays: list[SocketRelay] = []
+        self._idle: list[RemoteShell] = []
         self._kept: list[subprocess.Popen[bytes]] = []
         self._shell_count = 0
         self._shells_free = threading.Condition()
@@ -105,7 +98,7 @@ class SshSession:
             if self._master is not None:
                 return
             if self.options.accept_host_key:
-                self._forget_changed_key()
+                forget_changed_key(self.host, self.port, self.known_hosts)
             cmd = [
                 "ssh", "-M", "-N", *self.common_options(),
                 "-o", "ControlPersist=no",
@@ -144,38 +137,9 @@ class SshSession:
         ).returncode == 0
 
     def _fail(self, stderr: str) -> None:
-        lines = [ln.strip() for ln in stderr.splitlines() if ln.strip() and not set(ln.strip()) <= {"@"}]
-        text = " ".join(lines)
-        if "IDENTIFICATION HAS CHANGED" in text or "Host key for" in text and "has changed" in text:
-            self._lost = (
-                f"{self.where}: the host key CHANGED since it was recorded in {self.known_hosts}; "
-                "if the lab was rebuilt, accept the new key with --accept-host-key"
-            )
-            raise HostKeyError(self._lost)
-        if "Host key verification failed" in text or "No " in text and "host key is known" in text:
-            self._lost = (
-                f"{self.where}: unknown host key (not in {self.known_hosts}); "
-                "check its fingerprint, then accept it with --accept-host-key"
-            )
-            raise HostKeyError(self._lost)
-        self._lost = f"{self.where}: unreachable ({lines[-1] if lines else 'ssh exited'})"
-        raise LabUnreachable(self._lost)
-
-    def _forget_changed_key(self) -> None:
-        """--accept-host-key also accepts a changed key: the old entry goes, the new one is recorded."""
-        known = self.known_hosts
-        if not os.path.exists(known):
-            os.makedirs(os.path.dirname(known) or ".", exist_ok=True)
-            return
-        name = self.host if self.port == 22 else f"[{self.host}]:{self.port}"
-        scan = subprocess.run(
-            ["ssh-keyscan", "-T", "5", "-p", str(self.port), self.host], capture_output=True, text=True, timeout=15
-        )
-        offered = {tuple(ln.split()[1:3]) for ln in scan.stdout.splitlines() if ln and not ln.startswith("#")}
-        found = subprocess.run(["ssh-keygen", "-F", name, "-f", known], capture_output=True, text=True, timeout=10)
-        recorded = {tuple(ln.split()[1:3]) for ln in found.stdout.splitlines() if ln and not ln.startswith("#")}
-        if recorded and offered and not recorded & offered:
-            subprocess.run(["ssh-keygen", "-R", name, "-f", known], capture_output=True, timeout=10)
+        exc = refusal(self.where, self.known_hosts, stderr)
+        self._lost = str(exc)
+        raise exc
 
     @property
     def lost(self) -> str | None:
@@ -288,7 +252,7 @@ class SshSession:
         through the master (for `sudo docker system dial-stdio`, when the socket needs root)."""
         self.require()
         local = os.path.join(self._dir, f"relay-{len(self._relays)}.sock")
-        r = _Relay(local, ["ssh", *self.client_options(), self.host, command])
+        r = SocketRelay(local, ["ssh", *self.client_options(), self.host, command])
         self._relays.append(r)
         return local
 
@@ -309,7 +273,7 @@ class SshSession:
                 self._shell_count += 1
         try:
             if shell is None:
-                shell = _Shell(["ssh", *self.client_options(), self.host, "exec /bin/sh"], self.where)
+                shell = RemoteShell(["ssh", *self.client_options(), self.host, "exec /bin/sh"], self.where)
             result = shell.run(line, None if timeout is None else timeout + 10)
         except BaseException as exc:  # a shell left mid-answer (Ctrl-C included) is never reused
             if shell is not None:
@@ -363,141 +327,3 @@ class SshSession:
                 self._master.kill()
                 self._master.wait()
         shutil.rmtree(self._dir, ignore_errors=True)
-
-
-_SHELL_INIT = b"""T=$(mktemp -d) || exit 1
-trap 'rm -rf "$T"' EXIT
-echo LC-READY
-"""
-
-
-class _Shell:
-    """`sh` on the lab host reading commands from stdin; each answer is a header with the exit
-    status and the byte counts of stdout and stderr, then those bytes."""
-
-    def __init__(self, argv: list[str], where: str) -> None:
-        self.where = where
-        self.proc = subprocess.Popen(argv, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
-        self._buf = b""
-        assert self.proc.stdin is not None
-        self.proc.stdin.write(_SHELL_INIT)
-        self.proc.stdin.flush()
-        deadline = time.monotonic() + 60
-        while True:  # whatever the login shell printed before our marker is not ours
-            if self._readline(deadline).strip() == b"LC-READY":
-                break
-
-    def _fill(self, deadline: float | None) -> None:
-        assert self.proc.stdout is not None
-        fd = self.proc.stdout.fileno()
-        wait = None if deadline is None else max(deadline - time.monotonic(), 0)
-        ready, _, _ = select.select([fd], [], [], wait)
-        if not ready:
-            raise TimeoutError
-        data = os.read(fd, 1 << 16)
-        if not data:
-            raise EOFError(f"{self.where}: the remote shell ended")
-        self._buf += data
-
-    def _readline(self, deadline: float | None) -> bytes:
-        while b"\n" not in self._buf:
-            self._fill(deadline)
-        line, _, self._buf = self._buf.partition(b"\n")
-        return line
-
-    def _read(self, n: int, deadline: float | None) -> bytes:
-        while len(self._buf) < n:
-            self._fill(deadline)
-        data, self._buf = self._buf[:n], self._buf[n:]
-        return data
-
-    def run(self, line: str, timeout: float | None) -> tuple[int, str, str]:
-        assert self.proc.stdin is not None
-        script = (
-            f'{{ {line}\n}} </dev/null >"$T/o" 2>"$T/e"; r=$?\n'
-            'printf "LC-END %s %s %s\\n" "$r" "$(wc -c <"$T/o")" "$(wc -c <"$T/e")"; cat "$T/o" "$T/e"\n'
-        )
-        self.proc.stdin.write(script.encode())
-        self.proc.stdin.flush()
-        deadline = None if timeout is None else time.monotonic() + timeout
-        header = self._readline(deadline).split()
-        if len(header) != 4 or header[0] != b"LC-END":
-            raise EOFError(f"{self.where}: unexpected answer from the remote shell: {header!r}")
-        rc, olen, elen = int(header[1]), int(header[2]), int(header[3])
-        out = self._read(olen, deadline)
-        err = self._read(elen, deadline)
-        return rc, out.decode("utf-8", errors="replace"), err.decode("utf-8", errors="replace")
-
-    def close(self) -> None:
-        try:
-            if self.proc.stdin is not None:
-                self.proc.stdin.close()
-        except OSError:
-            pass
-        try:
-            self.proc.wait(timeout=3)
-        except subprocess.TimeoutExpired:
-            self.proc.kill()
-            self.proc.wait()
-
-
-class _Relay:
-    """A Unix socket server: each client is joined to a fresh `ssh ... command` process."""
-
-    def __init__(self, path: str, argv: list[str]) -> None:
-        self.argv = argv
-        self.sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-        self.sock.bind(path)
-        self.sock.listen(16)
-        self._procs: list[subprocess.Popen[bytes]] = []
-        self._closed = False
-        threading.Thread(target=self._serve, daemon=True, name="lc-ssh-relay").start()
-
-    def _serve(self) -> None:
-        while not self._closed:
-            try:
-                conn, _ = self.sock.accept()
-            except OSError:
-                return
-            proc = subprocess.Popen(self.argv, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
-            self._procs = [p for p in self._procs if p.poll() is None] + [proc]
-            threading.Thread(target=self._up, args=(conn, proc), daemon=True).start()
-            threading.Thread(target=self._down, args=(conn, proc), daemon=True).start()
-
-    @staticmethod
-    def _up(conn: socket.socket, proc: subprocess.Popen[bytes]) -> None:
-        assert proc.stdin is not None
-        try:
-            while data := conn.recv(65536):
-                proc.stdin.write(data)
-                proc.stdin.flush()
-        except OSError:
-            pass
-        finally:
-            try:
-                proc.stdin.close()
-            except OSError:
-                pass
-
-    @staticmethod
-    def _down(conn: socket.socket, proc: subprocess.Popen[bytes]) -> None:
-        assert proc.stdout is not None
-        try:
-            while data := proc.stdout.read1(65536):
-                conn.sendall(data)
-        except OSError:
-            pass
-        finally:
-            try:
-                conn.shutdown(socket.SHUT_RDWR)
-            except OSError:
-                pass
-            conn.close()
-            proc.wait()
-
-    def close(self) -> None:
-        self._closed = True
-        self.sock.close()
-        for p in self._procs:
-            if p.poll() is None:
-                p.terminate()

@@ -14,7 +14,8 @@ import pytest
 from ssh_server import Sshd, keygen, sshd  # noqa: F401 - sshd: the fixture
 
 from labconform.errors import LabUnreachable
-from labconform.ssh import HostKeyError, SshOptions
+from labconform.known_hosts import HostKeyError
+from labconform.ssh import SshOptions
 from labconform.target import Target
 
 REPO = Path(__file__).resolve().parent.parent

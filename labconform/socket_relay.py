@@ -1,0 +1,70 @@
+"""A local Unix socket whose every connection is joined to a fresh process (an `ssh ... command` through
+the session's master): Docker reaches a root-only socket on the lab host this way."""
+
+from __future__ import annotations
+
+import socket
+import subprocess
+import threading
+
+
+class SocketRelay:
+    """A Unix socket server: each client is joined to a fresh `ssh ... command` process."""
+
+    def __init__(self, path: str, argv: list[str]) -> None:
+        self.argv = argv
+        self.sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        self.sock.bind(path)
+        self.sock.listen(16)
+        self._procs: list[subprocess.Popen[bytes]] = []
+        self._closed = False
+        threading.Thread(target=self._serve, daemon=True, name="lc-ssh-relay").start()
+
+    def _serve(self) -> None:
+        while not self._closed:
+            try:
+                conn, _ = self.sock.accept()
+            except OSError:
+                return
+            proc = subprocess.Popen(self.argv, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
+            self._procs = [p for p in self._procs if p.poll() is None] + [proc]
+            threading.Thread(target=self._up, args=(conn, proc), daemon=True).start()
+            threading.Thread(target=self._down, args=(conn, proc), daemon=True).start()
+
+    @staticmethod
+    def _up(conn: socket.socket, proc: subprocess.Popen[bytes]) -> None:
+        assert proc.stdin is not None
+        try:
+            while data := conn.recv(65536):
+                proc.stdin.write(data)
+                proc.stdin.flush()
+        except OSError:
+            pass
+        finally:
+            try:
+                proc.stdin.close()
+            except OSError:
+                pass
+
+    @staticmethod
+    def _down(conn: socket.socket, proc: subprocess.Popen[bytes]) -> None:
+        assert proc.stdout is not None
+        try:
+            while data := proc.stdout.read1(65536):
+                conn.sendall(data)
+        except OSError:
+            pass
+        finally:
+            try:
+                conn.shutdown(socket.SHUT_RDWR)
+            except OSError:
+                pass
+            conn.close()
+            proc.wait()
+
+    def close(self) -> None:
+        self._closed = True
+        self.sock.close()
+        for p in self._procs:
+            if p.poll() is None:
+                p.terminate()
