@@ -1,7 +1,8 @@
 @section:docker-ce
 Feature: Docker Community Edition (CE)
-  The Docker engine from the host family's packages, nothing installed that clashes with
-  it, the cgroup driver kubelet will expect, and a daemon that starts with the host.
+  The Docker engine from the host family's packages (on Rocky, from Docker's own repository), nothing
+  installed that clashes with it, the cgroup driver kubelet will expect, SELinux letting containers manage
+  cgroups, and a daemon that starts with the host.
 
   Background:
     Given the lab host
@@ -40,3 +41,14 @@ Feature: Docker Community Edition (CE)
   Scenario: a non-root user in the docker group can use Docker
     The document adds the user who runs Docker to the docker group instead of giving them root.
     Then the non-root user "otheruser" of the "docker" group runs "docker ps"
+
+  @id:docker-08 @impact:high
+  Scenario: the host's package tool has Docker's own repository
+    Rocky has no Docker CE packages: the document adds Docker's CentOS repository (docker-ce.repo) to dnf.
+    Then the "Docker CE" package repository is configured and enabled
+
+  @id:docker-09 @impact:medium
+  Scenario: SELinux lets containers manage cgroups, now and after a reboot
+    The document sets container_manage_cgroup with -P so that containers running systemd work under SELinux.
+    Given the kernel has SELinux
+    Then the SELinux boolean "container_manage_cgroup" is on now and persistently

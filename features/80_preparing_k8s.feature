@@ -1,8 +1,8 @@
 @section:preparing-k8s
 Feature: Preparing K8s for Rocky
   What the one-node cluster needs from its host before kubeadm runs: bridged traffic seen by
-  iptables, no swap, the control-plane ports open and served, SELinux kept with the contexts
-  Kubernetes needs, and a host name the host itself can resolve.
+  iptables, no swap, the control-plane ports open and served, SELinux kept enforcing with the
+  container policy and the contexts Kubernetes needs, and a host name the host itself can resolve.
 
   Background:
     Given the lab host
@@ -69,3 +69,9 @@ Feature: Preparing K8s for Rocky
   Scenario: the host's own name resolves through DNS or /etc/hosts
     kubeadm names the node after the host and its certificates after that name.
     Then the host's name resolves to an address
+
+  @id:k8s-prep-08 @impact:high
+  Scenario: SELinux stays enforcing, with the container policy installed
+    The document keeps SELinux rather than disable it, which Kubernetes survives once container-selinux types its containers.
+    Given the kernel has SELinux
+    Then SELinux is enforcing now and at boot, with the container policy installed

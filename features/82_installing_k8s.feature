@@ -1,7 +1,7 @@
 @section:installing-k8s
 Feature: Installing K8s on Rocky
-  kubeadm, kubelet and kubectl at one version, the release the lab pins (the document's v1.22), kubelet
-  kept running, and kubelet managing cgroups the way Docker does.
+  The Kubernetes repository, kubeadm, kubelet and kubectl at one version, the release the lab pins (the
+  document's v1.22), kubelet kept running, and kubelet managing cgroups the way Docker does.
 
   Background:
     Given the lab host
@@ -31,3 +31,8 @@ Feature: Installing K8s on Rocky
   Scenario: the cluster runs the pinned Kubernetes release
     The repository installed the release of the day, v1.22 in the document (lab parameter kubernetes_version), as `kubectl get nodes` shows.
     Then the API server and every node's kubelet run the lab's Kubernetes release
+
+  @id:k8s-inst-06 @impact:high
+  Scenario: the host's package tool has the Kubernetes repository
+    Rocky's repositories hold no Kubernetes: the document adds kubernetes.repo, signature-checked, the three tools excluded from upgrades.
+    Then the "Kubernetes" package repository is configured and enabled

@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 
 from labconform.errors import ClaimFailed
+from labconform.observation import Judged
 from labconform.redact import redact_text
 
 # long outputs are folded in the report, never cut silently: this only caps pathological sizes
@@ -74,6 +75,13 @@ class Evidence:
         self.not_applicable_reason = reason
         self.observations.append(Observation("applicability", "applicable", reason, "host facts", None, found))
         pytest.skip(reason)
+
+    def judged(self, j: Judged) -> None:
+        """Record what a judging function of the library handed back: not applicable with its reason (and what
+        was seen that gives it), else checked."""
+        if j.not_applicable:
+            self.not_applicable(j.not_applicable, **j.details)
+        self.check(j.ok, j.what, expected=j.expected, found=j.found, how=j.how, **j.details)
 
     def as_list(self) -> list[dict[str, Any]]:
         return [o.as_dict() for o in self.observations]

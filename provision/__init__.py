@@ -48,17 +48,17 @@ class Context:
 
 def build_plan(ctx: Context) -> Plan:
     # imported here: each module reads the family from the context when the plan is built
-    from provision import clock, docker_ce, host, kubernetes, tomcat, trust
+    from provision import clock, docker_ce, host, kubernetes, repos, tomcat, trust
 
     plan = Plan()
     if ctx.state.facts.family == "debian" and not ctx.state.recorded:
         plan.add(*apt_index_step(ctx), section="host")
     # the document prepares the host (its clock set at install) before Docker
     plan.add(*host.steps(ctx), *clock.steps(ctx), *trust.steps(ctx), section="host")
-    plan.add(*docker_ce.steps(ctx), section="docker")
+    plan.add(*repos.docker_steps(ctx), *docker_ce.steps(ctx), *repos.docker_selinux_steps(ctx), section="docker")
     plan.add(*host.registry_steps(ctx), section="docker")
     plan.add(*tomcat.steps(ctx), section="docker")
-    plan.add(*kubernetes.steps(ctx), section="kubernetes")
+    plan.add(*repos.kubernetes_steps(ctx), *kubernetes.steps(ctx), section="kubernetes")
     return plan
 
 

@@ -135,6 +135,28 @@ class LiveState:
 
         return self._memo("candidate", package, lambda: sysinfo.apt_candidate(self.target, package))
 
+    # --- the RHEL family's repositories and SELinux (provision/repos.py) ------------------------
+
+    def repo_files(self) -> dict[str, str]:
+        """The package tool's repository files: path -> text."""
+        from labconform import repos
+
+        return self._memo("repos", "files", lambda: repos.family_files(self.target, self.facts.family)[0])
+
+    def selinux(self) -> dict[str, str] | None:
+        """SELinux now, at boot and the container policy (labconform.selinux), or None without SELinux."""
+        from labconform import selinux
+
+        j = self._memo("selinux", "", lambda: selinux.judged_retained(self.target))
+        return None if j.not_applicable else j.found
+
+    def selinux_boolean(self, name: str) -> dict[str, str] | None:
+        """A boolean's value now and persistently, or None without SELinux."""
+        from labconform import selinux
+
+        j = self._memo("sebool", name, lambda: selinux.judged_boolean(self.target, name))
+        return None if j.not_applicable else j.found
+
 
 class RecordedState:
     """A host's state as recorded in JSON: facts, packages, files, services, docker info, images."""
@@ -204,3 +226,18 @@ class RecordedState:
 
     def apt_candidate(self, package: str) -> str | None:
         return self.data.get("apt_candidates", {}).get(package)
+
+    def repo_files(self) -> dict[str, str]:
+        from labconform import repos
+
+        dirs = (repos.YUM_DIR,) if self.facts.family == "rhel" else (repos.APT_DIR,)
+        return {p: t for p, t in self.data.get("files", {}).items()
+                if p == repos.APT_LIST or any(p.startswith(f"{d}/") for d in dirs)}
+
+    def selinux(self) -> dict[str, str] | None:
+        """{"now": "Enforcing", "at boot": "enforcing", "container policy": "container-selinux ..."}"""
+        return self.data.get("selinux")
+
+    def selinux_boolean(self, name: str) -> dict[str, str] | None:
+        """{"now": "on", "persistent": "on"}"""
+        return self.data.get("selinux_booleans", {}).get(name)

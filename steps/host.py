@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pytest_bdd import given, parsers, then
 
-from labconform import sysinfo
+from labconform import selinux, sysinfo
 from labconform.packages import docker_engine
 from labconform.services import service_state, unit
 
@@ -87,3 +87,13 @@ def _(lab, evidence, user, group):
                    f"user {user}", expected={"uid": "not 0", "groups": f"include {group}", "docker ps": "exit 0"},
                    found={"uid": r["uid"], "groups": r["groups"], "docker ps": f"exit {r['exit_status']}"},
                    how=r.pop("command"), **r)
+
+
+@then(parsers.parse('the SELinux boolean "{name}" is on now and persistently'))
+def _(lab, evidence, name):
+    evidence.judged(selinux.judged_boolean(lab.target, name))
+
+
+@then("SELinux is enforcing now and at boot, with the container policy installed")
+def _(lab, evidence):
+    evidence.judged(selinux.judged_retained(lab.target))

@@ -27,7 +27,8 @@ NOT_PROVISIONED = {
     "k8s-init-06": "CoreDNS: kubeadm init runs with --skip-phases=addon/coredns (no registry serves its image); "
                    "waived in labs/*/waivers.yaml",
 }
-DEBIAN_NOT_APPLICABLE = {"k8s-prep-03", "k8s-prep-05", "k8s-flannel-01"}  # firewalld needs systemd; no SELinux; waived
+# firewalld needs systemd; no SELinux (k8s-prep-05, -08); waived (k8s-flannel-01, k8s-inst-06: no Kubernetes repository)
+DEBIAN_NOT_APPLICABLE = {"k8s-prep-03", "k8s-prep-05", "k8s-prep-08", "k8s-flannel-01", "k8s-inst-06"}
 # where systemd is not the init there is no unit to give a drop-in
 NO_SYSTEMD_NOT_APPLICABLE = {"k8s-inst-04"}
 PODS = {"hw-deploy-5dc46768bb-nkw5j": "10.244.0.8", "hw-deploy-5dc46768bb-zstlz": "10.244.0.9"}  # the document's
@@ -105,6 +106,7 @@ def converged(rocky: dict) -> dict:
         k8s.MANIFEST: k8s.CLUSTER_YAML,
     })
     data["packages"].update({p: "1.22.1-0" for p in ("kubeadm", "kubelet", "kubectl")})
+    data["selinux"] = {"now": "Enforcing", "at boot": "enforcing", "container policy": "container-selinux 2.158.0"}
     data["services"]["kubelet"] = {"enabled": True, "active": True}
     node = {"metadata": {"name": "r84.example.com"}, "spec": {},
             "status": {"conditions": [{"type": "Ready", "status": "True"}]}}

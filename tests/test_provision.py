@@ -117,6 +117,10 @@ def test_a_provisioned_rocky_host_needs_no_docker_step():
         done["files"][f"/etc/systemd/system/{unit}"] = f"[Unit]\nDescription={unit} from moby's contrib/init/systemd\n"
     done["users"] = {"otheruser": ["otheruser", "docker"]}
     done["docker_info"] = {"CgroupDriver": "systemd", "DefaultRuntime": "runc", "LiveRestoreEnabled": True}
+    done["files"]["/etc/yum.repos.d/docker-ce.repo"] = (
+        "[docker-ce-stable]\nname=Docker CE Stable - $basearch\n"
+        "baseurl=https://download.docker.com/linux/centos/$releasever/$basearch/stable\nenabled=1\ngpgcheck=1\n")
+    done["selinux_booleans"] = {"container_manage_cgroup": {"now": "on", "persistent": "on"}}
     state = RecordedState(done)
     ctx = Context(None, state, load_params(None, "rhel"))
     plan = build_plan(ctx)

@@ -83,7 +83,7 @@ def test_ids_are_taken_as_written_or_as_their_tag_once_each():
 def test_a_claim_walks_its_owner_and_the_earlier_steps_of_its_part_only():
     plan = rocky_plan()
     sel = select(plan, ["docker-04"])
-    assert names(sel.steps) == ["docker engine packages", "no podman or buildah", "daemon.json",
+    assert names(sel.steps) == ["Docker CE repository", "docker engine packages", "no podman or buildah", "daemon.json",
                                 "docker.service and docker.socket in /etc/systemd/system",
                                 "docker daemon enabled and running"]
     assert {s.section for s in sel.steps} == {"docker"}  # not the host part, not the image after it
@@ -95,7 +95,7 @@ def test_claims_of_two_parts_and_a_claim_of_two_steps():
     sel = select(plan, ["k8s-prep-01", "docker-03", "k8s-inst-01"])
     docker = [s.name for s in sel.steps if s.section == "docker"]
     kube = [s.name for s in sel.steps if s.section == "kubernetes"]
-    assert docker == ["docker engine packages", "no podman or buildah", "daemon.json"]
+    assert docker == ["Docker CE repository", "docker engine packages", "no podman or buildah", "daemon.json"]
     # k8s-inst-01 is named by the repository and the packages: its part runs up to the later one
     assert kube[-2:] == ["Kubernetes repository", "kubeadm, kubelet and kubectl"]
     assert "bridged traffic through iptables" in kube and "kubelet enabled" not in kube

@@ -1,0 +1,12 @@
+"""Steps about the package repositories the document adds to the host's package tool."""
+
+from __future__ import annotations
+
+from pytest_bdd import parsers, then
+
+from labconform import repos
+
+
+@then(parsers.parse('the "{repo}" package repository is configured and enabled'))
+def _(lab, evidence, repo):
+    evidence.judged(repos.judged_repository(lab.target, repo))
