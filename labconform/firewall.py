@@ -9,7 +9,7 @@ import socket
 import time
 from typing import Any
 
-from labconform.kube import Probe
+from labconform.kube_host import Probe
 from labconform.target import Target
 
 MODES = ("permanent", "runtime")

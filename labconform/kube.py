@@ -3,12 +3,9 @@
 from __future__ import annotations
 
 import ipaddress
-import math
-import re
 import threading
 import urllib.parse
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
 from typing import Any
@@ -20,7 +17,7 @@ from kubernetes import config as k8s_config
 from kubernetes.client.exceptions import ApiException
 from kubernetes.config.config_exception import ConfigException
 
-from labconform import conntrack, http
+from labconform import conntrack, http, nodeport
 from labconform.errors import ClaimFailed, LabUnreachable, WaitTimeout
 from labconform.poll import until
 from labconform.target import Target
@@ -253,7 +250,7 @@ class KubeLab:
         settling = conntrack.await_stale_gone(self.target, address, port, alive, say) if settle else \
             conntrack.Settling("not waited for (settle=False)")
         before = self.ready_pod_names(deployment)
-        sample = sample_service(self.target, f"http://{address}:{port}/", count)
+        sample = nodeport.sample_service(self.target, f"http://{address}:{port}/", count)
         return {"sample": sample, "pods_before": before, "pods_after": self.ready_pod_names(deployment),
                 "settling": settling.evidence()}
 
@@ -363,86 +360,6 @@ def subset_drift(want: Any, have: Any, path: str = "") -> list[str]:
     return []
 
 
-# --- sampling a Service: how the requests were split ---------------------------------------------
-
-GREETING = re.compile(r"Hello, I am (\S+)")
-_MARK = "@@labconform"
-
-
-@dataclass
-class Sample:
-    """Requests sent through a Service, each on a new connection, and who answered them."""
-
-    url: str
-    sent: int
-    answers: list[str] = field(default_factory=list)  # the pod name each answer gave
-    failures: list[str] = field(default_factory=list)  # what a request got instead of an answer
-    seconds: float = 0.0
-
-    def counts(self) -> dict[str, int]:
-        out: dict[str, int] = {}
-        for name in self.answers:
-            out[name] = out.get(name, 0) + 1
-        return dict(sorted(out.items()))
-
-
-def sample_service(target: Target, url: str, count: int, per_request_s: float = 3) -> Sample:
-    """Send `count` GETs from the lab host, each on its own connection (a Service balances connections,
-    not requests), in one curl process; bounded by `count * per_request_s` however the pods behave."""
-    res = target.run(
-        "curl -s -H 'Connection: close' -m %s -w %s %s",
-        str(per_request_s), f"\\n{_MARK} %{{http_code}} %{{exitcode}} %{{time_total}}\\n", f"{url}?n=[1-{count}]",
-        timeout=count * per_request_s + 10,
-    )
-    sample = Sample(url, count)
-    body: list[str] = []
-    for line in res.stdout.splitlines():
-        if not line.startswith(_MARK):
-            body.append(line)
-            continue
-        code, exitcode, seconds = line.split()[1:4]
-        m = GREETING.search("\n".join(body))
-        if code == "200" and m:
-            sample.answers.append(m.group(1))
-        else:
-            sample.failures.append(f"request {len(sample.answers) + len(sample.failures) + 1}: HTTP {code}, "
-                                   f"curl exit {exitcode} after {float(seconds):.1f} s: {' '.join(body)[:80]!r}")
-        sample.seconds += float(seconds)
-        body = []
-    if len(sample.answers) + len(sample.failures) < count:  # the loop itself was cut short
-        sample.failures.append(f"{count - len(sample.answers) - len(sample.failures)} request(s) never completed "
-                               f"(exit {res.rc}: {res.stderr.strip()[-200:]})")
-    return sample
-
-
-def binomial_two_sided_p(k: int, n: int, p: float = 0.5) -> float:
-    """Exact two-sided binomial test: the probability, under share p, of a split at most as likely as k of n
-    (the method of R's binom.test and scipy's binomtest)."""
-    if n == 0:
-        return 1.0
-    probs = [math.comb(n, i) * p**i * (1 - p) ** (n - i) for i in range(n + 1)]
-    observed = probs[k] * (1 + 1e-7)
-    return min(1.0, sum(q for q in probs if q <= observed))
-
-
-def judge_split(traffic: dict[str, Any], pods: int, alpha: float) -> dict[str, Any]:
-    """Both pods answered, the pods did not change while sampling, and an exact two-sided binomial test of
-    equal shares does not reject at `alpha`."""
-    sample = traffic["sample"]
-    counts = sample.counts()
-    how = (f"exact two-sided binomial test of equal shares (H0: p = 1/{pods}) on {len(sample.answers)} answers "
-           f"out of {sample.sent} requests; reject when p < {alpha:g}")
-    expected = f"{pods} pods answering, p-value >= {alpha:g}"
-    if traffic["pods_before"] != traffic["pods_after"]:
-        found = f"the ready pods changed while sampling: {traffic['pods_before']} -> {traffic['pods_after']}"
-        return {"ok": False, "expected": expected, "found": found, "how": how}
-    if len(counts) != pods or pods != 2:
-        return {"ok": False, "expected": expected, "found": f"{len(counts)} pod(s) answered: {counts}", "how": how}
-    k = min(counts.values())
-    p = binomial_two_sided_p(k, len(sample.answers))
-    return {"ok": p >= alpha, "expected": expected, "found": {"counts": counts, "p_value": round(p, 6)}, "how": how}
-
-
 def wait_for(observe: Any, ok: Any, timeout: float, what: str) -> Any:
     """Poll the API with a deadline; the last observation is returned either way (the claim judges it).
     An unreachable API server ends the wait at once."""
@@ -460,128 +377,3 @@ def wait_for(observe: Any, ok: Any, timeout: float, what: str) -> Any:
     if isinstance(value, KubeUnavailable):
         raise value
     return value
-
-
-# --- the host a cluster needs: each probe returns what it found and how it looked --------------------
-
-
-class Probe:
-    """What a probe found, how it looked, and the raw details a reviewer may want."""
-
-    def __init__(self, found: Any, how: str, **details: Any) -> None:
-        self.found, self.how, self.details = found, how, details
-
-
-def sysctl(target: Target, key: str) -> Probe:
-    path = "/proc/sys/" + key.replace(".", "/")
-    text = target.read_text(path)
-    return Probe(text.strip() if text is not None else f"{path} absent", f"read {path} (sysctl {key})")
-
-
-SYSCTL_DIRS = ("/etc/sysctl.d", "/run/sysctl.d", "/usr/local/lib/sysctl.d", "/usr/lib/sysctl.d", "/lib/sysctl.d")
-
-
-def sysctl_at_boot(target: Target, key: str) -> Probe:
-    """The value `sysctl --system` (and systemd-sysctl at boot) would set: the *.conf files of the sysctl.d
-    folders by name, a name in an earlier folder hiding the same name in a later one, /etc/sysctl.conf last;
-    the last assignment wins. Found: {"value": ..., "file": ...} or value None."""
-    listing = target.run("for d in %s %s %s %s %s; do ls -1 \"$d\"/*.conf 2>/dev/null; done", *SYSCTL_DIRS).stdout
-    by_name: dict[str, str] = {}
-    for path in listing.split():
-        by_name.setdefault(path.rsplit("/", 1)[1], path)
-    files = [by_name[n] for n in sorted(by_name)] + ["/etc/sysctl.conf"]
-    value, source = None, None
-    for path in files:
-        for line in (target.read_text(path) or "").splitlines():
-            k, sep, v = line.lstrip("-").partition("=")
-            if sep and not line.lstrip().startswith(("#", ";")) and k.strip().replace("/", ".") == key:
-                value, source = v.strip(), path
-    return Probe({"value": value, "file": source}, f"key = value lines of {', '.join(files)} (sysctl --system order)")
-
-
-def active_swaps(target: Target) -> Probe:
-    lines = (target.read_text("/proc/swaps") or "").splitlines()[1:]
-    return Probe([ln.split()[0] for ln in lines if ln.strip()], "read /proc/swaps (swapon --show)")
-
-
-def fstab_swaps(target: Target) -> Probe:
-    active = []
-    for line in (target.read_text("/etc/fstab") or "").splitlines():
-        fields = line.split()
-        if len(fields) >= 3 and not fields[0].startswith("#") and fields[2] == "swap":
-            active.append(line.strip())
-    return Probe(active, "uncommented lines of /etc/fstab with type swap")
-
-
-def listeners(target: Target, port: int) -> Probe:
-    """The processes listening on a TCP port of the host (any address)."""
-    res = target.run(f"ss -Hltnp 'sport = :{int(port)}'")
-    names = sorted(set(re.findall(r'\(\("([^"]+)"', res.stdout)))
-    return Probe(names, f"ss -Hltnp 'sport = :{port}'", output=res.stdout.strip())
-
-
-def comm(process: str) -> str:
-    """A process name as the kernel keeps it (and ss shows it): its first 15 characters."""
-    return process[:15]
-
-
-def selinux_mode(target: Target) -> Probe:
-    text = target.read_text("/sys/fs/selinux/enforce")
-    if text is None:
-        return Probe(None, "read /sys/fs/selinux/enforce: absent, the kernel has no SELinux")
-    return Probe("enforcing" if text.strip() == "1" else "permissive", "read /sys/fs/selinux/enforce")
-
-
-# newer policies name svirt_sandbox_file_t container_file_t: one type, two names
-SELINUX_ALIASES = {"svirt_sandbox_file_t": {"svirt_sandbox_file_t", "container_file_t"}}
-
-
-def selinux_type(target: Target, path: str) -> Probe:
-    res = target.run("stat -c %%C %s", path)
-    parts = res.stdout.strip().split(":")
-    return Probe(parts[2] if res.ok and len(parts) >= 3 else (res.stderr.strip() or "no context"),
-                 f"stat -c %C {path}")
-
-
-AUDIT_LOG = "/var/log/audit/audit.log"
-KUBE_SUBJECTS = re.compile(r"container_t|spc_t|kube|etcd|dockerd|containerd|runc|flannel|comm=\"java\"")
-
-
-def selinux_denials(target: Target) -> Probe:
-    text = target.read_text(AUDIT_LOG)
-    if text is None:
-        return Probe(None, f"read {AUDIT_LOG}: absent")
-    hits = [ln for ln in text.splitlines() if "avc:" in ln and "denied" in ln and KUBE_SUBJECTS.search(ln)]
-    return Probe(hits, f"AVC denials in {AUDIT_LOG} naming containers or Kubernetes processes")
-
-
-def tool_versions(target: Target) -> Probe:
-    """The version each of kubeadm, kubelet and kubectl reports, and which file answered."""
-    out: dict[str, str] = {}
-    paths: dict[str, str] = {}
-    for tool, cmd in (("kubeadm", "kubeadm version -o short"), ("kubelet", "kubelet --version"),
-                      ("kubectl", "kubectl version --client --short")):
-        paths[tool] = target.run("command -v %s", tool).stdout.strip() or "not on PATH"
-        res = target.run(cmd, timeout=20)
-        m = re.search(r"v\d+\.\d+\.\d+\S*", res.stdout)
-        out[tool] = m.group(0) if res.ok and m else f"no version (exit {res.rc})"
-    return Probe(out, "kubeadm version -o short; kubelet --version; kubectl version --client --short", paths=paths)
-
-
-def login_env(target: Target, user: str, var: str) -> Probe:
-    """A variable as a login shell of `user` sees it (what their profile files export)."""
-    if not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", var):  # it is written into the login shell's script
-        raise ValueError(f"not a variable name: {var!r}")
-    res = target.run(
-        "home=$(getent passwd %s | cut -d: -f6); env -i HOME=\"$home\" USER=%s TERM=dumb bash -l -c %s </dev/null",
-        user, user, f'printf "@@%s@@" "${var}"', timeout=20,
-    )
-    m = re.search(r"@@(.*)@@", res.stdout, re.S)
-    return Probe(m.group(1) if m else None, f"a login shell of {user}: bash -l -c 'echo ${var}'")
-
-
-def runtime_containers(docker_lab: Any, name: str) -> Probe:
-    """Running Docker containers whose name holds `name` (dockershim names them k8s_<container>_<pod>...)."""
-    with docker_lab.api(f"docker ps --filter name={name}"):
-        found = docker_lab.client.containers.list(filters={"name": name})
-    return Probe([f"{c.name} ({c.status})" for c in found], f"docker ps --filter name={name}")

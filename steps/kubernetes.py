@@ -6,7 +6,7 @@ import pytest
 import yaml
 from pytest_bdd import given, parsers, then, when
 
-from labconform import cluster, firewall, kube, notice, pods
+from labconform import cluster, firewall, kube, kube_host, nodeport, notice, pods
 
 
 @pytest.fixture
@@ -20,19 +20,19 @@ def traffic() -> dict:
 
 @then(parsers.parse('the kernel setting "{key}" is "{value}"'))
 def _(lab, evidence, key, value):
-    p = kube.sysctl(lab.target, key)
+    p = kube_host.sysctl(lab.target, key)
     evidence.equal(key, expected=value, found=p.found, how=p.how)
 
 
 @then("no swap space is in use")
 def _(lab, evidence):
-    p = kube.active_swaps(lab.target)
+    p = kube_host.active_swaps(lab.target)
     evidence.equal("active swap spaces", expected=[], found=p.found, how=p.how)
 
 
 @then("/etc/fstab activates no swap space")
 def _(lab, evidence):
-    p = kube.fstab_swaps(lab.target)
+    p = kube_host.fstab_swaps(lab.target)
     evidence.equal("swap entries in /etc/fstab", expected=[], found=p.found, how=p.how)
 
 
@@ -79,14 +79,14 @@ def _(lab, evidence):
 
 @then(parsers.parse('"{process}" listens on TCP port {port:d}'))
 def _(lab, evidence, process, port):
-    p = kube.listeners(lab.target, port)
-    evidence.check(kube.comm(process) in p.found, f"listener on TCP {port}", expected=process,
+    p = kube_host.listeners(lab.target, port)
+    evidence.check(kube_host.comm(process) in p.found, f"listener on TCP {port}", expected=process,
                    found=p.found or "nobody", how=p.how, **p.details)
 
 
 @given("the kernel has SELinux")
 def _(lab, evidence):
-    p = kube.selinux_mode(lab.target)
+    p = kube_host.selinux_mode(lab.target)
     if p.found is None:
         evidence.not_applicable("no SELinux in this kernel (/sys/fs/selinux absent)")
     evidence.note("SELinux mode", p.found, p.how)
@@ -94,15 +94,15 @@ def _(lab, evidence):
 
 @then(parsers.parse('"{path}" carries the SELinux type "{type_}"'))
 def _(lab, evidence, path, type_):
-    p = kube.selinux_type(lab.target, path)
-    names = kube.SELINUX_ALIASES.get(type_, {type_})
+    p = kube_host.selinux_type(lab.target, path)
+    names = kube_host.SELINUX_ALIASES.get(type_, {type_})
     evidence.check(p.found in names, f"SELinux type of {path}", expected=" or ".join(sorted(names)), found=p.found,
                    how=p.how)
 
 
 @then("the audit log holds no SELinux denial for containers or Kubernetes")
 def _(lab, evidence):
-    p = kube.selinux_denials(lab.target)
+    p = kube_host.selinux_denials(lab.target)
     evidence.equal("SELinux denials", expected=[], found=p.found if p.found is not None else "no audit log", how=p.how)
 
 
@@ -111,7 +111,7 @@ def _(lab, evidence):
 
 @then("kubeadm, kubelet and kubectl report the same version")
 def _(lab, evidence):
-    p = kube.tool_versions(lab.target)
+    p = kube_host.tool_versions(lab.target)
     evidence.check(len(set(p.found.values())) == 1 and all(v.startswith("v") for v in p.found.values()),
                    "versions", expected="one version for all three", found=p.found, how=p.how, **p.details)
 
@@ -137,7 +137,7 @@ def _(lab, evidence):
 
 @then(parsers.parse('a running Docker container holds "{name}"'))
 def _(lab, evidence, name):
-    p = kube.runtime_containers(lab.docker, f"k8s_{name}_")
+    p = kube_host.runtime_containers(lab.docker, f"k8s_{name}_")
     evidence.check(bool(p.found), f"{name} container", expected="running", found=p.found or "none", how=p.how)
 
 
@@ -151,7 +151,7 @@ def _(lab, evidence, path):
 
 @then(parsers.parse('a login shell of root has KUBECONFIG set to "{value}"'))
 def _(lab, evidence, value):
-    p = kube.login_env(lab.target, "root", "KUBECONFIG")
+    p = kube_host.login_env(lab.target, "root", "KUBECONFIG")
     evidence.equal("KUBECONFIG", expected=value, found=p.found, how=p.how)
 
 
@@ -313,7 +313,7 @@ def _(lab, evidence, traffic, name):
 @then(parsers.parse('the answers split evenly between {pods:d} pods by a two-sided binomial test at significance '
                     '{alpha:g}'))
 def _(lab, evidence, traffic, pods, alpha):
-    verdict = kube.judge_split(traffic, pods, alpha)
+    verdict = nodeport.judge_split(traffic, pods, alpha)
     evidence.check(verdict["ok"], "split of the answers", expected=verdict["expected"], found=verdict["found"],
                    how=verdict["how"], counts=traffic["sample"].counts())
 
@@ -363,7 +363,7 @@ def _(lab, evidence, seconds, name, namespace):
 
 @then(parsers.parse('a file of /etc/sysctl.d sets "{key}" to "{value}" at boot'))
 def _(lab, evidence, key, value):
-    p = kube.sysctl_at_boot(lab.target, key)
+    p = kube_host.sysctl_at_boot(lab.target, key)
     evidence.check(p.found["value"] == value and (p.found["file"] or "").startswith("/etc/sysctl.d/"),
                    f"{key} at boot", expected={"value": value, "file": "/etc/sysctl.d/*.conf"}, found=p.found,
                    how=p.how)

@@ -1,4 +1,4 @@
-"""labconform.kube without a cluster: the split test, parsing a sample, drift, bad kubeconfigs."""
+"""labconform.kube and nodeport without a cluster: the split test, parsing a sample, drift, bad kubeconfigs."""
 
 from __future__ import annotations
 
@@ -7,22 +7,22 @@ import time
 
 import pytest
 
-from labconform import kube
+from labconform import kube, nodeport
 from labconform.target import Result, Target
 
 
 def test_binomial_two_sided_is_symmetric_and_exact():
-    assert kube.binomial_two_sided_p(100, 200) == pytest.approx(1.0)
+    assert nodeport.binomial_two_sided_p(100, 200) == pytest.approx(1.0)
     # for p = 1/2 the two-sided p-value is twice the lower tail
     tail = sum(math.comb(20, i) for i in range(0, 6)) / 2**20
-    assert kube.binomial_two_sided_p(5, 20) == pytest.approx(2 * tail)
-    assert kube.binomial_two_sided_p(15, 20) == pytest.approx(2 * tail)
-    assert kube.binomial_two_sided_p(0, 200) < 1e-50
+    assert nodeport.binomial_two_sided_p(5, 20) == pytest.approx(2 * tail)
+    assert nodeport.binomial_two_sided_p(15, 20) == pytest.approx(2 * tail)
+    assert nodeport.binomial_two_sided_p(0, 200) < 1e-50
 
 
 def split(counts: dict[str, int], before=("a", "b"), after=("a", "b")) -> dict:
-    s = kube.Sample("http://x/", sum(counts.values()), answers=[n for n, c in counts.items() for _ in range(c)])
-    return kube.judge_split({"sample": s, "pods_before": list(before), "pods_after": list(after)}, 2, 0.001)
+    s = nodeport.Sample("http://x/", sum(counts.values()), answers=[n for n, c in counts.items() for _ in range(c)])
+    return nodeport.judge_split({"sample": s, "pods_before": list(before), "pods_after": list(after)}, 2, 0.001)
 
 
 def test_judge_split_passes_an_even_split_and_fails_one_sided_ones():
@@ -48,11 +48,11 @@ class FakeTarget(Target):
 
 
 def test_sample_service_reads_each_answer_and_each_failure():
-    m = kube._MARK
+    m = nodeport._MARK
     out = (f"Hello, I am hw-deploy-1\n{m} 200 0 0.004\nHello, I am hw-deploy-2\n{m} 200 0 0.003\n"
            f"\n{m} 000 7 0.001\n")
     t = FakeTarget(out)
-    s = kube.sample_service(t, "http://10.0.0.1:30000/", 3)
+    s = nodeport.sample_service(t, "http://10.0.0.1:30000/", 3)
     assert s.counts() == {"hw-deploy-1": 1, "hw-deploy-2": 1}
     assert len(s.failures) == 1 and "curl exit 7" in s.failures[0]
     command, timeout = t.commands[0]
@@ -60,7 +60,7 @@ def test_sample_service_reads_each_answer_and_each_failure():
 
 
 def test_sample_service_counts_requests_that_never_completed():
-    s = kube.sample_service(FakeTarget(f"Hello, I am p\n{kube._MARK} 200 0 0.1\n", rc=124), "http://x/", 5)
+    s = nodeport.sample_service(FakeTarget(f"Hello, I am p\n{nodeport._MARK} 200 0 0.1\n", rc=124), "http://x/", 5)
     assert s.answers == ["p"] and "4 request(s) never completed" in s.failures[-1]
 
 
