@@ -328,7 +328,7 @@ def booted(ctx: Context, node: Node) -> None:
 def host_plan(ctx: Context, node: Node) -> Plan:
     """What the lab host needs for a node: its Docker engine (the wrapper where needed), the node itself."""
     from provision import clock, docker_ce
-    from provision.kubernetes import build_step
+    from provision.k8s_build import build_step
 
     plan = Plan()
     plan.add(*apt_index_step(ctx), section="host")

@@ -41,7 +41,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from provision.kubernetes import BUILD_RECIPE, CACHE  # noqa: E402
+from provision.k8s_build import BUILD_RECIPE, CACHE  # noqa: E402
 from provision.node import IMAGE, Node, check_name, recipe  # noqa: E402
 
 PARAMS = ["--lab-params", "labs/node/params.yaml"]

@@ -14,7 +14,7 @@ import yaml
 
 from labconform.baskets import effective_pull_policy, manifest_deployments, pull_policies
 from labconform.target import Target
-from provision.kubernetes import CLUSTER_YAML as DOCUMENT_MANIFEST
+from provision.k8s_app import CLUSTER_YAML as DOCUMENT_MANIFEST
 from tests.test_trust import run_claims
 
 TOP = Path(__file__).resolve().parent.parent

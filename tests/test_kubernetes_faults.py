@@ -27,7 +27,7 @@ from labconform.results import load
 from labconform.target import Target
 from provision import Context
 from provision.docker_ce import restart_supervised, stop_supervised
-from provision.kubernetes import KUBELET_WRAPPER
+from provision.k8s_init import KUBELET_WRAPPER
 from provision.state import LiveState
 
 ROOT = Path(__file__).resolve().parent.parent

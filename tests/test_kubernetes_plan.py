@@ -11,8 +11,9 @@ from pathlib import Path
 
 import pytest
 
+from labconform.kube import ADMIN_CONF
 from labconform.params import load_params
-from provision import Context, build_plan
+from provision import Context, build_plan, k8s_app, k8s_cluster, k8s_host
 from provision import kubernetes as k8s
 from provision.state import RecordedState
 
@@ -74,7 +75,7 @@ def test_rocky_plan_is_the_documents_commands_in_its_order(rocky):
         "kubeadm init --pod-network-cidr=10.244.0.0/16",
         'echo "export KUBECONFIG=/etc/kubernetes/admin.conf" >> $HOME/.bash_profile',
         "kubectl taint nodes --all node-role.kubernetes.io/master-",
-        f"kubectl apply -f {k8s.FLANNEL_URL}",
+        f"kubectl apply -f {k8s_app.FLANNEL_URL}",
         "kubectl apply -f /app/cluster.yaml",
         "kubectl expose deployment hw-deploy --type=NodePort --name=hw",
     ):
@@ -91,19 +92,19 @@ def test_rocky_plan_reads_what_the_recorded_host_shows(rocky):
 def converged(rocky: dict) -> dict:
     """The recorded Rocky host after the document's Kubernetes steps."""
     data = copy.deepcopy(rocky)
-    k = k8s.Cluster(Context(None, RecordedState(data), load_params(None, "rhel")))
+    k = k8s_cluster.Cluster(Context(None, RecordedState(data), load_params(None, "rhel")))
     kc = k.kubectl
-    ports = "".join(f'  <port protocol="tcp" port="{p}"/>\n' for p in k8s.FIREWALL_PORTS)
+    ports = "".join(f'  <port protocol="tcp" port="{p}"/>\n' for p in k8s_host.FIREWALL_PORTS)
     data["files"].update({
         "/etc/firewalld/zones/public.xml": f'<zone>\n{ports}  <rule family="ipv4">\n'
-        f'    <source address="{k8s.DOCKER_SUBNET}"/>\n    <accept/>\n  </rule>\n</zone>\n',
-        k8s.SYSCTL_CONF: "".join(f"{key} = {v}\n" for key, v in k8s.SYSCTLS.items()),
+        f'    <source address="{k8s_host.DOCKER_SUBNET}"/>\n    <accept/>\n  </rule>\n</zone>\n',
+        k8s_host.SYSCTL_CONF: "".join(f"{key} = {v}\n" for key, v in k8s_host.SYSCTLS.items()),
         "/proc/swaps": "Filename\tType\tSize\tUsed\tPriority\n",
         "/etc/fstab": data["files"]["/etc/fstab"].replace("/dev/mapper/rl-swap", "#/dev/mapper/rl-swap"),
         "/etc/yum.repos.d/kubernetes.repo": k8s.KUBERNETES_REPO.replace("\\$", "$"),
-        k8s.ADMIN_CONF: "apiVersion: v1\nkind: Config\n",
-        "/root/.bash_profile": data["files"]["/root/.bash_profile"] + f"export KUBECONFIG={k8s.ADMIN_CONF}\n",
-        k8s.MANIFEST: k8s.CLUSTER_YAML,
+        ADMIN_CONF: "apiVersion: v1\nkind: Config\n",
+        "/root/.bash_profile": data["files"]["/root/.bash_profile"] + f"export KUBECONFIG={ADMIN_CONF}\n",
+        k8s_cluster.MANIFEST: k8s_app.CLUSTER_YAML,
     })
     data["packages"].update({p: "1.22.1-0" for p in ("kubeadm", "kubelet", "kubectl")})
     data["selinux"] = {"now": "Enforcing", "at boot": "enforcing", "container policy": "container-selinux 2.158.0"}
@@ -113,19 +114,20 @@ def converged(rocky: dict) -> dict:
     ok = lambda out: {"rc": 0, "stdout": out if isinstance(out, str) else json.dumps(out)}  # noqa: E731
     installed_zone = {c: data["commands"][c]["stdout"] for c in
                       ("firewall-cmd --permanent --zone=public --list-all", "firewall-cmd --zone=public --list-all")}
-    tcp = " ".join(f"{p}/tcp" for p in k8s.FIREWALL_PORTS)
+    tcp = " ".join(f"{p}/tcp" for p in k8s_host.FIREWALL_PORTS)
     data["commands"].update({
         "stat -c '%n %C' /var/lib/etcd /etc/kubernetes/pki /etc/cni/net.d": ok(
             "".join(f"{d} system_u:object_r:container_file_t:s0\n" for d in k8s.SELINUX_DIRS)),
         "firewall-cmd --get-zone-of-interface=docker0": ok("docker\n"),
         **{cmd: ok(zone.replace("  ports: \n", f"  ports: {tcp}\n").replace(
-            "  rich rules: \n", f'  rich rules: \n\trule family="ipv4" source address="{k8s.DOCKER_SUBNET}" accept\n'))
+            "  rich rules: \n",
+            f'  rich rules: \n\trule family="ipv4" source address="{k8s_host.DOCKER_SUBNET}" accept\n'))
            for cmd, zone in installed_zone.items()},
         f"{kc} get --raw=/healthz --request-timeout=5s": ok("ok"),
         f"{kc} get nodes -o json --request-timeout=10s": ok({"items": [node]}),
         f"{kc} get daemonset -n kube-flannel kube-flannel-ds -o json --request-timeout=10s": ok(
             {"status": {"numberReady": 1, "desiredNumberScheduled": 1}}),
-        f"{kc} diff -f {k8s.MANIFEST}": ok(""),
+        f"{kc} diff -f {k8s_cluster.MANIFEST}": ok(""),
         f"{kc} get deployment hw-deploy -o json --request-timeout=10s": ok(
             {"spec": {"replicas": 2}, "status": {"availableReplicas": 2}}),
         f"{kc} get service hw -o json --request-timeout=10s": ok(
@@ -146,8 +148,8 @@ def test_a_converged_rocky_host_needs_no_kubernetes_step(rocky):
 
 def test_drift_in_the_cluster_is_seen_by_the_plan(rocky):
     data = converged(rocky)
-    kc = k8s.Cluster(Context(None, RecordedState(data), load_params(None, "rhel"))).kubectl
-    data["commands"][f"{kc} diff -f {k8s.MANIFEST}"] = {"rc": 1, "stdout": "-  replicas: 2\n+  replicas: 0\n"}
+    kc = k8s_cluster.Cluster(Context(None, RecordedState(data), load_params(None, "rhel"))).kubectl
+    data["commands"][f"{kc} diff -f {k8s_cluster.MANIFEST}"] = {"rc": 1, "stdout": "-  replicas: 2\n+  replicas: 0\n"}
     by_name = {o.step.name: o for o in k8s_outcomes(plan_for(data))}
     assert by_name["hw-deploy"].status == "would-change"
     assert by_name["hw-deploy"].detail == "hw-deploy differs from the manifest"
@@ -173,7 +175,7 @@ def test_the_manifest_is_the_documents_deployment():
     block = doc.split('"""')[1]
     import yaml
 
-    assert yaml.safe_load(k8s.CLUSTER_YAML) == yaml.safe_load(block.replace("\n      ", "\n"))
+    assert yaml.safe_load(k8s_app.CLUSTER_YAML) == yaml.safe_load(block.replace("\n      ", "\n"))
 
 
 def test_a_pod_that_does_not_answer_is_not_done_though_the_deployment_says_available(rocky):
@@ -186,7 +188,7 @@ def test_a_pod_that_does_not_answer_is_not_done_though_the_deployment_says_avail
 
 def test_a_pod_with_an_address_that_is_not_one_reaches_no_command(rocky):
     data = converged(rocky)
-    kc = k8s.Cluster(Context(None, RecordedState(data), load_params(None, "rhel"))).kubectl
+    kc = k8s_cluster.Cluster(Context(None, RecordedState(data), load_params(None, "rhel"))).kubectl
     data["commands"][f"{kc} get pods -l app=hw -o json --request-timeout=10s"]["stdout"] = json.dumps({"items": [
         {"metadata": {"name": "hw-deploy-x"}, "status": {"podIP": "10.0.0.1; touch /tmp/owned"}}]})
     detail = {o.step.name: o for o in k8s_outcomes(plan_for(data))}["hw-deploy"].detail

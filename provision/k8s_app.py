@@ -1,0 +1,131 @@
+"""The document's workload on a cluster that answers: master taint removed, Flannel (Rocky), node Ready, the
+Deployment's manifest, hw-deploy with each pod answering, and the hw NodePort Service."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from provision.core import Step
+from provision.k8s_cluster import DEPLOYMENT, MANIFEST, SERVICE, Cluster, node_ready, wait_until
+
+MASTER_TAINT = "node-role.kubernetes.io/master"
+FLANNEL_URL = "https://raw.githubusercontent.com/coreos/flannel/master/Documentation/kube-flannel.yml"
+
+# the document's Deployment, byte for byte as its heredoc writes it
+CLUSTER_YAML = """\
+# Pods with Hello World in each
+apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: hw-deploy
+  labels:
+    app: hw
+spec:
+  replicas: 2
+  selector:
+    matchLabels:
+      app: hw
+  template:
+    metadata:
+      labels:
+        app: hw
+    spec:
+      containers:
+        - name: hw-contain
+          image: mytc
+          imagePullPolicy: IfNotPresent
+          ports:
+          - containerPort: 8080
+          resources:
+            limits:
+              memory: "256Mi"
+              cpu: "500m"
+"""
+
+
+def cluster_steps(ctx: Any, k: Cluster) -> list[Step]:
+    """From an answering API server to hw reachable: taint, node Ready, the manifest, hw-deploy, hw."""
+    rhel = ctx.state.facts.family == "rhel"
+    out: list[Step] = []
+
+    def taint_check() -> tuple[bool, str]:
+        nodes = k.nodes()
+        tainted = [n["metadata"]["name"] for n in nodes
+                   if any(t.get("key") == MASTER_TAINT for t in n.get("spec", {}).get("taints") or [])]
+        ok = bool(nodes) and not tainted
+        return ok, "no node tainted master" if ok else f"tainted: {tainted or 'no nodes seen'}"
+
+    taint_cmd = f"kubectl taint nodes --all {MASTER_TAINT}-"
+    out.append(Step("master taint removed", ("k8s-init-04",), taint_check,
+                    lambda: ctx.sh(taint_cmd.replace("kubectl", k.kubectl, 1)), (taint_cmd,)))
+
+    if rhel:
+        def flannel_check() -> tuple[bool, str]:
+            ds = k.get("daemonset -n kube-flannel kube-flannel-ds")
+            ok = bool(ds) and ds["status"].get("numberReady", 0) == ds["status"].get("desiredNumberScheduled", -1)
+            return ok, "kube-flannel-ds ready" if ok else "kube-flannel-ds absent or not ready"
+
+        fl_cmd = f"kubectl apply -f {FLANNEL_URL}"
+        out.append(Step("Flannel", ("k8s-flannel-01",), flannel_check,
+                        lambda: ctx.sh(fl_cmd.replace("kubectl", k.kubectl, 1)), (fl_cmd,)))
+
+    def ready_check() -> tuple[bool, str]:
+        nodes = k.nodes()
+        ok = bool(nodes) and all(node_ready(n) for n in nodes)
+        return ok, f"{len(nodes)} node(s) Ready" if ok else "node not Ready yet"
+
+    out.append(Step("node Ready", ("k8s-net-01",), ready_check,
+                    lambda: wait_until(ctx, lambda: ready_check()[0], 180, "node Ready"),
+                    ("kubectl get nodes  (repeat until Ready)",)))
+
+    def manifest_check() -> tuple[bool, str]:
+        ok = ctx.state.text(MANIFEST) == CLUSTER_YAML
+        return ok, f"{MANIFEST} holds the document's Deployment" if ok else f"{MANIFEST} missing or different"
+
+    out.append(Step("the Deployment manifest", ("k8s-app-01",), manifest_check,
+                    lambda: ctx.put(MANIFEST, CLUSTER_YAML.encode()), (f"cat <<EOT > {MANIFEST} ... EOT",)))
+
+    def deploy_check() -> tuple[bool, str]:
+        rc, diff = k.run(f"{k.kubectl} diff -f {MANIFEST}")
+        if rc != 0:
+            return False, "hw-deploy differs from the manifest" if rc == 1 else f"kubectl diff exited {rc}"
+        d = k.get(f"deployment {DEPLOYMENT}") or {}
+        avail, replicas = d.get("status", {}).get("availableReplicas", 0), d.get("spec", {}).get("replicas", 0)
+        if avail != replicas:
+            return False, f"{DEPLOYMENT}: {avail} available"
+        ok, answers = k.pods_answering(replicas)
+        return ok, f"{DEPLOYMENT} as in {MANIFEST}, {avail} available, {answers}" if ok else \
+            f"{DEPLOYMENT}: {answers}"
+
+    def deploy_apply() -> None:
+        ctx.sh(f"{k.kubectl} apply -f {MANIFEST}", f"{k.kubectl} rollout status deployment/{DEPLOYMENT} --timeout=180s",
+               timeout=200)
+        replicas = (k.get(f"deployment {DEPLOYMENT}") or {}).get("spec", {}).get("replicas", 0)
+        wait_until(ctx, lambda: k.pods_answering(replicas)[0], 120,
+                   f"each pod of {DEPLOYMENT} answering at its address")
+
+    out.append(Step(DEPLOYMENT, ("k8s-app-02", "k8s-app-03", "k8s-app-04", "k8s-app-05", "k8s-app-06"),
+                    deploy_check, deploy_apply, (f"kubectl apply -f {MANIFEST}", "kubectl get deploy")))
+
+    def svc_check() -> tuple[bool, str]:
+        svc = k.get(f"service {SERVICE}")
+        if svc is None:
+            return False, f"service {SERVICE} absent"
+        spec = svc["spec"]
+        if spec.get("type") != "NodePort" or spec.get("selector") != {"app": "hw"}:
+            return False, f"service {SERVICE} is {spec.get('type')} selecting {spec.get('selector')}"
+        return k.node_port_answers()
+
+    expose = f"kubectl expose deployment {DEPLOYMENT} --type=NodePort --name={SERVICE}"
+
+    def svc_apply() -> None:
+        svc = k.get(f"service {SERVICE}")
+        if svc is None or svc["spec"].get("type") != "NodePort" or svc["spec"].get("selector") != {"app": "hw"}:
+            if svc is not None:
+                ctx.sh(f"{k.kubectl} delete service {SERVICE}")
+            ctx.sh(expose.replace("kubectl", k.kubectl, 1))
+        wait_until(ctx, lambda: k.node_port_answers()[0], 120, f"service {SERVICE} answering on its NodePort")
+
+    out.append(Step(f"service {SERVICE} (NodePort)", ("k8s-svc-01", "k8s-svc-02", "k8s-svc-03"), svc_check,
+                    svc_apply, (expose,)))
+    return out

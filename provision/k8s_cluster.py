@@ -1,0 +1,101 @@
+"""The cluster the Kubernetes steps build: its release, its pod network, the document's app names, and what the
+steps read of it (kubectl on the target, or the recorded JSON's answers); a bounded wait that fails a step."""
+
+from __future__ import annotations
+
+import ipaddress
+import json
+from pathlib import Path
+from typing import Any
+
+from labconform.errors import WaitTimeout
+from labconform.kube import ADMIN_CONF
+from labconform.poll import until
+from provision.core import StepFailed
+
+FILES = Path(__file__).parent / "files"
+K8S_VERSION = "v1.20.2"
+POD_CIDR = "10.244.0.0/16"
+MANIFEST = "/app/cluster.yaml"
+DEPLOYMENT, SERVICE = "hw-deploy", "hw"
+POD_LABEL = "app=hw"  # the Deployment's selector in the document's manifest
+
+
+class Cluster:
+    """What the steps read of a cluster, through kubectl on the target, or from the recorded JSON's
+    `commands` (command line -> {rc, stdout}); a command not recorded counts as failed."""
+
+    def __init__(self, ctx: Any) -> None:
+        self.ctx = ctx
+        debian = ctx.state.facts.family == "debian"
+        self.kubectl = f"{'/usr/local/bin/' if debian else ''}kubectl --kubeconfig={ADMIN_CONF}"
+
+    def run(self, command: str, timeout: float = 30) -> tuple[int, str]:
+        if self.ctx.state.recorded:
+            rec = self.ctx.state.data.get("commands", {}).get(command)
+            return (rec.get("rc", 0), rec.get("stdout", "")) if rec else (1, "")
+        res = self.ctx.target.run(command, timeout=timeout)
+        return res.rc, res.stdout
+
+    def get(self, what: str) -> dict[str, Any] | None:
+        """`kubectl get WHAT -o json`, or None when it is absent or the API does not answer."""
+        rc, out = self.run(f"{self.kubectl} get {what} -o json --request-timeout=10s")
+        try:
+            return json.loads(out) if rc == 0 else None
+        except json.JSONDecodeError:
+            return None
+
+    def healthy(self) -> bool:
+        rc, out = self.run(f"{self.kubectl} get --raw=/healthz --request-timeout=5s")
+        return rc == 0 and out.strip() == "ok"
+
+    def nodes(self) -> list[dict[str, Any]]:
+        return (self.get("nodes") or {}).get("items", [])
+
+    def node_port_answers(self) -> tuple[bool, str]:
+        svc = self.get(f"service {SERVICE}")
+        ports = (svc or {}).get("spec", {}).get("ports") or [{}]
+        port = ports[0].get("nodePort")
+        if not port:
+            return False, f"service {SERVICE} has no NodePort"
+        rc, out = self.run(f"curl -s -m 5 http://127.0.0.1:{port}/")
+        ok = rc == 0 and out.startswith("Hello, I am hw-deploy-")
+        return ok, f"NodePort {port} answers {out.strip()[:60]!r}" if ok else f"NodePort {port}: no answer (curl {rc})"
+
+
+    def pods_answering(self, replicas: int) -> tuple[bool, str]:
+        """Each live pod of the Deployment answers with its own name at its address, and there are `replicas`
+        of them: the document's Deployment has no readiness probe, so a pod is "available" before its Tomcat
+        listens, and the Service sends it requests it refuses."""
+        pods = [p for p in (self.get(f"pods -l {POD_LABEL}") or {}).get("items", [])
+                if not p.get("metadata", {}).get("deletionTimestamp")]
+        silent = []
+        for pod in pods:
+            name, ip = pod["metadata"]["name"], pod.get("status", {}).get("podIP") or ""
+            try:
+                ipaddress.ip_address(ip)
+            except ValueError:
+                silent.append(f"{name} (no address)")
+                continue
+            rc, out = self.run(f"curl -s -m 5 http://{ip}:8080/")
+            if out.strip() != f"Hello, I am {name}":
+                silent.append(f"{name} (curl {rc})")
+        if len(pods) != replicas or silent:
+            return False, f"{len(pods)} of {replicas} pods, not answering: {', '.join(silent) or 'none'}"
+        return True, f"each of the {replicas} pods answers with its own name"
+
+
+def node_ready(node: dict[str, Any]) -> bool:
+    conditions = node.get("status", {}).get("conditions", [])
+    return any(c.get("type") == "Ready" and c.get("status") == "True" for c in conditions)
+
+
+def wait_until(ctx: Any, ok: Any, timeout: float, what: str) -> None:
+    def look() -> bool:
+        ctx.state.forget()
+        return bool(ok())
+
+    try:
+        until(look, timeout=timeout, interval=1, what=what)
+    except WaitTimeout as exc:
+        raise StepFailed(str(exc)) from None
