@@ -161,20 +161,20 @@ def test_a_container_of_that_name_not_made_for_a_node_is_refused_and_left_alone(
 
 def test_an_address_another_container_holds_on_the_lab_network_is_not_given_to_a_new_node(tmp_path, monkeypatch):
     from labconform.target import Target
-    from provision import node as nodes
+    from provision import node_container, node_state
 
-    if docker("network", "inspect", nodes.NETWORK).returncode != 0:
-        pytest.skip(f"no {nodes.NETWORK} network: no node was ever made here")
-    monkeypatch.setattr(nodes, "STATE_DIR", tmp_path)  # a state that knows no node at all
+    if docker("network", "inspect", node_state.NETWORK).returncode != 0:
+        pytest.skip(f"no {node_state.NETWORK} network: no node was ever made here")
+    monkeypatch.setattr(node_state, "STATE_DIR", tmp_path)  # a state that knows no node at all
     squatter = "lc-squatter"
     docker("rm", "-f", squatter)
-    held = nodes.network_addresses(Target("local"))
-    first_free = next(str(a) for a in list(nodes.SUBNET.hosts())[nodes.FIRST_HOST - 1:] if str(a) not in held)
-    made = docker("run", "-d", "--name", squatter, "--network", nodes.NETWORK, "--ip", first_free, "--entrypoint",
+    held = node_container.network_addresses(Target("local"))
+    first_free = next(str(a) for a in list(node_state.SUBNET.hosts())[node_state.FIRST_HOST - 1:] if str(a) not in held)
+    made = docker("run", "-d", "--name", squatter, "--network", node_state.NETWORK, "--ip", first_free, "--entrypoint",
                   "sleep", "labconform/node:bookworm", "300")
     try:
         assert made.returncode == 0, made.stderr
-        new = nodes.Node.allocate("lcnext", nodes.network_addresses(Target("local")))
+        new = node_state.Node.allocate("lcnext", node_container.network_addresses(Target("local")))
         assert new.address != first_free and new.address not in held, (new.address, first_free, held)
     finally:
         docker("rm", "-f", squatter)
