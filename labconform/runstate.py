@@ -50,6 +50,7 @@ class RunState:
         self.feature_dirs: set[Path] = set()
         self.steps_done: dict[str, tuple[int, int]] = {}  # nodeid -> (steps started, steps finished)
         self.claim_failures = 0  # failed test reports that are claims (the rest are other tests)
+        self.diagnostics_s = 0.0  # spent collecting diagnostics at failure (bounded per run)
         self.decision: gate.Decision | None = None
         self.diff: dict[str, Any] | None = None
         self.pruned: list[str] = []

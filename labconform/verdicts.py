@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import pytest
 
-from labconform import waivers
+from labconform import diagnostics, waivers
 from labconform.collection import claim_id_of, scenario_title, tags_of
 from labconform.errors import ClaimFailed, LabUnreachable
+from labconform.evidence import Evidence
 from labconform.redact import redact_text
 from labconform.results import ClaimResult
 
@@ -49,6 +51,27 @@ def record(run: RunState, item: pytest.Item, sc: Any, report: pytest.TestReport,
         report._lc_waived = True  # type: ignore[attr-defined]
     if report.failed:
         run.claim_failures += 1
+        if report.when in ("setup", "call") and res.verdict in ("failed", "error"):
+            diagnose(run, res, ev)
+
+
+def diagnose(run: RunState, res: ClaimResult, ev: Evidence | None) -> None:
+    """Once per failed claim, while its containers still stand: what the lab shows now (diagnostics.py),
+    as one more observation of the claim."""
+    if run.lab is None or run.target.unreachable:
+        return
+    if ev is None:  # failed in a Given, before any step asked for its evidence
+        ev = run.evidence[res.nodeid] = Evidence(run.target.name)
+    if any(o.what == diagnostics.WHAT for o in ev.observations):
+        return
+    started = time.monotonic()
+    found = diagnostics.collect(run.lab, res.feature_file, spent_s=run.diagnostics_s)
+    run.diagnostics_s += time.monotonic() - started
+    if found:
+        ev.note(diagnostics.WHAT, f"{len(found)} item(s): " + ", ".join(found),
+                f"read from the lab as the claim failed ({time.monotonic() - started:.1f} s)",
+                kind="diagnostics", **found)
+        res.evidence = ev.as_list()
 
 
 def new_result(run: RunState, item: pytest.Item, sc: Any) -> ClaimResult:
