@@ -171,3 +171,36 @@ def test_ctrl_c_during_the_change_ends_it_recorded_and_the_lease_freed(tmp_path)
     assert record["outcome"] == "interrupted" and "change" in record["reasons"][0], record
     assert subprocess.run(["pgrep", "-f", f"sleep {marker}"], capture_output=True).returncode == 1
     assert lease_free()
+
+
+def node_reach() -> list[str]:
+    """The options that reach the lab node lab1, or a skip when it is not running."""
+    p = subprocess.run([sys.executable, "-m", "provision.node", "args", "lab1"], cwd=REPO, capture_output=True,
+                       text=True, timeout=120)
+    reach = p.stdout.split("\n")[:-1]
+    if p.returncode != 0 or len(reach) != 6:
+        pytest.skip("the lab node lab1 is not running (python -m provision.node up lab1)")
+    return reach
+
+
+def test_a_change_on_the_lab_node_runs_over_ssh_and_is_repaired_there(tmp_path):
+    """The change runs on the node, not here: its output names the node's own hostname, and the bridge
+    setting it breaks there is repaired there by its claim."""
+    reach = node_reach()
+    params = ["--lab-params", str(REPO / "labs" / "node" / "params.yaml")]
+    here = Path("/proc/sys/kernel/hostname").read_text().strip()
+    rc, record, said = change(tmp_path, "--run", "sh -c 'hostname; sysctl -w net.bridge.bridge-nf-call-iptables=0'",
+                              "--repair", "--lease-wait", "300", *reach, *params, *CLAIM)
+    try:
+        assert rc == 3, said
+        out = record["phases"]["change"]["output_tail"]
+        assert out and out[0] != here and "bridge-nf-call-iptables = 0" in out[-1], out
+        assert record["phases"]["after"]["regressions"] == ["k8s-prep-01"], record["phases"]["after"]
+        assert record["phases"]["final"]["gate"] == "passed", said
+        assert record["target"] == reach[1]
+    finally:  # whatever happened: the node's setting as it was
+        opts = dict(zip(reach[::2], reach[1::2], strict=True))
+        subprocess.run(["ssh", "-i", opts["--ssh-identity"], "-o", f"UserKnownHostsFile={opts['--known-hosts']}",
+                        "-o", "StrictHostKeyChecking=yes", "-o", "BatchMode=yes",
+                        opts["--target"].removeprefix("ssh://").rsplit(":", 1)[0], *MEND.split()],
+                       capture_output=True, timeout=60)
