@@ -21,11 +21,10 @@ import yaml
 
 from labconform import certs, jvm_trust, trust
 from labconform.docker_lab import RUN_LABEL, DockerLab
+from labconform.poll import until
 from labconform.target import Target
 
 TOP = Path(__file__).resolve().parent.parent
-# while another engineer's fault test stops Docker, this file exists (tests that need Docker wait)
-BUSY = "/tmp/labconform-fault-test.busy"
 
 
 @pytest.fixture(scope="module")
@@ -128,10 +127,9 @@ def test_past_its_notafter_openssl_and_perl_verify_inside_its_validity_and_say_s
 
 @pytest.fixture(scope="module")
 def docker_lab(target: Target) -> Iterator[DockerLab]:
-    deadline = time.monotonic() + 300  # a fault test stops Docker for up to 2 minutes: wait it out
-    while Path(BUSY).exists() and time.monotonic() < deadline:
-        time.sleep(2)
     dl = DockerLab(target, f"lc-test-jvm-{uuid.uuid4().hex[:6]}")
+    # another run's fault test may have stopped Docker for up to 2 minutes: wait, bounded, for it to answer
+    until(dl.ping, timeout=300, interval=2, what=f"the Docker engine on {target.name} answering")
     if dl.image("mytc") is None:
         pytest.skip("no mytc image on this host")
     try:
