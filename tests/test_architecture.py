@@ -1,19 +1,23 @@
 """The project's shape (docs/architecture.md): verification never imports provisioning, the claim ->
 step map crosses that line only through `python -m provision --owners`, modules stay small, and a
-claim's preparation ahead of the run is declared, not hooked."""
+claim's preparation ahead of the run is declared, not hooked, and each of these tests says its layer."""
 
 from __future__ import annotations
 
 import ast
 import json
+import re
 import subprocess
 import sys
+import tomllib
 from pathlib import Path
 
 import pytest
 
 from labconform import ahead
 from labconform.owners import provisioning_owners
+
+pytestmark = pytest.mark.unit
 
 REPO = Path(__file__).resolve().parent.parent
 ROCKY = REPO / "tests" / "data" / "rocky-8.4.json"
@@ -151,3 +155,80 @@ def test_a_preparation_is_done_only_for_a_selected_claim_and_keeps_its_failure()
         assert ready not in done and isinstance(done[fails], OSError)
     finally:
         del ahead.DECLARED[ready], ahead.DECLARED[fails]
+
+
+# --- the tests in layers (docs/architecture.md) -----------------------------------------------------
+
+LAYERS = ("unit", "plugin", "lab", "faults")
+
+
+def _layers_of(marks: ast.expr | None, bound: dict[str, list[str]]) -> list[str]:
+    """The layer markers an expression names: `pytest.mark.lab`, `pytest.mark.lab(...)`, a list or tuple of
+    them, or a module-level name bound to one of these."""
+    if marks is None:
+        return []
+    if isinstance(marks, (ast.List, ast.Tuple)):
+        return [layer for m in marks.elts for layer in _layers_of(m, bound)]
+    if isinstance(marks, ast.Call):
+        marks = marks.func
+    if isinstance(marks, ast.Name):
+        return bound.get(marks.id, [])
+    if (isinstance(marks, ast.Attribute) and marks.attr in LAYERS and isinstance(marks.value, ast.Attribute)
+            and marks.value.attr == "mark"):
+        return [marks.attr]
+    return []
+
+
+def layers_of_tests(path: Path) -> dict[str, list[str]]:
+    """Each test function of a tests/test_*.py file, as pytest collects it, and the layers it carries: the
+    module's pytestmark, its class's, and its own decorators."""
+    tree = ast.parse(path.read_text(), str(path))
+    bound: dict[str, list[str]] = {}
+    for node in tree.body:  # names bound to marks (`needs_root = pytest.mark.skipif(...)`), pytestmark among them
+        if isinstance(node, (ast.Assign, ast.AnnAssign)) and node.value is not None:
+            for target in node.targets if isinstance(node, ast.Assign) else [node.target]:
+                if isinstance(target, ast.Name):
+                    bound[target.id] = _layers_of(node.value, bound)
+    found: dict[str, list[str]] = {}
+
+    def visit(body: list[ast.stmt], inherited: list[str], prefix: str) -> None:
+        for node in body:
+            if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)) and node.name.startswith("test"):
+                own = [layer for d in node.decorator_list for layer in _layers_of(d, bound)]
+                found[prefix + node.name] = inherited + own
+            elif isinstance(node, ast.ClassDef) and node.name.startswith("Test"):
+                marks = [layer for d in node.decorator_list for layer in _layers_of(d, bound)]
+                marks += [layer for s in node.body if isinstance(s, ast.Assign)
+                          and any(getattr(t, "id", "") == "pytestmark" for t in s.targets)
+                          for layer in _layers_of(s.value, bound)]
+                visit(node.body, inherited + marks, f"{prefix}{node.name}::")
+
+    visit(tree.body, bound.get("pytestmark", []), "")
+    return found
+
+
+def test_the_layers_are_registered_markers() -> None:
+    registered = {re.split(r"[:(]", m, maxsplit=1)[0].strip() for m in
+                  tomllib.loads((REPO / "pyproject.toml").read_text())["tool"]["pytest"]["ini_options"]["markers"]}
+    assert set(LAYERS) <= registered, set(LAYERS) - registered
+
+
+def test_every_test_carries_exactly_one_layer() -> None:
+    """`pytest tests/ -m unit` needs no lab, `-m "not faults"` never breaks it: only if every test says its layer."""
+    files = sorted((REPO / "tests").glob("test_*.py"))
+    assert len(files) > 40, "the test files were not found"
+    wrong = {f"{path.name}::{name}": layers for path in files for name, layers in layers_of_tests(path).items()
+             if len(layers) != 1}
+    assert not wrong, f"tests without exactly one of the layers {', '.join(LAYERS)} (docs/architecture.md): {wrong}"
+
+
+def test_the_layer_check_reads_modules_classes_decorators_and_bound_names(tmp_path: Path) -> None:
+    f = tmp_path / "test_x.py"
+    f.write_text("import pytest\npytestmark = [pytest.mark.skipif(False, reason='r'), pytest.mark.lab]\n"
+                 "faulty = pytest.mark.faults\n"
+                 "def test_a(): pass\n@pytest.mark.unit\ndef test_b(): pass\n"
+                 "class TestC:\n    @faulty\n    @pytest.mark.parametrize('x', [1])\n    def test_d(self, x): pass\n"
+                 "def helper(): pass\n")
+    assert layers_of_tests(f) == {"test_a": ["lab"], "test_b": ["lab", "unit"], "TestC::test_d": ["lab", "faults"]}
+    f.write_text("def test_new(): pass\n")  # a new file that says no layer
+    assert layers_of_tests(f) == {"test_new": []}

@@ -20,6 +20,7 @@ from tests.test_trust import run_claims
 TOP = Path(__file__).resolve().parent.parent
 
 
+@pytest.mark.unit
 @pytest.mark.parametrize(("image", "policy", "effective"), [
     ("mytc", None, "Always"),
     ("mytc:latest", None, "Always"),
@@ -33,6 +34,7 @@ def test_the_pull_policy_kubernetes_applies(image: str, policy: str | None, effe
     assert effective_pull_policy(image, policy) == effective
 
 
+@pytest.mark.unit
 def test_the_documents_manifest_does_not_force_a_pull(tmp_path: Path) -> None:
     path = tmp_path / "cluster.yaml"
     path.write_text(DOCUMENT_MANIFEST)
@@ -42,6 +44,7 @@ def test_the_documents_manifest_does_not_force_a_pull(tmp_path: Path) -> None:
     assert manifest_deployments(Target("local"), str(tmp_path / "absent.yaml")) is None
 
 
+@pytest.mark.lab
 def test_a_manifest_without_a_pull_policy_fails_the_claim(tmp_path: Path) -> None:
     """Without imagePullPolicy an untagged image is pulled Always: with no registry, the pods never start."""
     bad, good = tmp_path / "bad.yaml", tmp_path / "good.yaml"
@@ -58,6 +61,7 @@ def test_a_manifest_without_a_pull_policy_fails_the_claim(tmp_path: Path) -> Non
     assert verdicts["baskets-03"]["verdict"] == "passed"
 
 
+@pytest.mark.lab
 def test_a_declared_mirror_the_daemon_lacks_fails_the_claim(tmp_path: Path) -> None:
     verdicts = run_claims(tmp_path, {"registry_mirrors": ["https://mirror.lab.invalid"]},
                           "features/94_eggs_and_baskets.feature", "-k", "baskets-04")
@@ -75,6 +79,7 @@ def plan(tmp_path: Path, *args: str, params: dict | None = None, prefix: tuple[s
     return {s["step"]: s for s in json.loads(out.read_text())["steps"]}
 
 
+@pytest.mark.unit
 def test_the_mirror_step_is_planned_only_where_a_mirror_is_declared(tmp_path: Path) -> None:
     """Planned with --check against the recorded Rocky host: the shared daemon here is never touched."""
     rocky = str(TOP / "tests/data/rocky-8.4.json")
@@ -85,6 +90,7 @@ def test_the_mirror_step_is_planned_only_where_a_mirror_is_declared(tmp_path: Pa
     assert "Docker registry mirrors" not in plan(tmp_path, "--facts", rocky)
 
 
+@pytest.mark.lab
 @pytest.mark.skipif(shutil.which("unshare") is None, reason="no unshare(1) on this machine")
 def test_the_plan_runs_with_no_network_at_all(tmp_path: Path) -> None:
     """In a network namespace with nothing but a down loopback, no registry (nor anything else) answers:

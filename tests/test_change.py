@@ -45,6 +45,7 @@ def bridge_restored():
     subprocess.run(MEND.split(), capture_output=True)
 
 
+@pytest.mark.unit
 def test_usage_errors_are_exit_4_and_change_nothing(tmp_path):
     for args in (["--run", ""], ["--run", "true", "--target", "nowhere"], ["--run", "'unclosed"],
                  ["--run", "true", "--timeout", "0"], ["--run", "true", "--waivers", str(tmp_path / "none.yaml")],
@@ -55,6 +56,7 @@ def test_usage_errors_are_exit_4_and_change_nothing(tmp_path):
         assert "Traceback" not in said, said
 
 
+@pytest.mark.lab
 @needs_bridge
 def test_a_harmless_change_is_accepted_its_output_kept_and_redacted(tmp_path):
     rc, record, said = change(tmp_path, "--run", "echo applying password=hunter2hunter2", *CLAIM)
@@ -74,6 +76,7 @@ def test_a_harmless_change_is_accepted_its_output_kept_and_redacted(tmp_path):
     assert lease_free()
 
 
+@pytest.mark.faults
 @needs_bridge
 def test_a_regression_is_repaired_by_its_claim(tmp_path, bridge_restored):
     rc, record, said = change(tmp_path, "--run", BREAK, "--repair", *CLAIM)
@@ -86,6 +89,7 @@ def test_a_regression_is_repaired_by_its_claim(tmp_path, bridge_restored):
     assert lease_free()
 
 
+@pytest.mark.faults
 @needs_bridge
 def test_a_regression_is_rolled_back_by_the_given_command(tmp_path, bridge_restored):
     rc, record, said = change(tmp_path, "--run", BREAK, "--rollback", MEND, *CLAIM)
@@ -95,6 +99,7 @@ def test_a_regression_is_rolled_back_by_the_given_command(tmp_path, bridge_resto
     assert BRIDGE.read_text().strip() == "1"
 
 
+@pytest.mark.faults
 @needs_bridge
 def test_a_regression_without_repair_or_rollback_is_left_and_said(tmp_path, bridge_restored):
     rc, record, said = change(tmp_path, "--run", BREAK, *CLAIM)
@@ -104,6 +109,7 @@ def test_a_regression_without_repair_or_rollback_is_left_and_said(tmp_path, brid
     assert BRIDGE.read_text().strip() == "0"  # left as the change made it, as said
 
 
+@pytest.mark.lab
 @needs_bridge
 def test_a_hanging_change_is_stopped_with_its_children_and_the_lease_freed(tmp_path):
     marker = f"{time.time_ns() % 100000 + 300}"  # a sleep no one else runs
@@ -115,6 +121,7 @@ def test_a_hanging_change_is_stopped_with_its_children_and_the_lease_freed(tmp_p
     assert lease_free()
 
 
+@pytest.mark.lab
 @needs_bridge
 def test_a_change_that_fails_is_rejected_though_the_lab_still_conforms(tmp_path):
     rc, record, said = change(tmp_path, "--run", "false", *CLAIM)
@@ -122,6 +129,7 @@ def test_a_change_that_fails_is_rejected_though_the_lab_still_conforms(tmp_path)
     assert record["reasons"][0] == "the change command exited 1", record["reasons"]
 
 
+@pytest.mark.unit
 def test_a_lab_leased_to_someone_else_is_refused_at_once(tmp_path):
     path = str(tmp_path / "lease")
     with LeaseKeeper(Target("local"), "someone-else", "maintenance", path=path) as holder:
@@ -133,6 +141,7 @@ def test_a_lab_leased_to_someone_else_is_refused_at_once(tmp_path):
     assert record["outcome"] == "refused: the lab is leased" and "before" not in record["phases"]
 
 
+@pytest.mark.lab
 @needs_bridge
 def test_a_recent_good_run_stands_for_the_check_before_and_another_labs_does_not(tmp_path):
     rc, first, said = change(tmp_path, "--run", "true", *CLAIM)
@@ -152,6 +161,7 @@ def test_a_recent_good_run_stands_for_the_check_before_and_another_labs_does_not
     assert "before" in record["phases"]
 
 
+@pytest.mark.lab
 @needs_bridge
 def test_ctrl_c_during_the_change_ends_it_recorded_and_the_lease_freed(tmp_path):
     marker = f"{time.time_ns() % 100000 + 500}"
@@ -183,6 +193,7 @@ def node_reach() -> list[str]:
     return reach
 
 
+@pytest.mark.faults
 def test_a_change_on_the_lab_node_runs_over_ssh_and_is_repaired_there(tmp_path):
     """The change runs on the node, not here: its output names the node's own hostname, and the bridge
     setting it breaks there is repaired there by its claim."""

@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import pytest
+
 from labconform import conntrack
 from labconform.target import Result, Target
+
+pytestmark = pytest.mark.unit
 
 GONE = ("tcp      6 50 SYN_SENT src=172.30.0.10 dst=172.30.0.10 sport=52466 dport=32712 [UNREPLIED] "
         "src=10.244.0.71 dst=10.244.0.1 sport=8080 dport=50285 mark=0 use=1")

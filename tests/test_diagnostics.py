@@ -5,7 +5,11 @@ from __future__ import annotations
 
 import json
 
+import pytest
+
 from labconform.diagnostics import WHAT
+
+pytestmark = pytest.mark.lab
 
 
 def diagnostics_of(claim: dict) -> dict | None:

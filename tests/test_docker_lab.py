@@ -23,6 +23,7 @@ def lab():
     lab.docker.cleanup()
 
 
+@pytest.mark.lab
 def test_a_workload_is_named_labelled_and_published_on_a_free_port(lab):
     w = lab.workload("probe", "mytc")
     attrs = w.container.attrs
@@ -35,6 +36,7 @@ def test_a_workload_is_named_labelled_and_published_on_a_free_port(lab):
     assert r.status == 200 and r.body.strip() == f"{app.GREETING}{w.hostname}"
 
 
+@pytest.mark.lab
 def test_cleanup_removes_the_runs_containers_and_nothing_else(lab):
     client = docker.from_env()
     other = client.containers.create(
@@ -51,6 +53,7 @@ def test_cleanup_removes_the_runs_containers_and_nothing_else(lab):
         other.remove(force=True)
 
 
+@pytest.mark.lab
 def test_first_use_starts_every_container_the_claims_will_need(lab):
     from labconform.lab import WorkloadSpec
 
@@ -60,6 +63,7 @@ def test_first_use_starts_every_container_the_claims_will_need(lab):
     assert lab.docker.workloads["y"].container.attrs["HostConfig"]["AutoRemove"] is True
 
 
+@pytest.mark.lab
 def test_a_file_is_read_from_an_image_without_starting_it(lab):
     war = lab.docker.image_file(lab.params.mytc_image, app.WAR_IN_IMAGE)
     assert war == lab.target.read_bytes(f"{lab.params.context_dir}/ROOT.war")
@@ -68,12 +72,14 @@ def test_a_file_is_read_from_an_image_without_starting_it(lab):
     assert leftovers == []
 
 
+@pytest.mark.lab
 def test_a_container_that_dies_fails_the_wait_with_its_log(lab):
     w = lab.docker.start("dies", lab.params.tomcat_image, env={"JAVA_OPTS": "-Xmx1k"})
     with pytest.raises(AssertionError, match="exited before Tomcat started"):
         lab.docker.wait_started(w, 60)
 
 
+@pytest.mark.lab
 def test_the_reaper_removes_the_runs_scratch_folder_and_containers_when_its_input_ends(lab):
     """The lab host's own clean-up, as a run that died would leave it: stdin closed, nothing else."""
     client = docker.from_env()
@@ -98,6 +104,7 @@ def test_the_reaper_removes_the_runs_scratch_folder_and_containers_when_its_inpu
             mine.remove(force=True)
 
 
+@pytest.mark.unit
 def test_the_reapers_retry_loop_ends_on_sigterm_as_a_shutdown_sends_it():
     """A lab host shutting down sends SIGTERM to what runs: the reaper's detached retry loop must end then,
     or the reboot waits for systemd's stop timeout (it did: 90 s more)."""
@@ -132,6 +139,7 @@ def test_the_reapers_retry_loop_ends_on_sigterm_as_a_shutdown_sends_it():
             os.kill(pid, signal.SIGKILL)
 
 
+@pytest.mark.unit
 def test_the_reaper_cleans_up_once_and_ends_when_the_host_shuts_down():
     """systemd stops a session with one SIGTERM to each of its processes: the reaper then cleans up once,
     bounded, and starts no retry loop that the shutdown would have to wait for."""

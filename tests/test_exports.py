@@ -129,6 +129,7 @@ def expected_counts(doc: dict[str, Any]) -> dict[str, int]:
             "skipped": c["not_applicable"] + c["waived"]}
 
 
+@pytest.mark.plugin
 def test_the_project_makes_every_verdict(mixed: tuple[int, Path], green: tuple[int, Path]) -> None:
     rc, folder = mixed
     doc = results(folder)
@@ -144,12 +145,14 @@ def test_the_project_makes_every_verdict(mixed: tuple[int, Path], green: tuple[i
 # --- results.json and its JSON Schema -----------------------------------------------------------
 
 
+@pytest.mark.plugin
 def test_results_json_follows_the_published_schema(mixed: tuple[int, Path]) -> None:
     doc = results(mixed[1])
     assert schema_errors(doc) == []
     assert "docs/results.schema.json" in (REPO / "docs" / "results.md").read_text()
 
 
+@pytest.mark.plugin
 @pytest.mark.parametrize(
     ("change", "where"),
     [
@@ -171,6 +174,7 @@ def test_the_schema_refuses_a_broken_document(mixed: tuple[int, Path], change: A
     assert errors and any(where in e for e in errors), errors
 
 
+@pytest.mark.unit
 def test_the_latest_real_run_follows_the_schema() -> None:
     """reports/latest of this checkout: a full lab run when CI made one (scripts/test.sh) before the tests."""
     latest = REPO / "reports" / "latest" / "results.json"
@@ -199,6 +203,7 @@ def test_writes_a_document_by_hand(tmp_path):
 """
 
 
+@pytest.mark.plugin
 def test_the_fixture_fails_a_test_whose_run_breaks_the_schema(
     pytester: pytest.Pytester, mixed: tuple[int, Path]
 ) -> None:
@@ -219,12 +224,14 @@ def test_the_fixture_fails_a_test_whose_run_breaks_the_schema(
 # --- junit.xml: the JUnit schema of CI servers, and junitparser ----------------------------------
 
 
+@pytest.mark.plugin
 def test_junit_xml_is_valid_against_the_jenkins_junit_schema(mixed: tuple[int, Path]) -> None:
     schema = etree.XMLSchema(etree.parse(str(XSD)))
     xml = etree.parse(str(mixed[1] / "junit.xml"))
     assert schema.validate(xml), redact_text(str(schema.error_log))
 
 
+@pytest.mark.plugin
 def test_the_schema_refuses_what_jenkins_does_not_know(mixed: tuple[int, Path]) -> None:
     """The schema can fail: a testcase with properties (the old junit.xml's) is not valid."""
     schema = etree.XMLSchema(etree.parse(str(XSD)))
@@ -233,6 +240,7 @@ def test_the_schema_refuses_what_jenkins_does_not_know(mixed: tuple[int, Path]) 
     assert not schema.validate(xml)
 
 
+@pytest.mark.plugin
 def test_junitparser_reads_the_gates_counts(mixed: tuple[int, Path]) -> None:
     rc, folder = mixed
     doc = results(folder)
@@ -265,6 +273,7 @@ def test_junitparser_reads_the_gates_counts(mixed: tuple[int, Path]) -> None:
     assert "claim s-05" in by_id["s-05"].system_out  # the claim's own record, where the schema allows it
 
 
+@pytest.mark.plugin
 def test_no_output_shows_the_planted_credential(mixed: tuple[int, Path]) -> None:
     folder = mixed[1]
     for name in ("results.json", "junit.xml", "cucumber.json"):
@@ -315,6 +324,7 @@ def reporter_counts(module: Path, cucumber_json: Path, workdir: Path) -> tuple[d
                                                                                           "ambiguous")}, html
 
 
+@pytest.mark.plugin
 @pytest.mark.parametrize("which", ["mixed", "green"])
 def test_cucumber_html_reporter_counts_what_the_gate_counts(
     which: str, request: pytest.FixtureRequest, cucumber_reporter: Path, tmp_path: Path
@@ -334,6 +344,7 @@ def test_cucumber_html_reporter_counts_what_the_gate_counts(
 # --- cucumber.json: the scenario status of each verdict ------------------------------------------
 
 
+@pytest.mark.plugin
 def test_each_scenario_has_the_status_of_its_claims_verdict(mixed: tuple[int, Path]) -> None:
     doc = results(mixed[1])
     features = json.loads((mixed[1] / "cucumber.json").read_text())
@@ -353,6 +364,7 @@ def test_each_scenario_has_the_status_of_its_claims_verdict(mixed: tuple[int, Pa
     assert "--destructive" in only["result"]["error_message"]
 
 
+@pytest.mark.unit
 def test_a_claim_without_steps_keeps_its_verdict_in_cucumber() -> None:
     """An error before the first step (an unreachable target) is a failed scenario, not a dropped one."""
     claim = {"id": "u-01", "feature": "F", "feature_file": "10_f.feature", "scenario": "s", "tags": ["id:u-01"],

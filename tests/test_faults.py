@@ -41,6 +41,7 @@ def docker_stopped():
         until(lambda: (ctx.state.forget(), ctx.state.docker_info())[1], timeout=60, what="docker back")
 
 
+@pytest.mark.faults
 def test_docker_claims_fail_naming_the_socket_then_pass_once_restarted(suite, docker_stopped):
     # bounded: the run ends within 120 s (a subprocess timeout), not waiting a minute per claim
     run = suite("features/40_docker_ce.feature", "features/50_tomcat_from_dockerhub.feature", timeout=120)
@@ -61,6 +62,7 @@ def test_docker_claims_fail_naming_the_socket_then_pass_once_restarted(suite, do
     assert "runs now under labconform's supervisor" in again.claim("docker-04")["reason"]
 
 
+@pytest.mark.faults
 @pytest.mark.parametrize("over_ssh", [False, True], ids=["local", "ssh"])
 def test_dockerd_stopped_mid_run_fails_the_rest_in_bounded_time_and_the_lab_host_cleans_up(tmp_path, over_ssh):
     """The engine goes away while mytc's containers run and the SecureRandom claims are to come. Every
@@ -110,6 +112,7 @@ def test_dockerd_stopped_mid_run_fails_the_rest_in_bounded_time_and_the_lab_host
     until(lambda: running_containers(run_name), lambda left: not left, timeout=60, what="the reaper's clean-up")
 
 
+@pytest.mark.lab
 def test_a_run_killed_with_sigkill_leaves_no_container_behind(tmp_path):
     """No handler runs on SIGKILL: the lab host's reaper sees its input end and removes the containers."""
     run_name = f"lc-sigkill-{os.getpid()}"
@@ -125,6 +128,7 @@ def container_pids(run_name: str) -> list[int]:
     return [c.attrs["State"]["Pid"] for c in client.containers.list(filters={"label": f"{RUN_LABEL}={run_name}"})]
 
 
+@pytest.mark.lab
 @pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGTERM])
 def test_an_interrupted_run_leaves_no_container_behind(tmp_path, sig):
     run_name = f"lc-interrupt-{sig.name.lower()}-{os.getpid()}"

@@ -6,7 +6,10 @@ import re
 import tomllib
 from pathlib import Path
 
+import pytest
 from pytest_bdd.parser import FeatureParser
+
+pytestmark = pytest.mark.unit
 
 REPO = Path(__file__).resolve().parent.parent
 FEATURES = sorted((REPO / "features").glob("*.feature"))

@@ -17,6 +17,8 @@ import pytest
 
 from labconform.lease import LEASE_ENV
 
+pytestmark = pytest.mark.faults
+
 REPO = Path(__file__).resolve().parent.parent
 NAME = "fwtest"
 CLAIM = ("features/", "-k", "id:k8s-prep-03", "--lab-params", "labs/node/params.yaml")

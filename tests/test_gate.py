@@ -8,6 +8,8 @@ import pytest
 
 from labconform.gate import classify, compare, decide
 
+pytestmark = pytest.mark.unit
+
 
 def claim(cid: str, verdict: str, impact: str = "medium") -> dict[str, Any]:
     return {"id": cid, "verdict": verdict, "impact": impact}

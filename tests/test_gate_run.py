@@ -15,6 +15,8 @@ import pytest
 
 from labconform.results import load
 
+pytestmark = pytest.mark.plugin
+
 pytest_plugins = ["pytester"]
 
 STEPS = '''

@@ -19,6 +19,7 @@ APT = ["apt-get", "-y", "-q", "-o", "DPkg::Lock::Timeout=300"]
 SSLEAY = "libcrypt-ssleay-perl"
 
 
+@pytest.mark.unit
 @pytest.mark.parametrize(("found", "minimum", "ok"), [
     ("3.0.19-1~deb12u2", "1.1.1g", True),
     ("1.1.1g-15.el8_3", "1.1.1g", True),
@@ -35,6 +36,7 @@ def test_the_documents_versions_are_minimums(found: str, minimum: str | None, ok
     assert sysinfo.at_least(found, minimum) is ok
 
 
+@pytest.mark.unit
 def test_the_rhel_plan_follows_the_document(tmp_path: Path) -> None:
     out = tmp_path / "plan.json"
     subprocess.run([sys.executable, "-m", "provision", "--facts", str(TOP / "tests/data/rocky-8.4.json"),
@@ -63,6 +65,7 @@ def debian() -> Target:
     return t
 
 
+@pytest.mark.faults
 def test_installing_crypt_ssleay_fails_the_claim(tmp_path: Path, debian: Target) -> None:
     env = {"DEBIAN_FRONTEND": "noninteractive", "NEEDRESTART_MODE": "l", "PATH": "/usr/sbin:/usr/bin:/sbin:/bin"}
     try:

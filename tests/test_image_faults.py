@@ -23,6 +23,8 @@ from labconform import app
 from labconform.params import LabParams
 from tests.test_trust import run_claims
 
+pytestmark = pytest.mark.lab
+
 FEATURE = "features/60_tomcat_with_root_war.feature"
 HTML_PAGE = app.INDEX_JSP.replace('contentType="text/plain"', 'contentType="text/html"')
 SESSION_PAGE = app.INDEX_JSP.replace(' session="false"', "")

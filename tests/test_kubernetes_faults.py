@@ -108,6 +108,7 @@ def assert_one_clear_error_per_api_claim(doc: dict, says: str) -> None:
         assert says in reason and len(reason.splitlines()) == 1, reason
 
 
+@pytest.mark.lab
 @pytest.mark.parametrize("how, says", [
     ("missing", "cannot read it"),
     ("not-yaml", "not YAML"),
@@ -134,6 +135,7 @@ def test_a_bad_kubeconfig_gives_one_clear_error_per_claim_in_bounded_time(tmp_pa
     assert_one_clear_error_per_api_claim(doc, says)
 
 
+@pytest.mark.faults
 def test_an_api_server_taken_down_for_real_gives_errors_then_comes_back(tmp_path):
     aside = Path("/etc/kubernetes") / "kube-apiserver.yaml.labconform-fault"
     shutil.move(APISERVER, aside)
@@ -149,6 +151,7 @@ def test_an_api_server_taken_down_for_real_gives_errors_then_comes_back(tmp_path
         wait_healthy()
 
 
+@pytest.mark.faults
 @pytest.mark.parametrize("over_ssh", [False, True], ids=["local", "ssh"])
 def test_a_pod_deleted_while_the_nodeport_claim_runs_is_reported_not_waited_for(tmp_path, over_ssh):
     k = _cluster()
@@ -196,6 +199,7 @@ def node_ready(k: KubeLab) -> bool:
     return any(c.type == "Ready" and c.status == "True" for c in node.status.conditions or [])
 
 
+@pytest.mark.faults
 @pytest.mark.parametrize("over_ssh", [False, True], ids=["local", "ssh"])
 def test_kubelet_stopped_mid_run_fails_its_claims_and_nothing_hangs(tmp_path, over_ssh):
     """kubelet goes away while the Docker claims run; the Kubernetes claims come after. The claims
@@ -245,6 +249,7 @@ def test_kubelet_stopped_mid_run_fails_its_claims_and_nothing_hangs(tmp_path, ov
     assert doc["run"]["cleanup"]["removed"] and doc["run"]["cleanup"]["engine_error"] is None
 
 
+@pytest.mark.faults
 def test_a_connection_entry_to_a_gone_pod_is_waited_out_before_the_nodeport_sample():
     """A real SYN_SENT entry in the kernel that sends one source port of the NodePort to an address where no
     pod is (what a reboot leaves, kubernetes#101607): a connection from that port fails; the claim's sample

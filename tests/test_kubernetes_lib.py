@@ -10,6 +10,8 @@ import pytest
 from labconform import kube, nodeport
 from labconform.target import Result, Target
 
+pytestmark = pytest.mark.unit
+
 
 def test_binomial_two_sided_is_symmetric_and_exact():
     assert nodeport.binomial_two_sided_p(100, 200) == pytest.approx(1.0)

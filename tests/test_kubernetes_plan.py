@@ -17,6 +17,8 @@ from provision import Context, build_plan, k8s_app, k8s_cluster, k8s_host
 from provision import kubernetes as k8s
 from provision.state import RecordedState
 
+pytestmark = pytest.mark.unit
+
 ROCKY = Path(__file__).parent / "data" / "rocky-8.4.json"
 FEATURES = Path(__file__).parent.parent / "features"
 # claims no provisioning step makes true, and why

@@ -24,7 +24,7 @@ def _up() -> bool:
         return False
 
 
-pytestmark = pytest.mark.skipif(not _up(), reason="no Kubernetes cluster answers on this host")
+pytestmark = [pytest.mark.faults, pytest.mark.skipif(not _up(), reason="no Kubernetes cluster answers on this host")]
 
 
 def provision(tmp_path: Path, name: str) -> dict[str, dict]:

@@ -38,6 +38,7 @@ def lease_path(tmp_path: Path) -> str:
     return str(tmp_path / "lease")  # a lease of the tests' own, never the lab's real one
 
 
+@pytest.mark.lab
 def test_a_second_holder_fails_at_once_saying_who_and_until_when(target, lease_path):
     with LeaseKeeper(target, "run-a", "provisioning", path=lease_path) as first:
         held = first.acquire()
@@ -55,6 +56,7 @@ def test_a_second_holder_fails_at_once_saying_who_and_until_when(target, lease_p
     assert third.current() is None
 
 
+@pytest.mark.lab
 def test_a_waiting_holder_gets_the_lease_when_it_is_given_back(target, lease_path):
     first = LeaseKeeper(target, "run-a", "provisioning", path=lease_path)
     first.acquire()
@@ -63,6 +65,7 @@ def test_a_waiting_holder_gets_the_lease_when_it_is_given_back(target, lease_pat
         assert second.acquire(wait_s=30).run == "run-b"
 
 
+@pytest.mark.lab
 def test_a_waiting_holder_gives_up_after_its_bound(target, lease_path):
     with LeaseKeeper(target, "run-a", "provisioning", path=lease_path) as first:
         first.acquire()
@@ -70,6 +73,7 @@ def test_a_waiting_holder_gives_up_after_its_bound(target, lease_path):
             LeaseKeeper(target, "run-b", "provisioning", path=lease_path).acquire(wait_s=1.5)
 
 
+@pytest.mark.lab
 def test_a_lease_not_renewed_expires(target, lease_path):
     gone = LeaseKeeper(target, "run-vanished", "provisioning", ttl_s=1, path=lease_path)
     gone.acquire()
@@ -89,6 +93,7 @@ time.sleep(600)
 """
 
 
+@pytest.mark.unit
 def test_a_lease_whose_holder_was_killed_is_taken_over_at_once(lease_path):
     proc = subprocess.Popen([sys.executable, "-c", HOLDER, lease_path], cwd=REPO, stdout=subprocess.PIPE, text=True)
     try:
@@ -105,6 +110,7 @@ def test_a_lease_whose_holder_was_killed_is_taken_over_at_once(lease_path):
             proc.wait()
 
 
+@pytest.mark.lab
 def test_provisioning_refuses_while_someone_holds_the_lab(sshd, lease_path):
     options = ["--ssh-identity", str(sshd.identity), "--known-hosts", str(sshd.known_hosts)]
     with LeaseKeeper(Target("local"), "run-holder", "maintenance", path=lease_path) as holder:
@@ -147,6 +153,7 @@ def _(evidence):
 
 
 
+@pytest.mark.plugin
 def test_destructive_claims_take_the_lease_and_fail_when_it_is_held(pytester, monkeypatch, lease_path):
     monkeypatch.setenv(LEASE_ENV, lease_path)
     pytester.makefile(".feature", sample=DESTRUCTIVE)
@@ -167,6 +174,7 @@ def test_destructive_claims_take_the_lease_and_fail_when_it_is_held(pytester, mo
     assert held.ret == 1
 
 
+@pytest.mark.unit
 def test_lease_text_round_trips():
     from labconform.lease import Lease
 
@@ -176,6 +184,7 @@ def test_lease_text_round_trips():
     assert textwrap.dedent(lease.as_text()).count("\n") == 7
 
 
+@pytest.mark.lab
 def test_a_lease_stretched_over_a_reboot_is_not_shortened_by_the_next_renewal(target, lease_path):
     with LeaseKeeper(target, "run-a", "destructive claims", ttl_s=30, path=lease_path) as keeper:
         taken = keeper.acquire()
@@ -188,6 +197,7 @@ def test_a_lease_stretched_over_a_reboot_is_not_shortened_by_the_next_renewal(ta
             other.acquire(wait_s=0)
 
 
+@pytest.mark.lab
 def test_a_lease_that_expired_and_was_taken_is_known_lost_and_says_by_whom(target, lease_path):
     first = LeaseKeeper(target, "run-a", "destructive claims", ttl_s=1, path=lease_path)
     first.acquire()

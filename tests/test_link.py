@@ -45,6 +45,7 @@ def veth() -> Iterator[tuple[str, str]]:
         subprocess.run(["ip", "link", "del", name], capture_output=True, timeout=10)
 
 
+@pytest.mark.unit
 def test_growth_is_counted_per_interface_and_counter() -> None:
     snap = link.read(Target("local"))
     before = link.Snapshot(snap.taken, snap.default, {"eth9": link.Interface("eth9", stats={"rx_crc_errors": 4,
@@ -55,6 +56,7 @@ def test_growth_is_counted_per_interface_and_counter() -> None:
     assert link.counter_growth(before, before, ["eth9"]) == {}
 
 
+@pytest.mark.lab
 @needs_root
 def test_a_link_at_another_speed_fails_and_the_right_one_passes(tmp_path: Path, veth: tuple[str, str]) -> None:
     name, _ = veth
@@ -68,6 +70,7 @@ def test_a_link_at_another_speed_fails_and_the_right_one_passes(tmp_path: Path, 
     assert verdicts["glitch-02"]["verdict"] == "passed"
 
 
+@pytest.mark.lab
 @needs_root
 def test_an_interface_that_is_down_fails(tmp_path: Path, veth: tuple[str, str]) -> None:
     name, peer = veth
@@ -76,6 +79,7 @@ def test_an_interface_that_is_down_fails(tmp_path: Path, veth: tuple[str, str]) 
     assert verdicts["glitch-01"]["verdict"] == "failed"
 
 
+@pytest.mark.lab
 @needs_root
 def test_drops_during_the_run_fail_the_counter_claim(tmp_path: Path, veth: tuple[str, str]) -> None:
     """Frames larger than the peer's MTU are dropped by the kernel and counted, while the claims run."""
@@ -98,6 +102,7 @@ def test_drops_during_the_run_fail_the_counter_claim(tmp_path: Path, veth: tuple
     assert "tx_dropped" in verdicts["glitch-04"]["reason"]
 
 
+@pytest.mark.unit
 def test_a_bridge_dropping_what_it_cannot_deliver_is_shown_not_judged() -> None:
     def bridge(**stats: int) -> link.Snapshot:
         return link.Snapshot(0, [], {"docker0": link.Interface("docker0", bridge_ports=0, stats=stats)})
@@ -108,6 +113,7 @@ def test_a_bridge_dropping_what_it_cannot_deliver_is_shown_not_judged() -> None:
         "docker0": {"tx_dropped": 7, "rx_errors": 1}}
 
 
+@pytest.mark.unit
 def test_a_bridge_is_judged_by_its_ports() -> None:
     starting = link.Interface("docker0", operstate="down", flags=0x1003, bridge_ports=1, bridge_ports_up=0)
     broken = link.Interface("docker0", operstate="down", flags=0x1003, bridge_ports=1, bridge_ports_up=1)
@@ -116,6 +122,7 @@ def test_a_bridge_is_judged_by_its_ports() -> None:
     assert not disabled.carries_what_it_should
 
 
+@pytest.mark.lab
 def test_an_empty_bridge_counts_no_port_up() -> None:
     """The shell glob of an empty brif/ must not count the host's other interfaces as the bridge's."""
     snap = link.read(Target("local"))

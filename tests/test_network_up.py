@@ -17,8 +17,9 @@ from pathlib import Path
 import pytest
 
 TOP = Path(__file__).resolve().parent.parent
-pytestmark = pytest.mark.skipif(os.geteuid() != 0 or shutil.which("unshare") is None or shutil.which("ip") is None,
-                                reason="needs root, unshare(1) and ip(8)")
+pytestmark = [pytest.mark.lab,
+              pytest.mark.skipif(os.geteuid() != 0 or shutil.which("unshare") is None or shutil.which("ip") is None,
+                                 reason="needs root, unshare(1) and ip(8)")]
 
 DOCKER0_ONLY = "ip link add docker0 type bridge && ip link set docker0 up"
 # a veth pair stands for the uplink: its end eth9 is up with a carrier, as a cabled NIC is

@@ -14,6 +14,8 @@ import pytest
 
 from labconform.lease import LEASE_ENV
 
+pytestmark = pytest.mark.lab
+
 REPO = Path(__file__).resolve().parent.parent
 NAME = "lctest"
 

@@ -23,6 +23,8 @@ from provision.clock import SERVER_CONF, SERVER_PID, start_server
 from provision.docker_ce import stop_supervised
 from provision.state import LiveState
 
+pytestmark = pytest.mark.faults
+
 ROOT = Path(__file__).resolve().parent.parent
 NODE = "lab1"
 PARAMS = str(ROOT / "labs" / "node" / "params.yaml")

@@ -21,6 +21,8 @@ from labconform.target import Result, shell_line
 from provision import host, tomcat
 from provision.state import RecordedState
 
+pytestmark = pytest.mark.unit
+
 ROCKY = Path(__file__).resolve().parent / "data" / "rocky-8.4.json"
 HINTS = get_type_hints(LabParams)
 STRING_PARAMS = [name for name, hint in HINTS.items() if hint is str or hint == tuple[str, ...]]

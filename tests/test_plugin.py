@@ -6,6 +6,8 @@ import json
 
 import pytest
 
+pytestmark = pytest.mark.plugin
+
 FEATURE = """\
 @section:sample
 Feature: Sample section

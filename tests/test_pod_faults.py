@@ -32,7 +32,8 @@ def _cluster() -> KubeLab | None:
         return None
 
 
-pytestmark = pytest.mark.skipif(_cluster() is None, reason="no cluster with hw-deploy answers on this host")
+pytestmark = [pytest.mark.faults,
+              pytest.mark.skipif(_cluster() is None, reason="no cluster with hw-deploy answers on this host")]
 
 
 def kubectl(*args: str, stdin: str | None = None) -> subprocess.CompletedProcess:

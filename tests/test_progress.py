@@ -14,6 +14,8 @@ from provision.core import StepFailed
 from provision.progress import run_watched
 from provision.state import LiveState
 
+pytestmark = pytest.mark.unit
+
 
 def context(out: io.StringIO) -> Context:
     t = Target("local")

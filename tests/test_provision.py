@@ -50,6 +50,7 @@ def broken_context():
     dockerfile.write_bytes(saved[1])
 
 
+@pytest.mark.faults
 def test_check_plans_without_changing_anything(tmp_path, broken_context):
     rc, plan, out = provision(tmp_path, "--check")
     assert rc == 0, out
@@ -58,6 +59,7 @@ def test_check_plans_without_changing_anything(tmp_path, broken_context):
     assert not (CONTEXT / "Dockerfile").exists()
 
 
+@pytest.mark.faults
 def test_provisioning_converges_and_a_second_run_changes_nothing(tmp_path, broken_context):
     rc, first, out = provision(tmp_path, "--only", "docker")
     assert rc == 0, out
@@ -68,6 +70,7 @@ def test_provisioning_converges_and_a_second_run_changes_nothing(tmp_path, broke
     assert set(statuses(second).values()) == {"unchanged"}, out
 
 
+@pytest.mark.lab
 def test_the_whole_provisioned_lab_needs_no_step(tmp_path):
     """After provisioning (scripts/test.sh provisions before the tests), every step of every part holds."""
     rc, plan, out = provision(tmp_path, "--check")
@@ -76,11 +79,13 @@ def test_the_whole_provisioned_lab_needs_no_step(tmp_path):
     assert set(statuses(plan).values()) == {"unchanged"}, out
 
 
+@pytest.mark.lab
 def test_only_refuses_an_unknown_part(tmp_path):
     rc, plan, out = provision(tmp_path, "--check", "--only", "dockr")
     assert rc == 2 and "unknown part(s) dockr" in out
 
 
+@pytest.mark.lab
 def test_every_step_names_the_claims_it_makes_true(tmp_path):
     rc, plan, out = provision(tmp_path, "--check")
     assert rc == 0, out
@@ -89,6 +94,7 @@ def test_every_step_names_the_claims_it_makes_true(tmp_path):
         assert claim in claimed
 
 
+@pytest.mark.unit
 def test_rocky_plan_from_recorded_facts_is_the_documents_path(tmp_path):
     rc, plan, out = provision(tmp_path, "--facts", str(ROCKY))
     assert rc == 0, out
@@ -103,6 +109,7 @@ def test_rocky_plan_from_recorded_facts_is_the_documents_path(tmp_path):
     assert "changed" not in statuses(plan).values()
 
 
+@pytest.mark.unit
 def test_a_provisioned_rocky_host_needs_no_docker_step():
     data = json.loads(ROCKY.read_text())
     done = copy.deepcopy(data)
@@ -131,12 +138,14 @@ def test_a_provisioned_rocky_host_needs_no_docker_step():
     assert not any(s.check()[0] for s in bare.steps if any(c.startswith("docker-0") for c in s.claims))
 
 
+@pytest.mark.unit
 def test_recorded_facts_can_only_be_checked():
     ctx = Context(None, RecordedState(json.loads(ROCKY.read_text())), load_params(None, "rhel"))
     outcomes = build_plan(ctx).run(check_only=False, out=open("/dev/null", "w"))
     assert outcomes[0].status == "failed" and "can only be checked" in outcomes[0].detail
 
 
+@pytest.mark.faults
 def test_a_stale_mytc_image_fails_its_claim_until_provisioned(suite, tmp_path):
     war = CONTEXT / "ROOT.war"
     original = war.read_bytes()
@@ -154,6 +163,7 @@ def test_a_stale_mytc_image_fails_its_claim_until_provisioned(suite, tmp_path):
     assert run.verdicts() == {"mytc-01": "passed", "mytc-02": "passed"}
 
 
+@pytest.mark.unit
 def test_provisioning_prints_and_records_no_credential(tmp_path, capsys):
     """A step's commands, their output on failure, its check's detail and the --json record are redacted."""
     from labconform.params import LabParams

@@ -8,6 +8,8 @@ import pytest
 
 from labconform.redact import REDACTED, is_secret_name, redact, redact_text
 
+pytestmark = pytest.mark.unit
+
 PEM = """-----BEGIN RSA PRIVATE KEY-----
 MIIEowIBAAKCAQEAw9v7bX1hY2tlZC1zZWNyZXQ=
 c2Vjb25kLWxpbmUtb2Yta2V5LW1hdGVyaWFs

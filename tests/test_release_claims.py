@@ -44,6 +44,7 @@ def client() -> docker.DockerClient:
     return c
 
 
+@pytest.mark.lab
 def test_tomcat_releases_fail_with_the_documents_values_and_are_waived(tmp_path: Path, client) -> None:
     which = "tomcat-01 or tomcat-02 or tomcat-04 or tomcat-05"
     v = run_claims(tmp_path / "document", {}, TOMCAT, "-k", which, "--waivers", WAIVERS)
@@ -120,6 +121,7 @@ def imported(client: docker.DockerClient) -> Iterator:
                 pass
 
 
+@pytest.mark.lab
 def test_a_base_image_that_is_not_tomcat_10_fails_tomcat_01_alone(tmp_path: Path, imported, client) -> None:
     nine, none, ten = imported(_jar("9.0.50.0")), imported(None), imported(_jar("10.1.99.0"))
     for image, says in ((nine, "found '9.0.50.0'"), (none, "catalina.jar absent")):
@@ -145,6 +147,7 @@ def kube() -> KubeLab:
     return k
 
 
+@pytest.mark.lab
 def test_the_kubernetes_release_is_the_pinned_one_or_waived(tmp_path: Path, kube: KubeLab) -> None:
     running = cluster.release(kube)["api_server"]
     if running.startswith("v1.22"):
@@ -171,6 +174,7 @@ def _coredns_stand_in() -> k8s.V1Deployment:
                                                                  spec=k8s.V1PodSpec(containers=[container]))))
 
 
+@pytest.mark.faults
 def test_coredns_absent_fails_and_is_waived_and_an_available_one_passes(tmp_path: Path, kube: KubeLab) -> None:
     if cluster.coredns(kube) is not None:
         pytest.skip("this cluster has a CoreDNS Deployment of its own")

@@ -58,6 +58,7 @@ def catalina_jar(info: str | None, number: str = "") -> bytes:
 # --- releases --------------------------------------------------------------------------------------
 
 
+@pytest.mark.unit
 @pytest.mark.parametrize(("found", "pinned", "ok"), [
     ("10.0.10.0", "10.0.10", True),
     ("10.0.10", "10.0.10", True),
@@ -82,6 +83,7 @@ def test_a_release_matches_the_numbers_it_names(found, pinned, ok) -> None:
     assert matches_release(found, pinned) is ok
 
 
+@pytest.mark.unit
 def test_a_suffix_is_not_part_of_the_release() -> None:
     assert release_numbers("v1.20.2-dirty") == (1, 20, 2)
     assert release_numbers("Apache Tomcat/10.1.55 (Debian)") is None  # the name, not the number: not read
@@ -91,6 +93,7 @@ def test_a_suffix_is_not_part_of_the_release() -> None:
 # --- Java ------------------------------------------------------------------------------------------
 
 
+@pytest.mark.unit
 @pytest.mark.parametrize(("output", "version", "major"), [
     (JAVA_17_DEBIAN, "17.0.19", 17),
     (JAVA_16_OFFICIAL, "16.0.2", 16),
@@ -103,6 +106,7 @@ def test_java_version_and_its_major(output, version, major) -> None:
     assert tomcat.java_major(version) == major
 
 
+@pytest.mark.unit
 def test_the_jvm_judged_against_the_pinned_major() -> None:
     jvm = {"major": 17, "version": "17.0.19", "output": JAVA_17_DEBIAN, "how": "docker exec x java -version"}
     v = tomcat.judge_jvm(jvm, 16)
@@ -115,6 +119,7 @@ def test_the_jvm_judged_against_the_pinned_major() -> None:
 # --- Tomcat's ServerInfo and startup log ----------------------------------------------------------
 
 
+@pytest.mark.unit
 def test_server_info_is_read_from_catalina_jar() -> None:
     info = tomcat.server_info(catalina_jar("Apache Tomcat/10.0.10", "10.0.10.0"))
     assert info == {"server.info": "Apache Tomcat/10.0.10", "server.number": "10.0.10.0",
@@ -123,6 +128,7 @@ def test_server_info_is_read_from_catalina_jar() -> None:
     assert tomcat.server_info(b"not a zip") == {}
 
 
+@pytest.mark.unit
 def test_the_image_release_judged_against_the_pinned_one() -> None:
     seen = {"image": "lab/tomcat:10-jdk17", "jar": "/usr/local/tomcat/lib/catalina.jar",
             **tomcat.server_info(catalina_jar("Apache Tomcat/10.1.55 (Debian)", "10.1.55.0"))}
@@ -138,6 +144,7 @@ def test_the_image_release_judged_against_the_pinned_one() -> None:
     assert v["ok"] is False and v["found"] == absent
 
 
+@pytest.mark.unit
 def test_the_startup_log_judged_against_the_pinned_releases() -> None:
     seen = tomcat.startup_release(STARTUP_DEBIAN)
     assert seen == {"server": "Apache Tomcat/10.1.55 (Debian)", "number": "10.1.55.0",
@@ -171,6 +178,7 @@ class Archives:
         return iter([buf.getvalue()]), {"name": path, "linkTarget": self.links.get(path, "")}
 
 
+@pytest.mark.unit
 def test_a_symlinked_catalina_jar_is_followed_to_the_file() -> None:
     """The offline image's lib/ is Debian's, whose jars are symlinks into /usr/share/java."""
     jar = catalina_jar("Apache Tomcat/10.1.55 (Debian)", "10.1.55.0")
@@ -186,6 +194,7 @@ def test_a_symlinked_catalina_jar_is_followed_to_the_file() -> None:
 # --- Kubernetes ------------------------------------------------------------------------------------
 
 
+@pytest.mark.unit
 def test_the_kubernetes_release_on_the_api_server_and_every_kubelet() -> None:
     seen = {"api_server": "v1.20.2", "kubelets": {"node1": "v1.20.2"}, "version": {}}
     v = cluster.judge_release(seen, "v1.22")
@@ -204,6 +213,7 @@ def coredns(replicas: int, available: int, condition: str) -> dict:
                        "conditions": [{"type": "Available", "status": condition}]}}
 
 
+@pytest.mark.unit
 @pytest.mark.parametrize(("deployment", "ok"), [
     (coredns(2, 2, "True"), True),
     (coredns(2, 1, "True"), False),  # one of two: available by its condition, not every replica
@@ -223,6 +233,7 @@ def test_coredns_is_available_only_with_every_replica(deployment, ok) -> None:
 # --- the parameters that pin them ------------------------------------------------------------------
 
 
+@pytest.mark.unit
 def test_the_defaults_are_the_documents_releases() -> None:
     p = LabParams()
     assert (p.tomcat_version, p.jvm_major, p.kubernetes_version) == ("10.0.10", 16, "v1.22")
@@ -232,6 +243,7 @@ def test_the_defaults_are_the_documents_releases() -> None:
         assert (q.tomcat_version, q.jvm_major, q.kubernetes_version) == ("10.0.10", 16, "v1.22")
 
 
+@pytest.mark.unit
 @pytest.mark.parametrize(("text", "line", "message"), [
     ('jvm_major: "17"\n', 1, "lab parameter jvm_major: '17' is not an integer"),
     ("jvm_major: 17.0\n", 1, "lab parameter jvm_major: 17.0 is not an integer"),
@@ -259,6 +271,7 @@ def test_a_bad_release_parameter_is_one_line_naming_the_files_line(tmp_path, tex
     assert message in str(err.value) and "\n" not in str(err.value)
 
 
+@pytest.mark.unit
 def test_good_release_parameters_load(tmp_path) -> None:
     f = tmp_path / "p.yaml"
     f.write_text('tomcat_version: "10.1"\njvm_major: 17\nkubernetes_version: v1.20.2\n')
@@ -266,6 +279,7 @@ def test_good_release_parameters_load(tmp_path) -> None:
     assert (p.tomcat_version, p.jvm_major, p.kubernetes_version) == ("10.1", 17, "v1.20.2")
 
 
+@pytest.mark.plugin
 def test_pytest_refuses_a_bad_release_before_any_claim(tmp_path) -> None:
     """Status 4 at start-up, with nothing collected, let alone run: --collect-only touches no lab."""
     f = tmp_path / "p.yaml"
@@ -282,6 +296,7 @@ def test_pytest_refuses_a_bad_release_before_any_claim(tmp_path) -> None:
     assert ok.returncode == 0 and "1/" in ok.stdout, ok.stdout + ok.stderr
 
 
+@pytest.mark.unit
 def test_provisioning_refuses_a_bad_release_before_it_plans(tmp_path, capsys) -> None:
     f = tmp_path / "p.yaml"
     f.write_text("jvm_major: sixteen\n")
@@ -294,6 +309,7 @@ def test_provisioning_refuses_a_bad_release_before_it_plans(tmp_path, capsys) ->
 DEVIATIONS = {"tomcat-04", "tomcat-05", "k8s-inst-05", "k8s-init-06"}
 
 
+@pytest.mark.unit
 @pytest.mark.parametrize("lab", ["debian-offline", "node"])
 def test_each_lab_declares_its_release_deviations(lab) -> None:
     ws = waivers.load(str(REPO / "labs" / lab / "waivers.yaml"))

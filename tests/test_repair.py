@@ -43,6 +43,7 @@ def names(steps: list) -> list[str]:
 # --- the ids, checked before anything runs ---------------------------------------------------------
 
 
+@pytest.mark.unit
 def test_unknown_ids_are_one_usage_error_before_anything_is_read(capsys):
     # the facts file does not exist: had anything been read first, that would be the error
     rc = main(["--facts", "/nonexistent/facts.json", "--claims", "nope-01,docker-03, zz-9 ,nope-01"])
@@ -52,6 +53,7 @@ def test_unknown_ids_are_one_usage_error_before_anything_is_read(capsys):
     assert "docker-03" not in err and "facts.json" not in err
 
 
+@pytest.mark.unit
 @pytest.mark.parametrize(("argv", "said"), [
     (["--claims", " , "], "no claim id given"),
     (["--claims", "docker-03", "--only", "docker"], "--claims and --only do not go together"),
@@ -65,6 +67,7 @@ def test_bad_claims_options_are_usage_errors(capsys, argv, said):
     assert said in capsys.readouterr().err
 
 
+@pytest.mark.unit
 def test_the_usage_error_exit_status_of_the_command():
     p = subprocess.run([sys.executable, "-m", "provision", "--claims", "docker-99"], cwd=REPO,
                        capture_output=True, text=True, timeout=120)
@@ -72,6 +75,7 @@ def test_the_usage_error_exit_status_of_the_command():
     assert p.stderr.strip() == "provision: --claims: unknown claim id(s) docker-99: no @id tag in features/ has them"
 
 
+@pytest.mark.unit
 def test_ids_are_taken_as_written_or_as_their_tag_once_each():
     known = {"docker-03", "k8s-prep-01"}
     assert parse_ids("id:docker-03,k8s-prep-01,docker-03", known) == ["docker-03", "k8s-prep-01"]
@@ -80,6 +84,7 @@ def test_ids_are_taken_as_written_or_as_their_tag_once_each():
 # --- which steps a repair walks (recorded Rocky 8.4 host) ------------------------------------------
 
 
+@pytest.mark.unit
 def test_a_claim_walks_its_owner_and_the_earlier_steps_of_its_part_only():
     plan = rocky_plan()
     sel = select(plan, ["docker-04"])
@@ -90,6 +95,7 @@ def test_a_claim_walks_its_owner_and_the_earlier_steps_of_its_part_only():
     assert sel.unowned == []
 
 
+@pytest.mark.unit
 def test_claims_of_two_parts_and_a_claim_of_two_steps():
     plan = rocky_plan()
     sel = select(plan, ["k8s-prep-01", "docker-03", "k8s-inst-01"])
@@ -103,6 +109,7 @@ def test_claims_of_two_parts_and_a_claim_of_two_steps():
     assert [s.name for s in sel.owners["k8s-inst-01"]] == ["Kubernetes repository", "kubeadm, kubelet and kubectl"]
 
 
+@pytest.mark.unit
 def test_a_claim_no_step_owns_is_said_and_walks_nothing(capsys):
     sel = select(rocky_plan(), ["k8s-prep-06"])
     assert sel.steps == [] and sel.unowned == ["k8s-prep-06"]
@@ -112,6 +119,7 @@ def test_a_claim_no_step_owns_is_said_and_walks_nothing(capsys):
     assert "k8s-prep-06: no provisioning step owns this claim" in out and "no step" in out
 
 
+@pytest.mark.unit
 def test_an_earlier_step_in_place_costs_its_check_and_a_broken_one_is_walked(tmp_path):
     """A provisioned Docker with daemon.json edited by hand: asking for docker-03 leaves the packages
     as they are (unchanged) and walks only daemon.json; asking for docker-04 also walks the daemon."""
@@ -141,6 +149,7 @@ def check_args(**given: object) -> argparse.Namespace:
     return argparse.Namespace(**{**args, **given})
 
 
+@pytest.mark.unit
 def test_the_check_selects_the_claims_exactly_and_reaches_the_lab_the_same_way(tmp_path):
     args = check_args(reports_dir="rel/reps", target="ssh://root@lab:22", ssh_identity="k/id", lab_params="p.yaml",
                       accept_host_key=True)
@@ -154,6 +163,7 @@ def test_the_check_selects_the_claims_exactly_and_reaches_the_lab_the_same_way(t
     assert "--known-hosts" not in argv and "--waivers" not in argv and argv[-1] == "--accept-host-key"
 
 
+@pytest.mark.unit
 def test_only_passed_waived_or_not_applicable_claims_count_as_repaired(capsys):
     assert say_verdicts({"a-01": [("a-01", "passed", "")], "b-01": [("b-01", "waived", "known")],
                          "c-01": [("c-01[x]", "not_applicable", "no SELinux"), ("c-01[y]", "passed", "")]})
@@ -186,6 +196,7 @@ def a_claim(cid: str, verdict: str, owner: dict | None) -> dict:
             "impact": "high", "mode": "passive", "target": "ssh://root@lab:22?sudo=true", "evidence": []}
 
 
+@pytest.mark.unit
 def test_the_report_shows_the_owner_its_commands_and_the_repair_line_under_a_failed_claim():
     owner = {"step": "bridged traffic through iptables", "commands": ["sysctl --system"]}
     command = ["pytest", "features/", "--target", "ssh://root@lab:22?sudo=true", "--ssh-identity", "keys/id lab",
@@ -205,6 +216,7 @@ def test_the_report_shows_the_owner_its_commands_and_the_repair_line_under_a_fai
     assert "python -m provision" not in articles["k8s-prep-03"]  # waived: a deviation accepted as it is
 
 
+@pytest.mark.unit
 def test_a_failed_claim_whose_owner_the_run_does_not_know_still_gets_its_repair_line():
     doc = doc_with([a_claim("k8s-prep-01", "failed", None), a_claim("k8s-prep-02", "passed", None)],
                    ["pytest", "features/"], "local")
@@ -215,6 +227,7 @@ def test_a_failed_claim_whose_owner_the_run_does_not_know_still_gets_its_repair_
     assert "not known in this run (no host facts were read in this run" in page
 
 
+@pytest.mark.unit
 def test_the_repair_line_of_a_lab_of_several_and_an_outline_row():
     run = {"command": ["pytest", "features/", "--target", "local", "--target", "ssh://root@n:22", "--waivers", "w.y"],
            "target": {"spec": None}}
@@ -226,6 +239,7 @@ def test_the_repair_line_of_a_lab_of_several_and_an_outline_row():
 # --- a real repair on this machine -------------------------------------------------------------------
 
 
+@pytest.mark.faults
 def test_a_broken_bridge_setting_is_repaired_by_its_claim(tmp_path, suite):
     """The bridge sysctl set to 0 for real: the claim fails and its report names the repair; that
     command line repairs it (only its part's steps walked) and says the claim passes."""
@@ -263,6 +277,7 @@ def repair(tmp_path: Path, *args: str) -> tuple[int, dict, str]:
     return p.returncode, json.loads(out.read_text()) if out.exists() else {}, p.stdout + p.stderr
 
 
+@pytest.mark.lab
 def test_a_claim_no_step_owns_is_only_checked_and_its_verdict_decides(tmp_path):
     """k8s-flannel-01 on this Debian lab: no step owns it (the bridge CNI stands in for Flannel), so
     nothing is run; it fails, exit 1, unless the lab's waiver file is given, when it is waived, exit 0."""
@@ -277,6 +292,7 @@ def test_a_claim_no_step_owns_is_only_checked_and_its_verdict_decides(tmp_path):
     assert record["claims"] == {"k8s-flannel-01": "waived"} and rc == 0, said
 
 
+@pytest.mark.faults
 def test_a_claim_of_the_lab_node_is_repaired_over_ssh(tmp_path):
     """The same repair on the lab node lab1, over SSH: the options that reach it reach the suite's check."""
     p = subprocess.run([sys.executable, "-m", "provision.node", "args", "lab1"], cwd=REPO, capture_output=True,
@@ -309,6 +325,7 @@ def test_a_claim_of_the_lab_node_is_repaired_over_ssh(tmp_path):
         on_node("sysctl", "-w", "net.bridge.bridge-nf-call-iptables=1")
 
 
+@pytest.mark.lab
 def test_a_destructive_claim_is_not_checked_and_does_not_count_as_holding(tmp_path):
     """k8s-clean-01 (the document's clean-up) is skipped by a run without --destructive: asked for, it
     is said not checked, and the run exits 1; nothing is walked, no step owns it."""
@@ -317,6 +334,7 @@ def test_a_destructive_claim_is_not_checked_and_does_not_count_as_holding(tmp_pa
     assert rc == 1 and "not_checked  k8s-clean-01: a destructive claim changes the lab" in said
 
 
+@pytest.mark.plugin
 def test_a_check_that_writes_no_results_makes_every_asked_claim_an_error(tmp_path, capsys):
     """The suite refuses to start (its reports folder is a file): its last lines are shown, and each
     asked claim is an error, never a pass."""

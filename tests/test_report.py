@@ -8,9 +8,13 @@ import xml.etree.ElementTree as ET
 from html.parser import HTMLParser
 from typing import Any
 
+import pytest
+
 from labconform.exports import cucumber, junit
 from labconform.report import render
 from labconform.report_evidence import FOLD_LINES
+
+pytestmark = pytest.mark.unit
 
 
 def claim(cid: str, feature_file: str, verdict: str = "passed", **extra: Any) -> dict[str, Any]:

@@ -25,6 +25,8 @@ from typing import Any
 
 import pytest
 
+pytestmark = pytest.mark.lab
+
 ROOT = Path(__file__).resolve().parent.parent
 ARTIFACTS = ROOT / "reports" / "browser-check"
 # passive claims of three sections: quick, and they read the image the broken parameters rename

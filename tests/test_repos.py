@@ -95,6 +95,7 @@ Signed-By: /etc/apt/keyrings/kubernetes-apt-keyring.gpg
 # --- RHEL family --------------------------------------------------------------------------------------
 
 
+@pytest.mark.unit
 def test_the_documents_docker_ce_repo_holds_by_its_stable_section():
     files = {"/etc/yum.repos.d/docker-ce.repo": DOCKER_CE_REPO, "/etc/yum.repos.d/Rocky-BaseOS.repo": ROCKY_BASEOS}
     j = repos.judge("Docker CE", "rhel", files, "test")
@@ -103,29 +104,34 @@ def test_the_documents_docker_ce_repo_holds_by_its_stable_section():
     assert j.found["/etc/yum.repos.d/docker-ce.repo [docker-ce-test]"] == "lacks disabled"
 
 
+@pytest.mark.unit
 def test_a_docker_ce_repo_with_every_section_disabled_does_not_hold():
     text = DOCKER_CE_REPO.replace("enabled=1", "enabled=0")
     j = repos.judge("Docker CE", "rhel", {"/etc/yum.repos.d/docker-ce.repo": text}, "test")
     assert not j.ok and set(j.found.values()) == {"lacks disabled"}
 
 
+@pytest.mark.unit
 def test_rockys_own_repositories_hold_no_docker_ce():
     j = repos.judge("Docker CE", "rhel", {"/etc/yum.repos.d/Rocky-BaseOS.repo": ROCKY_BASEOS}, "test")
     assert not j.ok
     assert j.found == "none among the 1 definitions of 1 files (hosts: mirrors.rockylinux.org)"
 
 
+@pytest.mark.unit
 def test_a_section_without_enabled_is_enabled_as_dnf_reads_it():
     text = "\n".join(ln for ln in DOCKER_CE_REPO.splitlines()[:6] if not ln.startswith("enabled"))
     assert repos.judge("Docker CE", "rhel", {"/etc/yum.repos.d/d.repo": text}, "test").ok
 
 
+@pytest.mark.unit
 def test_the_documents_kubernetes_repo_holds():
     j = repos.judge("Kubernetes", "rhel", {"/etc/yum.repos.d/kubernetes.repo": KUBERNETES_REPO}, "test")
     assert j.ok and j.found == {"/etc/yum.repos.d/kubernetes.repo [kubernetes]": "as expected"}
     assert j.details["definitions"][0]["repo_gpgcheck"] == "1"
 
 
+@pytest.mark.unit
 @pytest.mark.parametrize(("change", "lacks"), [
     (("gpgcheck=1\n", "gpgcheck=0\n"), "lacks gpgcheck=1"),
     (("exclude=kubelet kubeadm kubectl\n", ""), "lacks exclude= naming kubelet kubeadm kubectl"),
@@ -138,12 +144,14 @@ def test_a_kubernetes_repo_without_what_the_document_sets_does_not_hold(change, 
     assert not j.ok and j.found == {"/etc/yum.repos.d/kubernetes.repo [kubernetes]": lacks}
 
 
+@pytest.mark.unit
 def test_an_exclude_glob_or_comma_list_keeps_the_tools_out_too():
     for exclude in ("exclude=kube*", "exclude=kubelet,kubeadm,kubectl cri-tools"):
         text = KUBERNETES_REPO.replace("exclude=kubelet kubeadm kubectl", exclude)
         assert repos.judge("Kubernetes", "rhel", {"/etc/yum.repos.d/kubernetes.repo": text}, "test").ok, exclude
 
 
+@pytest.mark.unit
 def test_an_unparsable_repo_file_is_said_and_holds_nothing():
     j = repos.judge("Kubernetes", "rhel", {"/etc/yum.repos.d/kubernetes.repo": "baseurl=x\n"}, "test")
     assert not j.ok and j.details["definitions"][0]["name"] == "(unparsable)"
@@ -152,6 +160,7 @@ def test_an_unparsable_repo_file_is_said_and_holds_nothing():
 # --- Debian family ------------------------------------------------------------------------------------
 
 
+@pytest.mark.unit
 def test_debians_own_sources_hold_neither_repository():
     files = {"/etc/apt/sources.list.d/debian.sources": DEBIAN_SOURCES}
     for repo in ("Docker CE", "Kubernetes"):
@@ -159,6 +168,7 @@ def test_debians_own_sources_hold_neither_repository():
         assert not j.ok and j.found == "none among the 2 definitions of 1 files (hosts: deb.debian.org)"
 
 
+@pytest.mark.unit
 def test_a_one_line_docker_source_holds_and_its_options_are_kept():
     files = {"/etc/apt/sources.list.d/debian.sources": DEBIAN_SOURCES,
              "/etc/apt/sources.list.d/docker.list": DOCKER_LIST}
@@ -169,11 +179,13 @@ def test_a_one_line_docker_source_holds_and_its_options_are_kept():
     assert d["suites"] == "bookworm" and d["components"] == "stable"
 
 
+@pytest.mark.unit
 def test_a_commented_or_source_only_docker_line_does_not_hold():
     for text in ("# " + DOCKER_LIST, DOCKER_LIST.replace("deb ", "deb-src ", 1)):
         assert not repos.judge("Docker CE", "debian", {"/etc/apt/sources.list": text}, "test").ok, text
 
 
+@pytest.mark.unit
 def test_a_deb822_kubernetes_source_holds_unless_disabled():
     files = {"/etc/apt/sources.list.d/kubernetes.sources": KUBERNETES_SOURCES}
     assert repos.judge("Kubernetes", "debian", files, "test").ok
@@ -182,6 +194,7 @@ def test_a_deb822_kubernetes_source_holds_unless_disabled():
     assert not j.ok and j.found == {"/etc/apt/sources.list.d/kubernetes.sources [stanza 1]": "lacks enabled"}
 
 
+@pytest.mark.unit
 def test_the_old_apt_kubernetes_io_counts_but_another_google_repository_does_not():
     old = "deb https://apt.kubernetes.io/ kubernetes-xenial main\n"
     sdk = "deb https://packages.cloud.google.com/apt cloud-sdk-bookworm main\n"  # Google's, not Kubernetes'
@@ -192,6 +205,7 @@ def test_the_old_apt_kubernetes_io_counts_but_another_google_repository_does_not
 # --- SELinux: what its tools print ------------------------------------------------------------------
 
 
+@pytest.mark.unit
 def test_selinux_tool_outputs_are_read():
     assert selinux.parse_getsebool("container_manage_cgroup --> off\n", "container_manage_cgroup") == "off"
     semanage = ("SELinux boolean                State  Default Description\n\n"
@@ -206,6 +220,7 @@ def test_selinux_tool_outputs_are_read():
     assert selinux.config_value(config, "SELINUXTYPE") == "targeted"
 
 
+@pytest.mark.lab
 def test_without_selinux_in_the_kernel_both_claims_are_not_applicable_as_observed():
     if os.path.isdir(selinux.SELINUXFS):
         pytest.skip("this kernel has SELinux")
@@ -230,6 +245,7 @@ OWNERS = {"docker-08": "Docker CE repository", "docker-09": "SELinux boolean con
           "k8s-prep-08": "SELinux enforcing with container-selinux", "k8s-inst-06": "Kubernetes repository definition"}
 
 
+@pytest.mark.unit
 def test_the_rocky_plan_owns_the_new_claims_with_the_documents_commands():
     plan = rocky_plan()
     for cid, name in OWNERS.items():
@@ -245,6 +261,7 @@ def test_the_rocky_plan_owns_the_new_claims_with_the_documents_commands():
     assert "dnf -y install container-selinux" in commands["k8s-prep-08"]
 
 
+@pytest.mark.unit
 def test_a_rocky_host_with_the_documents_files_and_settings_needs_none_of_these_steps():
     plan = rocky_plan(files={"/etc/yum.repos.d/docker-ce.repo": DOCKER_CE_REPO,
                              "/etc/yum.repos.d/kubernetes.repo": KUBERNETES_REPO},
@@ -256,6 +273,7 @@ def test_a_rocky_host_with_the_documents_files_and_settings_needs_none_of_these_
     assert not plan.owner_of("docker-09").check()[0]
 
 
+@pytest.mark.unit
 def test_the_debian_plan_has_none_of_these_steps():
     data = json.loads(ROCKY.read_text())
     data["facts"].update(os_id="debian", os_like=[], version_id="12", init="systemd")
@@ -272,6 +290,7 @@ def run_claim(suite, claim_id: str) -> tuple[str, dict]:
     return c["verdict"], next(o for o in c["evidence"] if o["what"] == "Docker CE repository")
 
 
+@pytest.mark.faults
 @pytest.mark.skipif(os.geteuid() != 0 or not os.path.isdir(repos.APT_DIR), reason="needs root and apt's sources")
 def test_docker_08_passes_with_an_apt_source_for_docker_and_fails_once_it_is_removed(suite):
     path = Path(repos.APT_DIR) / f"labconform-test-{uuid.uuid4().hex[:12]}.list"

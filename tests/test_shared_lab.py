@@ -30,6 +30,7 @@ def results_of(reports: Path) -> dict:
     return json.loads((reports / "latest" / "results.json").read_text())
 
 
+@pytest.mark.lab
 def test_two_full_runs_at_the_same_time_both_pass(tmp_path):
     """Passive and active verification take no lease and share nothing: both gates pass."""
     runs = []
@@ -56,6 +57,7 @@ def start_remote_run(sshd: Sshd, run_name: str, reports: Path) -> tuple[subproce
     return start_run(run_name, reports, "--target", sshd.target(), *sshd.options())
 
 
+@pytest.mark.lab
 def test_a_dropped_ssh_connection_makes_the_remaining_claims_errors_naming_the_target(tmp_path):
     reports = tmp_path / "reports"
     run_name = "lc-ssh-drop"
@@ -91,6 +93,7 @@ def test_a_dropped_ssh_connection_makes_the_remaining_claims_errors_naming_the_t
             c.remove(force=True)
 
 
+@pytest.mark.lab
 def test_sigterm_in_the_middle_of_a_remote_run_leaves_nothing_on_the_lab(tmp_path):
     run_name = "lc-ssh-term"
     with sshd_server() as sshd:
@@ -127,6 +130,7 @@ def _one_clear_error(run) -> str:
     return lines[0]
 
 
+@pytest.mark.plugin
 def test_a_full_disk_under_reports_is_one_error_before_the_run(suite, mount_point):
     subprocess.run(["mount", "-t", "tmpfs", "-o", "size=1m", "tmpfs", str(mount_point)], check=True)
     subprocess.run(["dd", "if=/dev/zero", f"of={mount_point}/filler", "bs=64k"], capture_output=True)
@@ -135,12 +139,14 @@ def test_a_full_disk_under_reports_is_one_error_before_the_run(suite, mount_poin
     assert str(mount_point) in line and ("no space left" in line or "KiB free" in line), line
 
 
+@pytest.mark.plugin
 def test_a_small_disk_under_reports_is_one_error_before_the_run(suite, mount_point):
     subprocess.run(["mount", "-t", "tmpfs", "-o", "size=2m", "tmpfs", str(mount_point)], check=True)
     run = suite("features/10_hello.feature", "--reports-dir", str(mount_point))
     assert "KiB free" in _one_clear_error(run)
 
 
+@pytest.mark.plugin
 def test_a_read_only_reports_dir_is_one_error_before_the_run(suite, mount_point):
     subprocess.run(["mount", "--bind", str(mount_point), str(mount_point)], check=True)
     subprocess.run(["mount", "-o", "remount,ro,bind", str(mount_point)], check=True)

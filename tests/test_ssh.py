@@ -35,6 +35,7 @@ def target_for(sshd: Sshd, user: str = "root", query: str = "", **opts: object) 
     return Target(sshd.target(user, query), ssh=options)
 
 
+@pytest.mark.lab
 def test_remote_run_gives_the_local_verdicts_claim_for_claim(suite, sshd):
     local = suite(*SUBSET)
     local_verdicts, local_run = local.verdicts(), local.results["run"]  # read now: both write reports/latest
@@ -50,6 +51,7 @@ def test_remote_run_gives_the_local_verdicts_claim_for_claim(suite, sshd):
     assert remote.results["run"]["target"]["kubernetes_version"] == local_run["target"]["kubernetes_version"]
 
 
+@pytest.mark.lab
 def test_an_explicit_kubeconfig_is_used_as_it_is(suite, sshd, tmp_path):
     conf = tmp_path / "admin.conf"
     conf.write_text(Path("/etc/kubernetes/admin.conf").read_text())
@@ -60,6 +62,7 @@ def test_an_explicit_kubeconfig_is_used_as_it_is(suite, sshd, tmp_path):
     assert tunnelled.verdicts() == explicit
 
 
+@pytest.mark.lab
 def test_commands_reuse_the_one_connection(sshd):
     t = target_for(sshd)
     before = sshd.logins()
@@ -77,6 +80,7 @@ def test_commands_reuse_the_one_connection(sshd):
     assert sshd.logins() - before == 1
 
 
+@pytest.mark.lab
 def test_unknown_host_key_is_one_clear_error_then_accepted_on_request(suite, sshd, tmp_path):
     known = tmp_path / "known_hosts"  # knows nothing
     run = suite("features/10_hello.feature", "--target", sshd.target(),
@@ -91,6 +95,7 @@ def test_unknown_host_key_is_one_clear_error_then_accepted_on_request(suite, ssh
     assert sshd.host_key_pub.split()[1] in known.read_text()
 
 
+@pytest.mark.lab
 def test_changed_host_key_is_refused_until_accepted(sshd, tmp_path):
     other = keygen(tmp_path / "other_host_key")
     known = tmp_path / "known_hosts"
@@ -129,6 +134,7 @@ def sudo_user() -> Iterator[str]:
         subprocess.run(["userdel", "--remove", name], check=False, capture_output=True)
 
 
+@pytest.mark.lab
 def test_a_sudo_user_sees_what_root_sees(suite, sshd, sudo_user):
     plain = target_for(sshd, sudo_user)
     try:
@@ -143,6 +149,7 @@ def test_a_sudo_user_sees_what_root_sees(suite, sshd, sudo_user):
     assert "passed" in root.values()
 
 
+@pytest.mark.lab
 def test_provision_check_goes_through_the_same_connection(sshd):
     before = sshd.logins()
     p = subprocess.run(
@@ -155,6 +162,7 @@ def test_provision_check_goes_through_the_same_connection(sshd):
     assert sshd.logins() - before == 1
 
 
+@pytest.mark.lab
 def test_provision_over_ssh_takes_the_lease_and_uses_one_connection(sshd):
     before = sshd.logins()
     p = subprocess.run(
@@ -168,6 +176,7 @@ def test_provision_over_ssh_takes_the_lease_and_uses_one_connection(sshd):
     assert sshd.logins() - before == 1
 
 
+@pytest.mark.unit
 def test_unreachable_ssh_target_says_where(tmp_path):
     t = Target(f"ssh://root@127.0.0.1:{_closed_port()}", ssh=SshOptions(known_hosts=str(tmp_path / "k")))
     with pytest.raises(LabUnreachable, match="127.0.0.1"):
@@ -185,6 +194,7 @@ def _closed_port() -> int:
         return s.getsockname()[1]
 
 
+@pytest.mark.lab
 def test_the_session_leaves_nothing_behind(sshd):
     t = target_for(sshd)
     t.probe()
@@ -195,6 +205,7 @@ def test_the_session_leaves_nothing_behind(sshd):
     assert not os.path.exists(folder)
 
 
+@pytest.mark.lab
 def test_after_the_link_drops_the_target_is_reached_again_with_the_same_tunnels(sshd):
     """What a reboot of the lab does to a run: every connection ends, then the host answers again."""
     import signal

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import pytest
 from ssh_server import sshd  # noqa: F401 - the fixture
+
+pytestmark = pytest.mark.lab
 
 FILES = (
     "features/10_hello.feature",

@@ -34,6 +34,7 @@ def _waits(claim: dict) -> dict:
     return next(o for o in claim["evidence"] if o["what"] == "Tomcat server startup")
 
 
+@pytest.mark.lab
 def test_a_slow_entrypoint_shows_in_the_startup_claims_evidence(tmp_path: Path, client: docker.DockerClient) -> None:
     tag = f"lc-fault-slow-{uuid.uuid4().hex[:8]}"
     dockerfile = SLOW_ENTRYPOINT.format(base=LabParams().mytc_image).encode()
@@ -52,6 +53,7 @@ def test_a_slow_entrypoint_shows_in_the_startup_claims_evidence(tmp_path: Path, 
     assert v["rand-02"]["verdict"] == "passed", v["rand-02"]
 
 
+@pytest.mark.lab
 def test_the_labs_mytc_image_passes_with_both_figures(tmp_path: Path, client: docker.DockerClient) -> None:
     v = run_claims(tmp_path, {}, FEATURE, "-k", "rand-01")
     claim = v["rand-01"]
@@ -62,6 +64,7 @@ def test_the_labs_mytc_image_passes_with_both_figures(tmp_path: Path, client: do
     assert all(s["ready_after_s"] * 1000 >= s["server_startup_ms"] for s in _waits(claim)["details"]["samples"])
 
 
+@pytest.mark.lab
 def test_a_jvm_starting_on_the_host_holds_the_next_start(client: docker.DockerClient) -> None:
     """A Tomcat started beside (another run's, as on the shared lab): the sampler sees its JVM starting
     and does not time a start until it is past STARTING_S (here: gives up after 2 s, saying why)."""
@@ -79,6 +82,7 @@ def test_a_jvm_starting_on_the_host_holds_the_next_start(client: docker.DockerCl
         other.remove(force=True)
 
 
+@pytest.mark.faults
 def test_a_saturated_host_holds_the_next_start_and_a_quiet_one_lets_it_go() -> None:
     """Both cores kept busy for real: the sampler does not time a start (here: gives up after 3 s, saying
     the CPU stayed busy); once the load is gone it lets the start go and says how idle the host was."""

@@ -12,11 +12,13 @@ from labconform.errors import LabUnreachable, UsageError
 from labconform.target import Target, parse_facts, parse_target
 
 
+@pytest.mark.unit
 @pytest.mark.parametrize("spec", ["", "local", "local://", "ssh://root@127.0.0.1:2222", "paramiko://lab.example"])
 def test_good_specs(spec):
     assert parse_target(spec)
 
 
+@pytest.mark.unit
 @pytest.mark.parametrize(
     "spec, says",
     [
@@ -33,6 +35,7 @@ def test_bad_specs_say_what_is_wrong(spec, says):
         parse_target(spec)
 
 
+@pytest.mark.plugin
 def test_malformed_target_is_one_line_and_pytests_usage_exit(suite):
     run = suite("features/10_hello.feature", "--target", "ftp://lab")
     assert run.rc == 4  # pytest.ExitCode.USAGE_ERROR
@@ -78,6 +81,7 @@ def closed_port() -> int:
     return port
 
 
+@pytest.mark.plugin
 @pytest.mark.parametrize("kind", ["refused", "silent"])
 def test_unreachable_target_makes_every_claim_an_error(suite, silent_server, kind):
     port = closed_port() if kind == "refused" else silent_server
@@ -93,6 +97,7 @@ def test_unreachable_target_makes_every_claim_an_error(suite, silent_server, kin
     assert run.out.count("Traceback") == 0
 
 
+@pytest.mark.unit
 def test_probe_of_a_silent_host_is_bounded(silent_server):
     t = Target(f"ssh://root@127.0.0.1:{silent_server}", connect_timeout=2)
     started = time.monotonic()
@@ -103,11 +108,13 @@ def test_probe_of_a_silent_host_is_bounded(silent_server):
         t.run("true")
 
 
+@pytest.mark.lab
 def test_local_facts_are_read():
     facts = Target("local").facts
     assert facts.family == "debian" and facts.kernel and facts.init
 
 
+@pytest.mark.unit
 def test_facts_parse_family_and_capabilities():
     text = "os_id=rocky\nos_like=rhel centos fedora\nversion_id=8.4\ninit=systemd\ncap_bnd=000001fffeffffff\ncgroup=1\n"
     facts = parse_facts(text)

@@ -55,12 +55,14 @@ def run_claims(tmp_path: Path, params: dict, *args: str) -> dict[str, dict]:
     return {c["id"]: c for c in json.loads(results.read_text())["claims"]}
 
 
+@pytest.mark.unit
 def test_the_shipped_intermediate_is_lets_encrypt_r11() -> None:
     pem = certs.LE_INTERMEDIATE.read_text()
     assert certs.fingerprint(pem) == certs.LE_INTERMEDIATE_SHA256
     assert len(certs.pem_certificates(pem)) == 1
 
 
+@pytest.mark.lab
 def test_without_root_drops_exactly_isrg_root_x1(host_bundle: str) -> None:
     pems = certs.pem_certificates(host_bundle)
     kept = certs.pem_certificates(certs.without_root(host_bundle))
@@ -69,6 +71,7 @@ def test_without_root_drops_exactly_isrg_root_x1(host_bundle: str) -> None:
     assert certs.ISRG_ROOT_X1_SHA256 not in [certs.fingerprint(p) for p in kept]
 
 
+@pytest.mark.lab
 def test_a_store_without_isrg_root_x1_fails_the_claims(tmp_path: Path, target: Target, host_bundle: str) -> None:
     """The copy is what OpenSSL, Python and Perl really use (through their environment variables):
     the store claim and every client's verification must fail, and only for that reason."""
@@ -83,6 +86,7 @@ def test_a_store_without_isrg_root_x1_fails_the_claims(tmp_path: Path, target: T
         assert "ISRG Root X1" in claim["reason"]
 
 
+@pytest.mark.lab
 def test_the_same_run_passes_with_the_hosts_own_store(tmp_path: Path) -> None:
     """The control: nothing but the store differs between this run and the one above."""
     verdicts = run_claims(tmp_path, {}, "features/90_dragged_by_the_roots.feature", "-k", "not mytc")
@@ -96,6 +100,7 @@ def test_the_same_run_passes_with_the_hosts_own_store(tmp_path: Path) -> None:
 AFTER_EXPIRY = datetime(2027, 6, 1, tzinfo=UTC)
 
 
+@pytest.mark.unit
 def test_the_intermediates_validity_is_what_the_code_assumes(target: Target) -> None:
     res = target.run("openssl x509 -noout -dates -in %s", str(certs.LE_INTERMEDIATE))
     assert "notBefore=Mar 13 00:00:00 2024 GMT" in res.stdout
@@ -106,6 +111,7 @@ def test_the_intermediates_validity_is_what_the_code_assumes(target: Target) -> 
     assert "expired" in certs.describe_time(at, AFTER_EXPIRY)
 
 
+@pytest.mark.lab
 def test_past_its_notafter_openssl_and_perl_verify_inside_its_validity_and_say_so(
         target: Target, tmp_path: Path, host_bundle: str) -> None:
     """openssl at a "now" after 2027-03-12 refuses R11 as expired; the probe given that "now"
@@ -152,6 +158,7 @@ def jvm_stores(docker_lab: DockerLab, tmp_path_factory: pytest.TempPathFactory) 
     return stores
 
 
+@pytest.mark.lab
 def test_the_jvm_itself_refuses_r11_without_isrg_root_x1(docker_lab: DockerLab, jvm_stores: dict[str, Path],
                                                           target: Target, tmp_path: Path) -> None:
     probe = trust.TrustProbe(target, str(tmp_path))
@@ -165,6 +172,7 @@ def test_the_jvm_itself_refuses_r11_without_isrg_root_x1(docker_lab: DockerLab, 
     assert "NO_TRUST_ANCHOR" in bad.verified.output
 
 
+@pytest.mark.lab
 def test_the_jvm_verifies_inside_r11s_validity_once_it_has_expired(docker_lab: DockerLab, target: Target,
                                                                      tmp_path: Path) -> None:
     """The JVM at a "now" after 2027-03-12 refuses R11 as expired; given the probe's time inside its
@@ -177,6 +185,7 @@ def test_the_jvm_verifies_inside_r11s_validity_once_it_has_expired(docker_lab: D
     assert "expired" in a.verified.at and "PKIXParameters.setDate" in a.verified.how
 
 
+@pytest.mark.lab
 def test_a_jvm_store_without_isrg_root_x1_fails_roots_02(tmp_path: Path, jvm_stores: dict[str, Path]) -> None:
     """A real run: the JVM row of roots-02 fails, naming ISRG Root X1, with the store less that root;
     the same run with the untouched copy (the control) passes."""
@@ -234,6 +243,7 @@ def local_tls_site(target: Target, tmp_path_factory: pytest.TempPathFactory) -> 
         server.wait(timeout=10)
 
 
+@pytest.mark.lab
 def test_the_jvm_handshake_passes_with_the_sites_ca_and_fails_without(
         tmp_path: Path, docker_lab: DockerLab, jvm_stores: dict[str, Path], host_bundle: str,
         local_tls_site: dict[str, Any]) -> None:
@@ -258,6 +268,7 @@ def test_the_jvm_handshake_passes_with_the_sites_ca_and_fails_without(
     assert bad["roots-03"]["verdict"] == "failed", bad["roots-03"]
 
 
+@pytest.mark.lab
 def test_an_unresolvable_site_is_not_applicable_never_a_pass(tmp_path: Path, docker_lab: DockerLab) -> None:
     """A 64-character label cannot be put in a DNS query, so the resolver fails on this machine and
     no query leaves it: the host and the JVM both find the site unreachable."""
@@ -270,6 +281,7 @@ def test_an_unresolvable_site_is_not_applicable_never_a_pass(tmp_path: Path, doc
     assert "UnknownHostException" in v["roots-04"]["reason"]
 
 
+@pytest.mark.lab
 def test_a_jre_only_image_falls_back_to_keytool_and_openssl_and_says_so(
         tmp_path: Path, docker_lab: DockerLab, jvm_stores: dict[str, Path]) -> None:
     """An image whose java has no jdk.compiler (here mytc with the module graph limited, as a jlinked

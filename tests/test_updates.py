@@ -15,6 +15,8 @@ import pytest
 from labconform import sysinfo
 from labconform.target import Target
 
+pytestmark = pytest.mark.lab
+
 # no cache written: apt rebuilds it in memory from what the fault points it at
 NO_CACHE = 'Dir::Cache::pkgcache "";\nDir::Cache::srcpkgcache "";\n'
 

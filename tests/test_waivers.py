@@ -8,6 +8,8 @@ import pytest
 
 from labconform.waivers import WaiverError, check_known, find, parse
 
+pytestmark = pytest.mark.unit
+
 GOOD = """\
 # the offline lab's known deviations
 - id: docker-03
