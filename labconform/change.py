@@ -5,28 +5,24 @@ from __future__ import annotations
 
 import argparse
 import getpass
-import os
 import shlex
+import signal
 import socket
 import sys
 import time
 import uuid
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from labconform import changerecord, results
-from labconform.commands import stream
+from labconform import changerecord, history, results
+from labconform.change_steps import Change, LeaseLost, Runner, say
 from labconform.errors import UsageError
 from labconform.lease import LeaseHeld, LeaseKeeper
 from labconform.params import load_params
 from labconform.redact import redact_text
+from labconform.repair import base_id
 from labconform.ssh import SshOptions
 from labconform.target import Target, parse_target
-
-REPO = Path(__file__).resolve().parent.parent
-SUITE_TIMEOUT_S = 1800  # one check of the lab: the whole suite takes about a minute
-REPAIR_TIMEOUT_S = 1800
 
 # exit statuses (docs/change.md)
 ACCEPTED = 0
@@ -35,25 +31,12 @@ RESTORED = 3  # rejected, and the lab conforms again (repaired, rolled back, or 
 USAGE = 4
 LEASED = 5
 NOT_MADE = 6  # the lab did not conform before: the change was not made
+UNREACHABLE = 7  # the lab could not be reached, or the change could not go on: see the record
 INTERRUPTED = 130
-
-
-@dataclass
-class Change:
-    """What one change did, phase by phase: the change record (change.json) is this, as data."""
-
-    id: str
-    who: str
-    target: str
-    command: list[str]
-    rollback: list[str] | None
-    repair: bool
-    started: float = field(default_factory=time.time)
-    phases: dict[str, Any] = field(default_factory=dict)
-    decision: str = ""
-    outcome: str = ""
-    exit_status: int = 0
-    reasons: list[str] = field(default_factory=list)
+OUTCOMES = {ACCEPTED: "accepted", RESTORED: "rejected, lab conforming", LEFT_BROKEN: "rejected, lab left failing",
+            LEASED: "refused: the lab is leased", NOT_MADE: "not made: the lab did not conform before",
+            UNREACHABLE: "stopped: the lab could not be reached or the change could not go on",
+            INTERRUPTED: "interrupted"}
 
 
 class _Parser(argparse.ArgumentParser):
@@ -71,14 +54,13 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
                     help="the change: a command line, split like a shell would (no shell runs it), run on the lab")
     undo = ap.add_mutually_exclusive_group()
     undo.add_argument("--repair", action="store_true",
-                      help="on a regression, run the provisioning steps that own the regressed claims")
+                      help="on a regression, run the provisioning steps that own the failing claims")
     undo.add_argument("--rollback", metavar="CMD", help="on a regression, run this command on the lab")
     ap.add_argument("--timeout", type=float, default=600, help="seconds the change (or rollback) may take (600)")
     ap.add_argument("--lease-wait", type=float, default=0, help="seconds to wait for the lab's lease (0)")
     ap.add_argument("--baseline", metavar="RUN",
                     help="a recent good run of this lab (folder or results.json) instead of checking before")
-    ap.add_argument("--baseline-max-age", type=float, default=3600,
-                    help="seconds old a --baseline may be (3600)")
+    ap.add_argument("--baseline-max-age", type=float, default=3600, help="seconds old a --baseline may be (3600)")
     ap.add_argument("--target", default="local", help="the lab: local (default) or ssh://user@host:port")
     ap.add_argument("--lab-params", help="YAML file of lab parameters")
     ap.add_argument("--waivers", help="waivers file for every check")
@@ -106,142 +88,46 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     for path in (args.lab_params, args.waivers, args.kubeconfig, args.ssh_identity, args.known_hosts):
         if path and not Path(path).is_file():
             ap.error(f"no such file: {path}")
+    for path in args.paths:
+        if not Path(path).exists():
+            ap.error(f"no such feature file or folder: {path}")
     return args
 
 
-def say(text: str) -> None:
-    print(redact_text(f"change: {text}"), flush=True)
-
-
-class Runner:
-    """The phases of one change, each recorded in `change.phases` as it ends."""
-
-    def __init__(self, args: argparse.Namespace, change: Change, lease: LeaseKeeper) -> None:
-        self.args, self.change, self.lease = args, change, lease
-        self.folder = Path(args.reports_dir) / "changes" / change.id
-        self.env = {**os.environ, **lease.lend()}
-        self.phase = "start"  # the phase running now, for a record cut short by Ctrl-C
-
-    # --- the suite ---------------------------------------------------------------------------------
-
-    def reach(self) -> list[str]:
-        """The options that reach the lab the same way in every suite and provisioning run."""
-        out = ["--target", self.args.target]
-        for opt, val in (("--lab-params", self.args.lab_params), ("--waivers", self.args.waivers),
-                         ("--ssh-identity", self.args.ssh_identity), ("--known-hosts", self.args.known_hosts)):
-            if val:
-                out += [opt, str(Path(val).resolve())]
-        return out + (["--accept-host-key"] if self.args.accept_host_key else [])
-
-    def check(self, phase: str, baseline: Path | None) -> dict[str, Any]:
-        """Run the suite's passive and active claims; the run's record, read from its results.json."""
-        run = f"{self.change.id}-{phase}"
-        argv = [sys.executable, "-m", "pytest", *[str(Path(p).resolve()) for p in self.args.paths], "-q",
-                "-p", "no:cacheprovider", "-m", "not destructive", "--run-name", run,
-                "--reports-dir", str(Path(self.args.reports_dir).resolve()), *self.reach()]
-        for opt, val in (("--kubeconfig", self.args.kubeconfig), ("--fail-on-impact", self.args.fail_on_impact),
-                         ("-k", self.args.keyword)):
-            if val:
-                argv += [opt, str(Path(val).resolve()) if opt == "--kubeconfig" else val]
-        if baseline is not None:
-            argv += ["--baseline", str(baseline)]
-        self.phase = phase
-        say(f"{phase}: checking the lab (pytest {shlex.join(argv[3:])})")
-        started = time.time()
-        ran = stream(argv, timeout=SUITE_TIMEOUT_S, env=self.env, cwd=REPO, prefix=f"  {phase} | ",
-                     what=f"the {phase} check")
-        folder = Path(self.args.reports_dir) / run
-        try:
-            data = results.load(folder / "results.json")
-        except (OSError, ValueError) as exc:
-            data = {}
-            self.change.reasons.append(f"the {phase} check wrote no results ({type(exc).__name__}, exit {ran.rc})")
-        record = changerecord.summarize_run(data, folder, ran, time.time() - started)
-        self.change.phases[phase] = record
-        say(f"{phase}: gate {record['gate']}; {changerecord.counts_line(record)}")
-        return record
-
-    # --- commands on the lab ---------------------------------------------------------------------
-
-    def on_lab(self, phase: str, command: list[str]) -> dict[str, Any]:
-        """Run a command on the lab (here, or over SSH), its output streamed and kept, bounded by --timeout."""
-        self.phase = phase
-        say(f"{phase}: {shlex.join(command)} on {self.args.target} (at most {self.args.timeout:g} s)")
-        self.folder.mkdir(parents=True, exist_ok=True)
-        log = self.folder / f"{phase}.log"
-        argv = ["timeout", "-k", "5", f"{self.args.timeout:g}", *command]  # kills the command's whole group
-        if not self.lease.target.is_local:
-            argv = self.ssh_argv(shlex.join(argv))
-        started = time.time()
-        ran = stream(argv, timeout=self.args.timeout + 15, env=self.env, prefix=f"  {phase} | ",
-                     what=phase, log=log)
-        record = {"command": command, "started": changerecord.utc(started), "exit_status": ran.rc,
-                  "timed_out": ran.timed_out or ran.rc == 124,
-                  "duration_s": round(ran.seconds, 1), "log": log.name, "output_tail": ran.tail,
-                  "interrupted": ran.interrupted}
-        self.change.phases[phase] = record
-        end = "timed out" if record["timed_out"] else f"exit {ran.rc}"
-        say(f"{phase}: {end} after {ran.seconds:.1f} s (output: {log})")
-        return record
-
-    def ssh_argv(self, line: str) -> list[str]:
-        """ssh to the lab through the change's one connection (the lease's), the target's sudo applied."""
-        target = self.lease.target
-        target.connect()
-        session = target.session
-        assert session is not None
-        return ["ssh", *session.client_options(), session.host, target.host.backend.get_command(line)]
-
-    # --- repair and roll back --------------------------------------------------------------------
-
-    def repair(self, ids: list[str]) -> dict[str, Any]:
-        argv = [sys.executable, "-m", "provision", "--claims", ",".join(ids), "--reports-dir",
-                str((Path(self.args.reports_dir) / "repairs").resolve()), "--changes-dir",
-                str((Path(self.args.reports_dir) / "changes").resolve()), *self.reach()]
-        self.phase = "repair"
-        say(f"repair: the provisioning steps that own {', '.join(ids)} (python -m provision {shlex.join(argv[3:])})")
-        started = time.time()
-        ran = stream(argv, timeout=REPAIR_TIMEOUT_S, env=self.env, cwd=REPO, prefix="  repair | ", what="the repair",
-                     log=self.folder / "repair.log")
-        record = {"claims": ids, "started": changerecord.utc(started), "exit_status": ran.rc,
-                  "duration_s": round(ran.seconds, 1), "log": "repair.log",
-                  "output_tail": ran.tail, "timed_out": ran.timed_out, "interrupted": ran.interrupted}
-        self.change.phases["repair"] = record
-        return record
-
-
-def regressed(after: dict[str, Any]) -> list[str]:
-    """The claim ids (an Outline's rows once) that the after check names as regressions or errors."""
-    ids = [*after.get("regressions", []), *after.get("errors", [])]
-    return sorted({i.split("[", 1)[0].split("@", 1)[0] for i in ids})
-
-
 def baseline_fit(args: argparse.Namespace, who: str) -> tuple[Path | None, str]:
-    """A --baseline usable in place of the check before: this lab's, passed, recent, and not made while
-    someone else held the lab. Returns (its results.json, why not)."""
+    """A --baseline usable in place of the check before: this lab's, passed, recent, not made while someone
+    else held the lab, and with no change of the lab recorded since it started. Returns (its results.json,
+    why not)."""
     path = Path(args.baseline)
     path = path / "results.json" if path.is_dir() else path
     try:
         data = results.load(path)
         run = data["run"]
-        started = time.mktime(time.strptime(run["started"], "%Y-%m-%dT%H:%M:%SZ")) - time.timezone
-    except (OSError, ValueError, KeyError, TypeError) as exc:
+        lab = run.get("target") or {}
+        started = history.epoch(run["started"])
+    except (OSError, ValueError, KeyError, TypeError, AttributeError) as exc:
         return None, f"cannot read {path}: {type(exc).__name__}: {exc}"
-    lab = run.get("target") or {}
     lease, age = lab.get("lease") or {}, time.time() - started
-    try:
-        same = parse_target(lab.get("spec") or "") == parse_target(args.target)
-    except UsageError:
-        same = False
-    if not same:
+    if history.lab_key(lab.get("spec")) != history.lab_key(args.target):
         return None, f"{path} is a run of {lab.get('spec')}, not of {args.target}"
-    if (data.get("gate") or {}).get("status") != "passed":
-        return None, f"{path}: its gate did not pass"
+    if (data.get("gate") or {}).get("status") != "passed" or run.get("exit_status") != 0 or not data.get("claims"):
+        return None, f"{path}: its gate did not pass (or it checked nothing)"
     if age > args.baseline_max_age:
         return None, f"{path} is {age:.0f} s old (at most {args.baseline_max_age:g} s: --baseline-max-age)"
     if lease and lease.get("owner") != who:
         return None, f"{path} was made while {lease.get('owner')} held the lab's lease"
+    since = [m.id for m in history.load_changes(Path(args.reports_dir))
+             if m.lab == history.lab_key(args.target) and m.end > started + history.STAMP_S]
+    if since:
+        return None, f"the lab was changed since {path} was made: {', '.join(since[:3])}"
     return path, ""
+
+
+def failing(after: dict[str, Any]) -> list[str]:
+    """The claim ids (an Outline's rows once, a lab's suffix off) the after check did not pass."""
+    ids = [*after.get("regressions", []), *after.get("waived_regressions", []), *after.get("errors", []),
+           *after.get("failed", [])]
+    return sorted({base_id(i).split("@", 1)[0] for i in ids})
 
 
 def run_change(args: argparse.Namespace) -> Change:
@@ -251,23 +137,29 @@ def run_change(args: argparse.Namespace) -> Change:
                     repair=args.repair)
     target = Target(args.target, ssh=SshOptions(identity=args.ssh_identity, known_hosts=args.known_hosts,
                                                  accept_host_key=args.accept_host_key))
-    lease = LeaseKeeper(target, change.id, f"change: {shlex.join(args.command)}"[:200])
+    lease = LeaseKeeper(target, change.id, redact_text(f"change: {shlex.join(args.command)}")[:200])
+    runner: Runner | None = None
     try:
         say(f"{change.id}: taking the lease on {args.target}")
         held = lease.acquire(wait_s=args.lease_wait)
         change.phases["lease"] = {k: v for k, v in held.as_dict().items() if k != "token"}
-    except LeaseHeld as exc:
-        return finish(change, "refused", LEASED, [str(exc)], args)
-    except Exception as exc:  # noqa: BLE001 - the lab cannot be reached: one clear line, no traceback
-        return finish(change, "refused", LEFT_BROKEN, [f"cannot reach {args.target}: {exc}"], args)
-    runner = Runner(args, change, lease)
-    try:
+        runner = Runner(args, change, lease)
         return decide(runner, args)
+    except LeaseHeld as exc:
+        return finish(change, "refused", LEASED, [str(exc)])
     except KeyboardInterrupt:
-        return finish(change, "interrupted", INTERRUPTED, [f"interrupted (Ctrl-C) during the {runner.phase}"], args)
+        during = f"during the {runner.phase}" if runner else "while taking the lease"
+        return finish(change, "interrupted", INTERRUPTED, [f"interrupted {during}"])
+    except LeaseLost as exc:
+        return finish(change, "stopped", UNREACHABLE, [f"the lease was lost during the {runner and runner.phase}: "
+                                                       f"{exc}; nothing more was done to the lab"])
+    except Exception as exc:  # noqa: BLE001 - the lab unreachable, a tool missing: one clear line, no traceback
+        where = f"during the {runner.phase}" if runner else "before the lease was taken"
+        return finish(change, "stopped", UNREACHABLE, [f"{where}: {type(exc).__name__}: {exc}"])
     finally:
-        lease.release()
-        change.phases.setdefault("lease", {})["released"] = True
+        if lease.held is not None:
+            lease.release()
+            change.phases.setdefault("lease", {})["released"] = True
         target.close()
 
 
@@ -281,52 +173,58 @@ def decide(r: Runner, args: argparse.Namespace) -> Change:
                                      "why_not": why}
     if baseline is None:
         before = r.check("before", None)
-        if before["gate"] != "passed":
-            return finish(change, "not made", NOT_MADE,
-                          ["the lab did not pass its check before the change: nothing was changed",
-                           *before["reasons"]], args)
+        if not before["ok"]:
+            return finish(change, "not made", NOT_MADE, ["the lab did not pass its check before the change: "
+                                                         "nothing was changed", *before["reasons"]])
         baseline = Path(before["folder"]) / "results.json"
+    expected = len(results.load(baseline).get("claims") or [])
     made = r.on_lab("change", args.command)
     after = r.check("after", baseline)
-    bad = after["gate"] != "passed" or made["exit_status"] != 0
-    if not bad:
-        return finish(change, "accepted", ACCEPTED, [], args)
+    if after["claims"] < expected:  # a claim the before check had and this one did not run proves nothing
+        after["reasons"].append(f"the after check ran {after['claims']} claims, the before check {expected}")
+        after["ok"] = False
+    if made["exit_status"] == 0 and after["ok"]:
+        return finish(change, "accepted", ACCEPTED, [])
     why = [f"the change command {'timed out' if made['timed_out'] else 'exited ' + str(made['exit_status'])}"] \
         if made["exit_status"] != 0 else []
     why += after["reasons"]
-    if after["gate"] == "passed":
-        return finish(change, "rejected", RESTORED, [*why, "the lab still passes its check"], args)
-    ids = regressed(after)
-    if args.repair and ids:
+    if after["ok"]:
+        return finish(change, "rejected", RESTORED, [*why, "the lab still passes its check"])
+    ids = failing(after)
+    if args.repair and not ids:
+        return finish(change, "rejected", LEFT_BROKEN, [*why, "--repair: no failing claim to repair by"])
+    if args.repair:
         r.repair(ids)
     elif args.rollback_command:
         r.on_lab("rollback", args.rollback_command)
     else:
-        return finish(change, "rejected", LEFT_BROKEN, [*why, "no --repair or --rollback: the lab is left so"], args)
+        return finish(change, "rejected", LEFT_BROKEN, [*why, "no --repair or --rollback: the lab is left so"])
     final = r.check("final", baseline)
-    if final["gate"] == "passed":
-        return finish(change, "rejected", RESTORED, [*why, "the lab passes again after the "
-                                                     + ("repair" if args.repair else "rollback")], args)
-    return finish(change, "rejected", LEFT_BROKEN, [*why, *final["reasons"]], args)
+    undo = "repair" if args.repair else "rollback"
+    if final["ok"] and final["claims"] >= expected:
+        return finish(change, "rejected", RESTORED, [*why, f"the lab passes again after the {undo}"])
+    return finish(change, "rejected", LEFT_BROKEN, [*why, f"after the {undo}:", *final["reasons"]])
 
 
-def finish(change: Change, decision: str, status: int, reasons: list[str], args: argparse.Namespace) -> Change:
-    change.decision, change.exit_status = decision, status
+def finish(change: Change, decision: str, status: int, reasons: list[str]) -> Change:
+    change.decision, change.exit_status, change.outcome = decision, status, OUTCOMES[status]
     change.reasons += reasons
-    change.outcome = {ACCEPTED: "accepted", RESTORED: "rejected, lab conforming", LEFT_BROKEN:
-                      "rejected, lab left failing", LEASED: "refused: the lab is leased", NOT_MADE:
-                      "not made: the lab did not conform before", INTERRUPTED: "interrupted"}[status]
-    if decision == "refused" and status == LEFT_BROKEN:
-        change.outcome = "refused: the lab cannot be reached"
     return change
+
+
+def _interrupt(signum: int, frame: Any) -> None:
+    raise KeyboardInterrupt(f"signal {signum}")
 
 
 def main(argv: list[str]) -> int:
     args = parse_args(argv)
+    # a closed terminal or a stopped CI job ends the change like Ctrl-C: its commands stopped, the record
+    # written, the lease given back (never a lease freed under a command still running)
+    for sig in (signal.SIGTERM, signal.SIGHUP):
+        signal.signal(sig, _interrupt)
     change = run_change(args)
     folder = changerecord.write(change, Path(args.reports_dir))
     for why in change.reasons:
         say(f"  {why}")
     say(f"{change.id}: {change.outcome} (exit {change.exit_status}); record: {folder / 'index.html'}")
     return change.exit_status
-

@@ -12,14 +12,15 @@ from typing import TYPE_CHECKING, Any
 from labconform.redact import redact
 
 if TYPE_CHECKING:
-    from labconform.change import Change
+    from labconform.change_steps import Change
     from labconform.commands import Streamed
 
 SCHEMA = "labconform.change/1"
 
 
 def summarize_run(data: dict[str, Any], folder: Path, ran: Streamed, seconds: float) -> dict[str, Any]:
-    """What the change record keeps of one check of the lab: its gate and the claims that moved."""
+    """What the change record keeps of one check of the lab: its gate, the claims that moved, and `ok`:
+    the gate passed, pytest agreed (exit 0) and at least one claim was checked."""
     claims = data.get("claims") or []
     gate = data.get("gate") or {}
     moved: dict[str, list[str]] = {}
@@ -27,14 +28,24 @@ def summarize_run(data: dict[str, Any], folder: Path, ran: Streamed, seconds: fl
         change = (c.get("change") or {}).get("change")
         if change in ("regressed", "fixed", "still_failing"):
             moved.setdefault(change, []).append(c["id"])
+    status = gate.get("status") or "no result"
+    reasons = list(gate.get("reasons") or ([] if data else [f"no results.json (exit {ran.rc})"]))
+    if status == "passed" and (ran.rc != 0 or not claims):
+        reasons.append(f"pytest exited {ran.rc} with {len(claims)} claim(s) checked")
+    waived_regressions = list(gate.get("waived_regressions") or [])
+    reasons += [f"regressed under a waiver: {i}" for i in waived_regressions]
     return {
         "run": (data.get("run") or {}).get("name") or folder.name,
         "folder": str(folder),
-        "gate": gate.get("status") or "no result",
-        "reasons": list(gate.get("reasons") or ([] if data else [f"no results.json (exit {ran.rc})"])),
+        "gate": status,
+        "ok": status == "passed" and ran.rc == 0 and bool(claims) and not waived_regressions,
+        "reasons": reasons,
         "counts": data.get("counts") or {},
+        "claims": len(claims),
         "regressions": gate.get("regressions") or moved.get("regressed", []),
+        "waived_regressions": waived_regressions,
         "errors": [c["id"] for c in claims if c.get("verdict") == "error"],
+        "failed": [c["id"] for c in claims if c.get("verdict") == "failed"],
         "fixed": moved.get("fixed", []),
         "still_failing": moved.get("still_failing", []),
         "exit_status": ran.rc,
@@ -120,7 +131,8 @@ def _run_rows(name: str, rec: dict[str, Any], folder: Path) -> str:
 
 
 def _command_rows(name: str, rec: dict[str, Any]) -> str:
-    end = "timed out" if rec.get("timed_out") else f"exit {rec.get('exit_status')}"
+    end = "interrupted" if rec.get("interrupted") else "timed out" if rec.get("timed_out") \
+        else f"exit {rec.get('exit_status')}"
     tail = "\n".join(rec.get("output_tail") or []) or "(no output)"
     what = rec.get("command") or rec.get("claims") or []
     shown = " ".join(what) if name != "repair" else "python -m provision --claims " + ",".join(what)

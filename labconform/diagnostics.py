@@ -28,20 +28,30 @@ def _clip(text: str) -> str:
     return text if len(text) <= MAX_CHARS else text[-MAX_CHARS:] + f"\n[{len(text) - MAX_CHARS} earlier characters]"
 
 
-def _command(lab: Any, line: str, *args: str) -> str:
-    res = lab.target.run(line, *args, timeout=COMMAND_TIMEOUT_S)
+class OutOfTime(Exception):
+    """The claim's time for diagnostics ran out."""
+
+
+def _command(lab: Any, deadline: float, line: str, *args: str) -> str:
+    """One command on the lab, bounded by what is left of the claim's time (at most COMMAND_TIMEOUT_S)."""
+    left = deadline - time.monotonic()
+    if left < 1:
+        raise OutOfTime()
+    res = lab.target.run(line, *args, timeout=max(1, int(min(COMMAND_TIMEOUT_S, left))))
     return _clip(res.stdout + (f"\n[exit {res.rc}] {res.stderr.strip()[-300:]}" if res.rc else ""))
 
 
-def docker_state(lab: Any) -> dict[str, str]:
+def docker_state(lab: Any, deadline: float) -> dict[str, str]:
     """Every container's state; this run's own containers' `docker inspect` state and last log lines."""
-    out = {"docker ps -a": _command(lab, "docker ps -a --format %s",
+    out = {"docker ps -a": _command(lab, deadline, "docker ps -a --format %s",
                                     "{{.Names}}\t{{.Image}}\t{{.Status}}\t{{.Ports}}")}
-    names = lab.target.run("docker ps -a --filter %s --format %s", f"name={lab.run_name}", "{{.Names}}",
-                           timeout=COMMAND_TIMEOUT_S).stdout.split()
+    names = _command(lab, deadline, "docker ps -a --filter %s --format %s", f"name={lab.run_name}",
+                     "{{.Names}}").split()
     for name in names[:MAX_CONTAINERS]:
-        out[f"docker inspect {name} (State)"] = _command(lab, "docker inspect --format %s %s", "{{json .State}}", name)
-        out[f"docker logs --tail 20 {name}"] = _command(lab, "docker logs --tail 20 %s 2>&1", name) or "(no output)"
+        out[f"docker inspect {name} (State)"] = _command(lab, deadline, "docker inspect --format %s %s",
+                                                         "{{json .State}}", name)
+        out[f"docker logs --tail 20 {name}"] = _command(lab, deadline, "docker logs --tail 20 %s 2>&1", name) \
+            or "(no output)"
     return out
 
 
@@ -57,7 +67,7 @@ def pod_lines(pod: Any) -> list[str]:
     return lines
 
 
-def cluster_state(lab: Any) -> dict[str, str]:
+def cluster_state(lab: Any, deadline: float) -> dict[str, str]:
     """The nodes' conditions, the default namespace's pods, and the latest events."""
     kube = lab.kube
     nodes = [f"{n.metadata.name}: " + ", ".join(f"{c.type}={c.status}" for c in n.status.conditions or [])
@@ -74,8 +84,8 @@ def cluster_state(lab: Any) -> dict[str, str]:
     }
 
 
-def journals(lab: Any, units: list[str]) -> dict[str, str]:
-    return {f"journalctl -u {u} -n 30": _command(lab, "journalctl -u %s -n 30 --no-pager -o short-iso", u)
+def journals(lab: Any, deadline: float, units: list[str]) -> dict[str, str]:
+    return {f"journalctl -u {u} -n 30": _command(lab, deadline, "journalctl -u %s -n 30 --no-pager -o short-iso", u)
             for u in units}
 
 
@@ -93,17 +103,16 @@ def collect(lab: Any, feature_file: str, spent_s: float = 0) -> dict[str, str]:
     if stem in KUBERNETES:
         wanted.append(("cluster", cluster_state))
         units.append("kubelet")
-    systemd = lab.target.facts.systemd_is_init
-    if systemd and units:
-        wanted.append(("journal", lambda lab: journals(lab, units)))
+    if units:
+        wanted.append(("journal", lambda lab, deadline: journals(lab, deadline, units)
+                       if lab.target.facts.systemd_is_init else {}))
     out: dict[str, str] = {}
     deadline = time.monotonic() + min(BUDGET_S, RUN_BUDGET_S - spent_s)
     for name, fn in wanted:
-        if time.monotonic() >= deadline:
-            out[name] = f"not collected: the {BUDGET_S} s for diagnostics ran out"
-            continue
         try:
-            out.update(fn(lab))
+            out.update(fn(lab, deadline))
+        except OutOfTime:
+            out[name] = f"not collected: the time for this claim's diagnostics ({BUDGET_S} s at most) ran out"
         except Exception as exc:  # noqa: BLE001 - the thing that failed may be what they would read
             out[name] = _clip(f"not collected: {type(exc).__name__}: {exc}")
     return out

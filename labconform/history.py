@@ -8,6 +8,7 @@ import calendar
 import html
 import json
 import time
+import urllib.parse
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -16,20 +17,34 @@ from labconform.target import parse_target
 
 SCHEMA = "labconform.history/1"
 GOOD = {"passed", "not_applicable"}
+STAMP_S = 1  # the resolution of the records' time stamps
 
 
-def _epoch(stamp: str | None) -> float:
+def epoch(stamp: str | None) -> float:
+    """A record's UTC time stamp (2026-12-01T21:05:05Z) as seconds since the epoch; 0 when there is none."""
     try:
         return float(calendar.timegm(time.strptime(stamp or "", "%Y-%m-%dT%H:%M:%SZ")))
-    except ValueError:
+    except (ValueError, TypeError):
         return 0.0
 
 
-def _lab(spec: str | None) -> str:
+def lab_key(spec: str | None) -> str:
+    """One name per lab however its --target was written: ssh://root@lab, ssh://root@lab:22 and
+    ssh://root@lab:22?sudo=true are one lab; local and local:// another."""
     try:
-        return parse_target(spec or "local")
+        spec = parse_target(spec or "local")
     except Exception:  # noqa: BLE001 - an odd spec is its own lab
         return spec or "?"
+    url = urllib.parse.urlsplit(spec)
+    if url.scheme == "local":
+        return "local"
+    default = {"ssh": 22, "safe-ssh": 22, "paramiko": 22}.get(url.scheme)
+    try:
+        port = url.port or default
+    except ValueError:
+        port = default
+    user = f"{urllib.parse.unquote(url.username)}@" if url.username else ""
+    return f"{url.scheme}://{user}{url.hostname}" + (f":{port}" if port else "")
 
 
 @dataclass
@@ -44,11 +59,13 @@ class Run:
 
 @dataclass
 class ChangeMark:
-    """A change to a lab: a change record's change phase, or a provisioning run that changed something."""
+    """A time the lab was being changed: a phase of a change record (the change, its rollback or repair) or
+    a provisioning run that changed something."""
 
     id: str
     lab: str
     at: float  # when the lab began to change
+    end: float  # when it stopped
     outcome: str
     kind: str = "change"
 
@@ -75,8 +92,8 @@ def load_runs(reports_dir: Path) -> list[Run]:
             meta = doc["run"]
         except (OSError, ValueError, KeyError):
             continue
-        started = _epoch(meta.get("started"))
-        runs.append(Run(meta.get("name") or path.parent.name, _lab((meta.get("target") or {}).get("spec")), started,
+        started = epoch(meta.get("started"))
+        runs.append(Run(meta.get("name") or path.parent.name, lab_key((meta.get("target") or {}).get("spec")), started,
                         started + float(meta.get("duration_s") or 0),
                         {c["id"]: c["verdict"] for c in doc.get("claims") or [] if "id" in c and "verdict" in c},
                         (doc.get("gate") or {}).get("status") or "?"))
@@ -90,12 +107,21 @@ def load_changes(reports_dir: Path) -> list[ChangeMark]:
             rec = json.loads(path.read_text())
         except (OSError, ValueError):
             continue
-        phases = rec.get("phases") or {}
-        made = [phases[p] for p in ("change", "rollback", "repair") if p in phases]
-        if rec.get("kind") == "provision" or made:
-            at = min((_epoch(p.get("started")) for p in made if p.get("started")), default=_epoch(rec.get("started")))
-            marks.append(ChangeMark(rec.get("id") or path.parent.name, _lab(rec.get("target")), at,
-                                    rec.get("outcome") or "", rec.get("kind") or "change"))
+        if not isinstance(rec, dict):
+            continue
+        cid, lab, outcome = rec.get("id") or path.parent.name, lab_key(rec.get("target")), rec.get("outcome") or ""
+        if rec.get("kind") == "provision":
+            at = epoch(rec.get("started"))
+            marks.append(ChangeMark(cid, lab, at, at + float(rec.get("duration_s") or 0), outcome, "provision"))
+            continue
+        for name in ("change", "rollback", "repair"):
+            phase = (rec.get("phases") or {}).get(name)
+            if isinstance(phase, dict) and phase.get("started"):
+                at = epoch(phase["started"])
+                # a phase cut short has no duration: it may have gone on until the record was written
+                took = phase.get("duration_s")
+                end = at + float(took if took is not None else rec.get("duration_s") or 0)
+                marks.append(ChangeMark(f"{cid} ({name})", lab, at, end, outcome, name))
     return sorted(marks, key=lambda m: m.at)
 
 
@@ -111,9 +137,10 @@ def build(reports_dir: Path) -> dict[str, Any]:
 
 
 def changed_between(marks: list[ChangeMark], earlier: Run, later: Run) -> list[ChangeMark]:
-    """The changes that began after the earlier run started and before the later one ended (a change's
-    own before run may overlap its start; its after run ends after it)."""
-    return [m for m in marks if earlier.started <= m.at <= later.ended]
+    """The changes under way at some time from the earlier run's start to the later run's end (a run that
+    takes no lease may overlap a change). Records keep whole seconds: a change that ended within the second
+    a run started ended before that run read the lab (a run takes seconds to start)."""
+    return [m for m in marks if m.at <= later.ended and m.end > earlier.started + STAMP_S]
 
 
 def lab_history(runs: list[Run], marks: list[ChangeMark]) -> dict[str, Any]:
@@ -136,7 +163,7 @@ def lab_history(runs: list[Run], marks: list[ChangeMark]) -> dict[str, Any]:
                     moved_back[cid] = was
             last[cid] = (run, verdict)
     timeline: list[dict[str, Any]] = [{"run": r.name, "at": r.started, "gate": r.gate} for r in runs]
-    timeline += [{"change": m.id, "kind": m.kind, "at": m.at, "outcome": m.outcome} for m in marks]
+    timeline += [{"change": m.id, "kind": m.kind, "at": m.at, "end": m.end, "outcome": m.outcome} for m in marks]
     timeline.sort(key=lambda e: e["at"])
     return {
         "runs": [r.name for r in runs],
@@ -201,7 +228,7 @@ def prometheus(doc: dict[str, Any]) -> str:
     for c in doc.get("claims") or []:
         if c.get("verdict") in ("failed", "error"):
             out.append(f'labconform_claim_failing{{lab="{lab}",id="{_label(c["id"])}",verdict="{c["verdict"]}"}} 1')
-    ended = _epoch(run.get("started")) + float(run.get("duration_s") or 0)
+    ended = epoch(run.get("started")) + float(run.get("duration_s") or 0)
     out += ["# HELP labconform_run_timestamp_seconds When the last run ended.",
             "# TYPE labconform_run_timestamp_seconds gauge",
             f'labconform_run_timestamp_seconds{{lab="{lab}"}} {ended:.0f}']

@@ -65,7 +65,10 @@ def diagnose(run: RunState, res: ClaimResult, ev: Evidence | None) -> None:
     if any(o.what == diagnostics.WHAT for o in ev.observations):
         return
     started = time.monotonic()
-    found = diagnostics.collect(run.lab, res.feature_file, spent_s=run.diagnostics_s)
+    try:
+        found = diagnostics.collect(run.lab, res.feature_file, spent_s=run.diagnostics_s)
+    except Exception as exc:  # noqa: BLE001 - inside pytest's report hook: never end the run for them
+        found = {"error": f"diagnostics not collected: {type(exc).__name__}: {exc}"}
     run.diagnostics_s += time.monotonic() - started
     if found:
         ev.note(diagnostics.WHAT, f"{len(found)} item(s): " + ", ".join(found),

@@ -170,7 +170,8 @@ def record_change(args: argparse.Namespace, outcomes: list, summary: str, began:
     try:
         folder.mkdir(parents=True, exist_ok=True)
         doc = {"schema": "labconform.change/1", "kind": "provision", "id": folder.name, "target": args.target,
-               "started": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(began)), "outcome": summary,
+               "started": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(began)),
+               "duration_s": round(time.time() - began, 1), "outcome": summary,
                "changed": [o.as_dict()["step"] for o in outcomes if o.status == "changed"]}
         (folder / "change.json").write_text(json.dumps(redact(doc), indent=2) + "\n")
     except OSError as exc:

@@ -27,16 +27,24 @@ MEND = "sysctl -w net.bridge.bridge-nf-call-iptables=1"
 needs_bridge = pytest.mark.skipif(not BRIDGE.exists() or os.geteuid() != 0, reason="no br_netfilter, or not root")
 
 
-def change(tmp_path: Path, *args: str, env: dict[str, str] | None = None, timeout: float = 900):
-    """Run the change command; (exit status, its record, what it printed)."""
-    p = subprocess.run([sys.executable, "-m", "labconform", "change", "--reports-dir", str(tmp_path), *args],
+def change(tmp_path: Path, *args: str, env: dict[str, str] | None = None, timeout: float = 1500, wait: int = 600):
+    """Run the change command, waiting up to `wait` s for the lab's lease (the lab is shared); (exit status,
+    its record, what it printed)."""
+    p = subprocess.run([sys.executable, "-m", "labconform", "change", "--reports-dir", str(tmp_path),
+                        "--lease-wait", str(wait), *args],
                        cwd=REPO, capture_output=True, text=True, timeout=timeout, env={**os.environ, **(env or {})})
-    records = sorted((tmp_path / "changes").glob("*/change.json"))
+    records = sorted((tmp_path / "changes").glob("chg-*/change.json"))  # not provisioning's own records
     return p.returncode, json.loads(records[-1].read_text()) if records else {}, p.stdout + p.stderr
 
 
-def lease_free() -> bool:
-    return LeaseKeeper(Target("local"), "probe", "").current() is None
+def lease_given_back(record: dict) -> bool:
+    """The change's lease is not held any more (someone else's may be: the lab is shared)."""
+    now = LeaseKeeper(Target("local"), "probe", "").current()
+    return record["phases"]["lease"].get("released", False) and (now is None or now.run != record["id"])
+
+
+def running(pattern: str) -> bool:
+    return subprocess.run(["pgrep", "-f", pattern], capture_output=True).returncode == 0
 
 
 @pytest.fixture
@@ -49,7 +57,7 @@ def bridge_restored():
 def test_usage_errors_are_exit_4_and_change_nothing(tmp_path):
     for args in (["--run", ""], ["--run", "true", "--target", "nowhere"], ["--run", "'unclosed"],
                  ["--run", "true", "--timeout", "0"], ["--run", "true", "--waivers", str(tmp_path / "none.yaml")],
-                 ["--run", "true", "--repair", "--rollback", "true"]):
+                 ["--run", "true", "--repair", "--rollback", "true"], ["--run", "true", "features/none.feature"]):
         rc, record, said = change(tmp_path, *args, timeout=60)
         assert rc == 4, (args, said)
         assert record == {}, args
@@ -73,7 +81,7 @@ def test_a_harmless_change_is_accepted_its_output_kept_and_redacted(tmp_path):
     assert "hunter2" not in (folder / "change.json").read_text()
     page = (folder / "index.html").read_text()
     assert "accepted (exit 0)" in page and f"{record['id']}-after" in page, page
-    assert lease_free()
+    assert lease_given_back(record)
 
 
 @pytest.mark.faults
@@ -86,7 +94,7 @@ def test_a_regression_is_repaired_by_its_claim(tmp_path, bridge_restored):
     assert record["phases"]["final"]["gate"] == "passed", record["phases"]["final"]
     assert record["outcome"] == "rejected, lab conforming", record
     assert BRIDGE.read_text().strip() == "1"
-    assert lease_free()
+    assert lease_given_back(record)
 
 
 @pytest.mark.faults
@@ -113,12 +121,13 @@ def test_a_regression_without_repair_or_rollback_is_left_and_said(tmp_path, brid
 @needs_bridge
 def test_a_hanging_change_is_stopped_with_its_children_and_the_lease_freed(tmp_path):
     marker = f"{time.time_ns() % 100000 + 300}"  # a sleep no one else runs
-    rc, record, said = change(tmp_path, "--run", f"sh -c 'sleep {marker} & sleep {marker}'", "--timeout", "3", *CLAIM)
+    rc, record, said = change(tmp_path, "--run", f"sh -c 'sleep {marker} & exec sleep {marker}'", "--timeout", "3",
+                              *CLAIM)
     made = record["phases"]["change"]
-    assert made["timed_out"] and made["exit_status"] == 124, made
+    assert made["timed_out"] and made["exit_status"] == 124, made  # timeout(1) on the lab stopped it
     assert rc == 3 and record["phases"]["after"]["gate"] == "passed", said  # rejected; the lab still conforms
-    assert subprocess.run(["pgrep", "-f", f"sleep {marker}"], capture_output=True).returncode == 1
-    assert lease_free()
+    assert not running(f"^sleep {marker}$")
+    assert lease_given_back(record)
 
 
 @pytest.mark.lab
@@ -134,8 +143,8 @@ def test_a_lab_leased_to_someone_else_is_refused_at_once(tmp_path):
     path = str(tmp_path / "lease")
     with LeaseKeeper(Target("local"), "someone-else", "maintenance", path=path) as holder:
         holder.acquire()
-        # --lease-wait 0 (the default): refused at once; the subprocess timeout bounds "at once"
-        rc, record, said = change(tmp_path, "--run", "true", *CLAIM, env={LEASE_ENV: path}, timeout=60)
+        # wait=0: refused at once (the subprocess timeout bounds "at once")
+        rc, record, said = change(tmp_path, "--run", "true", *CLAIM, env={LEASE_ENV: path}, timeout=60, wait=0)
     assert rc == 5, said
     assert "leased to" in said and "someone-else" in said, said
     assert record["outcome"] == "refused: the lab is leased" and "before" not in record["phases"]
@@ -165,22 +174,22 @@ def test_a_recent_good_run_stands_for_the_check_before_and_another_labs_does_not
 @needs_bridge
 def test_ctrl_c_during_the_change_ends_it_recorded_and_the_lease_freed(tmp_path):
     marker = f"{time.time_ns() % 100000 + 500}"
-    proc = subprocess.Popen([sys.executable, "-m", "labconform", "change", "--reports-dir", str(tmp_path), "--run",
-                             f"sleep {marker}", *CLAIM], cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-                            text=True)
+    proc = subprocess.Popen([sys.executable, "-m", "labconform", "change", "--reports-dir", str(tmp_path),
+                             "--lease-wait", "600", "--run", f"sleep {marker}", *CLAIM], cwd=REPO,
+                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     try:
-        until(lambda: subprocess.run(["pgrep", "-f", f"sleep {marker}"], capture_output=True).returncode == 0,
-              timeout=300, what="the change to start")
+        until(lambda: running(f"^sleep {marker}$"), timeout=300, what="the change to start")  # not our own argv
         proc.send_signal(signal.SIGINT)
         said, _ = proc.communicate(timeout=120)
     finally:
         if proc.poll() is None:
             proc.kill()
     assert proc.returncode == 130, said
-    record = json.loads(next((tmp_path / "changes").glob("*/change.json")).read_text())
-    assert record["outcome"] == "interrupted" and "change" in record["reasons"][0], record
-    assert subprocess.run(["pgrep", "-f", f"sleep {marker}"], capture_output=True).returncode == 1
-    assert lease_free()
+    record = json.loads(next((tmp_path / "changes").glob("chg-*/change.json")).read_text())
+    assert record["outcome"] == "interrupted" and "during the change" in record["reasons"][0], record
+    assert record["phases"]["change"]["interrupted"] and "after" not in record["phases"], record["phases"]
+    assert not running(f"^sleep {marker}$")
+    assert lease_given_back(record)
 
 
 def node_reach() -> list[str]:
@@ -201,7 +210,7 @@ def test_a_change_on_the_lab_node_runs_over_ssh_and_is_repaired_there(tmp_path):
     params = ["--lab-params", str(REPO / "labs" / "node" / "params.yaml")]
     here = Path("/proc/sys/kernel/hostname").read_text().strip()
     rc, record, said = change(tmp_path, "--run", "sh -c 'hostname; sysctl -w net.bridge.bridge-nf-call-iptables=0'",
-                              "--repair", "--lease-wait", "300", *reach, *params, *CLAIM)
+                              "--repair", *reach, *params, *CLAIM)
     try:
         assert rc == 3, said
         out = record["phases"]["change"]["output_tail"]

@@ -1,0 +1,170 @@
+"""The phases of one change on the lab: a check of the lab (the suite), a command on the lab (the change or
+its rollback, here or over SSH) and a repair by claim (provisioning), each recorded as it starts and ends."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shlex
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from labconform import changerecord, results
+from labconform.commands import stream
+from labconform.lease import LeaseKeeper
+from labconform.redact import redact_text
+
+REPO = Path(__file__).resolve().parent.parent
+SUITE_TIMEOUT_S = 1800  # one check of the lab: the whole suite takes about a minute
+REPAIR_TIMEOUT_S = 1800
+PGID_MARK = "LC-CHANGE-PGID "
+
+
+@dataclass
+class Change:
+    """What one change did, phase by phase: the change record (change.json) is this, as data."""
+
+    id: str
+    who: str
+    target: str
+    command: list[str]
+    rollback: list[str] | None
+    repair: bool
+    started: float = field(default_factory=time.time)
+    phases: dict[str, Any] = field(default_factory=dict)
+    decision: str = ""
+    outcome: str = ""
+    exit_status: int = 0
+    reasons: list[str] = field(default_factory=list)
+
+
+class LeaseLost(Exception):
+    """The lab's lease is no longer this change's: nothing more is done to the lab."""
+
+
+def say(text: str) -> None:
+    print(redact_text(f"change: {text}"), flush=True)
+
+
+class Runner:
+    """Runs the phases of one change under its lease, each recorded in `change.phases` as it starts."""
+
+    def __init__(self, args: argparse.Namespace, change: Change, lease: LeaseKeeper) -> None:
+        self.args, self.change, self.lease = args, change, lease
+        self.folder = Path(args.reports_dir) / "changes" / change.id
+        self.env = {**os.environ, **lease.lend()}
+        self.phase = "start"  # the phase running now, for a record cut short
+
+    def begin(self, phase: str, **record: Any) -> dict[str, Any]:
+        if self.lease.lost:
+            raise LeaseLost(self.lease.lost)
+        self.phase = phase
+        rec = self.change.phases[phase] = {"started": changerecord.utc(time.time()), **record}
+        return rec
+
+    # --- the suite ---------------------------------------------------------------------------------
+
+    def reach(self) -> list[str]:
+        """The options that reach the lab the same way in every suite and provisioning run."""
+        out = ["--target", self.args.target]
+        for opt, val in (("--lab-params", self.args.lab_params), ("--waivers", self.args.waivers),
+                         ("--ssh-identity", self.args.ssh_identity), ("--known-hosts", self.args.known_hosts)):
+            if val:
+                out += [opt, str(Path(val).resolve())]
+        return out + (["--accept-host-key"] if self.args.accept_host_key else [])
+
+    def check(self, phase: str, baseline: Path | None) -> dict[str, Any]:
+        """Run the suite's passive and active claims; the run's record, read from its results.json."""
+        run = f"{self.change.id}-{phase}"
+        argv = [sys.executable, "-m", "pytest", *[str(Path(p).resolve()) for p in self.args.paths], "-q",
+                "-p", "no:cacheprovider", "-m", "not destructive", "--run-name", run,
+                "--reports-dir", str(Path(self.args.reports_dir).resolve()), *self.reach()]
+        for opt, val in (("--kubeconfig", self.args.kubeconfig and str(Path(self.args.kubeconfig).resolve())),
+                         ("--fail-on-impact", self.args.fail_on_impact), ("-k", self.args.keyword)):
+            if val:
+                argv += [opt, val]
+        if baseline is not None:
+            argv += ["--baseline", str(baseline)]
+        self.begin(phase, run=run)
+        say(f"{phase}: checking the lab (pytest {shlex.join(argv[3:])})")
+        started = time.time()
+        ran = stream(argv, timeout=SUITE_TIMEOUT_S, env=self.env, cwd=REPO, prefix=f"  {phase} | ",
+                     what=f"the {phase} check")
+        folder = Path(self.args.reports_dir) / run
+        try:
+            data = results.load(folder / "results.json")
+        except (OSError, ValueError) as exc:
+            data = {}
+            self.change.reasons.append(f"the {phase} check wrote no results ({type(exc).__name__}, exit {ran.rc})")
+        record = changerecord.summarize_run(data, folder, ran, time.time() - started)
+        self.change.phases[phase].update(record)
+        say(f"{phase}: {'passed' if record['ok'] else 'did not pass'}; {changerecord.counts_line(record)}")
+        return record
+
+    # --- commands on the lab ---------------------------------------------------------------------
+
+    def on_lab(self, phase: str, command: list[str]) -> dict[str, Any]:
+        """Run a command on the lab (here, or over SSH), its output streamed and kept, bounded by --timeout
+        (`timeout -k 5` on the lab stops its whole process group there)."""
+        rec = self.begin(phase, command=command, log=f"{phase}.log")
+        say(f"{phase}: {shlex.join(command)} on {self.args.target} (at most {self.args.timeout:g} s)")
+        self.folder.mkdir(parents=True, exist_ok=True)
+        bounded = ["timeout", "-k", "5", "--", f"{self.args.timeout:g}", *command]
+        pgid: list[str] = []
+        if self.lease.target.is_local:
+            argv = bounded
+        else:  # the remote timeout(1) leads its own process group: said first, so that a stop reaches it
+            line = f"echo {PGID_MARK}$$; exec {shlex.join(bounded)}"
+            argv = self.ssh_argv(f"sh -c {shlex.quote(line)}")
+
+        def hide(text: str) -> bool:
+            if text.startswith(PGID_MARK) and not pgid:
+                pgid.append(text[len(PGID_MARK):].strip())
+                return True
+            return False
+
+        def stop_there() -> None:
+            if pgid and pgid[0].isdigit():
+                self.lease.target.run("kill -TERM -- -%s", pgid[0], timeout=15)
+
+        try:
+            ran = stream(argv, timeout=self.args.timeout + 15, env=self.env, prefix=f"  {phase} | ", what=phase,
+                         log=self.folder / rec["log"], hide=hide, on_stop=stop_there)
+        except KeyboardInterrupt:
+            rec["interrupted"] = True
+            raise
+        # timeout(1) says 124 when it stopped the command (a command's own 124 reads the same: the record says so)
+        rec.update({"exit_status": ran.rc, "timed_out": ran.timed_out or ran.rc == 124,
+                    "duration_s": round(ran.seconds, 1), "output_tail": ran.tail})
+        end = "timed out (or exited 124)" if rec["timed_out"] else f"exit {ran.rc}"
+        say(f"{phase}: {end} after {ran.seconds:.1f} s (output: {self.folder / rec['log']})")
+        return rec
+
+    def ssh_argv(self, line: str) -> list[str]:
+        """ssh to the lab through the change's one connection (the lease's), the target's sudo applied."""
+        target = self.lease.target
+        target.connect()
+        session = target.session
+        assert session is not None
+        return ["ssh", *session.client_options(), session.host, target.host.backend.get_command(line)]
+
+    # --- repair by claim -----------------------------------------------------------------------------
+
+    def repair(self, ids: list[str]) -> dict[str, Any]:
+        argv = [sys.executable, "-m", "provision", "--claims", ",".join(ids), "--reports-dir",
+                str((Path(self.args.reports_dir) / "repairs").resolve()), "--changes-dir",
+                str((Path(self.args.reports_dir) / "changes").resolve()), *self.reach()]
+        rec = self.begin("repair", claims=ids, log="repair.log")
+        say(f"repair: the provisioning steps that own {', '.join(ids)} (python -m provision {shlex.join(argv[3:])})")
+        try:
+            ran = stream(argv, timeout=REPAIR_TIMEOUT_S, env=self.env, cwd=REPO, prefix="  repair | ",
+                         what="the repair", log=self.folder / rec["log"])
+        except KeyboardInterrupt:
+            rec["interrupted"] = True
+            raise
+        rec.update({"exit_status": ran.rc, "duration_s": round(ran.seconds, 1), "output_tail": ran.tail,
+                    "timed_out": ran.timed_out})
+        return rec
