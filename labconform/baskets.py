@@ -3,27 +3,28 @@ forces a pull, and Docker uses the registry mirrors the lab declares."""
 
 from __future__ import annotations
 
-import json
 import re
 from dataclasses import dataclass, field
 from typing import Any
 
 import yaml
 
-from labconform.kube import ADMIN_CONF
+from labconform.kube import ADMIN_CONF, KubeLab, KubeUnavailable
 from labconform.target import Target
 
 MANIFESTS = "/etc/kubernetes/manifests"
 KUBEADM_FLAGS = "/var/lib/kubelet/kubeadm-flags.env"
-KUBECTL = f"kubectl --kubeconfig {ADMIN_CONF} --request-timeout=10s"
 
 
 class ClusterUnavailable(Exception):
     """The host has a cluster but its API server does not answer: the claim cannot be evaluated."""
 
 
-def cluster_config(t: Target) -> str | None:
-    """The cluster's admin kubeconfig when the host runs a cluster (kubeadm writes it on init)."""
+def cluster_config(t: Target, kubeconfig: str | None = None) -> str | None:
+    """The kubeconfig of the lab's cluster: --kubeconfig when given, else the admin kubeconfig kubeadm
+    writes on init, when the host has one."""
+    if kubeconfig:
+        return kubeconfig
     return ADMIN_CONF if t.run("test -s %s", ADMIN_CONF).ok else None
 
 
@@ -34,7 +35,24 @@ class ClusterImages:
     problems: list[str] = field(default_factory=list)
 
 
-def cluster_images(t: Target) -> ClusterImages:
+def cluster_objects(kube: KubeLab, kinds: tuple[str, ...]) -> list[dict[str, Any]]:
+    """The cluster's pods, daemonsets and deployments (all namespaces) as the API server sent them, through
+    the run's one Kubernetes client (--kubeconfig or the lab's admin.conf)."""
+    calls = {"pods": ("Pod", kube.core.list_pod_for_all_namespaces),
+             "daemonsets": ("DaemonSet", kube.apps.list_daemon_set_for_all_namespaces),
+             "deployments": ("Deployment", kube.apps.list_deployment_for_all_namespaces)}
+    out = []
+    for plural in kinds:
+        kind, fn = calls[plural]
+        try:
+            listed = kube.call(f"GET {plural} (all namespaces)", fn)
+        except KubeUnavailable as exc:
+            raise ClusterUnavailable(str(exc)) from None
+        out += [{**kube.data(item), "kind": kind} for item in listed.items]
+    return out
+
+
+def cluster_images(t: Target, kube: KubeLab) -> ClusterImages:
     """Every image the cluster runs: its static pods' manifests, kubelet's pause image, and every
     container and init container the API server knows of."""
     out = ClusterImages()
@@ -51,12 +69,9 @@ def cluster_images(t: Target) -> ClusterImages:
     if m:
         seen(m.group(1), KUBEADM_FLAGS)
     out.how.append(f"--pod-infra-container-image in {KUBEADM_FLAGS}")
-    res = t.run(f"{KUBECTL} get pods,daemonsets,deployments -A -o json", timeout=30)
-    out.how.append(f"{KUBECTL} get pods,daemonsets,deployments -A -o json")
-    if not res.ok:
-        raise ClusterUnavailable(f"{ADMIN_CONF} exists but the API server does not answer: "
-                                 f"{(res.stderr.strip() or 'no answer').splitlines()[-1][-300:]}")
-    for item in json.loads(res.stdout).get("items", []):
+    items = cluster_objects(kube, ("pods", "daemonsets", "deployments"))
+    out.how.append(f"GET pods, daemonsets, deployments (all namespaces) from {kube.server} ({kube.source})")
+    for item in items:
         spec = item.get("spec", {})
         spec = spec.get("template", {}).get("spec", spec)
         for c in spec.get("initContainers", []) + spec.get("containers", []):
@@ -92,22 +107,15 @@ def manifest_deployments(t: Target, manifest: str) -> list[dict[str, Any]] | Non
     return None if text is None else [d for d in yaml.safe_load_all(text) if isinstance(d, dict)]
 
 
-def cluster_deployments(t: Target) -> list[dict[str, Any]]:
-    res = t.run(f"{KUBECTL} get deployments -A -o json", timeout=30)
-    if not res.ok:
-        raise ClusterUnavailable(f"{ADMIN_CONF} exists but the API server does not answer: "
-                                 f"{(res.stderr.strip() or 'no answer').splitlines()[-1][-300:]}")
-    return json.loads(res.stdout).get("items", [])
-
-
-def deployment_pull_policies(t: Target, manifest: str) -> tuple[dict[str, dict[str, Any]], list[str]] | None:
-    """Each Deployment container's pull policy, from the cluster when there is one and from the
+def deployment_pull_policies(t: Target, kube: KubeLab | None, manifest: str
+                             ) -> tuple[dict[str, dict[str, Any]], list[str]] | None:
+    """Each Deployment container's pull policy, from the cluster when there is one (`kube`) and from the
     document's manifest file when it exists; None when there is neither."""
     found: dict[str, dict[str, Any]] = {}
     how: list[str] = []
-    if cluster_config(t):
-        found.update(pull_policies("cluster", cluster_deployments(t)))
-        how.append(f"{KUBECTL} get deployments -A -o json")
+    if kube is not None:
+        found.update(pull_policies("cluster", cluster_objects(kube, ("deployments",))))
+        how.append(f"GET deployments (all namespaces) from {kube.server} ({kube.source})")
     docs = manifest_deployments(t, manifest)
     if docs is not None:
         found.update(pull_policies(manifest, docs))
@@ -126,8 +134,8 @@ class PullPolicies:
     not_applicable: str = ""
 
 
-def judged_pull_policies(t: Target, manifest: str) -> PullPolicies:
-    read = deployment_pull_policies(t, manifest)
+def judged_pull_policies(t: Target, kube: KubeLab | None, manifest: str) -> PullPolicies:
+    read = deployment_pull_policies(t, kube, manifest)
     if read is None:
         return PullPolicies({}, "", [], f"no cluster ({ADMIN_CONF} absent) and no Deployment manifest at {manifest}")
     policies, how = read

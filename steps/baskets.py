@@ -9,13 +9,13 @@ from labconform import baskets
 
 @given("the host runs a Kubernetes cluster")
 def _(lab, evidence):
-    if baskets.cluster_config(lab.target) is None:
+    if baskets.cluster_config(lab.target, lab.kubeconfig) is None:
         evidence.not_applicable(f"no cluster on this host: {baskets.ADMIN_CONF} is absent (kubeadm init not run)")
 
 
 @then("every image the cluster runs is present on the host")
 def _(lab, evidence):
-    found = baskets.cluster_images(lab.target)
+    found = baskets.cluster_images(lab.target, lab.kube)
     missing = [i for i in found.images if lab.docker.image(i) is None]
     evidence.check(bool(found.images) and not missing and not found.problems, "cluster images",
                    expected="every one present locally", found={"missing": missing, "problems": found.problems}
@@ -25,7 +25,8 @@ def _(lab, evidence):
 
 @then("no Deployment container's pull policy forces a pull")
 def _(lab, evidence):
-    v = baskets.judged_pull_policies(lab.target, lab.params.deployment_manifest)
+    kube = lab.kube if baskets.cluster_config(lab.target, lab.kubeconfig) else None
+    v = baskets.judged_pull_policies(lab.target, kube, lab.params.deployment_manifest)
     if v.not_applicable:
         evidence.not_applicable(v.not_applicable)
     evidence.check(not v.forcing, "Deployment pull policies", expected="none effectively Always", found=v.policies,
