@@ -129,13 +129,16 @@ def test_an_earlier_step_in_place_costs_its_check_and_a_broken_one_is_walked(tmp
     for p in ("podman", "buildah"):
         done["packages"].pop(p)
     done["files"]["/etc/docker/daemon.json"] = json.dumps({"live-restore": True})  # no systemd driver
+    done["files"]["/etc/yum.repos.d/docker-ce.repo"] = (  # the repository the packages came from (docker-08)
+        "[docker-ce-stable]\nname=Docker CE Stable - $basearch\n"
+        "baseurl=https://download.docker.com/linux/centos/$releasever/$basearch/stable\nenabled=1\ngpgcheck=1\n")
     recorded = tmp_path / "edited.json"
     recorded.write_text(json.dumps(done))
     out = tmp_path / "plan.json"
     assert main(["--facts", str(recorded), "--claims", "docker-03", "--json", str(out)]) == 0
     steps = {s["step"]: s["status"] for s in json.loads(out.read_text())["steps"]}
-    assert steps == {"docker engine packages": "unchanged", "no podman or buildah": "unchanged",
-                     "daemon.json": "would-change"}
+    assert steps == {"Docker CE repository": "unchanged", "docker engine packages": "unchanged",
+                     "no podman or buildah": "unchanged", "daemon.json": "would-change"}
     assert "claims" not in json.loads(out.read_text())  # --facts: nothing is changed, nothing checked
 
 
