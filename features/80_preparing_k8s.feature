@@ -2,7 +2,8 @@
 Feature: Preparing K8s for Rocky
   What the one-node cluster needs from its host before kubeadm runs: bridged traffic seen by
   iptables, no swap, the control-plane ports open and served, SELinux kept enforcing with the
-  container policy and the contexts Kubernetes needs, and a host name the host itself can resolve.
+  container policy and the contexts Kubernetes needs. (That the host's name resolves, which kubeadm
+  also needs, is claimed once, in the Rocky section: rocky-09.)
 
   Background:
     Given the lab host
@@ -65,11 +66,7 @@ Feature: Preparing K8s for Rocky
     Given the kernel has SELinux
     Then the audit log holds no SELinux denial for containers or Kubernetes
 
-  @id:k8s-prep-07 @impact:medium
-  Scenario: the host's own name resolves through DNS or /etc/hosts
-    kubeadm names the node after the host and its certificates after that name.
-    Then the host's name resolves to an address
-
+  # k8s-prep-07 is retired (it repeated rocky-09); an id is never reused
   @id:k8s-prep-08 @impact:high
   Scenario: SELinux stays enforcing, with the container policy installed
     The document keeps SELinux rather than disable it, which Kubernetes survives once container-selinux types its containers.

@@ -27,9 +27,6 @@ class LabParams:
     context_dir: str = "/app/contexts/mytc"
     # the document's ports; claims use free ports and show these in the evidence
     document_ports: tuple[int, ...] = (18080, 28080)
-    startup_limit_s: float = 5.0
-    startup_samples: int = 3
-    container_memory_limit_mib: int = 256
     # how long a container may take from start to "Server startup" before the claim gives up
     container_start_timeout_s: float = 60.0
     # --- the host, its link, its trust and its registries (issue 4) ---

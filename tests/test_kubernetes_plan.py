@@ -24,7 +24,6 @@ FEATURES = Path(__file__).parent.parent / "features"
 # claims no provisioning step makes true, and why
 NOT_PROVISIONED = {
     "k8s-prep-06": "no SELinux denials: observed, nothing to install",
-    "k8s-prep-07": "the host's name: provision/host.py's 'hostname resolves' step (rocky-09) makes it true",
     "k8s-clean-01": "the document's clean-up is the claim's own action",
     "k8s-clean-02": "the document's clean-up is the claim's own action",
     "k8s-init-06": "CoreDNS: kubeadm init runs with --skip-phases=addon/coredns (no registry serves its image); "

@@ -51,11 +51,11 @@ def test_a_string_parameter_with_shell_syntax_is_refused_at_load(tmp_path, name,
 
 
 @pytest.mark.parametrize(("name", "value", "expected"), [
-    ("startup_samples", True, "an integer"),
-    ("startup_samples", 3.0, "an integer"),
-    ("startup_samples", "3", "an integer"),
-    ("startup_limit_s", False, "a number"),
-    ("startup_limit_s", "5", "a number"),
+    ("bridge_transfer_mib", True, "an integer"),
+    ("bridge_transfer_mib", 3.0, "an integer"),
+    ("bridge_transfer_mib", "3", "an integer"),
+    ("container_start_timeout_s", False, "a number"),
+    ("container_start_timeout_s", "5", "a number"),
     ("document_ports", [18080, "28080"], "a list of integers"),
     ("document_ports", 18080, "a list of integers"),
     ("registry_mirrors", "https://mirror.gcr.io", "a list of strings"),
@@ -73,12 +73,12 @@ def test_good_values_load_with_the_fields_types(tmp_path):
         "tomcat_image": "k8s.gcr.io/etcd:3.4.13-0",
         "tomcat_upstream": "registry.local:5000/lab/tomcat@sha256:" + "a" * 64,
         "mytc_image": "mytc", "context_dir": "/app/contexts/mytc-2", "document_ports": [18080, 28080],
-        "startup_limit_s": 5, "startup_samples": 3, "lab_interfaces": ["eth0", "br-1a2b"], "link_duplex": "half",
+        "container_start_timeout_s": 5, "bridge_transfer_mib": 3, "lab_interfaces": ["eth0", "br-1a2b"], "link_duplex": "half",
         "tls_site": "letsencrypt.org:443", "trust_store_override": "/tmp/pytest-of-root/bundle.pem",
         "jvm_trust_store_override": "", "registry_mirrors": ["https://mirror.gcr.io", "http://10.0.0.1:5000/"],
         "deployment_manifest": "/app/cluster.yaml",
     }))
-    assert p.startup_limit_s == 5.0 and isinstance(p.startup_limit_s, float)
+    assert p.container_start_timeout_s == 5.0 and isinstance(p.container_start_timeout_s, float)
     assert p.document_ports == (18080, 28080) and p.lab_interfaces == ("eth0", "br-1a2b")
     assert p.registry_mirrors == ("https://mirror.gcr.io", "http://10.0.0.1:5000/")
     assert load_params(None, "rhel").tomcat_image == DOCUMENT_TOMCAT
