@@ -6,8 +6,10 @@ import sys
 
 USAGE = """usage: python -m labconform change --run CMD [--repair | --rollback CMD] [options]
        python -m labconform history [--reports-dir DIR]
+       python -m labconform faults --destructive [--only NAME,...]
   change   check the lab, run one change on it, check again and decide, under the lab's lease (docs/change.md)
   history  each claim's verdicts across the runs kept, drift and flaky claims (docs/history.md)
+  faults   make each fault of faults/catalog.yaml on the lab, judge and undo it: claims proven able to fail
 """
 
 
@@ -42,6 +44,10 @@ def main(argv: list[str]) -> int:
         return change.main(argv[1:])
     if argv[0] == "history":
         return history_main(argv[1:])
+    if argv[0] == "faults":
+        from labconform import faults
+
+        return faults.main(argv[1:])
     print(f"python -m labconform: unknown command {argv[0]!r}\n{USAGE}", end="", file=sys.stderr)
     return 4
 

@@ -12,13 +12,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from labconform import changerecord, results
+from labconform import changerecord, suite
 from labconform.commands import stream
 from labconform.lease import LeaseKeeper
 from labconform.redact import redact_text
 
-REPO = Path(__file__).resolve().parent.parent
-SUITE_TIMEOUT_S = 1800  # one check of the lab: the whole suite takes about a minute
 REPAIR_TIMEOUT_S = 1800
 PGID_MARK = "LC-CHANGE-PGID "
 
@@ -79,27 +77,19 @@ class Runner:
     def check(self, phase: str, baseline: Path | None) -> dict[str, Any]:
         """Run the suite's passive and active claims; the run's record, read from its results.json."""
         run = f"{self.change.id}-{phase}"
-        argv = [sys.executable, "-m", "pytest", *[str(Path(p).resolve()) for p in self.args.paths], "-q",
-                "-p", "no:cacheprovider", "-m", "not destructive", "--run-name", run,
-                "--reports-dir", str(Path(self.args.reports_dir).resolve()), *self.reach()]
+        extra: list[str] = []
         for opt, val in (("--kubeconfig", self.args.kubeconfig and str(Path(self.args.kubeconfig).resolve())),
-                         ("--fail-on-impact", self.args.fail_on_impact), ("-k", self.args.keyword)):
+                         ("--fail-on-impact", self.args.fail_on_impact), ("-k", self.args.keyword),
+                         ("--baseline", baseline and str(baseline))):
             if val:
-                argv += [opt, val]
-        if baseline is not None:
-            argv += ["--baseline", str(baseline)]
+                extra += [opt, val]
+        argv = suite.argv(self.args.paths, run, Path(self.args.reports_dir), self.reach(), extra)
         self.begin(phase, run=run)
         say(f"{phase}: checking the lab (pytest {shlex.join(argv[3:])})")
-        started = time.time()
-        ran = stream(argv, timeout=SUITE_TIMEOUT_S, env=self.env, cwd=REPO, prefix=f"  {phase} | ",
-                     what=f"the {phase} check")
-        folder = Path(self.args.reports_dir) / run
-        try:
-            data = results.load(folder / "results.json")
-        except (OSError, ValueError) as exc:
-            data = {}
-            self.change.reasons.append(f"the {phase} check wrote no results ({type(exc).__name__}, exit {ran.rc})")
-        record = changerecord.summarize_run(data, folder, ran, time.time() - started)
+        done = suite.run(argv, run, Path(self.args.reports_dir), f"  {phase} | ", f"the {phase} check", self.env)
+        if done.error:
+            self.change.reasons.append(f"the {phase} check: {done.error}")
+        record = changerecord.summarize_run(done.data, done.folder, done.ran, done.seconds)
         self.change.phases[phase].update(record)
         say(f"{phase}: {'passed' if record['ok'] else 'did not pass'}; {changerecord.counts_line(record)}")
         return record
@@ -160,7 +150,7 @@ class Runner:
         rec = self.begin("repair", claims=ids, log="repair.log")
         say(f"repair: the provisioning steps that own {', '.join(ids)} (python -m provision {shlex.join(argv[3:])})")
         try:
-            ran = stream(argv, timeout=REPAIR_TIMEOUT_S, env=self.env, cwd=REPO, prefix="  repair | ",
+            ran = stream(argv, timeout=REPAIR_TIMEOUT_S, env=self.env, cwd=suite.REPO, prefix="  repair | ",
                          what="the repair", log=self.folder / rec["log"])
         except KeyboardInterrupt:
             rec["interrupted"] = True

@@ -82,6 +82,12 @@ def ids_in_features(dirs: Iterable[Path]) -> set[str]:
     return known
 
 
+def id_files(features: Path) -> dict[str, str]:
+    """Each @id written in the feature files of this directory, and the file's name that holds it."""
+    return {i: f.name for f in sorted(features.glob("*.feature"))
+            for i in ID_TAG.findall(f.read_text(errors="replace"))}
+
+
 def selected_ids(items: Iterable[pytest.Item]) -> set[str]:
     """The @id values of the selected claims, as written (an Outline's rows share their id)."""
     return {m.kwargs.get("value") for i in items for m in i.iter_markers("id")}

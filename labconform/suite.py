@@ -1,0 +1,48 @@
+"""The suite run as a subprocess against a lab, its output streamed, its results.json read back."""
+
+from __future__ import annotations
+
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from labconform import results
+from labconform.commands import Streamed, stream
+
+REPO = Path(__file__).resolve().parent.parent
+SUITE_TIMEOUT_S = 1800  # one check of the lab: the whole suite takes about a minute
+
+
+@dataclass
+class SuiteRun:
+    folder: Path
+    ran: Streamed
+    seconds: float
+    data: dict[str, Any] = field(default_factory=dict)
+    error: str = ""  # why there is no results.json
+
+    @property
+    def verdicts(self) -> dict[str, str]:
+        return {c["id"]: c["verdict"] for c in self.data.get("claims") or []}
+
+
+def argv(paths: list[str], run_name: str, reports_dir: Path, reach: list[str], extra: list[str]) -> list[str]:
+    """`python -m pytest` of these feature paths, never the destructive claims, into reports_dir/run_name."""
+    return [sys.executable, "-m", "pytest", *[str(Path(p).resolve()) for p in paths], "-q", "-p", "no:cacheprovider",
+            "-m", "not destructive", "--run-name", run_name, "--reports-dir", str(reports_dir.resolve()), *reach,
+            *extra]
+
+
+def run(command: list[str], run_name: str, reports_dir: Path, prefix: str, what: str,
+        env: dict[str, str] | None = None) -> SuiteRun:
+    started = time.monotonic()
+    ran = stream(command, timeout=SUITE_TIMEOUT_S, env=env, cwd=REPO, prefix=prefix, what=what)
+    folder = reports_dir / run_name
+    out = SuiteRun(folder, ran, time.monotonic() - started)
+    try:
+        out.data = results.load(folder / "results.json")
+    except (OSError, ValueError) as exc:
+        out.error = f"the suite wrote no results ({type(exc).__name__}, exit {ran.rc})"
+    return out

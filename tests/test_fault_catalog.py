@@ -1,0 +1,98 @@
+"""The fault catalog (faults/catalog.yaml): checked when loaded, judged claim by claim, and run for real on
+this machine as the lab, each fault undone; the proof names every claim as proved or unproven."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import yaml
+
+from labconform import faults
+from labconform.collection import id_files
+from labconform.errors import UsageError
+
+REPO = Path(__file__).resolve().parent.parent
+
+
+def catalog(tmp_path: Path, doc: dict) -> Path:
+    path = tmp_path / "catalog.yaml"
+    path.write_text(yaml.safe_dump(doc))
+    return path
+
+
+GOOD = {"name": "bridge off", "claims": ["k8s-prep-01"], "break": ["true"], "restore": ["true"]}
+
+
+@pytest.mark.unit
+def test_the_projects_catalog_loads_and_names_only_real_claims_and_files():
+    c = faults.load()
+    assert c.faults and len({f.name for f in c.faults}) == len(c.faults)
+    assert all(f.files and f.breaks and f.restore for f in c.faults)
+
+
+@pytest.mark.unit
+@pytest.mark.parametrize(("entry", "said"), [
+    ({**GOOD, "claims": ["k8s-prep-99"]}, "no such claim k8s-prep-99"),
+    ({**GOOD, "also": ["nope-01"]}, "no such claim nope-01"),
+    ({**GOOD, "break": "sysctl -w x=0"}, "break: expected a list of non-empty strings"),
+    ({**GOOD, "restore": []}, "restore: expected a list of non-empty strings"),
+    ({**GOOD, "files": ["features/none.feature"]}, "no such feature file features/none.feature"),
+    ({**GOOD, "undo": ["true"]}, "unknown fields undo"),
+    ({k: v for k, v in GOOD.items() if k != "name"}, "needs a name"),
+])
+def test_a_bad_entry_is_one_usage_error_naming_it(tmp_path, entry, said):
+    with pytest.raises(UsageError, match=said):
+        faults.load(catalog(tmp_path, {"faults": [entry]}))
+
+
+@pytest.mark.unit
+def test_a_fault_named_twice_and_an_unprovable_reason_missing_are_refused(tmp_path):
+    with pytest.raises(UsageError, match="named twice"):
+        faults.load(catalog(tmp_path, {"faults": [GOOD, GOOD]}))
+    with pytest.raises(UsageError, match="unprovable"):
+        faults.load(catalog(tmp_path, {"faults": [GOOD], "unprovable": {"k8s-prep-01": ""}}))
+
+
+@pytest.mark.unit
+def test_judging_a_fault():
+    f = faults.Fault("f", ("a", "o"), ("true",), ("true",), ("features/x.feature",), also=("b",))
+    before = {"a": "passed", "b": "passed", "c": "passed", "o[1]": "passed", "o[2]": "passed"}
+    assert faults.judge(f, before, {**before, "a": "failed", "b": "failed", "o[2]": "failed"}) == (True, [])
+    ok, why = faults.judge(f, before, {**before, "a": "failed", "c": "failed", "o[1]": "failed"})
+    assert not ok and why == ["c changed too: passed -> failed"]
+    ok, why = faults.judge(f, before, {**before, "a": "error", "o[1]": "failed"})
+    assert not ok and why == ["a: error, not failed"]
+    ok, why = faults.judge(f, before, {k: v for k, v in before.items() if k != "a"} | {"o[1]": "failed"})
+    assert not ok and why == ["a: not run"]
+
+
+@pytest.mark.unit
+def test_without_destructive_nothing_is_made(tmp_path):
+    p = subprocess.run([sys.executable, "-m", "labconform", "faults", "--reports-dir", str(tmp_path)], cwd=REPO,
+                       capture_output=True, text=True, timeout=60)
+    assert p.returncode == 4 and "--destructive" in p.stderr
+    assert not (tmp_path / "faults").exists()
+
+
+@pytest.mark.faults
+@pytest.mark.skipif(os.geteuid() != 0, reason="the faults need root")
+def test_every_fault_of_the_catalog_fails_its_claims_and_is_undone(tmp_path):
+    """The whole catalog on this machine: each fault proved, the lab restored after each, and the proof page
+    lists every claim of the features."""
+    p = subprocess.run([sys.executable, "-m", "labconform", "faults", "--destructive", "--lease-wait", "900",
+                        "--reports-dir", str(tmp_path)], cwd=REPO, capture_output=True, text=True, timeout=2400)
+    proof = json.loads((tmp_path / "faults" / "latest" / "proof.json").read_text())
+    not_proved = {f["name"]: f.get("why") for f in proof["faults"] if not f.get("proved")}
+    assert p.returncode == 0 and not not_proved, (not_proved, p.stdout[-3000:])
+    assert all(f["restored"]["claims_pass"] for f in proof["faults"]), p.stdout[-3000:]
+    assert len(proof["faults"]) == len(faults.load().faults)
+    table = proof["claims"]
+    assert table["k8s-prep-01"]["status"] == "proved"
+    assert table["docker-03"]["status"] == "unproven" and "systemd" in table["docker-03"]["why"]
+    assert set(table) == set(id_files(REPO / "features"))  # every claim of the features, proved or not
+    assert "Claims proven able to fail" in (tmp_path / "faults" / "latest" / "index.html").read_text()
