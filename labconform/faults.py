@@ -21,7 +21,7 @@ import yaml
 
 from labconform import proof, suite
 from labconform.collection import id_files
-from labconform.errors import UsageError
+from labconform.errors import UsageError, WaitTimeout
 from labconform.lease import LeaseHeld, LeaseKeeper
 from labconform.poll import until
 from labconform.redact import redact_text
@@ -33,6 +33,10 @@ CATALOG = suite.REPO / "faults" / "catalog.yaml"
 COMMAND_TIMEOUT_S = 180
 RESTORE_WAIT_S = 180  # after undoing a fault, how long its claims may take to pass again (pods restart)
 PROVED, NOT_PROVED, LEFT_BROKEN, USAGE, LEASED = 0, 1, 2, 4, 5
+
+
+class LeaseLost(Exception):
+    """The lab's lease is no longer this run's: no further fault is made."""
 
 
 @dataclass(frozen=True)
@@ -86,30 +90,43 @@ def load(path: Path = CATALOG, features: Path = suite.REPO / "features") -> Cata
         absent = [f for f in files if not (suite.REPO / f).is_file()]
         if absent:
             raise UsageError(f"{where}: no such feature file {', '.join(absent)}")
+        elsewhere = [c for c in (*claims, *also) if f"features/{ids[c]}" not in files]
+        if elsewhere:
+            raise UsageError(f"{where}: {', '.join(elsewhere)} not in its files {', '.join(files)}")
         out.faults.append(Fault(entry["name"], claims, _strings(f"{where}: break", entry.get("break")),
                                 _strings(f"{where}: restore", entry.get("restore")), files, also))
-    for cid, why in (doc.get("unprovable") or {}).items():
-        if cid not in ids or not isinstance(why, str) or not why:
-            raise UsageError(f"{path}: unprovable {cid!r}: an existing claim id and a reason")
+    unprovable = doc.get("unprovable") or {}
+    if not isinstance(unprovable, dict):
+        raise UsageError(f"{path}: unprovable: expected a mapping of claim id: reason")
+    faulted = {c for f in out.faults for c in f.claims}
+    for cid, why in unprovable.items():
+        if cid not in ids or not isinstance(why, str) or not why or cid in faulted:
+            raise UsageError(f"{path}: unprovable {cid!r}: an existing claim id no fault names, and a reason")
         out.unprovable[cid] = why
+    if not out.faults:
+        raise UsageError(f"{path}: no fault")
     return out
 
 
-def judge(fault: Fault, before: dict[str, str], during: dict[str, str]) -> tuple[bool, list[str]]:
-    """Proved when each of the fault's claims failed (every row of an Outline checked, at least one failed,
-    none an error) and every other claim of its files kept its verdict (`also` may move)."""
+def judge(fault: Fault, before: dict[str, str], during: dict[str, str], in_files: set[str]) -> tuple[bool, list[str]]:
+    """Proved when each of the fault's claims passed before it and failed with it (every row of an Outline run,
+    at least one failed, none an error), and every other claim of its files (`in_files`: their base ids) ran
+    and kept its verdict (`also` may move)."""
     why = []
     for cid in fault.claims:
+        was = {k: v for k, v in before.items() if base_id(k) == cid}
         rows = {k: v for k, v in during.items() if base_id(k) == cid}
-        if not rows:
-            why.append(f"{cid}: not run")
+        if not was or set(was.values()) != {"passed"}:
+            why.append(f"{cid}: {', '.join(sorted(set(was.values()))) or 'not run'} before the fault, not passed")
+        elif set(rows) != set(was):
+            why.append(f"{cid}: rows run {sorted(rows)}, before {sorted(was)}")
         elif "failed" not in rows.values() or "error" in rows.values():
             why.append(f"{cid}: {', '.join(sorted(set(rows.values())))}, not failed")
     for cid, was in before.items():
-        if base_id(cid) in (*fault.claims, *fault.also) or cid not in during:
+        if base_id(cid) not in in_files or base_id(cid) in (*fault.claims, *fault.also):
             continue
-        if during[cid] != was:
-            why.append(f"{cid} changed too: {was} -> {during[cid]}")
+        if during.get(cid, "not run") != was:
+            why.append(f"{cid} changed too: {was} -> {during.get(cid, 'not run')}")
     return not why, why
 
 
@@ -118,24 +135,21 @@ def say(text: str) -> None:
 
 
 class Prover:
-    """Makes each fault on the lab under the lease, judges it, undoes it."""
+    """Makes each fault on the lab under the lease, judges it, undoes it. Its suite runs go under
+    reports/faults/<run>/runs/: they are checks of a lab broken on purpose, not the lab's history."""
 
     def __init__(self, args: argparse.Namespace, lease: LeaseKeeper, run: str) -> None:
         self.args, self.lease, self.run = args, lease, run
-        self.reports = Path(args.reports_dir)
+        self.runs = Path(args.reports_dir) / "faults" / run / "runs"
         self.env = {**os.environ, **lease.lend()}
         self.reach = ["--target", args.target]
-        for opt, val in (("--lab-params", args.lab_params), ("--ssh-identity", args.ssh_identity),
-                         ("--known-hosts", args.known_hosts)):
-            if val:
-                self.reach += [opt, str(Path(val).resolve())]
+        if args.lab_params:
+            self.reach += ["--lab-params", str(Path(args.lab_params).resolve())]
+        self.current: dict[str, Any] | None = None  # the fault being made, for a run cut short
 
-    def check(self, name: str, files: list[str], ids: tuple[str, ...] = ()) -> suite.SuiteRun:
-        extra = ["-m", "not destructive and (" + " or ".join(f'id(value="{i}")' for i in ids) + ")"] if ids else []
-        argv = suite.argv(files, f"{self.run}-{name}", self.reports, self.reach, extra)
-        if ids:  # the marker expression replaces suite.argv's own "not destructive"
-            del argv[argv.index("not destructive") - 1:argv.index("not destructive") + 1]
-        return suite.run(argv, f"{self.run}-{name}", self.reports, f"  {name} | ", f"the {name} check", self.env)
+    def check(self, name: str, files: list[str]) -> suite.SuiteRun:
+        argv = suite.argv(files, name, self.runs, self.reach, [])
+        return suite.run(argv, name, self.runs, f"  {name} | ", f"the {name} check", self.env)
 
     def on_lab(self, argv: tuple[str, ...]) -> tuple[int, str]:
         res = self.lease.target.run(" ".join(["%s"] * len(argv)), *argv, timeout=COMMAND_TIMEOUT_S)
@@ -144,38 +158,52 @@ class Prover:
     def prove(self, i: int, fault: Fault, before: dict[str, str]) -> dict[str, Any]:
         rec: dict[str, Any] = {"name": fault.name, "claims": list(fault.claims), "also": list(fault.also),
                                "break": list(fault.breaks), "restore": list(fault.restore),
-                               "started": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())}
+                               "started": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()), "proved": False,
+                               "why": [], "restored": {"claims_pass": False}}
+        self.current = rec
+        in_files = {base_id(c) for f in fault.files for c, name in id_files(suite.REPO / "features").items()
+                    if f"features/{name}" == f}
+        mine = {k: v for k, v in before.items() if base_id(k) in in_files}
+        if self.lease.lost:
+            raise LeaseLost(self.lease.lost)
         say(f"{fault.name}: breaking the lab ({shlex.join(fault.breaks)})")
         try:
             rc, out = self.on_lab(fault.breaks)
             rec["broke"] = {"exit_status": rc, "output": out}
             if rc != 0:
-                rec.update(proved=False, why=[f"the break command exited {rc}: {out}"])
+                rec["why"] = [f"the break command exited {rc}: {out}"]
             else:
                 during = self.check(f"f{i}", list(fault.files))
                 rec["run"] = during.folder.name
                 rec["verdicts"] = {k: v for k, v in during.verdicts.items() if base_id(k) in fault.claims}
-                rec["proved"], rec["why"] = judge(fault, before, during.verdicts) if not during.error else \
-                    (False, [during.error])
+                rec["proved"], rec["why"] = judge(fault, before, during.verdicts, in_files) if not during.error \
+                    else (False, [during.error])
         finally:
-            say(f"{fault.name}: restoring the lab ({shlex.join(fault.restore)})")
-            rc, out = self.on_lab(fault.restore)
-            rec["restored"] = {"exit_status": rc, "output": out}
-            rec["restored"]["claims_pass"] = rc == 0 and self.passing_again(i, fault, before)
+            self.undo(i, fault, rec, mine)
         say(f"{fault.name}: {'proved' if rec['proved'] else 'NOT proved: ' + '; '.join(rec['why'])}; "
             f"{'restored' if rec['restored']['claims_pass'] else 'NOT restored'}")
         return rec
 
-    def passing_again(self, i: int, fault: Fault, before: dict[str, str]) -> bool:
-        """The fault's claims back to their verdicts before it, polled (pods take a while to answer again)."""
-        want = {k: v for k, v in before.items() if base_id(k) in fault.claims}
+    def undo(self, i: int, fault: Fault, rec: dict[str, Any], mine: dict[str, str]) -> None:
+        """The restore command, not to be cut short by a second Ctrl-C or a SIGTERM; then the fault's files
+        again until every claim of them has its verdict from before (the exit status is evidence only: a
+        restore of a break that did not happen may well fail)."""
+        say(f"{fault.name}: restoring the lab ({shlex.join(fault.restore)})")
+        held = {sig: signal.signal(sig, signal.SIG_IGN) for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)}
         try:
-            until(lambda: self.check(f"f{i}-restored", list(fault.files), fault.claims).verdicts,
-                  lambda got: all(got.get(k) == v for k, v in want.items()), timeout=RESTORE_WAIT_S, interval=5,
-                  what=f"the claims of {fault.name!r} passing again")
-        except Exception:  # noqa: BLE001 - WaitTimeout: said by the caller, the run stops
-            return False
-        return True
+            rc, out = self.on_lab(fault.restore)
+        finally:
+            for sig, handler in held.items():
+                signal.signal(sig, handler)
+        rec["restored"] = {"exit_status": rc, "output": out, "claims_pass": False}
+        try:
+            until(lambda: self.check(f"f{i}-restored", list(fault.files)).verdicts, lambda got: bool(mine) and all(
+                got.get(k) == v for k, v in mine.items()), timeout=RESTORE_WAIT_S, interval=5,
+                what=f"the claims of {fault.name!r} back as before")
+        except WaitTimeout as exc:
+            rec["restored"]["why"] = str(exc)[:500]
+            return
+        rec["restored"]["claims_pass"] = True
 
 
 def parse_args(argv: list[str]) -> argparse.Namespace:
@@ -184,7 +212,7 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     ap.add_argument("--destructive", action="store_true", help="required: the faults break the lab, one at a time")
     ap.add_argument("--only", help="comma-separated fault names (default: all)")
     ap.add_argument("--catalog", default=str(CATALOG), help="the fault catalog (faults/catalog.yaml)")
-    ap.add_argument("--target", default="local")
+    ap.add_argument("--target", default="local", help="local only: the catalog holds this machine's faults")
     ap.add_argument("--lab-params")
     ap.add_argument("--ssh-identity")
     ap.add_argument("--known-hosts")
@@ -201,7 +229,10 @@ def _interrupt(signum: int, frame: Any) -> None:
 def main(argv: list[str]) -> int:
     args = parse_args(argv)
     try:
-        parse_target(args.target)
+        if parse_target(args.target) != "local://":
+            raise UsageError("the catalog holds this machine's faults: --target local only (docs/faults.md)")
+        if os.geteuid() != 0:
+            raise UsageError("the faults change the host: run as root")
         catalog = load(Path(args.catalog))
         if args.only:
             wanted = {n.strip() for n in args.only.split(",") if n.strip()}
@@ -220,31 +251,42 @@ def main(argv: list[str]) -> int:
     target = Target(args.target, ssh=SshOptions(identity=args.ssh_identity, known_hosts=args.known_hosts))
     lease = LeaseKeeper(target, run, "python -m labconform faults")
     record: dict[str, Any] = {"run": run, "who": f"{getpass.getuser()}@{socket.gethostname()}",
-                              "target": args.target, "faults": []}
-    status = PROVED
+                              "target": args.target, "faults": [], "before": {}}
+    status, prover = PROVED, None
     try:
         lease.acquire(wait_s=args.lease_wait)
-        p = Prover(args, lease, run)
+        prover = Prover(args, lease, run)
         files = sorted({f for fault in catalog.faults for f in fault.files})
         say(f"the lab before any fault: {', '.join(files)}")
-        before = p.check("before", files)
-        record["before"] = before.folder.name
+        before = prover.check("before", files)
+        if before.error or before.ran.rc not in (0, 1):
+            raise RuntimeError(f"the check before any fault: {before.error or f'pytest exited {before.ran.rc}'}")
+        record["before"] = before.verdicts
         for i, fault in enumerate(catalog.faults):
-            rec = p.prove(i, fault, before.verdicts)
+            rec = prover.prove(i, fault, before.verdicts)
             record["faults"].append(rec)
+            prover.current = None
             if not rec["restored"]["claims_pass"]:
                 status = LEFT_BROKEN
-                say(f"the lab is left broken by {fault.name!r}: no further fault is made; restore it by hand or "
-                    f"with python -m provision --claims {','.join(fault.claims)}")
+                say(f"the lab is left broken by {fault.name!r}: no further fault is made; repair it with "
+                    f"python -m provision --claims {','.join(fault.claims)} (or by hand: {shlex.join(fault.restore)})")
                 break
             if not rec["proved"]:
                 status = NOT_PROVED
     except LeaseHeld as exc:
         say(str(exc))
         return LEASED
-    except KeyboardInterrupt:
-        say("interrupted: the fault being made was undone (its restore ran)")
-        status = LEFT_BROKEN
+    except (KeyboardInterrupt, Exception) as exc:  # noqa: BLE001 - said, recorded, never a traceback
+        cut = prover.current if prover is not None else None
+        if cut is not None:
+            record["faults"].append(cut)
+        broken = cut is not None and not cut["restored"]["claims_pass"]
+        status = LEFT_BROKEN if broken else NOT_PROVED
+        what = "interrupted" if isinstance(exc, KeyboardInterrupt) else f"{type(exc).__name__}: {exc}"
+        say(f"stopped ({what}); " + (f"the lab may be left broken by {cut['name']!r}: its restore was "
+                                     f"{'run' if 'exit_status' in cut['restored'] else 'not run'}" if broken
+                                     else "no fault was left made"))
+        record["stopped"] = what
     finally:
         lease.release()
         target.close()

@@ -28,11 +28,18 @@ class SuiteRun:
         return {c["id"]: c["verdict"] for c in self.data.get("claims") or []}
 
 
-def argv(paths: list[str], run_name: str, reports_dir: Path, reach: list[str], extra: list[str]) -> list[str]:
-    """`python -m pytest` of these feature paths, never the destructive claims, into reports_dir/run_name."""
-    return [sys.executable, "-m", "pytest", *[str(Path(p).resolve()) for p in paths], "-q", "-p", "no:cacheprovider",
-            "-m", "not destructive", "--run-name", run_name, "--reports-dir", str(reports_dir.resolve()), *reach,
-            *extra]
+def argv(paths: list[str], run_name: str, reports_dir: Path, reach: list[str], extra: list[str],
+         marks: str = "not destructive") -> list[str]:
+    """`python -m pytest` of these feature paths (as given, or else under the repository), the claims `marks`
+    selects (never the destructive ones by default), into reports_dir/run_name."""
+    where = [str(Path(p).resolve() if Path(p).exists() else REPO / p) for p in paths]
+    return [sys.executable, "-m", "pytest", *where, "-q", "-p", "no:cacheprovider", "-m", marks, "--run-name",
+            run_name, "--reports-dir", str(reports_dir.resolve()), *reach, *extra]
+
+
+def id_marks(ids: list[str] | tuple[str, ...]) -> str:
+    """A -m expression selecting exactly these claims by their id markers (-k "id:x" would also take x0)."""
+    return " or ".join(f'id(value="{i}")' for i in ids)
 
 
 def run(command: list[str], run_name: str, reports_dir: Path, prefix: str, what: str,
