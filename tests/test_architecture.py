@@ -131,6 +131,23 @@ def test_the_run_reads_the_owners_that_provisioning_names(params_file: str | Non
     assert owners == plan_owners(facts, str(REPO / params_file) if params_file else None)
 
 
+def test_the_owners_are_asked_once_per_facts_parameters_and_provisioning_code(tmp_path: Path, monkeypatch) -> None:
+    from labconform import owners as owners_mod
+
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    facts = json.loads(ROCKY.read_text())["facts"]
+    first, note = provisioning_owners(facts, None)
+    assert note is None and first == plan_owners(facts)
+    monkeypatch.setattr(owners_mod, "ask", lambda *a: pytest.fail("asked again for the same facts"))
+    assert provisioning_owners(facts, None) == (first, None)  # from the cache, no subprocess
+    params = tmp_path / "params.yaml"
+    params.write_text("mytc_image: mytc\n")
+    key = owners_mod.cache_key(facts, str(params))
+    params.write_text("mytc_image: other\n")
+    assert owners_mod.cache_key(facts, str(params)) != key  # other parameters, another map
+    assert owners_mod.cache_key({**facts, "hostname": "elsewhere"}, None) != owners_mod.cache_key(facts, None)
+
+
 def test_no_facts_or_no_plan_is_a_note_not_an_error(tmp_path: Path) -> None:
     assert provisioning_owners(None, None) == ({}, "no host facts were read in this run: provisioning steps not known")
     bad = tmp_path / "params.yaml"
