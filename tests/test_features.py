@@ -67,3 +67,11 @@ def test_every_scenario_says_why():
     for path, feature in parsed():
         for sc in feature.scenarios.values():
             assert sc.description.strip(), f"{path.name}: {sc.name!r} has no one-line rationale"
+
+
+def test_the_claims_page_is_made_from_the_features_and_current():
+    """docs/claims.md lists every claim and counts them from the features: a feature changed without
+    `python -m labconform.claims_doc` fails here."""
+    from labconform import claims_doc
+
+    assert claims_doc.DOC.read_text() == claims_doc.render(), "run: python -m labconform.claims_doc"
