@@ -224,3 +224,32 @@ def test_a_change_on_the_lab_node_runs_over_ssh_and_is_repaired_there(tmp_path):
                         "-o", "StrictHostKeyChecking=yes", "-o", "BatchMode=yes",
                         opts["--target"].removeprefix("ssh://").rsplit(":", 1)[0], *MEND.split()],
                        capture_output=True, timeout=60)
+
+
+@pytest.mark.lab
+@needs_bridge
+@pytest.mark.parametrize(("sig", "phase"), [(signal.SIGINT, "before"), (signal.SIGTERM, "change")])
+def test_stopped_at_a_phase_it_says_which_and_leaves_nothing(tmp_path, sig, phase):
+    """Ctrl-C during the check before, or a CI job's SIGTERM during the change: the phase running is stopped
+    (pytest cleans up its containers), the record says where it stopped, the lease is given back."""
+    marker = f"{time.time_ns() % 100000 + 700}"
+    proc = subprocess.Popen([sys.executable, "-m", "labconform", "change", "--reports-dir", str(tmp_path),
+                             "--lease-wait", "600", "--run", f"sleep {marker}", *CLAIM], cwd=REPO,
+                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    try:
+        if phase == "before":  # the before check's pytest is running
+            until(lambda: running(f"--run-name chg-[^ ]+-before --reports-dir {tmp_path}"), timeout=300,
+                  what="the before check to start")
+        else:
+            until(lambda: running(f"^sleep {marker}$"), timeout=300, what="the change to start")
+        proc.send_signal(sig)
+        said, _ = proc.communicate(timeout=180)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    assert proc.returncode == 130, said
+    record = json.loads(next((tmp_path / "changes").glob("chg-*/change.json")).read_text())
+    assert f"during the {phase}" in record["reasons"][0], record["reasons"]
+    assert ("change" in record["phases"]) == (phase == "change"), record["phases"].keys()
+    assert not running(f"^sleep {marker}$") and not running("--run-name " + record["id"])
+    assert lease_given_back(record)

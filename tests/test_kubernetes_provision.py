@@ -52,6 +52,17 @@ def assert_converged(tmp_path: Path) -> None:
     assert again["service hw (NodePort)"]["detail"].startswith("NodePort ")
 
 
+@pytest.fixture(autouse=True)
+def cluster_restored():
+    """Whatever a test left (it stops kubelet, resets the cluster): provisioning again, so that one failing
+    test never leaves the tests after it without a cluster. A converged lab costs one check of each step."""
+    try:
+        yield
+    finally:
+        subprocess.run([sys.executable, "-m", "provision", "--only", "kubernetes", "--lease-wait", "900"], cwd=ROOT,
+                       capture_output=True, text=True, timeout=900)
+
+
 def test_left_over_by_an_earlier_session_the_cluster_comes_back_without_kubeadm_init(tmp_path):
     # a session's processes are killed, its files and containers stay
     sh(STOP_KUBELET)
