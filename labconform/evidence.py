@@ -34,6 +34,7 @@ class Observation:
     how: str
     ok: bool | None  # None: recorded for information, not a judgement
     details: dict[str, Any] = field(default_factory=dict)
+    kinds: dict[str, str] = field(default_factory=dict)  # how the report draws a detail (observation.KINDS)
 
     def as_dict(self) -> dict[str, Any]:
         return _clip(
@@ -44,6 +45,7 @@ class Observation:
                 "how": self.how,
                 "ok": self.ok,
                 **({"details": self.details} if self.details else {}),
+                **({"kinds": self.kinds} if self.kinds else {}),
             }
         )
 
@@ -58,9 +60,12 @@ class Evidence:
 
     def check(self, ok: bool, what: str, *, expected: Any, found: Any, how: str, **details: Any) -> None:
         """Record an observation; fail the claim with target, expected and found when it does not hold."""
-        self.observations.append(Observation(what, expected, found, how, bool(ok), details))
-        if not ok:  # the message reaches pytest's FAILURES section and the CI log: redacted, as the reports are
-            message = f"[{self.target_name}] {what}: expected {expected!r}, found {found!r} ({how})"
+        self._checked(Observation(what, expected, found, how, bool(ok), details))
+
+    def _checked(self, ob: Observation) -> None:
+        self.observations.append(ob)
+        if not ob.ok:  # the message reaches pytest's FAILURES section and the CI log: redacted, as the reports are
+            message = f"[{self.target_name}] {ob.what}: expected {ob.expected!r}, found {ob.found!r} ({ob.how})"
             raise ClaimFailed(redact_text(message))
 
     def equal(self, what: str, *, expected: Any, found: Any, how: str, **details: Any) -> None:
@@ -81,7 +86,7 @@ class Evidence:
         was seen that gives it), else checked."""
         if j.not_applicable:
             self.not_applicable(j.not_applicable, **j.details)
-        self.check(j.ok, j.what, expected=j.expected, found=j.found, how=j.how, **j.details)
+        self._checked(Observation(j.what, j.expected, j.found, j.how, bool(j.ok), j.details, j.kinds))
 
     def as_list(self) -> list[dict[str, Any]]:
         return [o.as_dict() for o in self.observations]

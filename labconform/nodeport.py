@@ -8,6 +8,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
+from labconform.observation import Judged
 from labconform.target import Target
 
 GREETING = re.compile(r"Hello, I am (\S+)")
@@ -70,19 +71,24 @@ def binomial_two_sided_p(k: int, n: int, p: float = 0.5) -> float:
     return min(1.0, sum(q for q in probs if q <= observed))
 
 
-def judge_split(traffic: dict[str, Any], pods: int, alpha: float) -> dict[str, Any]:
+def judge_split(traffic: dict[str, Any], pods: int, alpha: float) -> Judged:
     """Both pods answered, the pods did not change while sampling, and an exact two-sided binomial test of
-    equal shares does not reject at `alpha`."""
+    equal shares does not reject at `alpha`; the answers per pod go with it, drawn as bars."""
     sample = traffic["sample"]
     counts = sample.counts()
     how = (f"exact two-sided binomial test of equal shares (H0: p = 1/{pods}) on {len(sample.answers)} answers "
            f"out of {sample.sent} requests; reject when p < {alpha:g}")
     expected = f"{pods} pods answering, p-value >= {alpha:g}"
+
+    def judged(ok: bool, found: Any) -> Judged:
+        return Judged(ok, "split of the answers", expected, found, how, details={"counts": counts},
+                      kinds={"counts": "balance"})
+
     if traffic["pods_before"] != traffic["pods_after"]:
-        found = f"the ready pods changed while sampling: {traffic['pods_before']} -> {traffic['pods_after']}"
-        return {"ok": False, "expected": expected, "found": found, "how": how}
+        return judged(False, f"the ready pods changed while sampling: {traffic['pods_before']} -> "
+                             f"{traffic['pods_after']}")
     if len(counts) != pods or pods != 2:
-        return {"ok": False, "expected": expected, "found": f"{len(counts)} pod(s) answered: {counts}", "how": how}
+        return judged(False, f"{len(counts)} pod(s) answered: {counts}")
     k = min(counts.values())
     p = binomial_two_sided_p(k, len(sample.answers))
-    return {"ok": p >= alpha, "expected": expected, "found": {"counts": counts, "p_value": round(p, 6)}, "how": how}
+    return judged(p >= alpha, {"counts": counts, "p_value": round(p, 6)})

@@ -1,6 +1,6 @@
 """What a judging function of the library hands a step: whether the thing holds, what was looked at,
-expected, found and how, the details a reviewer may want, and why it cannot be judged on this lab when it
-cannot. A step records it with `evidence.check` (or `evidence.not_applicable`) and nothing else."""
+expected, found and how, the details a reviewer may want (with, for those the report draws, their kind), and
+why it cannot be judged on this lab when it cannot. A step records it with `evidence.judged` and nothing else."""
 
 from __future__ import annotations
 
@@ -11,7 +11,8 @@ from typing import Any
 @dataclass
 class Judged:
     """One observation as a step records it: whether it holds, what was looked at, expected, found, how, and
-    why the claim cannot be judged here when it cannot."""
+    why the claim cannot be judged here when it cannot. `kinds` names how the report draws a detail
+    ({detail key: kind}, one of `KINDS`); a detail without one is drawn by what its key and value look like."""
 
     ok: bool
     what: str
@@ -20,3 +21,9 @@ class Judged:
     how: str
     not_applicable: str = ""
     details: dict[str, Any] = field(default_factory=dict)
+    kinds: dict[str, str] = field(default_factory=dict)
+
+
+# how the report draws a detail: bars of a count per name, a chart of timing samples in ms or s, HTTP
+# exchanges, rows of samples as a table, or the value as it is
+KINDS = ("balance", "chart:ms", "chart:s", "http", "rows", "value")

@@ -130,26 +130,45 @@ def response(r: dict[str, Any]) -> str:
     return out + "</div>"
 
 
-def details(d: dict[str, Any]) -> str:
-    """An observation's details: HTTP responses, timing samples, counts, command output, the rest."""
-    parts = []
-    for key, v in d.items():
-        nums = _numbers(v)
-        if isinstance(v, dict) and {"request"} <= set(v) and ("status" in v or "error" in v):
-            parts.append(f'<div class="label">{e(key)}</div>{response(v)}')
-        elif isinstance(v, list) and v and all(isinstance(x, dict) and "request" in x for x in v):
-            parts.append(f'<div class="label">{e(key)}</div>' + "".join(response(x) for x in v))
-        elif nums is not None and (key.endswith(("_ms", "_s")) or "sample" in key or "timing" in key):
-            unit = "ms" if key.endswith("_ms") else ("s" if key.endswith("_s") else key.partition("_")[2])
-            parts.append(f'<div class="label">{e(key)}</div>{chart(nums, unit, key)}')
-        elif isinstance(v, dict) and v and any(w in key for w in ("count", "balance", "per_pod", "backends")) \
-                and all(isinstance(x, (int, float)) for x in v.values()):
-            parts.append(f'<div class="label">{e(key)}</div>{balance(v, key)}')
-        elif isinstance(v, list) and v and all(isinstance(x, dict) for x in v) and len(v) <= 50:
-            parts.append(f'<div class="label">{e(key)}</div>{table(v)}')
-        else:
-            parts.append(f'<div class="label">{e(key)}</div>{value(v, key)}')
-    return "".join(parts)
+def kind_of(key: str, v: Any) -> str:
+    """How a detail without an explicit kind is drawn, from its key and value (what results.json files
+    written before details had kinds rely on): one of observation.KINDS."""
+    nums = _numbers(v)
+    if isinstance(v, dict) and {"request"} <= set(v) and ("status" in v or "error" in v):
+        return "http"
+    if isinstance(v, list) and v and all(isinstance(x, dict) and "request" in x for x in v):
+        return "http"
+    if nums is not None and (key.endswith(("_ms", "_s")) or "sample" in key or "timing" in key):
+        return "chart:" + ("ms" if key.endswith("_ms") else ("s" if key.endswith("_s") else key.partition("_")[2]))
+    if isinstance(v, dict) and v and any(w in key for w in ("count", "balance", "per_pod", "backends")) \
+            and all(isinstance(x, (int, float)) for x in v.values()):
+        return "balance"
+    if isinstance(v, list) and v and all(isinstance(x, dict) for x in v) and len(v) <= 50:
+        return "rows"
+    return "value"
+
+
+def detail(key: str, v: Any, kind: str) -> str:
+    """One detail drawn as its kind says; a kind this report does not know, or that does not fit the value,
+    shows the value as it is."""
+    label = f'<div class="label">{e(key)}</div>'
+    if kind == "http" and isinstance(v, dict):
+        return label + response(v)
+    if kind == "http" and isinstance(v, list) and all(isinstance(x, dict) for x in v):
+        return label + "".join(response(x) for x in v)
+    if kind.startswith("chart:") and (nums := _numbers(v)) is not None:
+        return label + chart(nums, kind.partition(":")[2], key)
+    if kind == "balance" and isinstance(v, dict) and v:
+        return label + balance(v, key)
+    if kind == "rows" and isinstance(v, list) and v and all(isinstance(x, dict) for x in v):
+        return label + table(v)
+    return label + value(v, key)
+
+
+def details(d: dict[str, Any], kinds: dict[str, str] | None = None) -> str:
+    """An observation's details: HTTP responses, timing samples, counts, command output, the rest; each drawn
+    as the observation's `kinds` says, else as its key and value suggest."""
+    return "".join(detail(key, v, (kinds or {}).get(key) or kind_of(key, v)) for key, v in d.items())
 
 
 def table(rows: list[dict[str, Any]]) -> str:
@@ -175,7 +194,7 @@ def observation(ob: dict[str, Any]) -> str:
         rows.append(f"<tr><th>expected</th><td>{value(ob.get('expected'), 'expected')}</td></tr>")
     rows.append(f"<tr><th>found</th><td>{value(ob.get('found'), 'found')}</td></tr>")
     rows.append(f"<tr><th>how</th><td><code class='how'>{e(ob.get('how', ''))}</code></td></tr>")
-    extra = f'<div class="details">{details(ob["details"])}</div>' if ob.get("details") else ""
+    extra = f'<div class="details">{details(ob["details"], ob.get("kinds"))}</div>' if ob.get("details") else ""
     return (f'<div class="ob {cls}"><div class="what"><span class="mark">{MARK.get(ok, "?")}</span> '
             f'{e(ob.get("what", ""))}</div><table class="ev">{"".join(rows)}</table>{extra}</div>')
 

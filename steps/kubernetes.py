@@ -313,9 +313,7 @@ def _(lab, evidence, traffic, name):
 @then(parsers.parse('the answers split evenly between {pods:d} pods by a two-sided binomial test at significance '
                     '{alpha:g}'))
 def _(lab, evidence, traffic, pods, alpha):
-    verdict = nodeport.judge_split(traffic, pods, alpha)
-    evidence.check(verdict["ok"], "split of the answers", expected=verdict["expected"], found=verdict["found"],
-                   how=verdict["how"], counts=traffic["sample"].counts())
+    evidence.judged(nodeport.judge_split(traffic, pods, alpha))
 
 
 @then(parsers.parse('service "{name}" answers "{greeting}" and the name of a pod of deployment "{deploy}" at its '

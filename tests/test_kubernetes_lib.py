@@ -8,6 +8,7 @@ import time
 import pytest
 
 from labconform import kube, nodeport
+from labconform.observation import Judged
 from labconform.target import Result, Target
 
 pytestmark = pytest.mark.unit
@@ -22,21 +23,22 @@ def test_binomial_two_sided_is_symmetric_and_exact():
     assert nodeport.binomial_two_sided_p(0, 200) < 1e-50
 
 
-def split(counts: dict[str, int], before=("a", "b"), after=("a", "b")) -> dict:
+def split(counts: dict[str, int], before=("a", "b"), after=("a", "b")) -> Judged:
     s = nodeport.Sample("http://x/", sum(counts.values()), answers=[n for n, c in counts.items() for _ in range(c)])
     return nodeport.judge_split({"sample": s, "pods_before": list(before), "pods_after": list(after)}, 2, 0.001)
 
 
 def test_judge_split_passes_an_even_split_and_fails_one_sided_ones():
-    assert split({"a": 104, "b": 96})["ok"]
+    even = split({"a": 104, "b": 96})
+    assert even.ok and even.details == {"counts": {"a": 104, "b": 96}} and even.kinds == {"counts": "balance"}
     lopsided = split({"a": 150, "b": 50})
-    assert not lopsided["ok"] and lopsided["found"]["p_value"] < 0.001
-    assert "1 pod(s) answered" in split({"a": 200})["found"]
+    assert not lopsided.ok and lopsided.found["p_value"] < 0.001
+    assert "1 pod(s) answered" in split({"a": 200}).found
 
 
 def test_judge_split_refuses_a_sample_taken_while_the_pods_changed():
     v = split({"a": 100, "b": 100}, after=("a", "c"))
-    assert not v["ok"] and "changed while sampling" in v["found"]
+    assert not v.ok and "changed while sampling" in v.found
 
 
 class FakeTarget(Target):

@@ -126,6 +126,20 @@ def test_timing_samples_are_drawn_and_counts_become_bars() -> None:
     assert 'class="balance"' in out and "52 (52 %)" in out
 
 
+def test_a_details_kind_names_its_chart_whatever_the_key_and_old_results_keep_theirs() -> None:
+    answers = {"pod-a": 52, "pod-b": 48}
+    judged = {"what": "split", "expected": "even", "found": "even", "how": "binomial test", "ok": True,
+              "details": {"answers": answers, "waits": [0.4, 0.9], "latest": [0.1, 0.2]},
+              "kinds": {"answers": "balance", "waits": "chart:s", "latest": "no such kind"}}
+    old = {**judged, "details": {"counts": answers}, "kinds": None}  # written before details had kinds
+    out = render(document([claim("c-1", "10_a.feature", evidence=[judged]), claim("c-2", "10_a.feature",
+                                                                                  evidence=[old])]))
+    assert out.count('class="balance"') == 2 and out.count("52 (52 %)") == 2
+    svg = re.search(r"<svg.*?</svg>", out, re.S)[0]
+    assert svg.count("<rect") == 2 and "median 0.65 s" in svg
+    assert out.count("<svg") == 1 and "[0.1, 0.2]" in out  # an unknown kind: the value as it is
+
+
 def test_baseline_regressions_come_first_and_waivers_are_listed() -> None:
     waiver = {"id": "c-3", "justification": "disk swap", "approver": "ops", "expires": "2020-01-01",
               "expired": True, "source": "w.yaml:1"}
