@@ -80,6 +80,11 @@ def _claims(tmp_path: Path, image: str | None, which: str = "mytc-04 or mytc-07"
     return run_claims(tmp_path, {"mytc_image": image} if image else {}, FEATURE, "-k", which)
 
 
+def _judged(claim: dict) -> dict:
+    """The claim's last judged observation (a failed claim's diagnostics come after it, unjudged)."""
+    return next(o for o in reversed(claim["evidence"]) if o["ok"] is not None)
+
+
 def _headers(claim: dict) -> dict:
     return next(o for o in claim["evidence"] if o["what"].startswith("answer headers"))
 
@@ -102,7 +107,7 @@ def test_an_image_not_built_from_the_base_fails_the_layer_claim(tmp_path: Path, 
     v = _claims(tmp_path, built("scratch", app.INDEX_JSP), "mytc-07")  # it has no Tomcat to start
     claim = v["mytc-07"]
     assert claim["verdict"] == "failed", claim
-    found = claim["evidence"][-1]["found"]
+    found = _judged(claim)["found"]
     assert found["built FROM the base"] is False and found["layers added"] == "not on the base", found
 
 
@@ -111,5 +116,5 @@ def test_the_labs_mytc_image_passes_both(tmp_path: Path, client) -> None:
     assert v["mytc-04"]["verdict"] == "passed", v["mytc-04"]
     found = _headers(v["mytc-04"])["found"]
     assert found["Content-Type"].startswith("text/plain") and found["session"] == "none set", found
-    found = v["mytc-07"]["evidence"][-1]["found"]
+    found = _judged(v["mytc-07"])["found"]
     assert v["mytc-07"]["verdict"] == "passed" and found["layers added"] >= 1 and found["size added bytes"] > 0
