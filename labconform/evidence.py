@@ -84,9 +84,14 @@ class Evidence:
     def judged(self, j: Judged) -> None:
         """Record what a judging function of the library handed back: not applicable with its reason (and what
         was seen that gives it), else checked."""
+        self.applicable(j)
+        self._checked(Observation(j.what, j.expected, j.found, j.how, bool(j.ok), j.details, j.kinds))
+
+    def applicable(self, j: Judged) -> None:
+        """A precondition a judging function of the library weighed: end the claim as not applicable when it
+        says so (with what was seen that gives it); else record nothing."""
         if j.not_applicable:
             self.not_applicable(j.not_applicable, **j.details)
-        self._checked(Observation(j.what, j.expected, j.found, j.how, bool(j.ok), j.details, j.kinds))
 
     def as_list(self) -> list[dict[str, Any]]:
         return [o.as_dict() for o in self.observations]

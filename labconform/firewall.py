@@ -9,7 +9,7 @@ import socket
 import time
 from typing import Any
 
-from labconform.kube_host import Probe
+from labconform.observation import Judged
 from labconform.target import Target
 
 MODES = ("permanent", "runtime")
@@ -18,11 +18,15 @@ SCRATCH_PORTS = range(20000, 30000)
 LISTENER_LIFETIME_S = 60
 
 
-def firewalld_state(target: Target) -> Probe:
+def firewalld_in_charge(target: Target) -> Judged:
+    """firewalld runs (`firewall-cmd --state`); the firewall claims are not applicable where it does not."""
     if not target.command_exists("firewall-cmd"):
-        return Probe("absent", "command -v firewall-cmd")
-    res = target.run("firewall-cmd --state")
-    return Probe(res.stdout.strip() or res.stderr.strip(), f"firewall-cmd --state (exit {res.rc})")
+        state, how = "absent", "command -v firewall-cmd"
+    else:
+        res = target.run("firewall-cmd --state")
+        state, how = res.stdout.strip() or res.stderr.strip(), f"firewall-cmd --state (exit {res.rc})"
+    return Judged(state == "running", "firewalld", "running", state, how, not_applicable="" if state == "running"
+                  else f"firewalld is not in charge of this host's firewall ({how}: {state})")
 
 
 def parse_list_all(text: str) -> dict[str, Any]:
@@ -55,10 +59,26 @@ def list_all_command(zone: str, mode: str) -> str:
     return f"firewall-cmd {'--permanent ' if mode == 'permanent' else ''}--zone={zone} --list-all"
 
 
-def zone_configs(target: Target, zone: str = "public") -> Probe:
-    """The zone as firewalld holds it on disk (permanent) and in force now (runtime)."""
+def zone_configs(target: Target, zone: str = "public") -> tuple[dict[str, dict[str, Any]], str]:
+    """The zone as firewalld holds it on disk (permanent) and in force now (runtime), and how it was read."""
     found = {mode: list_all(target, zone, mode) for mode in MODES}
-    return Probe(found, " and ".join(list_all_command(zone, m) for m in MODES))
+    return found, " and ".join(list_all_command(zone, m) for m in MODES)
+
+
+def judged_ports_open(target: Target, ports: list[str], zone: str = "public") -> Judged:
+    """Each port ("6443/tcp") open in the zone permanently and at runtime; the zone as read goes with it."""
+    configs, how = zone_configs(target, zone)
+    missing = missing_ports(configs, ports)
+    return Judged(missing == [], f"ports missing from the {zone} zone", [], missing, how, details={"zone": configs})
+
+
+def judged_source_accepted(target: Target, cidr: str, zone: str = "public") -> Judged:
+    """The zone accepts traffic from `cidr` (a source, or a rich rule accepting it) permanently and at runtime;
+    the rich rules of each configuration go with it."""
+    configs, how = zone_configs(target, zone)
+    lacking = [m for m in MODES if not accepts_source(configs[m], cidr)]
+    return Judged(lacking == [], f"configurations of the {zone} zone not accepting {cidr}", [], lacking, how,
+                  details={"rules": {m: configs[m].get("rich rules", []) for m in MODES}})
 
 
 def missing_ports(configs: dict[str, dict[str, Any]], ports: list[str]) -> list[str]:
@@ -95,6 +115,14 @@ def connect(address: str, port: int, timeout: float = 3) -> dict[str, Any]:
             "from": socket.gethostname(), "to": f"{address}:{port}"}
 
 
+def judged_connect(address: str, port: int, timeout: float = 3) -> Judged:
+    """A TCP connection from this machine (the lab host) to the lab's `address`:`port` is accepted; what
+    `connect` saw goes with it."""
+    c = connect(address, port, timeout)
+    return Judged(c["connected"], f"TCP {address}:{port} from the lab host", "connected", c["result"],
+                  f"TCP connect from {c['from']} to {c['to']}", details=c)
+
+
 def free_port(target: Target, runtime: dict[str, Any]) -> int:
     """A TCP port nobody listens on and the runtime zone does not open by number."""
     listening = target.run("ss -Hltn").stdout
@@ -106,7 +134,7 @@ def free_port(target: Target, runtime: dict[str, Any]) -> int:
     return next(p for p in random.sample(SCRATCH_PORTS, len(SCRATCH_PORTS)) if p not in used | opened)
 
 
-def closed_port_probe(target: Target, address: str, zone: str = "public") -> Probe:
+def judged_closed_port(target: Target, address: str, zone: str = "public") -> Judged:
     """A listener started on the lab for a port the firewall does not open (bounded, removed in the end):
     it answers inside the lab at `address`, and a connection to it from this machine is refused or filtered."""
     port = free_port(target, list_all(target, zone, "runtime"))
@@ -131,4 +159,5 @@ def closed_port_probe(target: Target, address: str, zone: str = "public") -> Pro
     found = {"port": port, "inside": f"HTTP {inside or 'no answer'}", "outside": outside["result"]}
     how = (f"on the lab: {listener} (pid {pid or '?'}, killed after); inside: {inside_cmd}; "
            f"from the lab host {outside['from']}: TCP connect to {outside['to']}")
-    return Probe(found, how, outside=outside)
+    return Judged(found["inside"] == "HTTP 200" and not outside["connected"], f"a listener on unopened port {port}",
+                  {"inside": "HTTP 200", "outside": "refused or filtered"}, found, how, details={"outside": outside})

@@ -1,68 +1,69 @@
 """The host a cluster needs, as the Kubernetes claims look at it: sysctls (live and at boot), swap, listeners,
-SELinux, the kubeadm tools, root's login environment, the runtime's containers; each probe returns what it
-found and how it looked."""
+SELinux, the kubeadm tools, root's login environment, the runtime's containers; each judged as the claim
+asks, what was found and how it was looked at handed back as one `observation.Judged`."""
 
 from __future__ import annotations
 
 import re
 from typing import Any
 
+from labconform.observation import Judged
 from labconform.target import Target
 
 
-class Probe:
-    """What a probe found, how it looked, and the raw details a reviewer may want."""
-
-    def __init__(self, found: Any, how: str, **details: Any) -> None:
-        self.found, self.how, self.details = found, how, details
-
-
-def sysctl(target: Target, key: str) -> Probe:
+def judged_sysctl(target: Target, key: str, value: str) -> Judged:
+    """The kernel setting `key` is `value` now (its /proc/sys file)."""
     path = "/proc/sys/" + key.replace(".", "/")
     text = target.read_text(path)
-    return Probe(text.strip() if text is not None else f"{path} absent", f"read {path} (sysctl {key})")
+    found = text.strip() if text is not None else f"{path} absent"
+    return Judged(found == value, key, value, found, f"read {path} (sysctl {key})")
 
 
 SYSCTL_DIRS = ("/etc/sysctl.d", "/run/sysctl.d", "/usr/local/lib/sysctl.d", "/usr/lib/sysctl.d", "/lib/sysctl.d")
 
 
-def sysctl_at_boot(target: Target, key: str) -> Probe:
-    """The value `sysctl --system` (and systemd-sysctl at boot) would set: the *.conf files of the sysctl.d
-    folders by name, a name in an earlier folder hiding the same name in a later one, /etc/sysctl.conf last;
-    the last assignment wins. Found: {"value": ..., "file": ...} or value None."""
+def judged_sysctl_at_boot(target: Target, key: str, value: str) -> Judged:
+    """A file of /etc/sysctl.d sets `key` to `value` as `sysctl --system` (and systemd-sysctl at boot) would:
+    the *.conf files of the sysctl.d folders by name, a name in an earlier folder hiding the same name in a
+    later one, /etc/sysctl.conf last; the last assignment wins. Found: {"value": ..., "file": ...}."""
     listing = target.run("for d in %s %s %s %s %s; do ls -1 \"$d\"/*.conf 2>/dev/null; done", *SYSCTL_DIRS).stdout
     by_name: dict[str, str] = {}
     for path in listing.split():
         by_name.setdefault(path.rsplit("/", 1)[1], path)
     files = [by_name[n] for n in sorted(by_name)] + ["/etc/sysctl.conf"]
-    value, source = None, None
+    found: dict[str, str | None] = {"value": None, "file": None}
     for path in files:
         for line in (target.read_text(path) or "").splitlines():
             k, sep, v = line.lstrip("-").partition("=")
             if sep and not line.lstrip().startswith(("#", ";")) and k.strip().replace("/", ".") == key:
-                value, source = v.strip(), path
-    return Probe({"value": value, "file": source}, f"key = value lines of {', '.join(files)} (sysctl --system order)")
+                found = {"value": v.strip(), "file": path}
+    return Judged(found["value"] == value and (found["file"] or "").startswith("/etc/sysctl.d/"), f"{key} at boot",
+                  {"value": value, "file": "/etc/sysctl.d/*.conf"}, found,
+                  f"key = value lines of {', '.join(files)} (sysctl --system order)")
 
 
-def active_swaps(target: Target) -> Probe:
+def judged_no_active_swap(target: Target) -> Judged:
     lines = (target.read_text("/proc/swaps") or "").splitlines()[1:]
-    return Probe([ln.split()[0] for ln in lines if ln.strip()], "read /proc/swaps (swapon --show)")
+    found = [ln.split()[0] for ln in lines if ln.strip()]
+    return Judged(not found, "active swap spaces", [], found, "read /proc/swaps (swapon --show)")
 
 
-def fstab_swaps(target: Target) -> Probe:
-    active = []
+def judged_no_fstab_swap(target: Target) -> Judged:
+    found = []
     for line in (target.read_text("/etc/fstab") or "").splitlines():
         fields = line.split()
         if len(fields) >= 3 and not fields[0].startswith("#") and fields[2] == "swap":
-            active.append(line.strip())
-    return Probe(active, "uncommented lines of /etc/fstab with type swap")
+            found.append(line.strip())
+    return Judged(not found, "swap entries in /etc/fstab", [], found, "uncommented lines of /etc/fstab with type swap")
 
 
-def listeners(target: Target, port: int) -> Probe:
-    """The processes listening on a TCP port of the host (any address)."""
+def judged_listener(target: Target, port: int, process: str) -> Judged:
+    """`process` (by the name the kernel keeps, its first 15 characters) listens on a TCP port of the host
+    (any address)."""
     res = target.run(f"ss -Hltnp 'sport = :{int(port)}'")
     names = sorted(set(re.findall(r'\(\("([^"]+)"', res.stdout)))
-    return Probe(names, f"ss -Hltnp 'sport = :{port}'", output=res.stdout.strip())
+    return Judged(comm(process) in names, f"listener on TCP {port}", process, names or "nobody",
+                  f"ss -Hltnp 'sport = :{port}'", details={"output": res.stdout.strip()})
 
 
 def comm(process: str) -> str:
@@ -70,38 +71,46 @@ def comm(process: str) -> str:
     return process[:15]
 
 
-def selinux_mode(target: Target) -> Probe:
+def selinux_mode(target: Target) -> Judged:
+    """The mode SELinux is in (noted, not judged); not applicable when the kernel has no SELinux."""
     text = target.read_text("/sys/fs/selinux/enforce")
     if text is None:
-        return Probe(None, "read /sys/fs/selinux/enforce: absent, the kernel has no SELinux")
-    return Probe("enforcing" if text.strip() == "1" else "permissive", "read /sys/fs/selinux/enforce")
+        return Judged(False, "SELinux mode", "enforcing or permissive", None,
+                      "read /sys/fs/selinux/enforce: absent, the kernel has no SELinux",
+                      not_applicable="no SELinux in this kernel (/sys/fs/selinux absent)")
+    mode = "enforcing" if text.strip() == "1" else "permissive"
+    return Judged(True, "SELinux mode", "enforcing or permissive", mode, "read /sys/fs/selinux/enforce")
 
 
 # newer policies name svirt_sandbox_file_t container_file_t: one type, two names
 SELINUX_ALIASES = {"svirt_sandbox_file_t": {"svirt_sandbox_file_t", "container_file_t"}}
 
 
-def selinux_type(target: Target, path: str) -> Probe:
+def judged_selinux_type(target: Target, path: str, type_: str) -> Judged:
+    """`path` carries the SELinux type `type_` (or the other name of the same type)."""
     res = target.run("stat -c %%C %s", path)
     parts = res.stdout.strip().split(":")
-    return Probe(parts[2] if res.ok and len(parts) >= 3 else (res.stderr.strip() or "no context"),
-                 f"stat -c %C {path}")
+    found = parts[2] if res.ok and len(parts) >= 3 else (res.stderr.strip() or "no context")
+    names = SELINUX_ALIASES.get(type_, {type_})
+    return Judged(found in names, f"SELinux type of {path}", " or ".join(sorted(names)), found, f"stat -c %C {path}")
 
 
 AUDIT_LOG = "/var/log/audit/audit.log"
 KUBE_SUBJECTS = re.compile(r"container_t|spc_t|kube|etcd|dockerd|containerd|runc|flannel|comm=\"java\"")
 
 
-def selinux_denials(target: Target) -> Probe:
+def judged_selinux_denials(target: Target) -> Judged:
+    """The audit log holds no AVC denial naming containers or Kubernetes processes (no audit log fails)."""
     text = target.read_text(AUDIT_LOG)
     if text is None:
-        return Probe(None, f"read {AUDIT_LOG}: absent")
+        return Judged(False, "SELinux denials", [], "no audit log", f"read {AUDIT_LOG}: absent")
     hits = [ln for ln in text.splitlines() if "avc:" in ln and "denied" in ln and KUBE_SUBJECTS.search(ln)]
-    return Probe(hits, f"AVC denials in {AUDIT_LOG} naming containers or Kubernetes processes")
+    return Judged(not hits, "SELinux denials", [], hits, f"AVC denials in {AUDIT_LOG} naming containers or "
+                                                         "Kubernetes processes")
 
 
-def tool_versions(target: Target) -> Probe:
-    """The version each of kubeadm, kubelet and kubectl reports, and which file answered."""
+def judged_tool_versions(target: Target) -> Judged:
+    """kubeadm, kubelet and kubectl report one version; which file answered for each goes with it."""
     out: dict[str, str] = {}
     paths: dict[str, str] = {}
     for tool, cmd in (("kubeadm", "kubeadm version -o short"), ("kubelet", "kubelet --version"),
@@ -110,11 +119,14 @@ def tool_versions(target: Target) -> Probe:
         res = target.run(cmd, timeout=20)
         m = re.search(r"v\d+\.\d+\.\d+\S*", res.stdout)
         out[tool] = m.group(0) if res.ok and m else f"no version (exit {res.rc})"
-    return Probe(out, "kubeadm version -o short; kubelet --version; kubectl version --client --short", paths=paths)
+    return Judged(len(set(out.values())) == 1 and all(v.startswith("v") for v in out.values()), "versions",
+                  "one version for all three", out,
+                  "kubeadm version -o short; kubelet --version; kubectl version --client --short",
+                  details={"paths": paths})
 
 
-def login_env(target: Target, user: str, var: str) -> Probe:
-    """A variable as a login shell of `user` sees it (what their profile files export)."""
+def judged_login_env(target: Target, user: str, var: str, value: str) -> Judged:
+    """A variable as a login shell of `user` sees it (what their profile files export) is `value`."""
     if not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", var):  # it is written into the login shell's script
         raise ValueError(f"not a variable name: {var!r}")
     res = target.run(
@@ -122,11 +134,15 @@ def login_env(target: Target, user: str, var: str) -> Probe:
         user, user, f'printf "@@%s@@" "${var}"', timeout=20,
     )
     m = re.search(r"@@(.*)@@", res.stdout, re.S)
-    return Probe(m.group(1) if m else None, f"a login shell of {user}: bash -l -c 'echo ${var}'")
+    found = m.group(1) if m else None
+    return Judged(found == value, var, value, found, f"a login shell of {user}: bash -l -c 'echo ${var}'")
 
 
-def runtime_containers(docker_lab: Any, name: str) -> Probe:
-    """Running Docker containers whose name holds `name` (dockershim names them k8s_<container>_<pod>...)."""
-    with docker_lab.api(f"docker ps --filter name={name}"):
-        found = docker_lab.client.containers.list(filters={"name": name})
-    return Probe([f"{c.name} ({c.status})" for c in found], f"docker ps --filter name={name}")
+def judged_runtime_container(docker_lab: Any, name: str) -> Judged:
+    """A running Docker container holds Kubernetes container `name` (dockershim names them
+    k8s_<container>_<pod>...)."""
+    pattern = f"k8s_{name}_"
+    with docker_lab.api(f"docker ps --filter name={pattern}"):
+        found = docker_lab.client.containers.list(filters={"name": pattern})
+    return Judged(bool(found), f"{name} container", "running", [f"{c.name} ({c.status})" for c in found] or "none",
+                  f"docker ps --filter name={pattern}")

@@ -20,90 +20,68 @@ def traffic() -> dict:
 
 @then(parsers.parse('the kernel setting "{key}" is "{value}"'))
 def _(lab, evidence, key, value):
-    p = kube_host.sysctl(lab.target, key)
-    evidence.equal(key, expected=value, found=p.found, how=p.how)
+    evidence.judged(kube_host.judged_sysctl(lab.target, key, value))
 
 
 @then("no swap space is in use")
 def _(lab, evidence):
-    p = kube_host.active_swaps(lab.target)
-    evidence.equal("active swap spaces", expected=[], found=p.found, how=p.how)
+    evidence.judged(kube_host.judged_no_active_swap(lab.target))
 
 
 @then("/etc/fstab activates no swap space")
 def _(lab, evidence):
-    p = kube_host.fstab_swaps(lab.target)
-    evidence.equal("swap entries in /etc/fstab", expected=[], found=p.found, how=p.how)
+    evidence.judged(kube_host.judged_no_fstab_swap(lab.target))
 
 
 @given("firewalld manages the host's firewall")
 def _(lab, evidence):
-    p = firewall.firewalld_state(lab.target)
-    if p.found != "running":
-        evidence.not_applicable(f"firewalld is not in charge of this host's firewall ({p.how}: {p.found})")
+    evidence.applicable(firewall.firewalld_in_charge(lab.target))
 
 
 @then(parsers.parse('the public zone opens TCP ports "{ports}" permanently and at runtime'))
 def _(lab, evidence, ports):
-    p = firewall.zone_configs(lab.target)
-    missing = firewall.missing_ports(p.found, [f"{n}/tcp" for n in ports.split(",")])
-    evidence.equal("ports missing from the public zone", expected=[], found=missing, how=p.how, zone=p.found)
+    evidence.judged(firewall.judged_ports_open(lab.target, [f"{n}/tcp" for n in ports.split(",")]))
 
 
 @then(parsers.parse('the public zone accepts traffic from "{cidr}" permanently and at runtime'))
 def _(lab, evidence, cidr):
-    p = firewall.zone_configs(lab.target)
-    lacking = [m for m in firewall.MODES if not firewall.accepts_source(p.found[m], cidr)]
-    evidence.equal(f"configurations of the public zone not accepting {cidr}", expected=[], found=lacking,
-                   how=p.how, rules={m: p.found[m].get("rich rules", []) for m in firewall.MODES})
+    evidence.judged(firewall.judged_source_accepted(lab.target, cidr))
 
 
 @then(parsers.parse("a TCP connection from the lab host to the host's port {port:d} is accepted"))
 def _(lab, evidence, port):
     if (address := firewall.outside_address(lab.target)) is None:
         return evidence.note("seen from outside", "not checked: the lab is this machine", "target local")
-    c = firewall.connect(address, port)
-    evidence.check(c["connected"], f"TCP {address}:{port} from the lab host", expected="connected",
-                   found=c["result"], how=f"TCP connect from {c['from']} to {c['to']}", **c)
+    evidence.judged(firewall.judged_connect(address, port))
 
 
 @then("a port the firewall does not open answers on the host but is refused from the lab host")
 def _(lab, evidence):
     if (address := firewall.outside_address(lab.target)) is None:
         return evidence.note("seen from outside", "not checked: the lab is this machine", "target local")
-    p = firewall.closed_port_probe(lab.target, address)
-    ok = p.found["inside"] == "HTTP 200" and not p.details["outside"]["connected"]
-    evidence.check(ok, f"a listener on unopened port {p.found['port']}", expected={
-        "inside": "HTTP 200", "outside": "refused or filtered"}, found=p.found, how=p.how, **p.details)
+    evidence.judged(firewall.judged_closed_port(lab.target, address))
 
 
 @then(parsers.parse('"{process}" listens on TCP port {port:d}'))
 def _(lab, evidence, process, port):
-    p = kube_host.listeners(lab.target, port)
-    evidence.check(kube_host.comm(process) in p.found, f"listener on TCP {port}", expected=process,
-                   found=p.found or "nobody", how=p.how, **p.details)
+    evidence.judged(kube_host.judged_listener(lab.target, port, process))
 
 
 @given("the kernel has SELinux")
 def _(lab, evidence):
-    p = kube_host.selinux_mode(lab.target)
-    if p.found is None:
-        evidence.not_applicable("no SELinux in this kernel (/sys/fs/selinux absent)")
-    evidence.note("SELinux mode", p.found, p.how)
+    j = kube_host.selinux_mode(lab.target)
+    evidence.applicable(j)
+    evidence.note(j.what, j.found, j.how)
 
 
 @then(parsers.parse('"{path}" carries the SELinux type "{type_}"'))
 def _(lab, evidence, path, type_):
-    p = kube_host.selinux_type(lab.target, path)
-    names = kube_host.SELINUX_ALIASES.get(type_, {type_})
-    evidence.check(p.found in names, f"SELinux type of {path}", expected=" or ".join(sorted(names)), found=p.found,
-                   how=p.how)
+    evidence.judged(kube_host.judged_selinux_type(lab.target, path, type_))
 
 
 @then("the audit log holds no SELinux denial for containers or Kubernetes")
 def _(lab, evidence):
-    p = kube_host.selinux_denials(lab.target)
-    evidence.equal("SELinux denials", expected=[], found=p.found if p.found is not None else "no audit log", how=p.how)
+    evidence.judged(kube_host.judged_selinux_denials(lab.target))
 
 
 # --- the tools and kubelet ------------------------------------------------------------------------
@@ -111,9 +89,7 @@ def _(lab, evidence):
 
 @then("kubeadm, kubelet and kubectl report the same version")
 def _(lab, evidence):
-    p = kube_host.tool_versions(lab.target)
-    evidence.check(len(set(p.found.values())) == 1 and all(v.startswith("v") for v in p.found.values()),
-                   "versions", expected="one version for all three", found=p.found, how=p.how, **p.details)
+    evidence.judged(kube_host.judged_tool_versions(lab.target))
 
 
 @then("the running kubelet's cgroup driver is Docker's")
@@ -137,8 +113,7 @@ def _(lab, evidence):
 
 @then(parsers.parse('a running Docker container holds "{name}"'))
 def _(lab, evidence, name):
-    p = kube_host.runtime_containers(lab.docker, f"k8s_{name}_")
-    evidence.check(bool(p.found), f"{name} container", expected="running", found=p.found or "none", how=p.how)
+    evidence.judged(kube_host.judged_runtime_container(lab.docker, name))
 
 
 @then(parsers.parse('"{path}" is a kubeconfig for the cluster\'s API server'))
@@ -151,8 +126,7 @@ def _(lab, evidence, path):
 
 @then(parsers.parse('a login shell of root has KUBECONFIG set to "{value}"'))
 def _(lab, evidence, value):
-    p = kube_host.login_env(lab.target, "root", "KUBECONFIG")
-    evidence.equal("KUBECONFIG", expected=value, found=p.found, how=p.how)
+    evidence.judged(kube_host.judged_login_env(lab.target, "root", "KUBECONFIG", value))
 
 
 @then(parsers.parse('no node carries the taint "{key}"'))
@@ -361,10 +335,7 @@ def _(lab, evidence, seconds, name, namespace):
 
 @then(parsers.parse('a file of /etc/sysctl.d sets "{key}" to "{value}" at boot'))
 def _(lab, evidence, key, value):
-    p = kube_host.sysctl_at_boot(lab.target, key)
-    evidence.check(p.found["value"] == value and (p.found["file"] or "").startswith("/etc/sysctl.d/"),
-                   f"{key} at boot", expected={"value": value, "file": "/etc/sysctl.d/*.conf"}, found=p.found,
-                   how=p.how)
+    evidence.judged(kube_host.judged_sysctl_at_boot(lab.target, key, value))
 
 
 # --- the release and kubeadm's add-ons (labconform.cluster) ---------------------------------------

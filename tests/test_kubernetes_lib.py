@@ -7,7 +7,7 @@ import time
 
 import pytest
 
-from labconform import kube, nodeport
+from labconform import firewall, kube, kube_host, nodeport
 from labconform.observation import Judged
 from labconform.target import Result, Target
 
@@ -96,3 +96,64 @@ def test_a_bad_kubeconfig_is_one_clear_error_remembered_for_the_run(tmp_path, co
         messages.append(str(exc.value))
         assert time.monotonic() - t0 < (5 if len(messages) == 1 else 0.5)
     assert len(set(messages)) == 1 and "\n" not in messages[0]
+
+
+class HostTarget(Target):
+    """A host of files and canned command outputs: {command prefix: (rc, stdout)}."""
+
+    def __init__(self, files: dict[str, str], outputs: dict[str, tuple[int, str]] | None = None) -> None:
+        super().__init__("local")
+        self.files, self.outputs = files, outputs or {}
+
+    def read_text(self, path):  # noqa: ANN001
+        return self.files.get(path)
+
+    def run(self, command, *args, timeout=60):  # noqa: ANN001
+        line = command % args if args else command
+        rc, out = next((v for k, v in self.outputs.items() if line.startswith(k)), (1, ""))
+        return Result(line, rc, out, "")
+
+
+def test_host_judgements_say_what_the_steps_recorded():
+    t = HostTarget({"/proc/sys/net/ipv4/ip_forward": "1\n", "/proc/swaps": "Filename Type\n/dev/sda2 partition\n",
+                    "/etc/fstab": "# /dev/sdb none swap sw\n/dev/sda2 none swap sw 0 0\n",
+                    "/etc/sysctl.d/k8s.conf": "net.ipv4.ip_forward = 1\n", "/etc/sysctl.conf": "# nothing\n"},
+                   {"for d in": (0, "/etc/sysctl.d/k8s.conf\n/usr/lib/sysctl.d/k8s.conf\n"),
+                    "ss -Hltnp": (0, 'LISTEN 0 4096 *:6443 *:* users:(("kube-apiserver",pid=7,fd=3))\n')})
+    j = kube_host.judged_sysctl(t, "net.ipv4.ip_forward", "1")
+    assert (j.ok, j.what, j.expected, j.found) == (True, "net.ipv4.ip_forward", "1", "1")
+    assert kube_host.judged_sysctl(t, "net.bridge.bridge-nf-call-iptables", "1").found.endswith("absent")
+    boot = kube_host.judged_sysctl_at_boot(t, "net.ipv4.ip_forward", "1")
+    assert boot.ok and boot.found == {"value": "1", "file": "/etc/sysctl.d/k8s.conf"}
+    assert not kube_host.judged_sysctl_at_boot(t, "vm.swappiness", "0").ok
+    swap, fstab = kube_host.judged_no_active_swap(t), kube_host.judged_no_fstab_swap(t)
+    assert (swap.ok, swap.expected, swap.found) == (False, [], ["/dev/sda2"])
+    assert (fstab.ok, fstab.found) == (False, ["/dev/sda2 none swap sw 0 0"])
+    listener = kube_host.judged_listener(t, 6443, "kube-apiserver")
+    assert listener.ok and listener.found == ["kube-apiserver"] and "6443" in listener.details["output"]
+
+
+def test_selinux_and_the_tools_judged_and_selinux_absent_not_applicable():
+    t = HostTarget({}, {"stat -c": (0, "system_u:object_r:container_file_t:s0\n"), "command -v": (0, "/usr/bin/x\n"),
+                        "kubeadm version": (0, "v1.20.2\n"), "kubelet": (0, "Kubernetes v1.20.2\n"),
+                        "kubectl": (0, "Client Version: v1.20.1\n")})
+    assert kube_host.selinux_mode(t).not_applicable == "no SELinux in this kernel (/sys/fs/selinux absent)"
+    typed = kube_host.judged_selinux_type(t, "/var/lib/etcd", "svirt_sandbox_file_t")
+    assert typed.ok and typed.expected == "container_file_t or svirt_sandbox_file_t"
+    assert kube_host.judged_selinux_denials(t).found == "no audit log"
+    tools = kube_host.judged_tool_versions(t)
+    assert not tools.ok and tools.found["kubectl"] == "v1.20.1" and tools.details["paths"]["kubelet"] == "/usr/bin/x"
+
+
+def test_the_public_zone_judged_in_both_modes_and_firewalld_absent_not_applicable():
+    zone = "public (active)\n  target: default\n  sources: 172.17.0.0/16\n  ports: 6443/tcp 10250/tcp\n"
+    runtime = zone.replace(" 10250/tcp", "")
+    t = HostTarget({}, {"firewall-cmd --permanent": (0, zone), "firewall-cmd --zone": (0, runtime)})
+    ports = firewall.judged_ports_open(t, ["6443/tcp", "10250/tcp"])
+    assert (ports.ok, ports.what, ports.found) == (False, "ports missing from the public zone", ["10250/tcp runtime"])
+    assert set(ports.details["zone"]) == {"permanent", "runtime"}
+    accepted = firewall.judged_source_accepted(t, "172.17.0.0/16")
+    assert accepted.ok and accepted.details == {"rules": {"permanent": [], "runtime": []}}
+    absent = firewall.firewalld_in_charge(t)
+    assert absent.not_applicable == ("firewalld is not in charge of this host's firewall "
+                                     "(command -v firewall-cmd: absent)")
