@@ -343,13 +343,9 @@ def _(lab, evidence, key, value):
 
 @then("the API server and every node's kubelet run the lab's Kubernetes release")
 def _(lab, evidence):
-    seen, pinned = cluster.release(lab.kube), lab.params.kubernetes_version
-    v = cluster.judge_release(seen, pinned)
-    evidence.check(v["ok"], "Kubernetes release", expected=v["expected"], found=v["found"], how=v["how"],
-                   parameter={"kubernetes_version": pinned}, version=seen["version"])
+    evidence.judged(cluster.judge_release(cluster.release(lab.kube), lab.params.kubernetes_version))
 
 
 @then("kube-system's CoreDNS Deployment has every replica available")
 def _(lab, evidence):
-    v = cluster.judge_coredns(cluster.coredns(lab.kube))
-    evidence.check(v["ok"], "CoreDNS", expected=v["expected"], found=v["found"], how=v["how"])
+    evidence.judged(cluster.judge_coredns(cluster.coredns(lab.kube)))

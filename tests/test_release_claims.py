@@ -186,7 +186,7 @@ def test_coredns_absent_fails_and_is_waived_and_an_available_one_passes(tmp_path
     apps = kube.apps
     apps.create_namespaced_deployment(cluster.COREDNS_NAMESPACE, _coredns_stand_in())
     try:
-        until(lambda: cluster.judge_coredns(cluster.coredns(kube)), lambda j: j["ok"], timeout=120,
+        until(lambda: cluster.judge_coredns(cluster.coredns(kube)), lambda j: j.ok, timeout=120,
               what="the stand-in CoreDNS Deployment available")
         ok = run_claims(tmp_path / "available", {}, "features/84_k8s_init.feature", "-k", "k8s-init-06")
         assert ok["k8s-init-06"]["verdict"] == "passed", ok["k8s-init-06"]

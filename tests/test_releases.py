@@ -198,11 +198,12 @@ def test_a_symlinked_catalina_jar_is_followed_to_the_file() -> None:
 def test_the_kubernetes_release_on_the_api_server_and_every_kubelet() -> None:
     seen = {"api_server": "v1.20.2", "kubelets": {"node1": "v1.20.2"}, "version": {}}
     v = cluster.judge_release(seen, "v1.22")
-    assert v["ok"] is False and v["found"] == {"API server": "v1.20.2", "kubelet of node1": "v1.20.2"}
-    assert cluster.judge_release(seen, "v1.20")["ok"] is True
+    assert not v.ok and v.found == {"API server": "v1.20.2", "kubelet of node1": "v1.20.2"}
+    assert v.details == {"parameter": {"kubernetes_version": "v1.22"}, "version": {}}
+    assert cluster.judge_release(seen, "v1.20").ok is True
     skewed = {"api_server": "v1.22.1", "kubelets": {"node1": "v1.21.4"}, "version": {}}
-    assert cluster.judge_release(skewed, "v1.22")["ok"] is False
-    assert cluster.judge_release({"api_server": None, "kubelets": {}, "version": {}}, "v1.22")["ok"] is False
+    assert cluster.judge_release(skewed, "v1.22").ok is False
+    assert cluster.judge_release({"api_server": None, "kubelets": {}, "version": {}}, "v1.22").ok is False
 
 
 def coredns(replicas: int, available: int, condition: str) -> dict:
@@ -223,11 +224,11 @@ def coredns(replicas: int, available: int, condition: str) -> dict:
 ])
 def test_coredns_is_available_only_with_every_replica(deployment, ok) -> None:
     v = cluster.judge_coredns(deployment)
-    assert v["ok"] is ok
+    assert v.ok is ok
     if deployment is None:
-        assert v["found"] == "no Deployment kube-system/coredns"
+        assert v.found == "no Deployment kube-system/coredns"
     else:
-        assert v["found"]["images"] == ["k8s.gcr.io/coredns:1.7.0"]
+        assert v.found["images"] == ["k8s.gcr.io/coredns:1.7.0"]
 
 
 # --- the parameters that pin them ------------------------------------------------------------------
