@@ -15,6 +15,7 @@ import docker.errors
 from labconform import jvms
 from labconform.app import CATALINA_HOME
 from labconform.docker_lab import DockerLab, Workload
+from labconform.observation import Judged
 from labconform.params import matches_release
 
 SERVER_VERSION = re.compile(r"Server version name:\s*(.+)")
@@ -196,13 +197,15 @@ def image_server_info(docker_lab: DockerLab, ref: str) -> dict[str, Any]:
     return {"image": ref, "jar": jar, "read_at": read_at, **(info or {"server.info": "no ServerInfo.properties"})}
 
 
-def judge_release(info: dict[str, Any], release: str) -> dict[str, Any]:
-    """Whether the ServerInfo read from a catalina.jar names Tomcat `release` (its number starts with it)."""
+def judge_release(info: dict[str, Any], release: str, kind: str, pinned: bool = False) -> Judged:
+    """Whether the ServerInfo read from the catalina.jar of the `kind` image names Tomcat `release` (its number
+    starts with it); the ServerInfo goes with it, and the lab's parameter when `release` is the pinned one."""
     number = info.get("server.number")
-    return {"ok": matches_release(number, release), "expected": f"a server.number of Tomcat {release} ({release}[.*])",
-            "found": number or info,
-            "how": f"{SERVER_INFO} in {info.get('jar', 'catalina.jar')} of {info.get('image')}, "
-            "read from a created container (docker cp)"}
+    return Judged(matches_release(number, release), f"Tomcat in the {kind} image",
+                  f"a server.number of Tomcat {release} ({release}[.*])", number or info,
+                  f"{SERVER_INFO} in {info.get('jar', 'catalina.jar')} of {info.get('image')}, "
+                  "read from a created container (docker cp)",
+                  details={"server_info": info, **({"parameter": {"tomcat_version": release}} if pinned else {})})
 
 
 def jvm_of(docker_lab: DockerLab, w: Workload) -> dict[str, Any]:
@@ -216,10 +219,11 @@ def jvm_of(docker_lab: DockerLab, w: Workload) -> dict[str, Any]:
             "how": f"docker exec {w.name} {java} -version"}
 
 
-def judge_jvm(jvm: dict[str, Any], major: int) -> dict[str, Any]:
-    return {"ok": jvm["major"] == major, "expected": f"Java {major}",
-            "found": f"Java {jvm['major']} ({jvm['version']})" if jvm["major"] else jvm["output"] or "no output",
-            "how": jvm["how"]}
+def judge_jvm(jvm: dict[str, Any], major: int) -> Judged:
+    """Whether `java -version` (as `jvm_of` read it) reports the lab's Java `major`; its output goes with it."""
+    return Judged(jvm["major"] == major, "the JVM's major release", f"Java {major}",
+                  f"Java {jvm['major']} ({jvm['version']})" if jvm["major"] else jvm["output"] or "no output",
+                  jvm["how"], details={"output": jvm["output"], "parameter": {"jvm_major": major}})
 
 
 def startup_release(log: str) -> dict[str, Any]:
@@ -229,10 +233,13 @@ def startup_release(log: str) -> dict[str, Any]:
             "jvm_major": java_major(jvm)}
 
 
-def judge_startup(seen: dict[str, Any], release: str, major: int) -> dict[str, Any]:
-    """Whether the startup log reports Tomcat `release` on Java `major`, as the document saw it (10.0.10, 16)."""
+def judge_startup(seen: dict[str, Any], release: str, major: int, container: str) -> Judged:
+    """Whether the startup log (docker logs `container`) reports Tomcat `release` on Java `major`, as the
+    document saw it (10.0.10, 16)."""
     ok = matches_release(seen["number"], release) and seen["jvm_major"] == major
-    return {"ok": ok, "expected": {"Tomcat": release, "Java": major},
-            "found": {"Tomcat": seen["number"] or "no 'Server version number' line",
-                      "Java": seen["jvm_major"] or "no 'JVM Version' line",
-                      "lines": {"Server version name": seen["server"], "JVM Version": seen["jvm"]}}}
+    return Judged(ok, "Tomcat and Java at startup", {"Tomcat": release, "Java": major},
+                  {"Tomcat": seen["number"] or "no 'Server version number' line",
+                   "Java": seen["jvm_major"] or "no 'JVM Version' line",
+                   "lines": {"Server version name": seen["server"], "JVM Version": seen["jvm"]}},
+                  f"'Server version number' and 'JVM Version' lines of docker logs {container}",
+                  details={"parameters": {"tomcat_version": release, "jvm_major": major}})

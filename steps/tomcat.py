@@ -87,34 +87,25 @@ def _(lab, evidence, role, media):
 @then(parsers.parse('the startup log of "{role}" reports the lab\'s Tomcat release on the lab\'s Java release'))
 def _(lab, evidence, role):
     w, p = lab.docker.workloads[role], lab.params
-    v = tomcat.judge_startup(tomcat.startup_release(lab.docker.logs(w)), p.tomcat_version, p.jvm_major)
-    evidence.check(v["ok"], "Tomcat and Java at startup", expected=v["expected"], found=v["found"],
-                   how=f"'Server version number' and 'JVM Version' lines of docker logs {w.name}",
-                   parameters={"tomcat_version": p.tomcat_version, "jvm_major": p.jvm_major})
+    evidence.judged(tomcat.judge_startup(tomcat.startup_release(lab.docker.logs(w)), p.tomcat_version, p.jvm_major,
+                                         w.name))
 
 
 @then(parsers.parse('Tomcat\'s own ServerInfo in the {kind} image names release "{release}"'))
 def _(lab, evidence, kind, release):
     info = tomcat.image_server_info(lab.docker, lab.image_ref(kind))
-    v = tomcat.judge_release(info, release)
-    evidence.check(v["ok"], f"Tomcat in the {kind} image", expected=v["expected"], found=v["found"], how=v["how"],
-                   server_info=info)
+    evidence.judged(tomcat.judge_release(info, release, kind))
 
 
 @then(parsers.parse("Tomcat's own ServerInfo in the {kind} image names the lab's Tomcat release"))
 def _(lab, evidence, kind):
     info = tomcat.image_server_info(lab.docker, lab.image_ref(kind))
-    v = tomcat.judge_release(info, lab.params.tomcat_version)
-    evidence.check(v["ok"], f"Tomcat in the {kind} image", expected=v["expected"], found=v["found"], how=v["how"],
-                   server_info=info, parameter={"tomcat_version": lab.params.tomcat_version})
+    evidence.judged(tomcat.judge_release(info, lab.params.tomcat_version, kind, pinned=True))
 
 
 @then(parsers.parse('"java -version" in "{role}" reports the lab\'s Java release'))
 def _(lab, evidence, role):
-    jvm = tomcat.jvm_of(lab.docker, lab.docker.workloads[role])
-    v = tomcat.judge_jvm(jvm, lab.params.jvm_major)
-    evidence.check(v["ok"], "the JVM's major release", expected=v["expected"], found=v["found"], how=v["how"],
-                   output=jvm["output"], parameter={"jvm_major": lab.params.jvm_major})
+    evidence.judged(tomcat.judge_jvm(tomcat.jvm_of(lab.docker, lab.docker.workloads[role]), lab.params.jvm_major))
 
 
 @then(parsers.parse('the JVM in "{role}" was started with "{arg}"'))

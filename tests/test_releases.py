@@ -110,10 +110,12 @@ def test_java_version_and_its_major(output, version, major) -> None:
 def test_the_jvm_judged_against_the_pinned_major() -> None:
     jvm = {"major": 17, "version": "17.0.19", "output": JAVA_17_DEBIAN, "how": "docker exec x java -version"}
     v = tomcat.judge_jvm(jvm, 16)
-    assert v["ok"] is False and v["found"] == "Java 17 (17.0.19)" and v["expected"] == "Java 16"
-    assert tomcat.judge_jvm(jvm, 17)["ok"] is True
-    broken = {"major": None, "version": None, "output": "no java here", "how": "h"}
-    assert tomcat.judge_jvm(broken, 16) == {"ok": False, "expected": "Java 16", "found": "no java here", "how": "h"}
+    assert v.ok is False and v.found == "Java 17 (17.0.19)" and v.expected == "Java 16"
+    assert v.details == {"output": JAVA_17_DEBIAN, "parameter": {"jvm_major": 16}}
+    assert tomcat.judge_jvm(jvm, 17).ok is True
+    broken = tomcat.judge_jvm({"major": None, "version": None, "output": "no java here", "how": "h"}, 16)
+    assert (broken.ok, broken.what, broken.expected, broken.found, broken.how) == (
+        False, "the JVM's major release", "Java 16", "no java here", "h")
 
 
 # --- Tomcat's ServerInfo and startup log ----------------------------------------------------------
@@ -132,16 +134,17 @@ def test_server_info_is_read_from_catalina_jar() -> None:
 def test_the_image_release_judged_against_the_pinned_one() -> None:
     seen = {"image": "lab/tomcat:10-jdk17", "jar": "/usr/local/tomcat/lib/catalina.jar",
             **tomcat.server_info(catalina_jar("Apache Tomcat/10.1.55 (Debian)", "10.1.55.0"))}
-    assert tomcat.judge_release(seen, "10")["ok"] is True
-    assert tomcat.judge_release(seen, "10.1")["ok"] is True
-    wrong = tomcat.judge_release(seen, "10.0.10")
-    assert wrong["ok"] is False and wrong["found"] == "10.1.55.0" and "10.0.10" in wrong["expected"]
+    assert tomcat.judge_release(seen, "10", "base").ok is True
+    assert tomcat.judge_release(seen, "10.1", "base").details == {"server_info": seen}
+    wrong = tomcat.judge_release(seen, "10.0.10", "base", pinned=True)
+    assert wrong.ok is False and wrong.found == "10.1.55.0" and "10.0.10" in wrong.expected
+    assert wrong.what == "Tomcat in the base image" and wrong.details["parameter"] == {"tomcat_version": "10.0.10"}
     # a Tomcat 9 is not the Tomcat 10 that tomcat-01 asks for; an image without catalina.jar is no Tomcat at all
     nine = {"image": "x", **tomcat.server_info(catalina_jar("Apache Tomcat/9.0.50", "9.0.50.0"))}
-    assert tomcat.judge_release(nine, "10")["ok"] is False
+    assert tomcat.judge_release(nine, "10", "base").ok is False
     absent = {"image": "x", "jar": "/usr/local/tomcat/lib/catalina.jar absent"}
-    v = tomcat.judge_release(absent, "10")
-    assert v["ok"] is False and v["found"] == absent
+    v = tomcat.judge_release(absent, "10", "base")
+    assert v.ok is False and v.found == absent
 
 
 @pytest.mark.unit
@@ -149,13 +152,15 @@ def test_the_startup_log_judged_against_the_pinned_releases() -> None:
     seen = tomcat.startup_release(STARTUP_DEBIAN)
     assert seen == {"server": "Apache Tomcat/10.1.55 (Debian)", "number": "10.1.55.0",
                     "jvm": "17.0.19+10-1-deb12u2-Debian", "jvm_major": 17}
-    v = tomcat.judge_startup(seen, "10.0.10", 16)
-    assert v["ok"] is False and v["found"]["Tomcat"] == "10.1.55.0" and v["found"]["Java"] == 17
-    assert tomcat.judge_startup(seen, "10.1", 17)["ok"] is True
-    assert tomcat.judge_startup(seen, "10.1", 16)["ok"] is False  # the JVM alone differs
-    assert tomcat.judge_startup(tomcat.startup_release(STARTUP_DOCUMENT), "10.0.10", 16)["ok"] is True
-    silent = tomcat.judge_startup(tomcat.startup_release("Server startup in [812] milliseconds"), "10.0.10", 16)
-    assert silent["ok"] is False and silent["found"]["Tomcat"] == "no 'Server version number' line"
+    v = tomcat.judge_startup(seen, "10.0.10", 16, "bare")
+    assert v.ok is False and v.found["Tomcat"] == "10.1.55.0" and v.found["Java"] == 17
+    assert v.how.endswith("docker logs bare") and v.details == {"parameters": {"tomcat_version": "10.0.10",
+                                                                               "jvm_major": 16}}
+    assert tomcat.judge_startup(seen, "10.1", 17, "bare").ok is True
+    assert tomcat.judge_startup(seen, "10.1", 16, "bare").ok is False  # the JVM alone differs
+    assert tomcat.judge_startup(tomcat.startup_release(STARTUP_DOCUMENT), "10.0.10", 16, "bare").ok is True
+    silent = tomcat.judge_startup(tomcat.startup_release("Server startup in [812] milliseconds"), "10.0.10", 16, "b")
+    assert silent.ok is False and silent.found["Tomcat"] == "no 'Server version number' line"
 
 
 class Archives:
