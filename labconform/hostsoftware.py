@@ -1,6 +1,7 @@
-"""Judging the host's software as the document's Rocky steps set it up: a package at a minimum version, a
-Perl module that loads (or why it cannot be had here), and no pending updates. The reads are
-labconform.sysinfo's; the rules are here, so that the steps only parse, call and record."""
+"""Judging the host and its software as the document's Rocky steps set it up: its size, its clock, its name,
+a package at a minimum version, a Perl module that loads (or why it cannot be had here), a superseded one
+that does not, no pending updates and no pending restart. The reads are labconform.sysinfo's; the rules are
+here, so that the steps only parse, call and record."""
 
 from __future__ import annotations
 
@@ -55,3 +56,51 @@ def pending_updates(t: Target) -> list[Judged]:
     pending = Judged(not u.names, "pending updates", "none",
                      f"{len(u.names)}: {' '.join(u.names[:40])}" if u.names else "none", how, details=u.evidence)
     return [lists, pending]
+
+
+def judged_size(t: Target, cores: int, mem_gb: int, disk_gb: int) -> Judged:
+    """At least `cores` cores, `mem_gb` GB of memory and `disk_gb` GB of disk (decimal GB)."""
+    r, how = sysinfo.resources(t)
+    found = {"cores": r.cores, "memory GB": round(r.memory_bytes / 1e9, 2), "disk GB": round(r.disk_bytes / 1e9, 1)}
+    return Judged(r.cores >= cores and r.memory_bytes >= mem_gb * 1e9 and r.disk_bytes >= disk_gb * 1e9, "host size",
+                  {"cores": f">= {cores}", "memory GB": f">= {mem_gb}", "disk GB": f">= {disk_gb}"}, found, how,
+                  details={"disks": r.disks, "root_filesystem_bytes": r.rootfs_bytes})
+
+
+def judged_clock(t: Target) -> Judged:
+    """The clock synchronised by chrony or timesyncd; not applicable where neither can run (no systemd as PID 1
+    and no chronyd running)."""
+    c = sysinfo.clock(t)
+    na = "" if c["synchroniser"] is not None or t.facts.systemd_is_init else (
+        f"neither synchroniser can run here: PID 1 is {t.facts.init!r} (timesyncd is a systemd service) and "
+        "chronyd is not running; this lab reaches no NTP server")
+    return Judged(c["synchronised"], "clock synchronisation", "synchronised by chrony or timesyncd",
+                  f"{c['synchroniser'] or 'no synchroniser running'}: "
+                  f"{'synchronised' if c['synchronised'] else 'not synchronised'}",
+                  "chronyc tracking (Leap status) or timedatectl NTPSynchronized", not_applicable=na, details=c)
+
+
+def judged_superseded_perl(t: Target, module: str) -> Judged:
+    """A superseded Perl module neither loads nor has its family's package installed."""
+    ok, found, how = sysinfo.perl_module(t, module)
+    rhel, debian = sysinfo.SUPERSEDED_PERL[module]
+    pkg = sysinfo.package_name(t.facts.family, rhel, debian)
+    version = t.package_version(pkg)
+    return Judged(not ok and version is None, f"Perl module {module}", "not loadable, package absent",
+                  {"loads": f"yes, version {found}" if ok else "no", pkg: version or "not installed"},
+                  f"{how}; package query for {pkg}")
+
+
+def judged_hostname(t: Target, name: str) -> Judged:
+    """The host's name resolves to an address, through DNS or /etc/hosts."""
+    r = sysinfo.hostname_resolution(t, name)
+    how = r.pop("command")
+    return Judged(bool(r["addresses"]), f"hostname {name}", "resolves through DNS or /etc/hosts",
+                  r["addresses"] or "no address", how, details=r)
+
+
+def judged_restart(t: Target) -> Judged:
+    """No restart of the host is pending (the family's own signs of one)."""
+    pending, seen = sysinfo.restart_pending(t, t.facts.family)
+    how = seen.pop("command")
+    return Judged(not pending, "restart", "not pending", "pending" if pending else "not pending", how, details=seen)

@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from labconform import sysinfo
-from labconform.target import Target
+from labconform import hostsoftware, sysinfo
+from labconform.target import Target, parse_facts
 from tests.test_trust import run_claims
 
 TOP = Path(__file__).resolve().parent.parent
@@ -34,6 +34,27 @@ SSLEAY = "libcrypt-ssleay-perl"
 ])
 def test_the_documents_versions_are_minimums(found: str, minimum: str | None, ok: bool) -> None:
     assert sysinfo.at_least(found, minimum) is ok
+
+
+@pytest.mark.unit
+def test_the_hosts_size_name_and_restart_judged_as_their_steps_recorded(monkeypatch) -> None:
+    res = sysinfo.Resources(2, 2_000_000_000, {"sda": 20_000_000_000}, 0)
+    monkeypatch.setattr(sysinfo, "resources", lambda t: (res, "getconf"))
+    monkeypatch.setattr(sysinfo, "hostname_resolution", lambda t, name: {
+        "addresses": [], "/etc/hosts": "not listed", "command": "getent ahosts vm", "exit_status": 2})
+    monkeypatch.setattr(sysinfo, "restart_pending", lambda t, family: (True, {"command": "needrestart -b -k",
+                                                                              "exit_status": 0}))
+    t = Target("local")
+    t.facts = parse_facts("")  # nothing asked of this machine
+    size = hostsoftware.judged_size(t, 2, 4, 20)
+    assert not size.ok and size.found == {"cores": 2, "memory GB": 2.0, "disk GB": 20.0}
+    assert size.details == {"disks": {"sda": 20_000_000_000}, "root_filesystem_bytes": 0}
+    name = hostsoftware.judged_hostname(t, "vm")
+    assert (name.ok, name.found, name.how) == (False, "no address", "getent ahosts vm")
+    assert name.details == {"addresses": [], "/etc/hosts": "not listed", "exit_status": 2}
+    restart = hostsoftware.judged_restart(t)
+    assert (restart.ok, restart.found, restart.how, restart.details) == (False, "pending", "needrestart -b -k",
+                                                                         {"exit_status": 0})
 
 
 @pytest.mark.unit
