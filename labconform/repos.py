@@ -49,6 +49,9 @@ def read_files(t: Target, files: tuple[str, ...], globs: tuple[tuple[str, str], 
     args = [*files, *(part for g in globs for part in g)]
     res = t.run(f"for f in {words}; do [ -f \"$f\" ] || continue; printf 'LC-FILE %%s ' \"$f\"; "
                 "base64 -w0 < \"$f\"; echo; done", *args)
+    if res.rc != 0:  # the loop itself exits 0: anything else is the read failing, not an absent repository
+        raise RuntimeError(f"[{t.name}] reading the package tool's repository files failed (exit {res.rc}): "
+                           f"{res.stderr.strip()[-300:]}")
     out: dict[str, str] = {}
     for line in res.stdout.splitlines():
         if line.startswith("LC-FILE "):
