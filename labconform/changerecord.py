@@ -119,6 +119,10 @@ def _banner_class(status: int) -> str:
 
 
 def _run_rows(name: str, rec: dict[str, Any], folder: Path) -> str:
+    if "folder" not in rec:  # cut short (Ctrl-C, SIGTERM) before its results were read
+        started = html.escape(rec.get("started", "?"))
+        return (f"<h2>{html.escape(name)}: {html.escape(rec.get('run', ''))}</h2><p>started {started}, stopped "
+                "before it ended: no verdict</p>")
     link = os.path.relpath(Path(rec["folder"]) / "index.html", folder)
     rows = [("gate", rec["gate"]), ("claims", counts_line(rec)), ("took", f"{rec['duration_s']} s")]
     for key in ("regressions", "errors", "fixed"):

@@ -44,7 +44,7 @@ def lease_given_back(record: dict) -> bool:
 
 
 def running(pattern: str) -> bool:
-    return subprocess.run(["pgrep", "-f", pattern], capture_output=True).returncode == 0
+    return subprocess.run(["pgrep", "-f", "--", pattern], capture_output=True).returncode == 0
 
 
 @pytest.fixture
