@@ -48,8 +48,8 @@ def read_files(t: Target, files: tuple[str, ...], globs: tuple[tuple[str, str], 
     words = " ".join(["%s"] * len(files) + ["%s/*%s"] * len(globs))
     args = [*files, *(part for g in globs for part in g)]
     res = t.run(f"for f in {words}; do [ -f \"$f\" ] || continue; printf 'LC-FILE %%s ' \"$f\"; "
-                "base64 -w0 < \"$f\"; echo; done", *args)
-    if res.rc != 0:  # the loop itself exits 0: anything else is the read failing, not an absent repository
+                "base64 -w0 < \"$f\"; echo; done; echo LC-READ-DONE", *args)
+    if res.rc != 0 or "LC-READ-DONE" not in res.stdout:  # read to its end, or not read at all: never "no repository"
         raise RuntimeError(f"[{t.name}] reading the package tool's repository files failed (exit {res.rc}): "
                            f"{res.stderr.strip()[-300:]}")
     out: dict[str, str] = {}
