@@ -47,8 +47,10 @@ Feature: Deployment YAML
 
   @id:k8s-app-03 @impact:high
   Scenario: hw-deploy has its 2 pods available
-    The document waits for `kubectl get deploy` to show 2/2.
+    The document waits for `kubectl get deploy` to show 2/2, and 2 up to date: a rollout that never
+    finished shows 2/2 too, with a pod of the old template still running.
     Then deployment "hw-deploy" has 2 of 2 replicas available
+    And no rollout of deployment "hw-deploy" is under way
 
   @id:k8s-app-04 @impact:medium
   Scenario: hw-deploy and its pods carry the label app=hw
@@ -58,8 +60,9 @@ Feature: Deployment YAML
 
   @id:k8s-app-05 @impact:medium
   Scenario Outline: the hw-contain container is set as the document sets it
-    mytc exists only on this host, so it must never be pulled; the limits keep two Tomcats small.
-    Then container "hw-contain" of deployment "hw-deploy" has <setting> "<value>"
+    mytc exists only on this host, so it must never be pulled; the limits keep two Tomcats small. The
+    pods that run are read too, not only the template they should have been made from.
+    Then container "hw-contain" of deployment "hw-deploy" and of each of its pods has <setting> "<value>"
 
     Examples:
       | setting        | value        |
@@ -74,3 +77,10 @@ Feature: Deployment YAML
     The document wgets each pod IP from the host and reads back that pod's name.
     Then every pod of deployment "hw-deploy" has an address inside "10.244.0.0/16"
     And every pod of deployment "hw-deploy" answers "Hello, I am " and its own name at its address on port 8080
+
+  @id:k8s-app-07 @impact:medium
+  Scenario: the node has room to roll out a change to hw-deploy
+    A changed pod template rolls out by starting a new pod before it stops an old one (maxSurge 25%
+    of 2 replicas, rounded up: one pod). The new pod needs its 500m of CPU free beside the control
+    plane and the two running pods, or it stays Pending and the old pods keep running.
+    Then the nodes have room for the surge pods of a rolling update of deployment "hw-deploy"

@@ -175,6 +175,9 @@ class KubeLab:
         return self.call(f"GET pods -l {selector}", self.core.list_namespaced_pod, namespace,
                          label_selector=selector).items
 
+    def all_pods(self) -> list[Any]:
+        return self.call("GET pods (all namespaces)", self.core.list_pod_for_all_namespaces).items
+
     def deployment(self, name: str, namespace: str = "default") -> Any:
         return self.call(f"GET deployment {namespace}/{name}", self.apps.read_namespaced_deployment, name, namespace)
 
@@ -211,6 +214,16 @@ class KubeLab:
             raise ValueError(f"no reader for kind {kind!r}")
         obj = read(meta["name"], ns)
         return None if obj is None else self.data(obj)
+
+    def would_store(self, body: dict[str, Any]) -> dict[str, Any]:
+        """What the API server would store if `body` replaced its live object: PUT with dryRun=All, the
+        server-side dry run that `kubectl diff` makes, so every default is filled in and nothing changes."""
+        meta = body["metadata"]
+        ns = meta.get("namespace", "default")
+        replace = {"Deployment": self.apps.replace_namespaced_deployment,
+                   "Service": self.core.replace_namespaced_service}[body["kind"]]
+        return self.data(self.call(f"PUT {body['kind'].lower()} {ns}/{meta['name']} (dryRun=All)", replace,
+                                   meta["name"], ns, body, dry_run="All"))
 
     def deployment_pods(self, name: str, namespace: str = "default") -> list[Any]:
         """The pods a deployment's selector picks, live ones only (not those being deleted)."""
@@ -336,28 +349,6 @@ def in_network(address: str | None, cidr: str) -> bool:
         return ipaddress.ip_network(address, strict=False).subnet_of(ipaddress.ip_network(cidr))  # type: ignore[arg-type]
     except (TypeError, ValueError):
         return False
-
-
-def subset_drift(want: Any, have: Any, path: str = "") -> list[str]:
-    """Where `have` (the live object) differs from `want` (the file): every field the file sets must
-    hold the same value live; fields the server adds (defaults, status) are not drift."""
-    if isinstance(want, dict):
-        if not isinstance(have, dict):
-            return [f"{path or '.'}: file has a mapping, cluster has {have!r}"]
-        out: list[str] = []
-        for k, v in want.items():
-            out += subset_drift(v, have.get(k), f"{path}.{k}")
-        return out
-    if isinstance(want, list):
-        if not isinstance(have, list) or len(have) != len(want):
-            return [f"{path}: file has {len(want)} item(s), cluster has {have!r}"]
-        out = []
-        for i, (w, h) in enumerate(zip(want, have, strict=True)):
-            out += subset_drift(w, h, f"{path}[{i}]")
-        return out
-    if str(want) != str(have):
-        return [f"{path}: file {want!r}, cluster {have!r}"]
-    return []
 
 
 def wait_for(observe: Any, ok: Any, timeout: float, what: str) -> Any:

@@ -1,12 +1,14 @@
 """Every pod of a Deployment, ready or not, asked at its own address (k8s-app-06): a pod that is
-not ready is still a pod of the Deployment, and one that does not answer is what the claim is about."""
+not ready is still a pod of the Deployment, and one that does not answer is what the claim is about. And
+the settings each pod runs with, beside its template's (k8s-app-05)."""
 
 from __future__ import annotations
 
 from typing import Any
 
 from labconform import http
-from labconform.kube import KubeLab, pod_ready, selector_of, wait_for
+from labconform.kube import KubeLab, container_setting, pod_ready, selector_of, wait_for
+from labconform.observation import Judged
 
 
 def every_pod_answers(kube: KubeLab, name: str, port: int, timeout: float = 30,
@@ -47,3 +49,18 @@ def seen(found: dict[str, Any]) -> Any:
         return f"no pods (deployment {'absent' if found['replicas'] is None else 'has none'})"
     return {"pods": len(found["pods"]), **{p: a["body"] or a.get("error") or f"HTTP {a.get('status')}"
                                            for p, a in found["pods"].items()}}
+
+
+def judge_container_setting(kube: KubeLab, name: str, container: str, setting: str, value: str) -> Judged:
+    """One setting of a container, in the Deployment's template and in each live pod it runs (k8s-app-05): a
+    rollout that never finished leaves pods running with the settings of an older template."""
+    d = kube.deployment(name)
+    found: dict[str, str] = {}
+    for where, spec in ([("template", d.spec.template.spec)] if d else []) + [
+            (f"pod {p.metadata.name}", p.spec) for p in (kube.deployment_pods(name) if d else [])]:
+        c = next((c for c in spec.containers if c.name == container), None)
+        found[where] = container_setting(c, setting) if c else f"no container {container}"
+    ok = len(found) > 1 and set(found.values()) == {value}
+    return Judged(ok, f"{setting} of {container}", f"{value} in the template and in each pod",
+                  found or f"no deployment {name}", f"GET deployment {name}: spec.template.spec.containers"
+                  f"[{container}]; GET pods -l <its selector>: spec.containers[{container}]")

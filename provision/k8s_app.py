@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from provision.core import Step
+from provision.k8s_deploy import deployment_step
 from provision.k8s_cluster import DEPLOYMENT, MANIFEST, SERVICE, Cluster, node_ready, wait_until
 
 MASTER_TAINT = "node-role.kubernetes.io/master"
@@ -85,27 +86,7 @@ def cluster_steps(ctx: Any, k: Cluster) -> list[Step]:
     out.append(Step("the Deployment manifest", ("k8s-app-01",), manifest_check,
                     lambda: ctx.put(MANIFEST, CLUSTER_YAML.encode()), (f"cat <<EOT > {MANIFEST} ... EOT",)))
 
-    def deploy_check() -> tuple[bool, str]:
-        rc, diff = k.run(f"{k.kubectl} diff -f {MANIFEST}")
-        if rc != 0:
-            return False, "hw-deploy differs from the manifest" if rc == 1 else f"kubectl diff exited {rc}"
-        d = k.get(f"deployment {DEPLOYMENT}") or {}
-        avail, replicas = d.get("status", {}).get("availableReplicas", 0), d.get("spec", {}).get("replicas", 0)
-        if avail != replicas:
-            return False, f"{DEPLOYMENT}: {avail} available"
-        ok, answers = k.pods_answering(replicas)
-        return ok, f"{DEPLOYMENT} as in {MANIFEST}, {avail} available, {answers}" if ok else \
-            f"{DEPLOYMENT}: {answers}"
-
-    def deploy_apply() -> None:
-        ctx.sh(f"{k.kubectl} apply -f {MANIFEST}", f"{k.kubectl} rollout status deployment/{DEPLOYMENT} --timeout=180s",
-               timeout=200)
-        replicas = (k.get(f"deployment {DEPLOYMENT}") or {}).get("spec", {}).get("replicas", 0)
-        wait_until(ctx, lambda: k.pods_answering(replicas)[0], 120,
-                   f"each pod of {DEPLOYMENT} answering at its address")
-
-    out.append(Step(DEPLOYMENT, ("k8s-app-02", "k8s-app-03", "k8s-app-04", "k8s-app-05", "k8s-app-06"),
-                    deploy_check, deploy_apply, (f"kubectl apply -f {MANIFEST}", "kubectl get deploy")))
+    out.append(deployment_step(ctx, k))
 
     def svc_check() -> tuple[bool, str]:
         svc = k.get(f"service {SERVICE}")

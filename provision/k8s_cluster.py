@@ -52,16 +52,26 @@ class Cluster:
     def nodes(self) -> list[dict[str, Any]]:
         return (self.get("nodes") or {}).get("items", [])
 
-    def node_port_answers(self) -> tuple[bool, str]:
+    def node_port_answers(self, tries: int = 20) -> tuple[bool, str]:
+        """Requests through the NodePort, each on a new connection, until every live pod of the Deployment has
+        answered one (the claim samples 200 and wants them all answered and spread); any refused is not done."""
         svc = self.get(f"service {SERVICE}")
         ports = (svc or {}).get("spec", {}).get("ports") or [{}]
         port = ports[0].get("nodePort")
-        if not port:
+        if not isinstance(port, int):
             return False, f"service {SERVICE} has no NodePort"
-        rc, out = self.run(f"curl -s -m 5 http://127.0.0.1:{port}/")
-        ok = rc == 0 and out.startswith("Hello, I am hw-deploy-")
-        return ok, f"NodePort {port} answers {out.strip()[:60]!r}" if ok else f"NodePort {port}: no answer (curl {rc})"
-
+        pods = {p["metadata"]["name"] for p in (self.get(f"pods -l {POD_LABEL}") or {}).get("items", [])
+                if not p.get("metadata", {}).get("deletionTimestamp")}
+        seen: set[str] = set()
+        for n in range(1, tries + 1):
+            rc, out = self.run(f"curl -s -m 5 http://127.0.0.1:{port}/?n={n}")
+            name = out.strip().removeprefix("Hello, I am ")
+            if rc != 0 or name not in pods:
+                return False, f"NodePort {port}: request {n} answered {out.strip()[:60]!r} (curl {rc})"
+            seen.add(name)
+            if seen == pods:
+                return True, f"NodePort {port} answered from each of the {len(pods)} pods in {n} requests"
+        return False, f"NodePort {port}: {tries} requests reached {sorted(seen)} of {sorted(pods)}"
 
     def pods_answering(self, replicas: int) -> tuple[bool, str]:
         """Each live pod of the Deployment answers with its own name at its address, and there are `replicas`

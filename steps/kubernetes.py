@@ -6,7 +6,7 @@ import pytest
 import yaml
 from pytest_bdd import given, parsers, then, when
 
-from labconform import cluster, firewall, kube, kube_host, nodeport, notice, pods
+from labconform import cluster, drift, firewall, kube, kube_host, nodeport, notice, pods, rollout
 
 
 @pytest.fixture
@@ -194,9 +194,7 @@ def _(lab, evidence, path, docstring):
 @then(parsers.parse('every object in "{path}" runs in the cluster with every field the file sets'))
 def _(lab, evidence, path):
     docs = [d for d in yaml.safe_load_all(lab.target.read_text(path) or "") if d]
-    drift = {f"{d['kind']}/{d['metadata']['name']}": kube.subset_drift(d, lab.kube.live(d) or {}) for d in docs}
-    evidence.check(bool(docs) and not any(drift.values()), f"drift between {path} and the cluster",
-                   expected="none", found=drift or f"no object in {path}", how=f"read {path}; GET each object")
+    evidence.judged(drift.judge(path, drift.observe(lab.kube, docs)))
 
 
 @then(parsers.parse('deployment "{name}" has {ready:d} of {want:d} replicas available'))
@@ -226,13 +224,21 @@ def _(lab, evidence, name, label):
                    found=found or "no pods", how=f"GET pods selected by deployment {name}")
 
 
-@then(parsers.parse('container "{container}" of deployment "{name}" has {setting} "{value}"'))
+@then(parsers.parse('container "{container}" of deployment "{name}" and of each of its pods has {setting} "{value}"'))
 def _(lab, evidence, container, name, setting, value):
-    d = lab.kube.deployment(name)
-    c = kube.container_of(d, container) if d else None
-    evidence.equal(f"{setting} of {container}", expected=value,
-                   found=kube.container_setting(c, setting) if c else f"no container {container} in {name}",
-                   how=f"GET deployment {name}: spec.template.spec.containers[{container}]")
+    evidence.judged(pods.judge_container_setting(lab.kube, name, container, setting, value))
+
+
+@then(parsers.parse('no rollout of deployment "{name}" is under way'))
+def _(lab, evidence, name):
+    evidence.judged(rollout.judge_finished(name, lab.kube.data(lab.kube.deployment(name))))
+
+
+@then(parsers.parse('the nodes have room for the surge pods of a rolling update of deployment "{name}"'))
+def _(lab, evidence, name):
+    k = lab.kube
+    evidence.judged(rollout.judge_room(name, rollout.room(k.data(k.deployment(name)) or {}, k.data(k.nodes()),
+                                                          k.data(k.all_pods()))))
 
 
 @then(parsers.parse('every pod of deployment "{name}" has an address inside "{cidr}"'))

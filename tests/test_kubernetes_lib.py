@@ -68,15 +68,6 @@ def test_sample_service_counts_requests_that_never_completed():
     assert s.answers == ["p"] and "4 request(s) never completed" in s.failures[-1]
 
 
-def test_subset_drift_ignores_server_defaults_and_reports_changed_fields():
-    want = {"spec": {"replicas": 2, "template": {"spec": {"containers": [{"name": "c", "image": "mytc"}]}}}}
-    have = {"spec": {"replicas": 2, "strategy": {}, "template": {"spec": {"containers": [
-        {"name": "c", "image": "mytc", "terminationMessagePath": "/dev/termination-log"}]}}}}
-    assert kube.subset_drift(want, have) == []
-    have["spec"]["replicas"] = 0
-    assert kube.subset_drift(want, have) == [".spec.replicas: file 2, cluster 0"]
-
-
 @pytest.mark.parametrize("content, says", [
     (None, "cannot read it"),
     ("key: [unclosed\n", "not YAML"),

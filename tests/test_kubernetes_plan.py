@@ -28,12 +28,18 @@ NOT_PROVISIONED = {
     "k8s-clean-02": "the document's clean-up is the claim's own action",
     "k8s-init-06": "CoreDNS: kubeadm init runs with --skip-phases=addon/coredns (no registry serves its image); "
                    "waived in labs/*/waivers.yaml",
+    "k8s-app-07": "the node's CPU and memory: provisioning rolls out one pod at a time where there is no room",
 }
 # firewalld needs systemd; no SELinux (k8s-prep-05, -08); waived (k8s-flannel-01, k8s-inst-06: no Kubernetes repository)
 DEBIAN_NOT_APPLICABLE = {"k8s-prep-03", "k8s-prep-05", "k8s-prep-08", "k8s-flannel-01", "k8s-inst-06"}
 # where systemd is not the init there is no unit to give a drop-in
 NO_SYSTEMD_NOT_APPLICABLE = {"k8s-inst-04"}
 PODS = {"hw-deploy-5dc46768bb-nkw5j": "10.244.0.8", "hw-deploy-5dc46768bb-zstlz": "10.244.0.9"}  # the document's
+# hw-deploy as the API server stores the file (its dry run answers the same), and as it runs when done
+STORED = {"kind": "Deployment", "metadata": {"name": "hw-deploy", "labels": {"app": "hw"}, "generation": 1},
+          "spec": {"replicas": 2, "template": {"metadata": {"labels": {"app": "hw"}},
+                                               "spec": {"containers": [{"name": "hw-contain", "image": "mytc"}]}}}}
+LIVE = {**STORED, "status": {"observedGeneration": 1, "replicas": 2, "updatedReplicas": 2, "availableReplicas": 2}}
 
 
 def plan_for(data: dict) -> list:
@@ -128,12 +134,11 @@ def converged(rocky: dict) -> dict:
         f"{kc} get nodes -o json --request-timeout=10s": ok({"items": [node]}),
         f"{kc} get daemonset -n kube-flannel kube-flannel-ds -o json --request-timeout=10s": ok(
             {"status": {"numberReady": 1, "desiredNumberScheduled": 1}}),
-        f"{kc} diff -f {k8s_cluster.MANIFEST}": ok(""),
-        f"{kc} get deployment hw-deploy -o json --request-timeout=10s": ok(
-            {"spec": {"replicas": 2}, "status": {"availableReplicas": 2}}),
+        f"{kc} replace --dry-run=server -f {k8s_cluster.MANIFEST} -o json --request-timeout=10s": ok(STORED),
+        f"{kc} get deployment hw-deploy -o json --request-timeout=10s": ok(LIVE),
         f"{kc} get service hw -o json --request-timeout=10s": ok(
             {"spec": {"type": "NodePort", "selector": {"app": "hw"}, "ports": [{"port": 8080, "nodePort": 31380}]}}),
-        "curl -s -m 5 http://127.0.0.1:31380/": ok("Hello, I am hw-deploy-5dc46768bb-nkw5j\n"),
+        **{f"curl -s -m 5 http://127.0.0.1:31380/?n={n}": ok(f"Hello, I am {name}\n") for n, name in enumerate(PODS, 1)},
         f"{kc} get pods -l app=hw -o json --request-timeout=10s": ok({"items": [
             {"metadata": {"name": name}, "status": {"podIP": ip}} for name, ip in PODS.items()]}),
         **{f"curl -s -m 5 http://{ip}:8080/": ok(f"Hello, I am {name}\n") for name, ip in PODS.items()},
@@ -150,10 +155,34 @@ def test_a_converged_rocky_host_needs_no_kubernetes_step(rocky):
 def test_drift_in_the_cluster_is_seen_by_the_plan(rocky):
     data = converged(rocky)
     kc = k8s_cluster.Cluster(Context(None, RecordedState(data), load_params(None, "rhel"))).kubectl
-    data["commands"][f"{kc} diff -f {k8s_cluster.MANIFEST}"] = {"rc": 1, "stdout": "-  replicas: 2\n+  replicas: 0\n"}
+    live = copy.deepcopy(LIVE)
+    live["spec"]["template"]["spec"]["containers"][0]["env"] = [{"name": "HOSTNAME", "value": "not-mine"}]
+    data["commands"][f"{kc} get deployment hw-deploy -o json --request-timeout=10s"]["stdout"] = json.dumps(live)
     by_name = {o.step.name: o for o in k8s_outcomes(plan_for(data))}
     assert by_name["hw-deploy"].status == "would-change"
-    assert by_name["hw-deploy"].detail == "hw-deploy differs from the manifest"
+    assert by_name["hw-deploy"].detail.startswith(
+        "hw-deploy differs from /app/cluster.yaml: .spec.template.spec.containers[0].env: file absent, cluster")
+
+
+def test_a_rollout_that_never_finished_is_not_done_though_the_spec_matches_the_file(rocky):
+    data = converged(rocky)
+    kc = k8s_cluster.Cluster(Context(None, RecordedState(data), load_params(None, "rhel"))).kubectl
+    live = copy.deepcopy(LIVE)
+    live["status"].update(replicas=3, updatedReplicas=1)
+    data["commands"][f"{kc} get deployment hw-deploy -o json --request-timeout=10s"]["stdout"] = json.dumps(live)
+    detail = {o.step.name: o for o in k8s_outcomes(plan_for(data))}["hw-deploy"].detail
+    assert detail == ("hw-deploy: rollout under way: 1 of 2 pods run the current template; "
+                      "1 pod(s) of an older template still run")
+
+
+def test_a_service_that_reaches_only_one_pod_is_not_done(rocky):
+    data = converged(rocky)
+    for n in range(1, 21):
+        data["commands"][f"curl -s -m 5 http://127.0.0.1:31380/?n={n}"] = {
+            "rc": 0, "stdout": "Hello, I am hw-deploy-5dc46768bb-nkw5j\n"}
+    detail = {o.step.name: o for o in k8s_outcomes(plan_for(data))}["service hw (NodePort)"].detail
+    assert detail == ("NodePort 31380: 20 requests reached ['hw-deploy-5dc46768bb-nkw5j'] of "
+                      "['hw-deploy-5dc46768bb-nkw5j', 'hw-deploy-5dc46768bb-zstlz']")
 
 
 def test_every_kubernetes_claim_is_made_true_by_a_step_or_said_why_not(rocky):
