@@ -7,9 +7,11 @@ import sys
 USAGE = """usage: python -m labconform change --run CMD [--repair | --rollback CMD] [options]
        python -m labconform history [--reports-dir DIR]
        python -m labconform faults --destructive [--only NAME,...]
+       python -m labconform schedule start|stop|status [--every 15m] [--target T] [--waivers F]
   change   check the lab, run one change on it, check again and decide, under the lab's lease (docs/change.md)
   history  each claim's verdicts across the runs kept, drift and flaky claims (docs/history.md)
   faults   make each fault of faults/catalog.yaml on the lab, judge and undo it: claims proven able to fail
+  schedule the passive claims on a schedule (a systemd timer, or labconform's supervisor), kept in the history
 """
 
 
@@ -48,6 +50,10 @@ def main(argv: list[str]) -> int:
         from labconform import faults
 
         return faults.main(argv[1:])
+    if argv[0] == "schedule":
+        from labconform import schedule
+
+        return schedule.main(argv[1:])
     print(f"python -m labconform: unknown command {argv[0]!r}\n{USAGE}", end="", file=sys.stderr)
     return 4
 

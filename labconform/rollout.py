@@ -43,6 +43,36 @@ def judge_finished(name: str, deployment: dict[str, Any] | None) -> Judged:
                                                                   "readyReplicas", "availableReplicas")}})
 
 
+# what of a container a pod keeps as its template says (admission adds mounts and the like beside them)
+CONTAINER_FIELDS = ("name", "image", "imagePullPolicy", "command", "args", "env", "envFrom", "ports", "resources")
+
+
+def pods_off_template(deployment: dict[str, Any], pods: list[dict[str, Any]]) -> dict[str, str]:
+    """The live pods whose containers differ from the Deployment's template (a pod whose image was set by
+    hand, or one left by an older template), each with the first field that differs."""
+    def view(spec: dict[str, Any]) -> list[dict[str, Any]]:
+        out = []
+        for c in spec.get("containers") or []:
+            res = c.get("resources") or {}
+            # a pod's requests default to its limits (the API server does it for pods, not for templates)
+            out.append({**{k: c.get(k) for k in CONTAINER_FIELDS},
+                        "resources": {"limits": res.get("limits") or {},
+                                      "requests": {**(res.get("limits") or {}), **(res.get("requests") or {})}}})
+        return out
+
+    want = view(((deployment.get("spec") or {}).get("template") or {}).get("spec") or {})
+    out = {}
+    for pod in pods:
+        if (pod.get("metadata") or {}).get("deletionTimestamp"):
+            continue
+        have = view(pod.get("spec") or {})
+        if have != want:
+            field = next((f"{w.get('name')}.{k}" for w, h in zip(want, have, strict=False) for k in CONTAINER_FIELDS
+                          if w.get(k) != h.get(k)), "containers")
+            out[pod["metadata"]["name"]] = field
+    return out
+
+
 def pod_request(spec: dict[str, Any]) -> dict[str, Decimal]:
     """What the scheduler reserves for a pod: the sum of its containers' requests (a limit stands in for an
     absent request, as the API server defaults it) or its largest init container's, whichever is more."""

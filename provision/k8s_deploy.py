@@ -9,17 +9,19 @@ changes no pod."""
 from __future__ import annotations
 
 import json
+import re
 from typing import Any
 
 import yaml
 
 from labconform import drift, rollout
 from provision.core import Step, StepFailed
-from provision.k8s_cluster import DEPLOYMENT, MANIFEST, Cluster, wait_until
+from provision.k8s_cluster import DEPLOYMENT, MANIFEST, POD_LABEL, Cluster, wait_until
 
 # the file with the one-pod-at-a-time strategy, written beside it for the length of a repair
 ONE_AT_A_TIME = "/app/.cluster.one-at-a-time.yaml"
 ROLLOUT_TIMEOUT_S = 180
+POD_NAME = re.compile(r"[a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?")
 
 
 def json_of(k: Cluster, command: str) -> dict[str, Any] | None:
@@ -46,8 +48,14 @@ def deployment_step(ctx: Any, k: Cluster) -> Step:
         unfinished = rollout.in_progress(live)
         if unfinished:
             return False, f"{DEPLOYMENT}: rollout under way: {'; '.join(unfinished)}"
+        off = off_template(live)
+        if off:
+            return False, f"{DEPLOYMENT}: pods not as its template: {', '.join(f'{p} ({f})' for p, f in off.items())}"
         ok, answers = k.pods_answering(live["spec"]["replicas"])
         return ok, f"{DEPLOYMENT} as in {MANIFEST}, rollout finished, {answers}" if ok else f"{DEPLOYMENT}: {answers}"
+
+    def off_template(live: dict[str, Any]) -> dict[str, str]:
+        return rollout.pods_off_template(live, (k.get(f"pods -l {POD_LABEL}") or {}).get("items", []))
 
     def no_room(live: dict[str, Any]) -> bool:
         seen = rollout.room(live, k.nodes(), (k.get("pods --all-namespaces") or {}).get("items", []))
@@ -79,13 +87,23 @@ def deployment_step(ctx: Any, k: Cluster) -> Step:
             replace(MANIFEST)
         else:
             replace(MANIFEST)
-        replicas = (k.get(f"deployment {DEPLOYMENT}") or {}).get("spec", {}).get("replicas", 0)
+        live = k.get(f"deployment {DEPLOYMENT}") or {}
+        for pod in off_template(live):  # changed by hand: its ReplicaSet makes it again from the template
+            ctx.sh(f"{k.kubectl} delete pod {pod_name(pod)} --wait=true --timeout=60s", timeout=80)
+        replicas = live.get("spec", {}).get("replicas", 0)
         wait_until(ctx, lambda: k.pods_answering(replicas)[0], 120,
                    f"each pod of {DEPLOYMENT} answering at its address")
 
     return Step(DEPLOYMENT, ("k8s-app-02", "k8s-app-03", "k8s-app-04", "k8s-app-05", "k8s-app-06"), check, apply,
                 (f"kubectl apply -f {MANIFEST}  (absent)", f"kubectl replace --save-config -f {MANIFEST}  (drifted)",
                  f"kubectl rollout status deployment/{DEPLOYMENT}", "curl http://<each pod IP>:8080/"))
+
+
+def pod_name(name: str) -> str:
+    """A pod's name as the API server sent it, checked before it reaches a command line."""
+    if not POD_NAME.fullmatch(name):
+        raise StepFailed(f"pod name {name!r} is not a DNS-1123 subdomain")
+    return name
 
 
 def one_at_a_time(text: str) -> bytes:

@@ -140,7 +140,8 @@ def converged(rocky: dict) -> dict:
             {"spec": {"type": "NodePort", "selector": {"app": "hw"}, "ports": [{"port": 8080, "nodePort": 31380}]}}),
         **{f"curl -s -m 5 http://127.0.0.1:31380/?n={n}": ok(f"Hello, I am {name}\n") for n, name in enumerate(PODS, 1)},
         f"{kc} get pods -l app=hw -o json --request-timeout=10s": ok({"items": [
-            {"metadata": {"name": name}, "status": {"podIP": ip}} for name, ip in PODS.items()]}),
+            {"metadata": {"name": name}, "spec": STORED["spec"]["template"]["spec"], "status": {"podIP": ip}}
+            for name, ip in PODS.items()]}),
         **{f"curl -s -m 5 http://{ip}:8080/": ok(f"Hello, I am {name}\n") for name, ip in PODS.items()},
     })
     return data
@@ -173,6 +174,16 @@ def test_a_rollout_that_never_finished_is_not_done_though_the_spec_matches_the_f
     detail = {o.step.name: o for o in k8s_outcomes(plan_for(data))}["hw-deploy"].detail
     assert detail == ("hw-deploy: rollout under way: 1 of 2 pods run the current template; "
                       "1 pod(s) of an older template still run")
+
+
+def test_a_pod_whose_image_was_set_by_hand_is_not_done(rocky):
+    data = converged(rocky)
+    kc = k8s_cluster.Cluster(Context(None, RecordedState(data), load_params(None, "rhel"))).kubectl
+    pods = json.loads(data["commands"][f"{kc} get pods -l app=hw -o json --request-timeout=10s"]["stdout"])
+    pods["items"][1]["spec"] = {"containers": [{"name": "hw-contain", "image": "tomcat"}]}
+    data["commands"][f"{kc} get pods -l app=hw -o json --request-timeout=10s"]["stdout"] = json.dumps(pods)
+    detail = {o.step.name: o for o in k8s_outcomes(plan_for(data))}["hw-deploy"].detail
+    assert detail == "hw-deploy: pods not as its template: hw-deploy-5dc46768bb-zstlz (hw-contain.image)"
 
 
 def test_a_service_that_reaches_only_one_pod_is_not_done(rocky):
@@ -220,6 +231,7 @@ def test_a_pod_with_an_address_that_is_not_one_reaches_no_command(rocky):
     data = converged(rocky)
     kc = k8s_cluster.Cluster(Context(None, RecordedState(data), load_params(None, "rhel"))).kubectl
     data["commands"][f"{kc} get pods -l app=hw -o json --request-timeout=10s"]["stdout"] = json.dumps({"items": [
-        {"metadata": {"name": "hw-deploy-x"}, "status": {"podIP": "10.0.0.1; touch /tmp/owned"}}]})
+        {"metadata": {"name": "hw-deploy-x"}, "spec": STORED["spec"]["template"]["spec"],
+         "status": {"podIP": "10.0.0.1; touch /tmp/owned"}}]})
     detail = {o.step.name: o for o in k8s_outcomes(plan_for(data))}["hw-deploy"].detail
     assert "hw-deploy-x (no address)" in detail and "1 of 2 pods" in detail

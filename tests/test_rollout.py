@@ -76,3 +76,16 @@ def test_pods_that_ended_or_sit_on_another_node_hold_nothing_here():
 
 def test_no_node_is_no_room():
     assert not rollout.judge_room("hw-deploy", rollout.room(hw(), [], [])).ok
+
+
+def test_a_pod_as_its_template_says_is_not_off_it_though_its_requests_were_defaulted():
+    d = hw()
+    made = {"metadata": {"name": "hw-deploy-a"}, "spec": {"containers": [
+        {"name": "hw-contain", "resources": {"limits": {"cpu": "500m", "memory": "256Mi"},
+                                             "requests": {"cpu": "500m", "memory": "256Mi"}},
+         "volumeMounts": [{"name": "token"}]}]}}
+    assert rollout.pods_off_template(d, [made]) == {}
+    by_hand = {"metadata": {"name": "hw-deploy-b"}, "spec": {"containers": [
+        {**made["spec"]["containers"][0], "image": "other"}]}}
+    gone = {**by_hand, "metadata": {"name": "hw-deploy-c", "deletionTimestamp": "now"}}
+    assert rollout.pods_off_template(d, [made, by_hand, gone]) == {"hw-deploy-b": "hw-contain.image"}

@@ -10,9 +10,18 @@ base_tar=$cache/k8s-base-rootfs.tar
 if [ ! -s "$base_tar" ]; then
     work=$(mktemp -d /var/tmp/labconform-k8s-base.XXXXXX)
     trap 'rm -rf "$work"' EXIT
-    echo "debootstrap bookworm with iptables, conntrack, etcd-server"
-    debootstrap --variant=minbase --include=iptables,conntrack,etcd-server,ca-certificates bookworm \
-        "$work/root" "$mirror" > "$work/debootstrap.log" 2>&1 || { tail -20 "$work/debootstrap.log"; exit 1; }
+    # the mirror sometimes refuses a first request (seen once from a lab node): three tries, 10 s apart
+    for try in 1 2 3; do
+        echo "debootstrap bookworm with iptables, conntrack, etcd-server (try $try of 3)"
+        rm -rf "$work/root"
+        if debootstrap --variant=minbase --include=iptables,conntrack,etcd-server,ca-certificates bookworm \
+            "$work/root" "$mirror" > "$work/debootstrap.log" 2>&1; then
+            break
+        fi
+        tail -20 "$work/debootstrap.log"
+        [ "$try" = 3 ] && exit 1
+        sleep 10
+    done
     chroot "$work/root" apt-get clean
     rm -rf "$work/root/var/lib/apt/lists/"* "$work/root/usr/share/doc" "$work/root/usr/share/man"
     tar -C "$work/root" -c . > "$base_tar.tmp"
