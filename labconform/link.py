@@ -149,15 +149,20 @@ def read(t: Target) -> Snapshot:
     return Snapshot(time.time(), default, ifaces, routes=routes)
 
 
-def route_out(snap: Snapshot) -> tuple[bool, dict[str, Any]]:
+ROUTE_HOW = "ip -o route show default; ip -o addr show; /sys/class/net/<interface>/operstate"
+
+
+def judged_route_out(snap: Snapshot) -> Judged:
     """The host's way out: a default route through an interface that is up and has an address of its own
     (neither loopback nor link-local). A container bridge that is up carries nothing off the host."""
     via = {n: snap.interfaces[n] for n in snap.default if n in snap.interfaces}
     ok = bool(snap.routes) and any(i.up and i.addresses for i in via.values())
-    return ok, {"default route": snap.routes or "none",
-                **{f"{n} (its interface)": {"operstate": i.operstate, "addresses": i.addresses or "none"}
-                   for n, i in via.items()},
-                "addressed interfaces": snap.addressed() or "none besides loopback"}
+    found = {"default route": snap.routes or "none",
+             **{f"{n} (its interface)": {"operstate": i.operstate, "addresses": i.addresses or "none"}
+                for n, i in via.items()},
+             "addressed interfaces": snap.addressed() or "none besides loopback"}
+    return Judged(ok, "the host's network", {"default route": "present", "its interface": "up, with an address that "
+                  "is neither loopback nor link-local"}, found, ROUTE_HOW)
 
 
 def lab_interfaces(snap: Snapshot, declared: tuple[str, ...] = ()) -> list[str]:

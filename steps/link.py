@@ -31,10 +31,7 @@ def _(lab, evidence):
 
 @then("the host has a default route through an interface that is up and has an address")
 def _(lab, evidence):
-    ok, found = link.route_out(link.read(lab.target))
-    evidence.check(ok, "the host's network", expected={"default route": "present", "its interface": "up, with an "
-                   "address that is neither loopback nor link-local"}, found=found,
-                   how="ip -o route show default; ip -o addr show; /sys/class/net/<interface>/operstate")
+    evidence.judged(link.judged_route_out(link.read(lab.target)))
 
 
 @then("each lab interface whose driver reports its link runs at the lab's speed and duplex")
