@@ -1,7 +1,11 @@
-"""Services on the target: through systemd where it is the init, through labconform's supervisor elsewhere."""
+"""Services on the target: through systemd where it is the init, through labconform's supervisor elsewhere; and
+judged as the document's claims say (a service enabled and running, a unit loaded from its file or run with
+its drop-in, the docker group's user running a command)."""
 
 from __future__ import annotations
 
+from labconform import sysinfo
+from labconform.observation import Judged
 from labconform.target import Target
 
 RUN_DIR = "/run/labconform"
@@ -46,3 +50,46 @@ def unit(target: Target, name: str) -> dict[str, str]:
     found = dict(line.split("=", 1) for line in res.stdout.splitlines() if "=" in line)
     found["command"] = res.command
     return found
+
+
+def judged_service(target: Target, name: str) -> Judged:
+    """Enabled (starts with the host) and running now. Where systemd is not the init, nothing starts a service
+    at boot: one running under labconform's supervisor is not applicable, one not running fails."""
+    state = service_state(target, name)
+    init = target.facts.init
+    judged = Judged(bool(state["enabled"] and state["active"]), f"{name} service", "enabled and running",
+                    {"enabled": state["enabled"], "running": state["active"]}, str(state["how"]))
+    if init != "systemd" and state["active"]:
+        judged.not_applicable = (f"PID 1 is {init!r}, not systemd: nothing starts {name} at boot on this lab; it "
+                                 "runs now under labconform's supervisor")
+        judged.details = {"running": True, "how": state["how"]}
+    return judged
+
+
+def judged_unit_file(target: Target, name: str, path: str) -> Judged:
+    """systemd loaded the unit `name`, from `path`; what else systemd says of it beside."""
+    u = unit(target, name)
+    how = u.pop("command")
+    expected = {"LoadState": "loaded", "FragmentPath": path}
+    found = {"LoadState": u.get("LoadState"), "FragmentPath": u.get("FragmentPath")}
+    return Judged(expected == found, f"unit {name}", expected, found, how, details=u)
+
+
+def judged_dropin(target: Target, name: str, dropin: str) -> Judged:
+    """systemd runs the unit `name` (active) with the drop-in `<name>.d/<dropin>` among its DropInPaths."""
+    u = unit(target, name)
+    how = u.pop("command")
+    dropins = u.get("DropInPaths", "").split()
+    ok = f"/{name}.d/{dropin}" in "".join(f" {d}" for d in dropins) and u.get("ActiveState") == "active"
+    return Judged(ok, f"unit {name}", {"drop-in": f".../{name}.d/{dropin}", "ActiveState": "active"},
+                  {"DropInPaths": dropins, "ActiveState": u.get("ActiveState")}, how, details=u)
+
+
+def judged_group_user(target: Target, user: str, group: str, *command: str) -> Judged:
+    """A user other than root, in `group`, for whom `command` exits 0 (run as that user, never as root)."""
+    r = sysinfo.group_user(target, user, group, *command)
+    how = r.pop("command")
+    shown = " ".join(command)
+    return Judged(r["uid"] not in ("0", "no such user") and r["in_group"] and r["exit_status"] == 0,
+                  f"user {user}", {"uid": "not 0", "groups": f"include {group}", shown: "exit 0"},
+                  {"uid": r["uid"], "groups": r["groups"], shown: f"exit {r['exit_status']}"}, how, details=r)

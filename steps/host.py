@@ -4,9 +4,8 @@ from __future__ import annotations
 
 from pytest_bdd import given, parsers, then
 
-from labconform import selinux, sysinfo
+from labconform import selinux, services
 from labconform.packages import docker_engine
-from labconform.services import service_state, unit
 
 
 @given("the lab host")
@@ -49,44 +48,22 @@ def _(lab, evidence, name):
 
 @then(parsers.parse('the "{name}" service is enabled and running'))
 def _(lab, evidence, name):
-    state = service_state(lab.target, name)
-    init = lab.target.facts.init
-    if init != "systemd" and state["active"]:
-        evidence.not_applicable(f"PID 1 is {init!r}, not systemd: nothing starts {name} at boot on this lab; it runs "
-                                "now under labconform's supervisor", running=True, how=state["how"])
-    evidence.check(
-        bool(state["enabled"] and state["active"]),
-        f"{name} service",
-        expected="enabled and running",
-        found={"enabled": state["enabled"], "running": state["active"]},
-        how=str(state["how"]),
-    )
+    evidence.judged(services.judged_service(lab.target, name))
 
 
 @then(parsers.parse('systemd loads "{name}" from "{path}"'))
 def _(lab, evidence, name, path):
-    u = unit(lab.target, name)
-    evidence.equal(f"unit {name}", expected={"LoadState": "loaded", "FragmentPath": path},
-                   found={"LoadState": u.get("LoadState"), "FragmentPath": u.get("FragmentPath")},
-                   how=u.pop("command"), **u)
+    evidence.judged(services.judged_unit_file(lab.target, name, path))
 
 
 @then(parsers.parse('systemd runs "{name}" with the drop-in "{dropin}"'))
 def _(lab, evidence, name, dropin):
-    u = unit(lab.target, name)
-    dropins = u.get("DropInPaths", "").split()
-    evidence.check(f"/{name}.d/{dropin}" in "".join(f" {d}" for d in dropins) and u.get("ActiveState") == "active",
-                   f"unit {name}", expected={"drop-in": f".../{name}.d/{dropin}", "ActiveState": "active"},
-                   found={"DropInPaths": dropins, "ActiveState": u.get("ActiveState")}, how=u.pop("command"), **u)
+    evidence.judged(services.judged_dropin(lab.target, name, dropin))
 
 
 @then(parsers.parse('the non-root user "{user}" of the "{group}" group runs "docker ps"'))
 def _(lab, evidence, user, group):
-    r = sysinfo.group_user(lab.target, user, group, "docker", "ps")
-    evidence.check(r["uid"] not in ("0", "no such user") and r["in_group"] and r["exit_status"] == 0,
-                   f"user {user}", expected={"uid": "not 0", "groups": f"include {group}", "docker ps": "exit 0"},
-                   found={"uid": r["uid"], "groups": r["groups"], "docker ps": f"exit {r['exit_status']}"},
-                   how=r.pop("command"), **r)
+    evidence.judged(services.judged_group_user(lab.target, user, group, "docker", "ps"))
 
 
 @then(parsers.parse('the SELinux boolean "{name}" is on now and persistently'))

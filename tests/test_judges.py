@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from labconform import link
+from labconform import link, services, sysinfo
 from labconform.observation import Judged
 from labconform.target import Target, parse_facts
 
@@ -24,6 +24,53 @@ def target(init: str = "systemd", **files: bytes) -> Target:
 
 def shape(j: Judged) -> tuple[Any, ...]:
     return j.ok, j.what, j.expected, j.found, j.how, j.not_applicable, j.details, j.kinds
+
+
+# --- services, units, the docker group's user -------------------------------------------------------------
+
+
+def test_a_service_is_judged_enabled_and_running_and_not_applicable_under_the_supervisor(monkeypatch) -> None:
+    state = {"enabled": True, "active": True, "how": "systemctl is-enabled docker -> enabled"}
+    monkeypatch.setattr(services, "service_state", lambda t, name: dict(state))
+    assert shape(services.judged_service(target(), "docker")) == (
+        True, "docker service", "enabled and running", {"enabled": True, "running": True},
+        "systemctl is-enabled docker -> enabled", "", {}, {})
+    state.update(enabled=False)
+    assert not services.judged_service(target(), "docker").ok
+    state.update(active=True, how="labconform's supervisor for docker: running")
+    na = services.judged_service(target("process_api"), "docker")
+    assert na.not_applicable.startswith("PID 1 is 'process_api', not systemd: nothing starts docker at boot")
+    assert na.details == {"running": True, "how": "labconform's supervisor for docker: running"}
+    state.update(enabled=False, active=False)
+    stopped = services.judged_service(target("process_api"), "docker")
+    assert not stopped.ok and not stopped.not_applicable and stopped.details == {}
+
+
+def test_a_unit_is_judged_by_its_file_and_its_drop_in(monkeypatch) -> None:
+    shown = {"LoadState": "loaded", "FragmentPath": "/etc/systemd/system/docker.service", "ActiveState": "active",
+             "DropInPaths": "/etc/systemd/system/kubelet.service.d/10-kubeadm.conf", "command": "systemctl show"}
+    monkeypatch.setattr(services, "unit", lambda t, name: dict(shown))
+    loaded = services.judged_unit_file(target(), "docker.service", "/etc/systemd/system/docker.service")
+    assert loaded.ok and loaded.how == "systemctl show" and "command" not in loaded.details
+    assert loaded.found == {"LoadState": "loaded", "FragmentPath": "/etc/systemd/system/docker.service"}
+    assert not services.judged_unit_file(target(), "docker.service", "/lib/systemd/system/docker.service").ok
+    dropin = services.judged_dropin(target(), "kubelet.service", "10-kubeadm.conf")
+    assert dropin.ok and dropin.found == {"DropInPaths": [shown["DropInPaths"]], "ActiveState": "active"}
+    assert not services.judged_dropin(target(), "kubelet.service", "20-other.conf").ok
+
+
+def test_the_docker_groups_user_must_not_be_root_and_must_run_the_command(monkeypatch) -> None:
+    seen = {"uid": "1001", "groups": ["otheruser", "docker"], "in_group": True, "exit_status": 0, "output": "",
+            "command": "runuser -u otheruser -- docker ps"}
+    monkeypatch.setattr(sysinfo, "group_user", lambda t, user, group, *cmd: dict(seen))
+    j = services.judged_group_user(target(), "otheruser", "docker", "docker", "ps")
+    assert shape(j)[:5] == (True, "user otheruser", {"uid": "not 0", "groups": "include docker", "docker ps": "exit 0"},
+                            {"uid": "1001", "groups": ["otheruser", "docker"], "docker ps": "exit 0"},
+                            "runuser -u otheruser -- docker ps")
+    assert "command" not in j.details
+    for change in ({"uid": "0"}, {"uid": "no such user"}, {"in_group": False}, {"exit_status": 1}):
+        seen.update(change)
+        assert not services.judged_group_user(target(), "otheruser", "docker", "docker", "ps").ok
 
 
 # --- the way out --------------------------------------------------------------------------------------------
