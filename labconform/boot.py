@@ -1,6 +1,7 @@
 """A reboot of the lab host (the document's `reboot`), observed from systemd itself: when userspace started
 before and after, and the state it reached. In a container node the kernel is the lab host's, so its
-boot_id does not change: systemd's own start time is what names the reboot."""
+boot_id does not change: systemd's own start time is what names the reboot. The judging functions say whether
+the reboot happened and what settled after it, for the steps to record."""
 
 from __future__ import annotations
 
@@ -8,8 +9,9 @@ import time
 from collections.abc import Callable
 from typing import Any, TypeVar
 
-from labconform import conntrack
+from labconform import conntrack, hostsoftware, sysinfo
 from labconform.errors import ClaimFailed, LabUnreachable, WaitTimeout
+from labconform.observation import Judged
 from labconform.poll import until
 from labconform.target import Target
 
@@ -129,3 +131,66 @@ def pod_statuses(kube: Any, deployment: str, port: int) -> dict[str, Any]:
 
 def all_ok(statuses: Any) -> bool:
     return isinstance(statuses, dict) and bool(statuses) and set(statuses.values()) == {200}
+
+
+# --- judged, for the steps to record -------------------------------------------------------------------------
+
+REBOOT_HOW = "systemctl reboot; then systemctl show -p UserspaceTimestamp, polled"
+
+
+def judged_reboot(rebooted: Callable[[], dict[str, Any]]) -> Judged:
+    """The run's reboot (`rebooted`, the lab's one): systemd booted the lab host again, or the wait for it ended
+    (its message is what was found)."""
+    r = outcome(rebooted)
+    found = str(r) if isinstance(r, Exception) else {
+        "userspace started before": r["before"].get("UserspaceTimestamp"),
+        "userspace started after": r["after"].get("UserspaceTimestamp"), "seconds": r["seconds"]}
+    return Judged(not isinstance(r, Exception), "reboot", "systemd boots the lab host again", found, REBOOT_HOW)
+
+
+def judged_restarted(r: dict[str, Any]) -> Judged:
+    """After the reboot `r`, systemd started userspace later than before it, and booted to running (or
+    degraded)."""
+    b, a = r["before"], r["after"]
+    key = "UserspaceTimestampMonotonic"
+    return Judged(int(a.get(key) or 0) > int(b.get(key) or 0) and a.get("state") in ("running", "degraded"),
+                  "systemd start", "a later start, booted to running",
+                  {"before": b.get("UserspaceTimestamp"), "after": a.get("UserspaceTimestamp"),
+                   "state": a.get("state")}, a["command"], details={"boot_id": [b.get("boot_id"), a.get("boot_id")]})
+
+
+def judged_clock_settled(t: Target, seconds: float) -> Judged:
+    """Within `seconds`, the clock synchronised by chrony or timesyncd; a lab that stops answering is raised."""
+    c, took = settled(lambda: sysinfo.clock(t), lambda c: c["synchronised"], seconds, "clock synchronised")
+    if isinstance(c, Exception):
+        raise c
+    return hostsoftware.clock_judged(c, f"chronyc tracking or timedatectl, polled for {seconds} s",
+                                     {"after_s": took, **c})
+
+
+def judged_settled(observe: Callable[[], T], ok: Callable[[T], bool], seconds: float, waited_for: str, *,
+                   what: str, expected: Any, how: str) -> Judged:
+    """`observe` polled for up to `seconds` until `ok` (settled); the last observation judged, with the wait."""
+    got, took = settled(observe, ok, seconds, waited_for)
+    return Judged(not isinstance(got, Exception) and ok(got), what, expected, shown(got), how,
+                  details={"after_s": took})
+
+
+def judged_replicas(kube: Any, name: str, want: int, seconds: float) -> Judged:
+    return judged_settled(lambda: replicas_available(kube, name), lambda n: n == want, seconds, f"{name} available",
+                          what=f"available replicas of {name}", expected=want,
+                          how=f"GET deployment default/{name}, polled for {seconds} s")
+
+
+def judged_node_port(kube: Any, service: str, deployment: str, count: int, seconds: float) -> Judged:
+    return judged_settled(lambda: node_port_streak(kube, service, deployment, count), lambda n: n == count, seconds,
+                          f"{count} answers in a row from service {service}",
+                          what=f"NodePort of service {service} settled", expected=count,
+                          how=f"{count} x GET the NodePort from the lab host, repeated for up to {seconds} s")
+
+
+def judged_pods(kube: Any, deployment: str, port: int, seconds: float) -> Judged:
+    return judged_settled(lambda: pod_statuses(kube, deployment, port), all_ok, seconds,
+                          f"the pods of {deployment} answering", what=f"pods of {deployment} settled",
+                          expected="HTTP 200 from each",
+                          how=f"GET http://<pod IP>:{port}/ from the lab host, repeated for up to {seconds} s")

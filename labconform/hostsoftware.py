@@ -5,6 +5,8 @@ here, so that the steps only parse, call and record."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from labconform import sysinfo
 from labconform.observation import Judged
 from labconform.target import Target
@@ -71,13 +73,18 @@ def judged_clock(t: Target) -> Judged:
     """The clock synchronised by chrony or timesyncd; not applicable where neither can run (no systemd as PID 1
     and no chronyd running)."""
     c = sysinfo.clock(t)
-    na = "" if c["synchroniser"] is not None or t.facts.systemd_is_init else (
-        f"neither synchroniser can run here: PID 1 is {t.facts.init!r} (timesyncd is a systemd service) and "
-        "chronyd is not running; this lab reaches no NTP server")
+    judged = clock_judged(c, "chronyc tracking (Leap status) or timedatectl NTPSynchronized", c)
+    if c["synchroniser"] is None and not t.facts.systemd_is_init:
+        judged.not_applicable = (f"neither synchroniser can run here: PID 1 is {t.facts.init!r} (timesyncd is a "
+                                 "systemd service) and chronyd is not running; this lab reaches no NTP server")
+    return judged
+
+
+def clock_judged(c: dict[str, Any], how: str, details: dict[str, Any]) -> Judged:
+    """What sysinfo.clock read, judged: synchronised by chrony or timesyncd."""
     return Judged(c["synchronised"], "clock synchronisation", "synchronised by chrony or timesyncd",
                   f"{c['synchroniser'] or 'no synchroniser running'}: "
-                  f"{'synchronised' if c['synchronised'] else 'not synchronised'}",
-                  "chronyc tracking (Leap status) or timedatectl NTPSynchronized", not_applicable=na, details=c)
+                  f"{'synchronised' if c['synchronised'] else 'not synchronised'}", how, details=details)
 
 
 def judged_superseded_perl(t: Target, module: str) -> Judged:

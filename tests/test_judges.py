@@ -8,7 +8,8 @@ from typing import Any
 
 import pytest
 
-from labconform import link, services, sysinfo
+from labconform import boot, link, services, sysinfo
+from labconform.errors import WaitTimeout
 from labconform.observation import Judged
 from labconform.target import Target, parse_facts
 
@@ -88,3 +89,57 @@ def test_the_way_out_needs_a_default_route_through_an_addressed_interface_that_i
     assert not link.judged_route_out(snap).ok
     assert link.judged_route_out(link.Snapshot(0.0, [], {})).found == {
         "default route": "none", "addressed interfaces": "none besides loopback"}
+
+
+# --- the reboot and what settles after it ------------------------------------------------------------------
+
+
+REBOOTED = {"before": {"UserspaceTimestamp": "Mon 09:00", "UserspaceTimestampMonotonic": "900", "boot_id": "b"},
+            "after": {"UserspaceTimestamp": "Mon 10:00", "UserspaceTimestampMonotonic": "1200", "boot_id": "b",
+                      "state": "degraded", "command": "systemctl show"}, "seconds": 31.5}
+
+
+def test_the_reboot_is_judged_and_a_wait_that_ended_is_its_message() -> None:
+    j = boot.judged_reboot(lambda: REBOOTED)
+    assert j.ok and j.found == {"userspace started before": "Mon 09:00", "userspace started after": "Mon 10:00",
+                                "seconds": 31.5} and j.how == boot.REBOOT_HOW
+
+    def never() -> dict:
+        raise WaitTimeout("the lab host booted again", 180, {"state": "starting"})
+
+    assert shape(boot.judged_reboot(never))[:4] == (False, "reboot", "systemd boots the lab host again",
+                                                   "the lab host booted again: not reached within 180 s (last seen: "
+                                                   "{'state': 'starting'})")
+    again = boot.judged_restarted(REBOOTED)
+    assert again.ok and again.how == "systemctl show" and again.details == {"boot_id": ["b", "b"]}
+    assert not boot.judged_restarted({**REBOOTED, "after": {**REBOOTED["after"], "state": "starting"}}).ok
+    assert not boot.judged_restarted({**REBOOTED, "after": {**REBOOTED["after"],
+                                                            "UserspaceTimestampMonotonic": "900"}}).ok
+
+
+def test_what_settles_after_the_reboot_is_judged_on_its_last_observation(monkeypatch) -> None:
+    monkeypatch.setattr(boot, "settled", lambda observe, ok, seconds, what: (observe(), 4.0))
+    monkeypatch.setattr(boot, "replicas_available", lambda kube, name: 1)
+    monkeypatch.setattr(boot, "node_port_streak", lambda kube, service, deployment, count: count)
+    monkeypatch.setattr(boot, "pod_statuses", lambda kube, deployment, port: {"hw-deploy-a": 200, "hw-deploy-b": 502})
+    replicas = boot.judged_replicas(None, "hw-deploy", 2, 120)
+    assert shape(replicas) == (False, "available replicas of hw-deploy", 2, 1,
+                               "GET deployment default/hw-deploy, polled for 120 s", "", {"after_s": 4.0}, {})
+    streak = boot.judged_node_port(None, "hw", "hw-deploy", 10, 60)
+    assert streak.ok and streak.found == 10 and streak.what == "NodePort of service hw settled"
+    pods = boot.judged_pods(None, "hw-deploy", 8080, 60)
+    assert not pods.ok and pods.expected == "HTTP 200 from each" and pods.found["hw-deploy-b"] == 502
+    monkeypatch.setattr(boot, "settled", lambda observe, ok, seconds, what: (OSError("no answer"), 60.0))
+    assert boot.judged_replicas(None, "hw-deploy", 2, 60).found == "no answer"
+
+
+def test_the_clock_after_the_reboot_is_judged_with_the_wait(monkeypatch) -> None:
+    clock = {"command": "chronyc tracking", "synchroniser": "chrony", "synchronised": True}
+    monkeypatch.setattr(boot, "settled", lambda observe, ok, seconds, what: (dict(clock), 7.0))
+    j = boot.judged_clock_settled(target(), 90)
+    assert shape(j)[:5] == (True, "clock synchronisation", "synchronised by chrony or timesyncd",
+                            "chrony: synchronised", "chronyc tracking or timedatectl, polled for 90 s")
+    assert j.details == {"after_s": 7.0, **clock}
+    monkeypatch.setattr(boot, "settled", lambda observe, ok, seconds, what: (OSError("lab gone"), 7.0))
+    with pytest.raises(OSError, match="lab gone"):
+        boot.judged_clock_settled(target(), 90)
