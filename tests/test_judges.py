@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from labconform import boot, link, services, sysinfo
+from labconform import boot, engine, link, services, sysinfo
 from labconform.errors import WaitTimeout
 from labconform.observation import Judged
 from labconform.target import Target, parse_facts
@@ -143,3 +143,77 @@ def test_the_clock_after_the_reboot_is_judged_with_the_wait(monkeypatch) -> None
     monkeypatch.setattr(boot, "settled", lambda observe, ok, seconds, what: (OSError("lab gone"), 7.0))
     with pytest.raises(OSError, match="lab gone"):
         boot.judged_clock_settled(target(), 90)
+
+
+# --- the Docker engine and its images ----------------------------------------------------------------------
+
+
+class FakeDocker:
+    """What docker_lab.DockerLab answers, as fixed data."""
+
+    base_url = "unix:///var/run/docker.sock"
+
+    def __init__(self, images: dict[str, dict] | None = None, files: dict[str, bytes] | None = None,
+                 gone: bool = True, execs: dict[tuple[str, ...], tuple[int, str]] | None = None) -> None:
+        self.images, self.files, self.gone, self.execs = images or {}, files or {}, gone, execs or {}
+
+    def ping(self) -> dict:
+        return {"Version": "20.10.24", "ApiVersion": "1.41", "Os": "linux", "KernelVersion": "6.1", "Arch": "amd64"}
+
+    def info(self) -> dict:
+        return {"CgroupDriver": "cgroupfs", "RegistryConfig": {"Mirrors": ["https://mirror.example/"]}}
+
+    def image(self, ref: str) -> dict | None:
+        return self.images.get(ref)
+
+    def image_file(self, ref: str, path: str) -> bytes | None:
+        return self.files.get(f"{ref}:{path}")
+
+    def container_name(self, role: str) -> str:
+        return f"lc-run-{role}"
+
+    def wait_gone(self, name: str, timeout: float) -> bool:
+        return self.gone
+
+    def exec(self, w: Any, *cmd: str) -> tuple[int, str]:
+        return self.execs.get(cmd, (2, ""))
+
+
+class Box:
+    name = "lc-run-mytc1"
+
+
+def test_the_engine_its_driver_and_the_kernel_in_a_container_are_judged() -> None:
+    api = engine.judged_api(FakeDocker())
+    assert api.ok and api.found == {"Version": "20.10.24", "ApiVersion": "1.41", "Os": "linux", "KernelVersion": "6.1"}
+    assert api.how == "GET /version on unix:///var/run/docker.sock"
+    driver = engine.judged_cgroup_driver(FakeDocker(), "systemd")
+    assert shape(driver)[:5] == (False, "Docker cgroup driver", "systemd", "cgroupfs", "docker info: CgroupDriver")
+    docker = FakeDocker(execs={("uname", "-r"): (0, "6.1.0-13-amd64\n"), ("ls", "-l", "/x"): (0, "-rw- /x\n")})
+    assert engine.judged_kernel_inside(docker, Box(), "6.1.0-13-amd64").ok
+    assert not engine.judged_kernel_inside(docker, Box(), "5.10.0").ok
+    assert engine.judged_path_in(docker, Box(), "/x").found == "-rw- /x"
+    missing = engine.judged_path_in(docker, Box(), "/y")
+    assert (missing.ok, missing.found, missing.how) == (False, "ls exit 2", "docker exec lc-run-mytc1 ls -l /y")
+
+
+def test_images_and_containers_are_judged_as_the_claims_say() -> None:
+    base = {"Id": "sha256:b", "Size": 300e6, "RootFS": {"Layers": ["l1", "l2"]},
+            "Config": {"Env": ["CATALINA_HOME=/usr/local/tomcat", "PATH=/bin"]}}
+    mytc = {"Id": "sha256:m", "Size": 300.1e6, "RootFS": {"Layers": ["l1", "l2", "l3"]}, "Config": {"Env": []}}
+    docker = FakeDocker({"tomcat:10": base, "mytc": mytc}, {"mytc:/w/ROOT.war": b"war"})
+    assert engine.judged_image_present(docker, "mytc", "mytc").found == "sha256:m"
+    assert engine.judged_image_present(docker, "mytc", "mytc:2").found == "absent"
+    assert engine.judged_image_env(docker, "tomcat:10", "CATALINA_HOME", "/usr/local/tomcat").ok
+    absent = engine.judged_image_env(docker, "nope", "CATALINA_HOME", "/usr/local/tomcat")
+    assert (absent.ok, absent.found) == (False, "nope absent")
+    layered = engine.judged_layered_on(docker, "mytc", "tomcat:10")
+    assert layered.ok and layered.found["layers added"] == 1
+    assert not engine.judged_layered_on(docker, "tomcat:10", "mytc").ok
+    war = engine.judged_war(target(**{"/ctx/ROOT.war": b"war"}), docker, "/ctx", "mytc", "/w/ROOT.war")
+    assert war.ok and war.expected == war.found and war.how == "docker cp mytc:/w/ROOT.war vs /ctx/ROOT.war"
+    assert engine.judged_war(target(), docker, "/ctx", "mytc", "/w/ROOT.war").expected == \
+        "the context's ROOT.war (absent)"
+    assert engine.judged_gone(docker, "demo").found == "removed"
+    assert shape(engine.judged_gone(FakeDocker(gone=False), "demo"))[:4] == (False, "container lc-run-demo",
+                                                                              "removed", "still present")
