@@ -9,7 +9,9 @@ from typing import Any
 
 import yaml
 
+from labconform.docker_lab import DockerLab
 from labconform.kube import ADMIN_CONF, KubeLab, KubeUnavailable
+from labconform.observation import Judged
 from labconform.target import Target
 
 MANIFESTS = "/etc/kubernetes/manifests"
@@ -123,26 +125,37 @@ def deployment_pull_policies(t: Target, kube: KubeLab | None, manifest: str
     return (found, how) if how else None
 
 
-@dataclass
-class PullPolicies:
-    """Each Deployment container's effective pull policy, how they were read, which force a pull, and why
-    there is nothing to judge when there is nothing."""
-
-    policies: dict[str, dict[str, Any]]
-    how: str
-    forcing: list[str]
-    not_applicable: str = ""
-
-
-def judged_pull_policies(t: Target, kube: KubeLab | None, manifest: str) -> PullPolicies:
+def judged_pull_policies(t: Target, kube: KubeLab | None, manifest: str) -> Judged:
+    """No Deployment container's effective pull policy is Always (from the cluster and the document's manifest);
+    not applicable when there is neither, or no Deployment container in them."""
     read = deployment_pull_policies(t, kube, manifest)
     if read is None:
-        return PullPolicies({}, "", [], f"no cluster ({ADMIN_CONF} absent) and no Deployment manifest at {manifest}")
+        return Judged(False, "Deployment pull policies", "none effectively Always", {}, "",
+                      not_applicable=f"no cluster ({ADMIN_CONF} absent) and no Deployment manifest at {manifest}")
     policies, how = read
     forcing = [k for k, v in policies.items() if v["effective"] == "Always"]
     empty = "" if policies else "no Deployment container to judge: " + "; ".join(how)
-    return PullPolicies(policies, "; ".join(how), forcing, empty)
+    return Judged(not forcing, "Deployment pull policies", "none effectively Always", policies, "; ".join(how),
+                  not_applicable=empty, details={} if empty else {"forcing": forcing})
+
+
+def judged_cluster_images(t: Target, kube: KubeLab, docker: DockerLab) -> Judged:
+    """Every image the cluster runs (cluster_images) is present in the host's Docker engine."""
+    found = cluster_images(t, kube)
+    missing = [i for i in found.images if docker.image(i) is None]
+    shown = {"missing": missing, "problems": found.problems} if missing or found.problems or not found.images \
+        else f"{len(found.images)} present"
+    return Judged(bool(found.images) and not missing and not found.problems, "cluster images",
+                  "every one present locally", shown, "; ".join(found.how) + "; docker image inspect each",
+                  details={"images": found.images})
 
 
 def docker_mirrors(info: dict[str, Any]) -> list[str]:
     return [m.rstrip("/") for m in ((info.get("RegistryConfig") or {}).get("Mirrors") or [])]
+
+
+def judged_mirrors(info: dict[str, Any], declared: tuple[str, ...] | list[str]) -> Judged:
+    """Docker's `info` lists each registry mirror the lab declares."""
+    have = docker_mirrors(info)
+    want = [m.rstrip("/") for m in declared]
+    return Judged(all(m in have for m in want), "registry mirrors", want, have, "docker info: RegistryConfig.Mirrors")

@@ -15,22 +15,13 @@ def _(lab, evidence):
 
 @then("every image the cluster runs is present on the host")
 def _(lab, evidence):
-    found = baskets.cluster_images(lab.target, lab.kube)
-    missing = [i for i in found.images if lab.docker.image(i) is None]
-    evidence.check(bool(found.images) and not missing and not found.problems, "cluster images",
-                   expected="every one present locally", found={"missing": missing, "problems": found.problems}
-                   if missing or found.problems or not found.images else f"{len(found.images)} present",
-                   how="; ".join(found.how) + "; docker image inspect each", images=found.images)
+    evidence.judged(baskets.judged_cluster_images(lab.target, lab.kube, lab.docker))
 
 
 @then("no Deployment container's pull policy forces a pull")
 def _(lab, evidence):
     kube = lab.kube if baskets.cluster_config(lab.target, lab.kubeconfig) else None
-    v = baskets.judged_pull_policies(lab.target, kube, lab.params.deployment_manifest)
-    if v.not_applicable:
-        evidence.not_applicable(v.not_applicable)
-    evidence.check(not v.forcing, "Deployment pull policies", expected="none effectively Always", found=v.policies,
-                   how=v.how, forcing=v.forcing)
+    evidence.judged(baskets.judged_pull_policies(lab.target, kube, lab.params.deployment_manifest))
 
 
 @given("the lab declares registry mirrors")
@@ -41,7 +32,4 @@ def _(lab, evidence):
 
 @then("Docker is configured with each declared registry mirror")
 def _(lab, evidence):
-    have = baskets.docker_mirrors(lab.docker.info())
-    want = [m.rstrip("/") for m in lab.params.registry_mirrors]
-    evidence.check(all(m in have for m in want), "registry mirrors", expected=want, found=have,
-                   how="docker info: RegistryConfig.Mirrors")
+    evidence.judged(baskets.judged_mirrors(lab.docker.info(), lab.params.registry_mirrors))

@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from labconform import boot, engine, link, services, sysinfo
+from labconform import baskets, boot, engine, link, services, sysinfo
 from labconform.errors import WaitTimeout
 from labconform.observation import Judged
 from labconform.target import Target, parse_facts
@@ -217,3 +217,38 @@ def test_images_and_containers_are_judged_as_the_claims_say() -> None:
     assert engine.judged_gone(docker, "demo").found == "removed"
     assert shape(engine.judged_gone(FakeDocker(gone=False), "demo"))[:4] == (False, "container lc-run-demo",
                                                                               "removed", "still present")
+
+
+# --- the baskets -------------------------------------------------------------------------------------------
+
+
+def test_pull_policies_are_judged_and_not_applicable_without_a_deployment(monkeypatch) -> None:
+    read: Any = None
+    monkeypatch.setattr(baskets, "deployment_pull_policies", lambda t, kube, manifest: read)
+    none = baskets.judged_pull_policies(target(), None, "/root/hw.yaml")
+    assert none.not_applicable.startswith("no cluster (") and none.details == {}
+    read = ({}, ["read /root/hw.yaml"])
+    empty = baskets.judged_pull_policies(target(), None, "/root/hw.yaml")
+    assert empty.not_applicable == "no Deployment container to judge: read /root/hw.yaml" and empty.details == {}
+    always = {"image": "mytc", "imagePullPolicy": None, "effective": "Always"}
+    read = ({"cluster: default/hw-deploy/hw": always}, ["GET deployments", "read /root/hw.yaml"])
+    j = baskets.judged_pull_policies(target(), None, "/root/hw.yaml")
+    assert shape(j) == (False, "Deployment pull policies", "none effectively Always",
+                        {"cluster: default/hw-deploy/hw": always}, "GET deployments; read /root/hw.yaml", "",
+                        {"forcing": ["cluster: default/hw-deploy/hw"]}, {})
+
+
+def test_the_clusters_images_and_the_mirrors_are_judged(monkeypatch) -> None:
+    seen = baskets.ClusterImages({"pause:3.2": ["kubeadm-flags.env"], "mytc": ["Deployment default/hw-deploy"]},
+                                 ["image: lines", "GET pods"])
+    monkeypatch.setattr(baskets, "cluster_images", lambda t, kube: seen)
+    j = baskets.judged_cluster_images(target(), None, FakeDocker({"mytc": {}}))
+    assert not j.ok and j.found == {"missing": ["pause:3.2"], "problems": []}
+    assert j.how == "image: lines; GET pods; docker image inspect each" and j.details == {"images": seen.images}
+    every = baskets.judged_cluster_images(target(), None, FakeDocker({"mytc": {}, "pause:3.2": {}}))
+    assert every.ok and every.found == "2 present"
+    info = FakeDocker().info()
+    assert baskets.judged_mirrors(info, ("https://mirror.example",)).ok
+    missing = baskets.judged_mirrors(info, ("https://mirror.gcr.io/",))
+    assert (missing.ok, missing.expected, missing.found) == (False, ["https://mirror.gcr.io"],
+                                                             ["https://mirror.example"])
