@@ -30,6 +30,21 @@ def cluster_config(t: Target, kubeconfig: str | None = None) -> str | None:
     return ADMIN_CONF if t.run("test -s %s", ADMIN_CONF).ok else None
 
 
+def cluster_present(t: Target, kubeconfig: str | None = None) -> Judged:
+    """A precondition: the host runs a cluster (a kubeconfig for it); else not applicable."""
+    config = cluster_config(t, kubeconfig)
+    return Judged(config is not None, "the host's cluster", "a kubeconfig", config, f"test -s {ADMIN_CONF}",
+                  not_applicable="" if config else f"no cluster on this host: {ADMIN_CONF} is absent (kubeadm init "
+                  "not run)")
+
+
+def mirrors_declared(declared: tuple[str, ...]) -> Judged:
+    """A precondition: the lab declares registry mirrors; else not applicable."""
+    return Judged(bool(declared), "registry mirrors declared", "at least one", list(declared), "lab parameters",
+                  not_applicable="" if declared else "the lab declares no registry mirror (lab parameter "
+                  "registry_mirrors is empty)")
+
+
 @dataclass
 class ClusterImages:
     images: dict[str, list[str]] = field(default_factory=dict)  # image -> where it was seen

@@ -1,14 +1,17 @@
 """Judging the host and its software as the document's Rocky steps set it up: its size, its clock, its name,
-a package at a minimum version, a Perl module that loads (or why it cannot be had here), a superseded one
-that does not, no pending updates and no pending restart. The reads are labconform.sysinfo's; the rules are
-here, so that the steps only parse, call and record."""
+a package at a minimum version, the Docker engine's packages and one that must be absent, a Perl module that
+loads (or why it cannot be had here), a superseded one that does not, no pending updates and no pending
+restart. The reads are labconform.sysinfo's; the rules are here, so that the steps only parse, call and
+record."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import Any
 
 from labconform import sysinfo
 from labconform.observation import Judged
+from labconform.packages import docker_engine
 from labconform.target import Target
 
 
@@ -37,6 +40,23 @@ def perl_module(t: Target, module: str) -> Judged:
                                  f"candidate) and this lab has no CPAN; its successor Digest::SHA {successor}")
         judged.details = {"load_error": found, "command": how}
     return judged
+
+
+def engine_packages(t: Target) -> Iterator[Judged]:
+    """Each Docker engine package of the host's family installed, judged one at a time (a step records each, so
+    the first one missing ends the claim before the next is asked)."""
+    family = t.facts.family
+    for pkg in docker_engine(family):
+        version = t.package_version(pkg)
+        yield Judged(version is not None, f"package {pkg} ({family} family)", "installed", version or "not installed",
+                     f"package query for {pkg}")
+
+
+def judged_absent(t: Target, name: str) -> Judged:
+    """The package `name` is not installed."""
+    version = t.package_version(name)
+    return Judged(version is None, f"package {name}", "not installed",
+                  f"installed {version}" if version else "not installed", f"package query for {name}")
 
 
 class PackageToolFailed(RuntimeError):

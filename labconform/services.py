@@ -52,6 +52,16 @@ def unit(target: Target, name: str) -> dict[str, str]:
     return found
 
 
+def systemd_init(target: Target) -> Judged:
+    """A precondition: systemd is PID 1; else the claim, about what systemd does, is not applicable here."""
+    init = target.facts.init
+    judged = Judged(init == "systemd", "the host's init", "systemd", init, "/proc/1/comm")
+    if init != "systemd":
+        judged.not_applicable = f"PID 1 is {init!r}, not systemd: this claim is about what systemd does"
+        judged.details = {"init": init}
+    return judged
+
+
 def judged_service(target: Target, name: str) -> Judged:
     """Enabled (starts with the host) and running now. Where systemd is not the init, nothing starts a service
     at boot: one running under labconform's supervisor is not applicable, one not running fails."""

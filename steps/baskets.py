@@ -9,8 +9,7 @@ from labconform import baskets
 
 @given("the host runs a Kubernetes cluster")
 def _(lab, evidence):
-    if baskets.cluster_config(lab.target, lab.kubeconfig) is None:
-        evidence.not_applicable(f"no cluster on this host: {baskets.ADMIN_CONF} is absent (kubeadm init not run)")
+    evidence.applicable(baskets.cluster_present(lab.target, lab.kubeconfig))
 
 
 @then("every image the cluster runs is present on the host")
@@ -26,8 +25,7 @@ def _(lab, evidence):
 
 @given("the lab declares registry mirrors")
 def _(lab, evidence):
-    if not lab.params.registry_mirrors:
-        evidence.not_applicable("the lab declares no registry mirror (lab parameter registry_mirrors is empty)")
+    evidence.applicable(baskets.mirrors_declared(lab.params.registry_mirrors))
 
 
 @then("Docker is configured with each declared registry mirror")

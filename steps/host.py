@@ -4,8 +4,7 @@ from __future__ import annotations
 
 from pytest_bdd import given, parsers, then
 
-from labconform import selinux, services
-from labconform.packages import docker_engine
+from labconform import hostsoftware, selinux, services
 
 
 @given("the lab host")
@@ -15,35 +14,18 @@ def _(lab):
 
 @given("systemd is the host's init")
 def _(lab, evidence):
-    init = lab.target.facts.init
-    if init != "systemd":
-        evidence.not_applicable(f"PID 1 is {init!r}, not systemd: this claim is about what systemd does", init=init)
+    evidence.applicable(services.systemd_init(lab.target))
 
 
 @then("the Docker engine packages of the host's family are installed")
 def _(lab, evidence):
-    family = lab.target.facts.family
-    for pkg in docker_engine(family):
-        version = lab.target.package_version(pkg)
-        evidence.check(
-            version is not None,
-            f"package {pkg} ({family} family)",
-            expected="installed",
-            found=version or "not installed",
-            how=f"package query for {pkg}",
-        )
+    for judged in hostsoftware.engine_packages(lab.target):
+        evidence.judged(judged)
 
 
 @then(parsers.parse('the package "{name}" is not installed'))
 def _(lab, evidence, name):
-    version = lab.target.package_version(name)
-    evidence.check(
-        version is None,
-        f"package {name}",
-        expected="not installed",
-        found=f"installed {version}" if version else "not installed",
-        how=f"package query for {name}",
-    )
+    evidence.judged(hostsoftware.judged_absent(lab.target, name))
 
 
 @then(parsers.parse('the "{name}" service is enabled and running'))

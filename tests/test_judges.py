@@ -1,6 +1,7 @@
 """The judging functions of the probes converted last to one observation type (issue 12): a service, a unit,
-the docker group's user, the way out, the reboot and what settles after it, the Docker engine and its images,
-the baskets. Each judged from what a fake of its read hands back, as the step records it."""
+the docker group's user, the engine's packages, the way out, the reboot and what settles after it, the Docker
+engine and its images, the baskets, and the preconditions of their Givens. Each judged from what a fake of
+its read hands back, as the step records it."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from labconform import baskets, boot, engine, link, services, sysinfo
+from labconform import baskets, boot, engine, hostsoftware, link, services, sysinfo
 from labconform.errors import WaitTimeout
 from labconform.observation import Judged
 from labconform.target import Target, parse_facts
@@ -72,6 +73,25 @@ def test_the_docker_groups_user_must_not_be_root_and_must_run_the_command(monkey
     for change in ({"uid": "0"}, {"uid": "no such user"}, {"in_group": False}, {"exit_status": 1}):
         seen.update(change)
         assert not services.judged_group_user(target(), "otheruser", "docker", "docker", "ps").ok
+
+
+def test_systemd_as_init_is_a_precondition_and_the_engine_packages_are_judged_one_by_one() -> None:
+    assert services.systemd_init(target()).not_applicable == ""
+    other = services.systemd_init(target("process_api"))
+    assert other.not_applicable == "PID 1 is 'process_api', not systemd: this claim is about what systemd does"
+    assert other.details == {"init": "process_api"}
+    t = target()
+    t.facts = parse_facts("os_id=debian\ninit=systemd\n")
+    asked: list[str] = []
+    t.package_version = lambda pkg: asked.append(pkg) or {"docker.io": "20.10.24"}.get(pkg)  # type: ignore
+    judged = hostsoftware.engine_packages(t)
+    first = next(judged)
+    assert shape(first)[:5] == (True, "package docker.io (debian family)", "installed", "20.10.24",
+                                "package query for docker.io")
+    assert next(judged).found == "not installed" and asked == ["docker.io", "containerd"]  # asked as recorded
+    assert shape(hostsoftware.judged_absent(t, "podman"))[:4] == (True, "package podman", "not installed",
+                                                                   "not installed")
+    assert hostsoftware.judged_absent(t, "docker.io").found == "installed 20.10.24"
 
 
 # --- the way out --------------------------------------------------------------------------------------------
@@ -236,6 +256,16 @@ def test_pull_policies_are_judged_and_not_applicable_without_a_deployment(monkey
     assert shape(j) == (False, "Deployment pull policies", "none effectively Always",
                         {"cluster: default/hw-deploy/hw": always}, "GET deployments; read /root/hw.yaml", "",
                         {"forcing": ["cluster: default/hw-deploy/hw"]}, {})
+
+
+def test_a_cluster_and_declared_mirrors_are_preconditions(monkeypatch) -> None:
+    monkeypatch.setattr(baskets, "cluster_config", lambda t, kubeconfig=None: None)
+    none = baskets.cluster_present(target())
+    assert none.not_applicable.startswith("no cluster on this host: ") and none.details == {}
+    monkeypatch.setattr(baskets, "cluster_config", lambda t, kubeconfig=None: baskets.ADMIN_CONF)
+    assert baskets.cluster_present(target()).not_applicable == ""
+    assert baskets.mirrors_declared(()).not_applicable.startswith("the lab declares no registry mirror")
+    assert baskets.mirrors_declared(("https://mirror.gcr.io",)).not_applicable == ""
 
 
 def test_the_clusters_images_and_the_mirrors_are_judged(monkeypatch) -> None:
