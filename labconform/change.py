@@ -6,7 +6,6 @@ from __future__ import annotations
 import argparse
 import getpass
 import shlex
-import signal
 import socket
 import sys
 import time
@@ -16,6 +15,7 @@ from typing import Any
 
 from labconform import changerecord, history, results
 from labconform.change_steps import Change, LeaseLost, Runner, say
+from labconform.commands import stop_like_ctrl_c
 from labconform.errors import UsageError
 from labconform.lease import LeaseHeld, LeaseKeeper
 from labconform.params import load_params
@@ -212,16 +212,9 @@ def finish(change: Change, decision: str, status: int, reasons: list[str]) -> Ch
     return change
 
 
-def _interrupt(signum: int, frame: Any) -> None:
-    raise KeyboardInterrupt(f"signal {signum}")
-
-
 def main(argv: list[str]) -> int:
     args = parse_args(argv)
-    # a closed terminal or a stopped CI job ends the change like Ctrl-C: its commands stopped, the record
-    # written, the lease given back (never a lease freed under a command still running)
-    for sig in (signal.SIGTERM, signal.SIGHUP):
-        signal.signal(sig, _interrupt)
+    stop_like_ctrl_c()  # its commands stopped, the record written, the lease given back
     change = run_change(args)
     folder = changerecord.write(change, Path(args.reports_dir))
     for why in change.reasons:

@@ -21,6 +21,7 @@ import yaml
 
 from labconform import proof, suite
 from labconform.collection import id_files
+from labconform.commands import stop_like_ctrl_c
 from labconform.errors import UsageError, WaitTimeout
 from labconform.lease import LeaseHeld, LeaseKeeper
 from labconform.poll import until
@@ -222,10 +223,6 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     return args
 
 
-def _interrupt(signum: int, frame: Any) -> None:
-    raise KeyboardInterrupt(f"signal {signum}")
-
-
 def main(argv: list[str]) -> int:
     args = parse_args(argv)
     try:
@@ -245,8 +242,7 @@ def main(argv: list[str]) -> int:
     except UsageError as exc:
         print(redact_text(f"python -m labconform faults: {exc}"), file=sys.stderr)
         return USAGE
-    for sig in (signal.SIGTERM, signal.SIGHUP):
-        signal.signal(sig, _interrupt)
+    stop_like_ctrl_c()
     run = time.strftime("faults-%Y%m%dT%H%M%SZ", time.gmtime()) + f"-{uuid.uuid4().hex[:4]}"
     target = Target(args.target, ssh=SshOptions(identity=args.ssh_identity, known_hosts=args.known_hosts))
     lease = LeaseKeeper(target, run, "python -m labconform faults")

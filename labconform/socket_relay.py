@@ -3,6 +3,7 @@ the session's master): Docker reaches a root-only socket on the lab host this wa
 
 from __future__ import annotations
 
+import contextlib
 import socket
 import subprocess
 import threading
@@ -35,30 +36,24 @@ class SocketRelay:
     def _up(conn: socket.socket, proc: subprocess.Popen[bytes]) -> None:
         assert proc.stdin is not None
         try:
-            while data := conn.recv(65536):
-                proc.stdin.write(data)
-                proc.stdin.flush()
-        except OSError:
-            pass
+            with contextlib.suppress(OSError):  # the client or the process went away: the copy ends
+                while data := conn.recv(65536):
+                    proc.stdin.write(data)
+                    proc.stdin.flush()
         finally:
-            try:
+            with contextlib.suppress(OSError):
                 proc.stdin.close()
-            except OSError:
-                pass
 
     @staticmethod
     def _down(conn: socket.socket, proc: subprocess.Popen[bytes]) -> None:
         assert proc.stdout is not None
         try:
-            while data := proc.stdout.read1(65536):
-                conn.sendall(data)
-        except OSError:
-            pass
+            with contextlib.suppress(OSError):
+                while data := proc.stdout.read1(65536):
+                    conn.sendall(data)
         finally:
-            try:
+            with contextlib.suppress(OSError):
                 conn.shutdown(socket.SHUT_RDWR)
-            except OSError:
-                pass
             conn.close()
             proc.wait()
 

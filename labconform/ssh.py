@@ -170,9 +170,7 @@ class SshSession:
         forward again at the same local address (clients holding one keep working), fresh shells. What
         `keep` ran died with the old link: the lab host's side of it already did its work then."""
         with self._shells_free:
-            for sh in self._idle:
-                sh.close()
-            self._idle.clear()
+            self._drop_idle()
             self._shell_count = 0
             self._shells_free.notify_all()
         if self._master is not None and self._master.poll() is None:
@@ -302,6 +300,12 @@ class SshSession:
         )  # fmt: skip
         self._kept.append(proc)
 
+    def _drop_idle(self) -> None:
+        """Close the idle shells (the caller holds `_shells_free`)."""
+        for sh in self._idle:
+            sh.close()
+        self._idle.clear()
+
     def close(self) -> None:
         for proc in self._kept:  # EOF: the kept commands finish their work
             try:
@@ -312,9 +316,7 @@ class SshSession:
                 proc.kill()
                 proc.wait()
         with self._shells_free:
-            for sh in self._idle:
-                sh.close()
-            self._idle.clear()
+            self._drop_idle()
         for r in self._relays:
             r.close()
         if self._master is not None and self._master.poll() is None:
