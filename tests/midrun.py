@@ -41,3 +41,10 @@ def running_containers(run_name: str) -> list[str]:
     """The names of the containers carrying the run's label, running or not."""
     client = docker.from_env()
     return [c.name for c in client.containers.list(all=True, filters={"label": f"{RUN_LABEL}={run_name}"})]
+
+
+def stop(proc: subprocess.Popen[str]) -> None:
+    """The run's process ended: killed and waited for if it still runs (a test that failed midway)."""
+    if proc.poll() is None:
+        proc.kill()
+        proc.wait()

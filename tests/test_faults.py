@@ -12,7 +12,7 @@ from pathlib import Path
 
 import docker
 import pytest
-from midrun import running_containers, start_run
+from midrun import running_containers, start_run, stop
 from ssh_server import sshd_server
 
 from labconform.docker_lab import RUN_LABEL
@@ -26,13 +26,19 @@ from provision.state import LiveState
 REPO = Path(__file__).resolve().parent.parent
 
 
-@pytest.fixture
-def docker_stopped():
-    """Stop the Docker daemon for the test (live-restore keeps the lab's containers up); restart after."""
+def supervised_docker() -> Context:
+    """The provisioning context of this machine, whose dockerd runs under labconform's supervisor (a lab
+    whose daemon runs under systemd is skipped: stop it with systemctl in a dedicated test)."""
     target = Target("local")
     if target.facts.systemd_is_init:
         pytest.skip("this lab's daemon runs under systemd: stop it with systemctl in a dedicated test")
-    ctx = Context(target, LiveState(target), load_params(None))
+    return Context(target, LiveState(target), load_params(None))
+
+
+@pytest.fixture
+def docker_stopped():
+    """Stop the Docker daemon for the test (live-restore keeps the lab's containers up); restart after."""
+    ctx = supervised_docker()
     stop_supervised(ctx, "docker")
     try:
         yield ctx
@@ -69,10 +75,7 @@ def test_dockerd_stopped_mid_run_fails_the_rest_in_bounded_time_and_the_lab_host
     Docker claim after it fails naming the engine, the run ends in bounded time, and the run's
     containers (kept running by live-restore) are removed by the lab host once the engine is back.
     Over SSH the engine's socket is forwarded through the run's connection, and the reaper is remote."""
-    target = Target("local")
-    if target.facts.systemd_is_init:
-        pytest.skip("this lab's daemon runs under systemd: stop it with systemctl in a dedicated test")
-    ctx = Context(target, LiveState(target), load_params(None))
+    ctx = supervised_docker()
     run_name = f"lc-dockerd-stop-{'ssh' if over_ssh else 'local'}-{os.getpid()}"
     reports = tmp_path / "reports"
     with contextlib.ExitStack() as stack:
@@ -88,9 +91,7 @@ def test_dockerd_stopped_mid_run_fails_the_rest_in_bounded_time_and_the_lab_host
             rest, _ = proc.communicate(timeout=150)  # the bound: the run ends within 150 s of the stop
             alive_while_down = [pid for pid in pids if Path(f"/proc/{pid}").exists()]
         finally:
-            if proc.poll() is None:
-                proc.kill()
-                proc.wait()
+            stop(proc)
             restart_supervised(ctx, "docker", "/usr/sbin/dockerd")
             until(lambda: (ctx.state.forget(), ctx.state.docker_info())[1], timeout=60, what="docker back")
     out = "".join(seen) + rest

@@ -12,6 +12,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from midrun import stop
 from ssh_server import sshd  # noqa: F401 - the fixture
 from test_plugin import INI
 
@@ -105,9 +106,7 @@ def test_a_lease_whose_holder_was_killed_is_taken_over_at_once(lease_path):
         with LeaseKeeper(Target("local"), "run-b", "provisioning", path=lease_path) as k:
             assert k.acquire(wait_s=0).run == "run-b"  # ttl of 600 s: not expired, its holder is dead
     finally:
-        if proc.poll() is None:
-            proc.kill()
-            proc.wait()
+        stop(proc)
 
 
 @pytest.mark.lab

@@ -117,7 +117,7 @@ def test_an_image_build_with_no_mirror_fails_saying_why_and_leaves_nothing():
 
 
 def test_a_node_removed_while_a_run_uses_it_ends_the_run_with_errors_naming_it(tmp_path):
-    from midrun import start_run
+    from midrun import start_run, stop
 
     up = node("up", "lcdrop", "--lease-wait", "900")
     try:
@@ -132,9 +132,7 @@ def test_a_node_removed_while_a_run_uses_it_ends_the_run_with_errors_naming_it(t
             assert node("rm", "lcdrop").returncode == 0
             rest, _ = proc.communicate(timeout=300)  # bounded: a lost node is no reason to hang
         finally:
-            if proc.poll() is None:
-                proc.kill()
-                proc.wait()
+            stop(proc)
     finally:
         node("rm", "lcdrop")
     out = "".join(seen) + rest

@@ -109,9 +109,7 @@ def test_the_lab_ntp_server_stopped_fails_rocky_03(suite, node):
         v = verdicts(suite, args, "id:rocky-03")
     finally:
         start_server(ctx)
-        assert t.run("systemctl restart chrony").ok
-        until(lambda: t.run("chronyc -n tracking").stdout, lambda out: "Leap status     : Normal" in out,
-              timeout=60, interval=1, what="chrony synchronised again")
+        resynchronised(t)
     assert v["rocky-03"]["verdict"] == "failed", v["rocky-03"]
     assert "not synchronised" in v["rocky-03"]["reason"], v["rocky-03"]
     assert verdicts(suite, args, "id:rocky-03")["rocky-03"]["verdict"] == "passed"
@@ -135,10 +133,15 @@ def test_a_killed_lab_ntp_server_comes_back_with_the_next_up_despite_its_stale_p
         if not _lab_ntp_serving():
             Path(SERVER_PID).unlink(missing_ok=True)
             start_server(ctx)
-        assert t.run("systemctl restart chrony").ok
-        until(lambda: t.run("chronyc -n tracking").stdout, lambda out: "Leap status     : Normal" in out,
-              timeout=60, interval=1, what="chrony synchronised again")
+        resynchronised(t)
     assert verdicts(suite, args, "id:rocky-03")["rocky-03"]["verdict"] == "passed"
+
+
+def resynchronised(t: Target) -> None:
+    """The node's chrony restarted, and waited for (bounded) until it is synchronised again."""
+    assert t.run("systemctl restart chrony").ok
+    until(lambda: t.run("chronyc -n tracking").stdout, lambda out: "Leap status     : Normal" in out,
+          timeout=60, interval=1, what="chrony synchronised again")
 
 
 def _lab_ntp_serving() -> bool:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import copy
 import io
 import json
 import subprocess
@@ -109,13 +108,22 @@ def test_rocky_plan_from_recorded_facts_is_the_documents_path(tmp_path):
     assert "changed" not in statuses(plan).values()
 
 
-@pytest.mark.unit
-def test_a_provisioned_rocky_host_needs_no_docker_step():
-    data = json.loads(ROCKY.read_text())
-    done = copy.deepcopy(data)
+def rocky_with_docker_ce() -> dict:
+    """The recorded Rocky 8.4 host with the document's Docker CE packages in place of podman and buildah, and
+    the repository they came from (docker-08)."""
+    done = json.loads(ROCKY.read_text())
     done["packages"].update({"docker-ce": "20.10.8-3.el8", "docker-ce-cli": "20.10.8-3.el8", "containerd.io": "1.4.9"})
     for p in ("podman", "buildah"):
         done["packages"].pop(p)
+    done["files"]["/etc/yum.repos.d/docker-ce.repo"] = (
+        "[docker-ce-stable]\nname=Docker CE Stable - $basearch\n"
+        "baseurl=https://download.docker.com/linux/centos/$releasever/$basearch/stable\nenabled=1\ngpgcheck=1\n")
+    return done
+
+
+@pytest.mark.unit
+def test_a_provisioned_rocky_host_needs_no_docker_step():
+    done = rocky_with_docker_ce()
     done["files"]["/etc/docker/daemon.json"] = json.dumps(
         {"exec-opts": ["native.cgroupdriver=systemd"], "live-restore": True}
     )
@@ -124,9 +132,6 @@ def test_a_provisioned_rocky_host_needs_no_docker_step():
         done["files"][f"/etc/systemd/system/{unit}"] = f"[Unit]\nDescription={unit} from moby's contrib/init/systemd\n"
     done["users"] = {"otheruser": ["otheruser", "docker"]}
     done["docker_info"] = {"CgroupDriver": "systemd", "DefaultRuntime": "runc", "LiveRestoreEnabled": True}
-    done["files"]["/etc/yum.repos.d/docker-ce.repo"] = (
-        "[docker-ce-stable]\nname=Docker CE Stable - $basearch\n"
-        "baseurl=https://download.docker.com/linux/centos/$releasever/$basearch/stable\nenabled=1\ngpgcheck=1\n")
     done["selinux_booleans"] = {"container_manage_cgroup": {"now": "on", "persistent": "on"}}
     state = RecordedState(done)
     ctx = Context(None, state, load_params(None, "rhel"))
@@ -134,7 +139,7 @@ def test_a_provisioned_rocky_host_needs_no_docker_step():
     docker_steps = [s for s in plan.steps if any(c.startswith("docker-0") for c in s.claims)]
     assert docker_steps and all(s.check()[0] for s in docker_steps), [(s.name, s.check()) for s in docker_steps]
     # and the unprovisioned host needs every one of them
-    bare = build_plan(Context(None, RecordedState(data), load_params(None, "rhel")))
+    bare = build_plan(Context(None, RecordedState(json.loads(ROCKY.read_text())), load_params(None, "rhel")))
     assert not any(s.check()[0] for s in bare.steps if any(c.startswith("docker-0") for c in s.claims))
 
 

@@ -4,7 +4,6 @@ claim's repair walks, a real repair on this machine, and the report's repair lin
 from __future__ import annotations
 
 import argparse
-import copy
 import io
 import json
 import re
@@ -14,6 +13,8 @@ import sys
 from pathlib import Path
 
 import pytest
+from test_change import node_reach
+from test_provision import rocky_with_docker_ce
 
 from labconform.errors import WaitTimeout
 from labconform.params import load_params
@@ -123,15 +124,8 @@ def test_a_claim_no_step_owns_is_said_and_walks_nothing(capsys):
 def test_an_earlier_step_in_place_costs_its_check_and_a_broken_one_is_walked(tmp_path):
     """A provisioned Docker with daemon.json edited by hand: asking for docker-03 leaves the packages
     as they are (unchanged) and walks only daemon.json; asking for docker-04 also walks the daemon."""
-    data = json.loads(ROCKY.read_text())
-    done = copy.deepcopy(data)
-    done["packages"].update({"docker-ce": "20.10.8-3.el8", "docker-ce-cli": "20.10.8-3.el8", "containerd.io": "1.4.9"})
-    for p in ("podman", "buildah"):
-        done["packages"].pop(p)
+    done = rocky_with_docker_ce()
     done["files"]["/etc/docker/daemon.json"] = json.dumps({"live-restore": True})  # no systemd driver
-    done["files"]["/etc/yum.repos.d/docker-ce.repo"] = (  # the repository the packages came from (docker-08)
-        "[docker-ce-stable]\nname=Docker CE Stable - $basearch\n"
-        "baseurl=https://download.docker.com/linux/centos/$releasever/$basearch/stable\nenabled=1\ngpgcheck=1\n")
     recorded = tmp_path / "edited.json"
     recorded.write_text(json.dumps(done))
     out = tmp_path / "plan.json"
@@ -298,11 +292,7 @@ def test_a_claim_no_step_owns_is_only_checked_and_its_verdict_decides(tmp_path):
 @pytest.mark.faults
 def test_a_claim_of_the_lab_node_is_repaired_over_ssh(tmp_path):
     """The same repair on the lab node lab1, over SSH: the options that reach it reach the suite's check."""
-    p = subprocess.run([sys.executable, "-m", "provision.node", "args", "lab1"], cwd=REPO, capture_output=True,
-                       text=True, timeout=120)
-    reach = p.stdout.split("\n")[:-1]
-    if p.returncode != 0 or len(reach) != 6:
-        pytest.skip("the lab node lab1 is not running (python -m provision.node up lab1)")
+    reach = node_reach()
     opts = dict(zip(reach[::2], reach[1::2], strict=True))
     host = opts["--target"].split("@", 1)[1].rsplit(":", 1)[0]
 

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import docker
 import pytest
-from midrun import running_containers, start_run
+from midrun import running_containers, start_run, stop
 from ssh_server import Sshd, sshd_server
 
 from labconform.docker_lab import RUN_LABEL
@@ -72,9 +72,7 @@ def test_a_dropped_ssh_connection_makes_the_remaining_claims_errors_naming_the_t
             sshd.kill()  # the lab's sshd and every session it serves, gone at once
             rest, _ = proc.communicate(timeout=300)  # bounded: a hang fails here
         finally:
-            if proc.poll() is None:
-                proc.kill()
-                proc.wait()
+            stop(proc)
     out = "".join(seen) + rest
     assert proc.returncode == 1, out[-3000:]
     data = results_of(reports)
@@ -107,9 +105,7 @@ def test_sigterm_in_the_middle_of_a_remote_run_leaves_nothing_on_the_lab(tmp_pat
             proc.send_signal(signal.SIGTERM)
             proc.communicate(timeout=300)
         finally:
-            if proc.poll() is None:
-                proc.kill()
-                proc.wait()
+            stop(proc)
         assert sshd.sessions() == [], "the run's SSH connection outlived it"
     assert proc.returncode == 2  # pytest's "interrupted"
     assert running_containers(run_name) == []

@@ -4,15 +4,11 @@ from __future__ import annotations
 
 import pytest
 from ssh_server import sshd  # noqa: F401 - the fixture
+from test_ssh import SUBSET
 
 pytestmark = pytest.mark.lab
 
-FILES = (
-    "features/10_hello.feature",
-    "features/40_docker_ce.feature",
-    "features/60_tomcat_with_root_war.feature",
-    "features/84_k8s_init.feature",
-)
+FILES = tuple(f for f in SUBSET if "nodeport" not in f)  # test_ssh's slice, but the NodePort
 
 
 def test_every_claim_is_checked_on_each_lab_and_keeps_its_target(suite, sshd):
