@@ -185,8 +185,7 @@ def decide(r: Runner, args: argparse.Namespace) -> Change:
         after["ok"] = False
     if made["exit_status"] == 0 and after["ok"]:
         return finish(change, "accepted", ACCEPTED, [])
-    why = [f"the change command {'timed out' if made['timed_out'] else 'exited ' + str(made['exit_status'])}"] \
-        if made["exit_status"] != 0 else []
+    why = [f"the change command {ended(made)}"] if made["exit_status"] != 0 else []
     why += after["reasons"]
     if after["ok"]:
         return finish(change, "rejected", RESTORED, [*why, "the lab still passes its check"])
@@ -204,6 +203,13 @@ def decide(r: Runner, args: argparse.Namespace) -> Change:
     if final["ok"] and final["claims"] >= expected:
         return finish(change, "rejected", RESTORED, [*why, f"the lab passes again after the {undo}"])
     return finish(change, "rejected", LEFT_BROKEN, [*why, f"after the {undo}:", *final["reasons"]])
+
+
+def ended(made: dict[str, Any]) -> str:
+    if made.get("connection_lost"):
+        left = "stopped on the lab" if made.get("stopped_on_lab") else "NOT seen stopped on the lab: look there"
+        return f"ended unseen: the SSH connection dropped under it, its exit status is unknown ({left})"
+    return "timed out" if made["timed_out"] else f"exited {made['exit_status']}"
 
 
 def finish(change: Change, decision: str, status: int, reasons: list[str]) -> Change:

@@ -12,13 +12,17 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from labconform import changerecord, suite
+from labconform import changerecord, ssh, suite
 from labconform.commands import stream
+from labconform.errors import LabUnreachable, WaitTimeout
+from labconform.poll import until
 from labconform.lease import LeaseKeeper
 from labconform.redact import redact_text
 
 REPAIR_TIMEOUT_S = 1800
 PGID_MARK = "LC-CHANGE-PGID "
+SSH_FAILED = 255  # ssh's own exit status: the connection failed, or the command said 255
+RECONNECT_S = 60
 
 
 @dataclass
@@ -116,9 +120,18 @@ class Runner:
                 return True
             return False
 
-        def stop_there() -> None:
-            if pgid and pgid[0].isdigit():
-                self.lease.target.run("kill -TERM -- -%s", pgid[0], timeout=15)
+        def stop_there() -> bool:
+            """Stop the command's process group on the lab; True once nothing of it is left there (bounded)."""
+            if not (pgid and pgid[0].isdigit()):
+                return False
+            t = self.lease.target
+            t.run("pkill -TERM -g %s", pgid[0], timeout=15)  # dash's kill takes no -PGID
+            try:  # timeout(1) kills what ignores the TERM 5 s later (-k 5)
+                until(lambda: t.run("pgrep -g %s", pgid[0], timeout=15).rc == 1, timeout=15, interval=0.5,
+                      what=f"process group {pgid[0]} ended on the lab")
+                return True
+            except WaitTimeout:
+                return False
 
         try:
             ran = stream(argv, timeout=self.args.timeout + 15, env=self.env, prefix=f"  {phase} | ", what=phase,
@@ -129,9 +142,32 @@ class Runner:
         # timeout(1) says 124 when it stopped the command (a command's own 124 reads the same: the record says so)
         rec.update({"exit_status": ran.rc, "timed_out": ran.timed_out or ran.rc == 124,
                     "duration_s": round(ran.seconds, 1), "output_tail": ran.tail})
+        if ran.rc == SSH_FAILED and not self.lease.target.is_local:
+            self.after_drop(phase, rec, stop_there)
         end = "timed out (or exited 124)" if rec["timed_out"] else f"exit {ran.rc}"
         say(f"{phase}: {end} after {ran.seconds:.1f} s (output: {self.folder / rec['log']})")
         return rec
+
+    def after_drop(self, phase: str, rec: dict[str, Any], stop_there: Any) -> None:
+        """ssh said 255: if the connection itself dropped (its master gone), the command's end is unknown. The lab
+        is reached again (bounded by RECONNECT_S, well inside the lease's time to live) and what is left of the
+        command there is stopped; a lab not reached again ends the change (LabUnreachable)."""
+        session = self.lease.target.session
+        if session is None or not session.gone(grace=ssh.ALIVE_INTERVAL_S * ssh.ALIVE_COUNT + 2):
+            return  # the command's own exit status 255, the connection alive
+        rec["connection_lost"] = session.lost
+        rec["exit_status"] = None  # not the command's: nobody knows how it ended
+        say(f"{phase}: {session.lost}; reaching the lab again (at most {RECONNECT_S} s)")
+        try:
+            session.reopen(RECONNECT_S)
+        except LabUnreachable as exc:
+            rec["reconnected"] = False
+            raise LabUnreachable(f"the connection to the lab dropped during the {phase} and it was not reached again "
+                                 f"within {RECONNECT_S} s ({exc}): what the {phase} did there is unknown") from None
+        rec["reconnected"] = True
+        rec["stopped_on_lab"] = stop_there()
+        say(f"{phase}: the lab answers again; " + ("what was left of the command there was stopped"
+                                                    if rec["stopped_on_lab"] else "the command could not be stopped there"))
 
     def ssh_argv(self, line: str) -> list[str]:
         """ssh to the lab through the change's one connection (the lease's), the target's sudo applied."""

@@ -136,7 +136,7 @@ def _run_rows(name: str, rec: dict[str, Any], folder: Path) -> str:
 
 def _command_rows(name: str, rec: dict[str, Any]) -> str:
     end = "interrupted" if rec.get("interrupted") else "timed out" if rec.get("timed_out") \
-        else f"exit {rec.get('exit_status')}"
+        else f"unknown: {rec['connection_lost']}" if rec.get("connection_lost") else f"exit {rec.get('exit_status')}"
     tail = "\n".join(rec.get("output_tail") or []) or "(no output)"
     what = rec.get("command") or rec.get("claims") or []
     shown = " ".join(what) if name != "repair" else "python -m provision --claims " + ",".join(what)

@@ -19,9 +19,9 @@ import time
 from pathlib import Path
 
 from labconform import history, suite
+from labconform.errors import UsageError
 from labconform.lease import LeaseKeeper
 from labconform.redact import redact_text
-from labconform.errors import UsageError
 from labconform.target import Target, parse_target
 
 NAME = "labconform-schedule"

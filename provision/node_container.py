@@ -4,6 +4,7 @@ node booted under systemd that answers over SSH with a known host key."""
 from __future__ import annotations
 
 import json
+import re
 import shlex
 
 from labconform.errors import WaitTimeout
@@ -136,6 +137,7 @@ def steps(ctx: Context, node: Node) -> list[Step]:
     out.append(Step("node booted", (), booted_check, lambda: booted(ctx, node),
                     ("systemctl is-system-running --wait",)))
     out.append(Step("SSH key for the node", (), key_check, key_apply, ("ssh-keygen -t ed25519",)))
+    out.append(resolver_step(ctx, node))
 
     def ssh_check() -> tuple[bool, str]:
         if node.known_key() is None:
@@ -165,6 +167,36 @@ def steps(ctx: Context, node: Node) -> list[Step]:
     out.append(Step("node reached over SSH", (), ssh_check, ssh_apply,
                     ("authorized_keys on the node; its host key into known_hosts; ssh root@ADDRESS true",)))
     return out
+
+
+def upstream_resolver(t: Target) -> str:
+    """The lab host's own name servers, loopback ones left out (a container cannot reach them), as resolv.conf."""
+    text = t.read_text("/etc/resolv.conf") or ""
+    servers = [line.split()[1] for line in text.splitlines() if line.startswith("nameserver ") and len(line.split()) > 1
+               and not line.split()[1].startswith(("127.", "::1"))]
+    return "".join(f"nameserver {s}\n" for s in servers if re.fullmatch(r"[0-9a-fA-F.:]+", s))
+
+
+def resolver_step(ctx: Context, node: Node) -> Step:
+    """The node resolves names through the lab host's name servers, as a VM through its site's. Docker's own
+    resolver (127.0.0.11 on a user network) answers through NAT rules in the node's network namespace, which
+    the document's firewalld step flushes on its reload: every name lookup in the node failed after it."""
+    t = ctx.target
+
+    def check() -> tuple[bool, str]:
+        want = upstream_resolver(t)
+        if not want:
+            return True, "the lab host has no name server a container can reach: Docker's resolver kept"
+        have = node_exec(t, node, "cat", "/etc/resolv.conf").stdout
+        servers = " ".join(line.split()[1] for line in have.splitlines() if line.startswith("nameserver "))
+        return have == want, f"{node.container} resolves through {servers or 'nothing'}"
+
+    def apply() -> None:
+        res = node_exec(t, node, "sh", "-c", 'printf %s "$1" > /etc/resolv.conf', "sh", upstream_resolver(t))
+        if not res.ok:
+            raise StepFailed(f"cannot write {node.container}'s /etc/resolv.conf: {res.stderr.strip()}")
+
+    return Step("node's name servers", (), check, apply, ("the lab host's nameserver lines into /etc/resolv.conf",))
 
 
 def booted(ctx: Context, node: Node) -> None:

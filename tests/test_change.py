@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from labconform.lease import LEASE_ENV, LeaseKeeper
+from labconform.lease import LEASE_ENV, LEASE_FILE, LeaseKeeper
 from labconform.poll import until
 from labconform.target import Target
 
@@ -236,3 +236,47 @@ def test_stopped_at_a_phase_it_says_which_and_leaves_nothing(tmp_path, sig, phas
         assert record["phases"]["change"]["interrupted"], record["phases"]["change"]
     assert not running(f"^sleep {marker}$") and not running("--run-name " + record["id"])
     assert lease_given_back(record)
+
+
+@pytest.mark.faults
+def test_an_ssh_drop_during_the_change_is_said_the_command_stopped_there_and_the_lease_freed(tmp_path):
+    """The link to the node dropped for real (its SSH port blackholed here for 20 s) while the change runs
+    there: the change's end is unknown, so it is rejected; the lab is reached again, what is left of the
+    command there is stopped, the after check runs, and the lease is given back."""
+    reach = node_reach()
+    params = ["--lab-params", str(REPO / "labs" / "node" / "params.yaml")]
+    address = reach[1].removeprefix("ssh://").rsplit("@", 1)[-1].rsplit(":", 1)[0]
+    rule = ["OUTPUT", "-p", "tcp", "-d", address, "--dport", "22", "-j", "DROP"]
+    marker = f"{time.time_ns() % 100000 + 800}"
+    proc = subprocess.Popen([sys.executable, "-m", "labconform", "change", "--reports-dir", str(tmp_path),
+                             "--lease-wait", "600", "--run", f"sleep {marker}", *reach, *params, *CLAIM], cwd=REPO,
+                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    opts = dict(zip(reach[::2], reach[1::2], strict=True))
+    on_node = ["ssh", "-i", opts["--ssh-identity"], "-o", f"UserKnownHostsFile={opts['--known-hosts']}",
+               "-o", "StrictHostKeyChecking=yes", "-o", "BatchMode=yes", "-o", "ConnectTimeout=5", f"root@{address}"]
+    try:
+        until(lambda: subprocess.run([*on_node, f"pgrep -f '^sleep {marker}$'"], capture_output=True,
+                                     timeout=30).returncode == 0, timeout=300, what="the change to run on the node")
+        subprocess.run(["iptables", "-I", *rule], check=True)
+        try:
+            time.sleep(20)  # the link stays down past the master's keepalive limit (9 s): a drop, not a hiccup
+        finally:
+            subprocess.run(["iptables", "-D", *rule], check=False)
+        said, _ = proc.communicate(timeout=900)
+    finally:
+        subprocess.run(["iptables", "-D", *rule], capture_output=True, check=False)
+        if proc.poll() is None:
+            proc.kill()
+        left = subprocess.run([*on_node, f"pgrep -f '^sleep {marker}$'"], capture_output=True, timeout=30)
+        subprocess.run([*on_node, f"pkill -f '^sleep {marker}$'"], capture_output=True, timeout=30)
+    record = json.loads(next((tmp_path / "changes").glob("chg-*/change.json")).read_text())
+    made = record["phases"]["change"]
+    assert made["connection_lost"] and made["reconnected"] and made["stopped_on_lab"], made
+    assert made["exit_status"] is None, made
+    assert proc.returncode == 3, said  # rejected, the lab still passes its check
+    assert "the SSH connection dropped under it" in record["reasons"][0], record["reasons"]
+    assert record["phases"]["after"]["ok"], record["phases"]["after"]
+    assert "reaching the lab again" in said, said
+    assert left.returncode == 1, "the change's command was still running on the node"
+    held = subprocess.run([*on_node, "cat", LEASE_FILE], capture_output=True, text=True, timeout=30).stdout
+    assert record["phases"]["lease"]["released"] and f"run={record['id']}" not in held, held
