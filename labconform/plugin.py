@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from labconform import ahead, gate, multi, results, summary, waivers
+from labconform import ahead, allure_results, gate, multi, results, summary, waivers
 from labconform.collection import (
     FeatureModule,
     claim_id_of,
@@ -35,7 +35,16 @@ from labconform.verdicts import message_only, record, redact_report
 RUN = pytest.StashKey["RunState"]()
 
 
-def pytest_addoption(parser: pytest.Parser) -> None:
+class AllureFirst:
+    """`--alluredir` (allure-pytest-bdd's option) taken over before allure-pytest-bdd's own pytest_configure."""
+
+    @pytest.hookimpl(tryfirst=True)
+    def pytest_configure(self, config: pytest.Config) -> None:
+        allure_results.take_over(config)
+
+
+def pytest_addoption(parser: pytest.Parser, pluginmanager: pytest.PytestPluginManager) -> None:
+    pluginmanager.register(AllureFirst(), "labconform-allure")
     g = parser.getgroup("labconform")
     g.addoption(
         "--target",

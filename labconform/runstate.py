@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 
-from labconform import __version__, exports, gate, history, multi, report, results, waivers
+from labconform import __version__, allure_results, exports, gate, history, multi, report, results, waivers
 from labconform.evidence import Evidence
 from labconform.lab import Lab, WorkloadSpec
 from labconform.lease import LeaseKeeper
@@ -60,6 +60,7 @@ class RunState:
         self.combined: list[ClaimResult] = []  # several --target: every lab's claims, ids naming their lab
         self.meta: dict[str, Any] | None = None  # results.json's "run", once written
         self.folder: Path | None = None  # reports/<run>/, once written
+        self.allure = config.stash.get(allure_results.KEY, None)  # --alluredir: the results held till the end
 
 
 def ssh_options(config: pytest.Config) -> SshOptions:
@@ -133,6 +134,8 @@ def finish(run: RunState, exitstatus: int, other_failures: int, keep_runs: int) 
         "cleanup": run.cleanup,
     }
     _write(run, claims)
+    if run.allure is not None and run.folder is not None:  # several labs: each lab's worker writes its own
+        allure_results.write_quietly(run.allure, results.load(run.folder))
     protect = [run.folder] + ([Path(run.baseline_path)] if run.baseline_path else [])
     run.pruned = results.prune(run.reports_dir, keep_runs, protect)
     return exitstatus

@@ -85,5 +85,7 @@ def write_one(tr: Any, run: RunState) -> None:
     if run.folder is not None:
         tr.write_line(f"report: {run.folder / 'index.html'}")
         tr.write_line(f"results: {run.folder / 'results.json'}  (also junit.xml, cucumber.json)")
+    if run.allure is not None and run.allure.written:
+        tr.write_line(f"allure results: {run.allure.dir}  ({run.allure.written} tests, for allure generate)")
     if run.pruned:
         tr.write_line(f"removed {len(run.pruned)} old run folder(s) beyond --keep-runs: {', '.join(run.pruned)}")

@@ -21,12 +21,23 @@ missing=()
 command -v chromium >/dev/null 2>&1 || missing+=(chromium)
 [ -x /usr/sbin/sshd ] || missing+=(openssh-server)
 command -v sudo >/dev/null 2>&1 || missing+=(sudo)
-# tests/test_exports.py reads cucumber.json with npm's cucumber-html-reporter (installed by the test)
+# node and npm: the exports' tests read cucumber.json and the Allure results with npm's tools (below)
 { command -v node >/dev/null 2>&1 && command -v npm >/dev/null 2>&1; } || missing+=(nodejs npm)
 if [ ${#missing[@]} -gt 0 ]; then
     echo "labconform: installing ${missing[*]} (for the report's browser check, the SSH tests and the exports' test)"
     { apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q "${missing[@]}"; } >/dev/null \
         || echo "labconform: could not install ${missing[*]}; the tests that need them will say so" >&2
+fi
+# the exports' tests read cucumber.json with npm's cucumber-html-reporter and the Allure results with
+# Allure 3's command line (npm's allure: no Java), both from $npm_dir (tests/npm_tools.py)
+npm_dir=${LABCONFORM_NPM_DIR:-/var/cache/labconform/npm}
+npm_missing=()
+[ -f "$npm_dir/node_modules/cucumber-html-reporter/package.json" ] || npm_missing+=(cucumber-html-reporter@7)
+[ -f "$npm_dir/node_modules/allure/package.json" ] || npm_missing+=(allure@3)
+if [ ${#npm_missing[@]} -gt 0 ] && command -v npm >/dev/null 2>&1; then
+    echo "labconform: installing ${npm_missing[*]} from npm into $npm_dir (for the exports' tests)"
+    { mkdir -p "$npm_dir" && timeout 300 npm install --no-audit --no-fund --prefix "$npm_dir" "${npm_missing[@]}"; } \
+        >/dev/null 2>&1 || echo "labconform: could not install ${npm_missing[*]}; the tests that need them say so" >&2
 fi
 stamp=$venv/.labconform-installed
 if [ ! -f "$stamp" ] || [ "$top/pyproject.toml" -nt "$stamp" ]; then

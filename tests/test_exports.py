@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import os
 import re
 import shutil
 import subprocess
@@ -20,6 +19,7 @@ from typing import Any
 import pytest
 from junitparser import Error, Failure, JUnitXml, Skipped
 from lxml import etree
+from npm_tools import npm_module
 from results_schema import SCHEMA_PATH, schema_errors
 from test_plugin import INI
 from test_plugin import STEPS as PLUGIN_STEPS
@@ -29,9 +29,7 @@ from labconform.redact import redact_text
 
 REPO = Path(__file__).resolve().parent.parent
 XSD = REPO / "tests" / "data" / "junit-10.xsd"
-NPM_DIR = Path(os.environ.get("LABCONFORM_NPM_DIR", "/var/cache/labconform/npm"))
 REPORTER = "cucumber-html-reporter@7"
-NPM_TIMEOUT_S = 300
 
 FEATURE = """\
 @section:sample
@@ -287,17 +285,8 @@ def test_no_output_shows_the_planted_credential(mixed: tuple[int, Path]) -> None
 
 @pytest.fixture(scope="session")
 def cucumber_reporter() -> Path:
-    """npm's cucumber-html-reporter, installed once into NPM_DIR (a bounded npm install)."""
-    node, npm = shutil.which("node") or shutil.which("nodejs"), shutil.which("npm")
-    if not node or not npm:
-        pytest.skip("node and npm are not installed (Debian: apt-get install -y nodejs npm; scripts/setup.sh does)")
-    module = NPM_DIR / "node_modules" / "cucumber-html-reporter"
-    if not (module / "package.json").is_file():
-        NPM_DIR.mkdir(parents=True, exist_ok=True)
-        p = subprocess.run([npm, "install", "--no-audit", "--no-fund", "--prefix", str(NPM_DIR), REPORTER],
-                           capture_output=True, text=True, timeout=NPM_TIMEOUT_S)
-        assert p.returncode == 0, redact_text(f"npm install {REPORTER} failed:\n{p.stdout[-2000:]}{p.stderr[-2000:]}")
-    return module
+    """npm's cucumber-html-reporter (tests/npm_tools.py)."""
+    return npm_module("cucumber-html-reporter", REPORTER)
 
 
 GENERATE = """\
