@@ -6,7 +6,7 @@ Feature: SecureRandom at Tomcat startup
   Background:
     Given the lab host
 
-  @id:rand-01 @impact:high @active
+  @id:rand-01 @impact:high @active @alone
   Scenario: Tomcat in the mytc image starts in under 5 seconds
     Tomcat's own "Server startup in" figure, the one the document reads (282491 ms before the urandom fix), over
     several starts one after another, each on a quiet host; the user's wait from the container's start and from
@@ -14,7 +14,7 @@ Feature: SecureRandom at Tomcat startup
     When the mytc image is started 3 times, one after another
     Then every start logged "Server startup" in under 5 seconds
 
-  @id:rand-02 @impact:high @active
+  @id:rand-02 @impact:high @active @alone
   Scenario: SecureRandom for session ids is created in under 5 seconds
     Tomcat warns with the time taken whenever the creation takes over 100 ms.
     When the mytc image is started 3 times, one after another

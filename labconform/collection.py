@@ -93,6 +93,13 @@ def selected_ids(items: Iterable[pytest.Item]) -> set[str]:
     return {m.kwargs.get("value") for i in items for m in i.iter_markers("id")}
 
 
+def alone_first(items: list[pytest.Item]) -> list[pytest.Item]:
+    """The claims tagged @alone (their measurement needs a host where no other JVM starts) before all others,
+    each group in its own order: run first, they find the host quiet instead of waiting out the containers
+    that later claims start side by side (jvms.await_quiet still checks that it is)."""
+    return sorted(items, key=lambda i: i.get_closest_marker("alone") is None)
+
+
 def workload_specs(items: Iterable[pytest.Item]) -> tuple[WorkloadSpec, ...]:
     """The containers the selected claims will start, named by their steps, so they can be started together."""
     specs: dict[str, WorkloadSpec] = {}

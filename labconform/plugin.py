@@ -13,6 +13,7 @@ import pytest
 from labconform import ahead, allure_results, gate, multi, results, summary, waivers
 from labconform.collection import (
     FeatureModule,
+    alone_first,
     claim_id_of,
     ids_in_features,
     scenario_of,
@@ -204,6 +205,7 @@ def pytest_collection_modifyitems(session: pytest.Session, config: pytest.Config
     run.prestart = workload_specs(items)
     if not config.option.collectonly:
         run.prepared = ahead.prepare(selected_ids(items), run.target)
+    items[:] = alone_first(items)
     # destructive claims change the lab: only when asked, and after every other claim
     destructive = [i for i in items if i.get_closest_marker("destructive")]
     if destructive:

@@ -75,3 +75,19 @@ def test_the_claims_page_is_made_from_the_features_and_current():
     from labconform import claims_doc
 
     assert claims_doc.DOC.read_text() == claims_doc.render(), "run: python -m labconform.claims_doc"
+
+
+def test_the_claims_timed_alone_run_first_each_group_in_its_order():
+    from labconform.collection import alone_first
+
+    class Item:
+        def __init__(self, name: str, alone: bool) -> None:
+            self.name, self.alone = name, alone
+
+        def get_closest_marker(self, name: str):
+            return object() if name == "alone" and self.alone else None
+
+    items = [Item("hello-01", False), Item("rand-01", True), Item("mytc-04", False), Item("rand-02", True)]
+    assert [i.name for i in alone_first(items)] == ["rand-01", "rand-02", "hello-01", "mytc-04"]
+    tagged = {m for f in FEATURES for m in re.findall(r"@id:(\S+)[^\n]*@alone", f.read_text())}
+    assert tagged == {"rand-01", "rand-02"}, "the startup timings, and only they, are timed alone"
