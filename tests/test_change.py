@@ -280,3 +280,32 @@ def test_an_ssh_drop_during_the_change_is_said_the_command_stopped_there_and_the
     assert left.returncode == 1, "the change's command was still running on the node"
     held = subprocess.run([*on_node, "cat", LEASE_FILE], capture_output=True, text=True, timeout=30).stdout
     assert record["phases"]["lease"]["released"] and f"run={record['id']}" not in held, held
+
+
+@pytest.mark.lab
+@needs_bridge
+@pytest.mark.parametrize(("phase", "command", "runs"), [
+    ("after", "true", "--run-name chg-[^ ]+-after --reports-dir {reports}"),
+    ("repair", BREAK, "-m provision --claims k8s-prep-01"),
+])
+def test_stopped_after_the_change_it_says_where_and_leaves_nothing(tmp_path, bridge_restored, phase, command, runs):
+    """Ctrl-C during the check after the change, or during the repair of what it broke: that phase is
+    stopped, the record says the change was made and where it stopped, nothing ran after it, the lease is
+    given back."""
+    proc = subprocess.Popen([sys.executable, "-m", "labconform", "change", "--reports-dir", str(tmp_path),
+                             "--lease-wait", "600", "--run", command, "--repair", *CLAIM], cwd=REPO,
+                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    try:
+        until(lambda: running(runs.format(reports=tmp_path)), timeout=300, interval=0.1, what=f"the {phase}")
+        proc.send_signal(signal.SIGINT)
+        said, _ = proc.communicate(timeout=180)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    assert proc.returncode == 130, said
+    record = json.loads(next((tmp_path / "changes").glob("chg-*/change.json")).read_text())
+    assert f"during the {phase}" in record["reasons"][0], record["reasons"]
+    assert record["outcome"] == "interrupted" and record["phases"]["change"]["exit_status"] == 0, record
+    assert "final" not in record["phases"] and (phase == "repair") == ("repair" in record["phases"]), record
+    assert not running(runs.format(reports=tmp_path)) and not running("--run-name " + record["id"])
+    assert lease_given_back(record)
