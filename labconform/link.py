@@ -174,6 +174,15 @@ def lab_interfaces(snap: Snapshot, declared: tuple[str, ...] = ()) -> list[str]:
     return names + [b for b in LAB_BRIDGES if b in snap.interfaces and b not in names]
 
 
+
+def judged_up(snap: Snapshot, declared: tuple[str, ...] = ()) -> Judged:
+    """Every interface the lab's traffic crosses is up (a bridge with no port up: administratively up)."""
+    names = lab_interfaces(snap, declared)
+    state = {n: snap.interfaces[n].state() if n in snap.interfaces else "absent" for n in names}
+    ok = bool(names) and all(n in snap.interfaces and snap.interfaces[n].carries_what_it_should for n in names)
+    return Judged(ok, "lab interfaces", {n: "up" for n in names} or "at least one", state, snap.command,
+                  details={"default_route": snap.default})
+
 # a software bridge counts as tx_dropped every frame it has no port to deliver to (the host's ARP or
 # broadcast on docker0 while no container is attached, as happens between runs on a shared engine):
 # that is the bridge working, not a link failing, so it is shown and not judged
@@ -199,6 +208,20 @@ def counter_growth(before: Snapshot, after: Snapshot, names: list[str],
             grown[n] = d
     return grown
 
+
+
+def judged_counters(before: Snapshot, now: Snapshot, declared: tuple[str, ...] = ()) -> Judged:
+    """The error and drop counters of the lab's interfaces have not grown between two snapshots; what a bridge
+    counts by design is shown and not judged."""
+    names = lab_interfaces(now, declared)
+    grown = counter_growth(before, now, names)
+    shown = {n: {c: v for c, v in d.items() if not judged(now.interfaces[n], c)}
+             for n, d in counter_growth(before, now, names, judged_only=False).items()}
+    return Judged(not grown, "error and drop counters", "no growth", grown or "no growth",
+                  f"{now.command}, at collection and now ({now.taken - before.taken:.1f} s apart)",
+                  details={"interfaces": names, "before": counters(before, names), "after": counters(now, names),
+                           "bridge_drops_not_judged": {n: d for n, d in shown.items() if d} or "none",
+                           "why_not_judged": "a bridge counts as tx_dropped what it has no port to deliver to"})
 
 def counters(snap: Snapshot, names: list[str]) -> dict[str, dict[str, int]]:
     return {n: {c: snap.interfaces[n].stats.get(c, 0) for c in COUNTERS if c in snap.interfaces[n].stats}
@@ -287,6 +310,15 @@ def bridge_transfer(t: Target, dl: DockerLab, image: str, mib: int, samples: int
         with dl.api(f"docker rm -f {name}"):
             c.remove(force=True)
 
+
+
+def judged_transfer(transfer: Transfer, floor_mbps: float) -> Judged:
+    """Every byte of the bounded transfer arrived, and its median throughput is above the lab's floor."""
+    return Judged(transfer.complete and transfer.median_mbps > floor_mbps, f"host -> {transfer.address} over docker0",
+                  {"complete": True, "median Mb/s": f"> {floor_mbps:g}"},
+                  {"complete": transfer.complete, "median Mb/s": transfer.median_mbps}, transfer.how,
+                  details={"mib_per_sample": transfer.mib, "samples_mbps": transfer.mbps, "samples": transfer.samples},
+                  kinds={"samples_mbps": "chart:mbps", "samples": "rows"})
 
 def judged_speed(snap: Snapshot, declared: tuple[str, ...], speed_mbps: int, duplex: str) -> Judged:
     """The lab interfaces whose link can be read run at the lab's speed and duplex. A device's driver, or an

@@ -24,6 +24,6 @@ class Judged:
     kinds: dict[str, str] = field(default_factory=dict)
 
 
-# how the report draws a detail: bars of a count per name, a chart of timing samples in ms or s, HTTP
+# how the report draws a detail: bars of a count per name, a chart of samples in ms, s or Mb/s, HTTP
 # exchanges, rows of samples as a table, or the value as it is
-KINDS = ("balance", "chart:ms", "chart:s", "http", "rows", "value")
+KINDS = ("balance", "chart:ms", "chart:s", "chart:mbps", "http", "rows", "value")

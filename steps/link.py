@@ -21,12 +21,7 @@ def _(lab, prepared):
 
 @then("every interface that carries the lab's traffic is up")
 def _(lab, evidence):
-    snap = link.read(lab.target)
-    names = link.lab_interfaces(snap, lab.params.lab_interfaces)
-    state = {n: snap.interfaces[n].state() if n in snap.interfaces else "absent" for n in names}
-    ok = bool(names) and all(n in snap.interfaces and snap.interfaces[n].carries_what_it_should for n in names)
-    evidence.check(ok, "lab interfaces", expected={n: "up" for n in names} or "at least one", found=state,
-                   how=snap.command, default_route=snap.default)
+    evidence.judged(link.judged_up(link.read(lab.target), lab.params.lab_interfaces))
 
 
 @then("the host has a default route through an interface that is up and has an address")
@@ -47,22 +42,9 @@ def _(lab):
 
 @then("every byte arrives and the median throughput is above the lab's floor")
 def _(lab, evidence, transfer):
-    floor = lab.params.bridge_throughput_floor_mbps
-    evidence.check(transfer.complete and transfer.median_mbps > floor, f"host -> {transfer.address} over docker0",
-                   expected={"complete": True, "median Mb/s": f"> {floor:g}"},
-                   found={"complete": transfer.complete, "median Mb/s": transfer.median_mbps},
-                   how=transfer.how, mib_per_sample=transfer.mib, samples_mbps=transfer.mbps, samples=transfer.samples)
+    evidence.judged(link.judged_transfer(transfer, lab.params.bridge_throughput_floor_mbps))
 
 
 @then("the error and drop counters of the lab's interfaces have not grown since the run began")
 def _(lab, evidence, link_baseline):
-    now = link.read(lab.target)
-    names = link.lab_interfaces(now, lab.params.lab_interfaces)
-    grown = link.counter_growth(link_baseline, now, names)
-    shown = {n: {c: v for c, v in d.items() if not link.judged(now.interfaces[n], c)}
-             for n, d in link.counter_growth(link_baseline, now, names, judged_only=False).items()}
-    evidence.check(not grown, "error and drop counters", expected="no growth", found=grown or "no growth",
-                   how=f"{now.command}, at collection and now ({now.taken - link_baseline.taken:.1f} s apart)",
-                   interfaces=names, before=link.counters(link_baseline, names), after=link.counters(now, names),
-                   bridge_drops_not_judged={n: d for n, d in shown.items() if d} or "none",
-                   why_not_judged="a bridge counts as tx_dropped what it has no port to deliver to")
+    evidence.judged(link.judged_counters(link_baseline, link.read(lab.target), lab.params.lab_interfaces))

@@ -1,7 +1,7 @@
 """The judging functions of the probes converted last to one observation type (issue 12): a service, a unit,
-the docker group's user, the engine's packages, the way out, the reboot and what settles after it, the Docker
-engine and its images, the baskets, and the preconditions of their Givens. Each judged from what a fake of
-its read hands back, as the step records it."""
+the docker group's user, the engine's packages, the way out, the link's interfaces, transfer and counters, the
+reboot and what settles after it, the Docker engine and its images, the baskets, and the preconditions of their
+Givens. Each judged from what a fake of its read hands back, as the step records it."""
 
 from __future__ import annotations
 
@@ -110,6 +110,48 @@ def test_the_way_out_needs_a_default_route_through_an_addressed_interface_that_i
     assert link.judged_route_out(link.Snapshot(0.0, [], {})).found == {
         "default route": "none", "addressed interfaces": "none besides loopback"}
 
+
+
+def test_the_lab_interfaces_are_judged_up_and_a_bridge_without_ports_by_its_admin_state() -> None:
+    eth0 = link.Interface("eth0", operstate="up", flags=0x1)
+    docker0 = link.Interface("docker0", operstate="down", flags=0x1, bridge_ports=0)
+    snap = link.Snapshot(0.0, ["eth0"], {"eth0": eth0, "docker0": docker0})
+    j = link.judged_up(snap)
+    assert shape(j)[:3] == (True, "lab interfaces", {"eth0": "up", "docker0": "up"})
+    assert j.found["docker0"]["bridge ports"] == "0 attached, 0 up" and j.details == {"default_route": ["eth0"]}
+    assert j.how == snap.command
+    assert not link.judged_up(snap, ("eth1",)).ok and link.judged_up(snap, ("eth1",)).found == {"eth1": "absent"}
+    empty = link.judged_up(link.Snapshot(0.0, [], {}))
+    assert (empty.ok, empty.expected, empty.found) == (False, "at least one", {})
+
+
+def test_the_bridge_transfer_is_judged_whole_and_above_the_floor_with_its_samples_drawn() -> None:
+    sample = {"sent": 8 << 20, "received": 8 << 20, "seconds": 0.1}
+    t = link.Transfer("172.17.0.2", 8, [sample, dict(sample), dict(sample)], "perl -e ...")
+    j = link.judged_transfer(t, 100)
+    assert shape(j)[:5] == (True, "host -> 172.17.0.2 over docker0", {"complete": True, "median Mb/s": "> 100"},
+                            {"complete": True, "median Mb/s": 671.1}, "perl -e ...")
+    assert j.details == {"mib_per_sample": 8, "samples_mbps": [671.1] * 3, "samples": t.samples}
+    assert j.kinds == {"samples_mbps": "chart:mbps", "samples": "rows"}
+    assert not link.judged_transfer(t, 1000).ok
+    t.samples[1] = {**sample, "received": -1}
+    assert not link.judged_transfer(t, 100).ok
+
+
+def test_counters_that_grew_fail_and_a_bridges_tx_drops_are_shown_not_judged() -> None:
+    def snap(taken: float, eth: int, bridge: int) -> link.Snapshot:
+        return link.Snapshot(taken, ["eth0"], {
+            "eth0": link.Interface("eth0", stats={"rx_errors": eth, "tx_dropped": 0}),
+            "docker0": link.Interface("docker0", bridge_ports=0, stats={"tx_dropped": bridge})})
+
+    j = link.judged_counters(snap(10.0, 0, 5), snap(12.5, 0, 9))
+    assert shape(j)[:4] == (True, "error and drop counters", "no growth", "no growth")
+    assert j.how.endswith(", at collection and now (2.5 s apart)")
+    assert j.details["bridge_drops_not_judged"] == {"docker0": {"tx_dropped": 4}}
+    assert j.details["before"] == {"eth0": {"rx_errors": 0, "tx_dropped": 0}, "docker0": {"tx_dropped": 5}}
+    grown = link.judged_counters(snap(10.0, 0, 5), snap(12.5, 3, 5))
+    assert not grown.ok and grown.found == {"eth0": {"rx_errors": 3}}
+    assert grown.details["bridge_drops_not_judged"] == "none" and grown.details["interfaces"] == ["eth0", "docker0"]
 
 # --- the reboot and what settles after it ------------------------------------------------------------------
 
