@@ -1,4 +1,5 @@
-"""Judging the host and its software as the document's Rocky steps set it up: its size, its clock, its name,
+"""Judging the host and its software as the document's Rocky steps set it up: the RHEL family (a
+precondition), its major version, a repository enabled, its size, its clock, its name,
 a package at a minimum version, the Docker engine's packages and one that must be absent, a Perl module that
 loads (or why it cannot be had here), a superseded one that does not, no pending updates and no pending
 restart. The reads are labconform.sysinfo's; the rules are here, so that the steps only parse, call and
@@ -131,3 +132,27 @@ def judged_restart(t: Target) -> Judged:
     pending, seen = sysinfo.restart_pending(t, t.facts.family)
     how = seen.pop("command")
     return Judged(not pending, "restart", "not pending", "pending" if pending else "not pending", how, details=seen)
+
+
+def rhel_family(t: Target) -> Judged:
+    """A precondition: the host is of the RHEL family, whose own tools (dnf, EPEL) a claim names."""
+    f = t.facts
+    if f.family == "rhel":
+        return Judged(True, "host family", "rhel", f.family, "/etc/os-release")
+    return Judged(False, "host family", "rhel", f.family, "/etc/os-release",
+                  not_applicable=f"the host is {f.pretty_name or f.os_id} ({f.family} family): this claim names "
+                  "Rocky's own (dnf, EPEL); the others check the family's equivalents",
+                  details={"os_id": f.os_id, "version_id": f.version_id})
+
+
+def judged_major(t: Target, major: str) -> Judged:
+    """The host's major version is the document's."""
+    f = t.facts
+    return Judged(major == f.major_version, "major version", major, f.major_version, "/etc/os-release VERSION_ID",
+                  details={"os": f.pretty_name})
+
+
+def judged_enabled_repo(t: Target, repo: str) -> Judged:
+    """A repository is among those dnf has enabled."""
+    ids, how = sysinfo.enabled_repositories(t)
+    return Judged(repo in ids, f"{repo} repository", "enabled", ids, how)

@@ -322,3 +322,9 @@ def group_user(t: Target, user: str, group: str, *command: str) -> dict[str, Any
         "exit_status": ran.rc if ran else ident.rc,
         "output": (ran.stdout + ran.stderr).strip()[-500:] if ran else ident.stderr.strip(),
     }
+
+
+def enabled_repositories(t: Target) -> tuple[list[str], str]:
+    """The ids of the repositories dnf has enabled (from its cache), and the command that said so."""
+    res = t.run("dnf -q -C repolist --enabled")
+    return [line.split()[0] for line in res.stdout.splitlines()[1:] if line.strip()], res.command

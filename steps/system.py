@@ -9,18 +9,12 @@ from labconform import hostsoftware
 
 @given("the host is of the RHEL family")
 def _(lab, evidence):
-    f = lab.target.facts
-    if f.family != "rhel":
-        evidence.not_applicable(f"the host is {f.pretty_name or f.os_id} ({f.family} family): this claim names "
-                                "Rocky's own (dnf, EPEL); the others check the family's equivalents",
-                                os_id=f.os_id, version_id=f.version_id)
+    evidence.applicable(hostsoftware.rhel_family(lab.target))
 
 
 @then(parsers.parse('the host\'s major version is "{major}"'))
 def _(lab, evidence, major):
-    f = lab.target.facts
-    evidence.equal("major version", expected=major, found=f.major_version, how="/etc/os-release VERSION_ID",
-                   os=f.pretty_name)
+    evidence.judged(hostsoftware.judged_major(lab.target, major))
 
 
 @then(parsers.parse("the host has at least {cores:d} cores, {mem:d} GB of memory and {disk:d} GB of disk"))
@@ -46,9 +40,7 @@ def _(lab, evidence, what, minimum):
 
 @then(parsers.parse('the "{repo}" repository is enabled'))
 def _(lab, evidence, repo):
-    res = lab.target.run("dnf -q -C repolist --enabled")
-    ids = [line.split()[0] for line in res.stdout.splitlines()[1:] if line.strip()]
-    evidence.check(repo in ids, f"{repo} repository", expected="enabled", found=ids, how=res.command)
+    evidence.judged(hostsoftware.judged_enabled_repo(lab.target, repo))
 
 
 @then(parsers.parse('the Perl module "{module}" loads in the host\'s perl'))

@@ -12,7 +12,7 @@ import pytest
 from labconform import baskets, boot, engine, hostsoftware, link, services, sysinfo
 from labconform.errors import WaitTimeout
 from labconform.observation import Judged
-from labconform.target import Target, parse_facts
+from labconform.target import Result, Target, parse_facts
 
 pytestmark = pytest.mark.unit
 
@@ -93,6 +93,26 @@ def test_systemd_as_init_is_a_precondition_and_the_engine_packages_are_judged_on
                                                                    "not installed")
     assert hostsoftware.judged_absent(t, "docker.io").found == "installed 20.10.24"
 
+
+
+def test_the_rhel_family_is_a_precondition_its_major_version_and_a_repository_are_judged() -> None:
+    rocky = target()
+    rocky.facts = parse_facts("os_id=rocky\nos_like=rhel centos fedora\nversion_id=8.4\npretty_name=Rocky Linux 8.4\n")
+    assert hostsoftware.rhel_family(rocky).not_applicable == ""
+    debian = target()
+    debian.facts = parse_facts("os_id=debian\nversion_id=12\npretty_name=Debian GNU/Linux 12 (bookworm)\n")
+    other = hostsoftware.rhel_family(debian)
+    assert other.not_applicable == ("the host is Debian GNU/Linux 12 (bookworm) (debian family): this claim names "
+                                    "Rocky's own (dnf, EPEL); the others check the family's equivalents")
+    assert other.details == {"os_id": "debian", "version_id": "12"}
+    assert shape(hostsoftware.judged_major(rocky, "8")) == (
+        True, "major version", "8", "8", "/etc/os-release VERSION_ID", "", {"os": "Rocky Linux 8.4"}, {})
+    assert not hostsoftware.judged_major(debian, "8").ok
+    listed = "repo id        repo name\nappstream      Rocky Linux 8 - AppStream\nepel           EPEL 8\n\n"
+    rocky.run = lambda command, *args, **kw: Result(command, 0, listed, "")  # type: ignore[method-assign]
+    assert shape(hostsoftware.judged_enabled_repo(rocky, "epel"))[:5] == (
+        True, "epel repository", "enabled", ["appstream", "epel"], "dnf -q -C repolist --enabled")
+    assert not hostsoftware.judged_enabled_repo(rocky, "powertools").ok
 
 # --- the way out --------------------------------------------------------------------------------------------
 
