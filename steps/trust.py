@@ -8,7 +8,7 @@ from concurrent.futures import Future, ThreadPoolExecutor
 import pytest
 from pytest_bdd import given, parsers, then
 
-from labconform import certs, handshakes, jvm_trust, trust
+from labconform import handshakes, jvm_trust, roots, trust
 from labconform.errors import ClaimFailed
 
 
@@ -68,50 +68,29 @@ def client_anchors(lab, trust_probe, jvm_jobs: dict[str, Future]):
 
 @then("the host's trust store holds ISRG Root X1, identified by its SHA-256 fingerprint")
 def _(lab, evidence, trust_probe, jvm_jobs):
-    a = trust_probe.host_store(lab.target.facts.family)
-    evidence.check(a.has_isrg_root_x1, f"ISRG Root X1 in {a.source}", expected=certs.ISRG_ROOT_X1_SHA256,
-                   found=f"{'present' if a.has_isrg_root_x1 else 'absent'} among {len(a.pems)} certificates",
-                   how=a.how, **a.details)
+    evidence.judged(roots.judged_store(trust_probe.host_store(lab.target.facts.family)))
 
 
 @then(parsers.parse("the roots that {client} uses include ISRG Root X1"))
 def _(evidence, client_anchors, client):
-    a = client_anchors(client)
-    if a.unavailable:
-        evidence.not_applicable(f"{client} is not on this lab: {a.unavailable}")
-    evidence.check(a.has_isrg_root_x1, f"ISRG Root X1 among the roots of {client}", expected=certs.ISRG_ROOT_X1_SHA256,
-                   found=f"{'present' if a.has_isrg_root_x1 else 'absent'} among {len(a.pems)} roots from {a.source}",
-                   how=a.how, **a.details)
+    evidence.judged(roots.judged_client(client_anchors(client), client))
 
 
 @then(parsers.parse("Let's Encrypt's intermediate verifies against the roots of {client} through ISRG Root X1"))
 def _(evidence, trust_probe, client_anchors, client):
-    v = trust_probe.verify_with(client_anchors(client))
-    evidence.check(v.because_of_x1, f"LE R11 ({certs.LE_INTERMEDIATE_SHA256[:11]}...) with {client}",
-                   expected={"verifies": True, "chain root": certs.ISRG_ROOT_X1_SHA256,
-                             "verifies against ISRG Root X1 alone": True,
-                             "verifies against the store without ISRG Root X1": False},
-                   found=v.summary(), how=v.how, output=v.output)
+    evidence.judged(roots.judged_chain(trust_probe.verify_with(client_anchors(client)), client))
 
 
 @given("the lab declares a Let's Encrypt site it can reach")
 def _(lab, evidence):
-    if not lab.params.tls_site:
-        evidence.not_applicable("the lab declares no Internet access (lab parameter tls_site is empty): a live "
-                                "handshake cannot be tried; the offline chain checks stand for it")
+    evidence.applicable(roots.site_declared(lab.params.tls_site))
 
 
 @then("a TLS handshake with that site verifies from the host")
 def _(lab, evidence, trust_probe, jvm_jobs):
-    j = handshakes.from_host(trust_probe, lab.params.tls_site)
-    if j.not_applicable:
-        evidence.not_applicable(j.not_applicable, **j.details)
-    evidence.check(j.ok, j.what, expected=j.expected, found=j.found, how=j.how)
+    evidence.judged(handshakes.from_host(trust_probe, lab.params.tls_site))
 
 
 @then("a TLS handshake with that site verifies from the JVM in the mytc image")
 def _(lab, evidence, jvm_jobs):
-    j = handshakes.from_jvm(jvm_jobs.get("handshake"), lab.params.tls_site)
-    if j.not_applicable:
-        evidence.not_applicable(j.not_applicable, **j.details)
-    evidence.check(j.ok, j.what, expected=j.expected, found=j.found, how=j.how, **j.details)
+    evidence.judged(handshakes.from_jvm(jvm_jobs.get("handshake"), lab.params.tls_site))

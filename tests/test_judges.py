@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from labconform import baskets, boot, engine, hostsoftware, link, services, sysinfo
+from labconform import baskets, boot, certs, engine, hostsoftware, link, roots, services, sysinfo, trust
 from labconform.errors import WaitTimeout
 from labconform.observation import Judged
 from labconform.target import Result, Target, parse_facts
@@ -344,3 +344,33 @@ def test_the_clusters_images_and_the_mirrors_are_judged(monkeypatch) -> None:
     missing = baskets.judged_mirrors(info, ("https://mirror.gcr.io/",))
     assert (missing.ok, missing.expected, missing.found) == (False, ["https://mirror.gcr.io"],
                                                              ["https://mirror.example"])
+
+
+# --- root trust ----------------------------------------------------------------------------------------------
+
+
+def test_isrg_root_x1_is_judged_by_fingerprint_in_the_store_and_among_a_clients_roots(monkeypatch) -> None:
+    pem = certs.pem_certificates(certs.LE_INTERMEDIATE.read_text())[0]
+    monkeypatch.setattr(trust, "ISRG_ROOT_X1_SHA256", certs.fingerprint(pem))  # this one stands for the root
+    a = trust.Anchors("OpenSSL", [pem, pem], "/etc/ssl/certs/ca-certificates.crt", "openssl x509", details={"n": 2})
+    store = roots.judged_store(a)
+    assert shape(store) == (True, "ISRG Root X1 in /etc/ssl/certs/ca-certificates.crt", certs.ISRG_ROOT_X1_SHA256,
+                            "present among 2 certificates", "openssl x509", "", {"n": 2}, {})
+    client = roots.judged_client(a, "OpenSSL")
+    assert client.ok and client.found == "present among 2 roots from /etc/ssl/certs/ca-certificates.crt"
+    assert client.what == "ISRG Root X1 among the roots of OpenSSL" and client.details == {"n": 2}
+    monkeypatch.setattr(trust, "ISRG_ROOT_X1_SHA256", "00")
+    assert roots.judged_store(a).found == "absent among 2 certificates" and not roots.judged_client(a, "OpenSSL").ok
+    gone = roots.judged_client(trust.Anchors("Perl", [], "", "perl -e", unavailable="no perl"), "Perl")
+    assert gone.not_applicable == "Perl is not on this lab: no perl" and gone.details == {}
+
+
+def test_the_intermediate_is_judged_verified_because_of_isrg_root_x1_and_the_site_a_precondition() -> None:
+    v = trust.Verification("OpenSSL", True, None, True, False, "openssl verify", "OK")
+    j = roots.judged_chain(v, "OpenSSL")
+    assert j.ok and j.found == v.summary() and j.how == "openssl verify" and j.details == {"output": "OK"}
+    assert j.what == f"LE R11 ({certs.LE_INTERMEDIATE_SHA256[:11]}...) with OpenSSL"
+    assert j.expected["verifies against the store without ISRG Root X1"] is False
+    assert not roots.judged_chain(trust.Verification("OpenSSL", True, None, True, True, "", ""), "OpenSSL").ok
+    assert roots.site_declared("letsencrypt.org").not_applicable == ""
+    assert roots.site_declared("").not_applicable.startswith("the lab declares no Internet access (lab parameter")
