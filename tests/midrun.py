@@ -22,7 +22,7 @@ def start_run(run_name: str, reports: Path, *args: str, files: tuple[str, ...] =
               until: str = "greets_with_its_own_hostname") -> tuple[subprocess.Popen[str], list[str]]:
     """Start `pytest -v` on `files` and read its output until the claim whose name holds `until`
     has passed. By default that is mytc's greeting: its containers run, and several seconds of claims
-    (the SecureRandom starts, one after another) follow."""
+    (rand-03 and the claims after it) follow."""
     cmd = [sys.executable, "-m", "pytest", "-p", "no:randomly", "-v", *files,
            "--run-name", run_name, "--reports-dir", str(reports), *args]
     proc = subprocess.Popen(cmd, cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
