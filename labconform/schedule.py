@@ -9,6 +9,7 @@ reports/scheduled-<UTC time>/, so the history and metrics.prom follow it; the ol
 from __future__ import annotations
 
 import argparse
+import os
 import re
 import shlex
 import shutil
@@ -19,8 +20,9 @@ import time
 from pathlib import Path
 
 from labconform import history, suite
-from labconform.errors import UsageError
+from labconform.errors import UsageError, WaitTimeout
 from labconform.lease import LeaseKeeper
+from labconform.poll import until
 from labconform.redact import redact_text
 from labconform.target import Target, parse_target
 
@@ -132,7 +134,7 @@ def start(args: argparse.Namespace) -> int:
     if not Path(SUPERVISE).exists():
         say(f"schedule: {SUPERVISE} is missing: run `python -m provision` first (it installs the supervisor)")
         return 4
-    subprocess.Popen(["setsid", SUPERVISE, NAME, *loop_argv(args, "loop")], stdin=subprocess.DEVNULL,
+    subprocess.Popen([SUPERVISE, NAME, *loop_argv(args, "loop")], stdin=subprocess.DEVNULL,
                      stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, cwd=suite.REPO, start_new_session=True)
     say(f"schedule: every {args.every} s under labconform's supervisor (log: {LOG})")
     return 0
@@ -146,11 +148,12 @@ def stop(args: argparse.Namespace, quiet: bool = False) -> int:
         subprocess.run(["systemctl", "daemon-reload"], check=False)
     pid = supervisor_pid()
     if pid is not None:
-        subprocess.run(["kill", "-TERM", str(pid)], check=False)
-        for _ in range(300):  # the supervisor ends its run first: at most the run's own bound
-            if supervisor_pid() is None:
-                break
-            time.sleep(0.2)
+        os.kill(pid, signal.SIGTERM)
+        try:  # the supervisor ends the loop, which ends a run under way
+            until(supervisor_pid, lambda p: p is None, timeout=60, interval=0.2, what="the schedule stopped")
+        except WaitTimeout as exc:
+            say(f"schedule: {exc}")
+            return 1
     if not quiet:
         say("schedule: stopped" if pid is not None or systemd_is_init() else "schedule: was not running")
     return 0

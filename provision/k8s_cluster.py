@@ -37,13 +37,17 @@ class Cluster:
         res = self.ctx.target.run(command, timeout=timeout)
         return res.rc, res.stdout
 
-    def get(self, what: str) -> dict[str, Any] | None:
-        """`kubectl get WHAT -o json`, or None when it is absent or the API does not answer."""
-        rc, out = self.run(f"{self.kubectl} get {what} -o json --request-timeout=10s")
+    def json(self, command: str) -> dict[str, Any] | None:
+        """A kubectl command's JSON answer, or None when it failed or did not answer JSON."""
+        rc, out = self.run(command)
         try:
             return json.loads(out) if rc == 0 else None
         except json.JSONDecodeError:
             return None
+
+    def get(self, what: str) -> dict[str, Any] | None:
+        """`kubectl get WHAT -o json`, or None when it is absent or the API does not answer."""
+        return self.json(f"{self.kubectl} get {what} -o json --request-timeout=10s")
 
     def healthy(self) -> bool:
         rc, out = self.run(f"{self.kubectl} get --raw=/healthz --request-timeout=5s")
@@ -60,8 +64,7 @@ class Cluster:
         port = ports[0].get("nodePort")
         if not isinstance(port, int):
             return False, f"service {SERVICE} has no NodePort"
-        pods = {p["metadata"]["name"] for p in (self.get(f"pods -l {POD_LABEL}") or {}).get("items", [])
-                if not p.get("metadata", {}).get("deletionTimestamp")}
+        pods = {p["metadata"]["name"] for p in self.pods()}
         seen: set[str] = set()
         for n in range(1, tries + 1):
             rc, out = self.run(f"curl -s -m 5 http://127.0.0.1:{port}/?n={n}")
@@ -73,12 +76,16 @@ class Cluster:
                 return True, f"NodePort {port} answered from each of the {len(pods)} pods in {n} requests"
         return False, f"NodePort {port}: {tries} requests reached {sorted(seen)} of {sorted(pods)}"
 
-    def pods_answering(self, replicas: int) -> tuple[bool, str]:
-        """Each live pod of the Deployment answers with its own name at its address, and there are `replicas`
-        of them: the document's Deployment has no readiness probe, so a pod is "available" before its Tomcat
-        listens, and the Service sends it requests it refuses."""
-        pods = [p for p in (self.get(f"pods -l {POD_LABEL}") or {}).get("items", [])
+    def pods(self) -> list[dict[str, Any]]:
+        """The Deployment's pods (its label), those being deleted left out."""
+        return [p for p in (self.get(f"pods -l {POD_LABEL}") or {}).get("items", [])
                 if not p.get("metadata", {}).get("deletionTimestamp")]
+
+    def pods_answering(self, replicas: int, pods: list[dict[str, Any]] | None = None) -> tuple[bool, str]:
+        """Each live pod of the Deployment (`pods`, or read now) answers with its own name at its address, and
+        there are `replicas` of them: the document's Deployment has no readiness probe, so a pod is "available"
+        before its Tomcat listens, and the Service sends it requests it refuses."""
+        pods = self.pods() if pods is None else pods
         silent = []
         for pod in pods:
             name, ip = pod["metadata"]["name"], pod.get("status", {}).get("podIP") or ""

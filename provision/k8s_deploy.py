@@ -8,7 +8,6 @@ changes no pod."""
 
 from __future__ import annotations
 
-import json
 import re
 from typing import Any
 
@@ -16,20 +15,12 @@ import yaml
 
 from labconform import drift, rollout
 from provision.core import Step, StepFailed
-from provision.k8s_cluster import DEPLOYMENT, MANIFEST, POD_LABEL, Cluster, wait_until
+from provision.k8s_cluster import DEPLOYMENT, MANIFEST, Cluster, wait_until
 
 # the file with the one-pod-at-a-time strategy, written beside it for the length of a repair
 ONE_AT_A_TIME = "/app/.cluster.one-at-a-time.yaml"
 ROLLOUT_TIMEOUT_S = 180
 POD_NAME = re.compile(r"[a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?")
-
-
-def json_of(k: Cluster, command: str) -> dict[str, Any] | None:
-    rc, out = k.run(command)
-    try:
-        return json.loads(out) if rc == 0 else None
-    except json.JSONDecodeError:
-        return None
 
 
 def deployment_step(ctx: Any, k: Cluster) -> Step:
@@ -39,7 +30,7 @@ def deployment_step(ctx: Any, k: Cluster) -> Step:
         live = k.get(f"deployment {DEPLOYMENT}")
         if live is None:
             return False, f"{DEPLOYMENT} absent"
-        would = json_of(k, would_cmd)
+        would = k.json(would_cmd)
         if would is None:
             return False, f"the API server's dry run of {MANIFEST} failed"
         differs = drift.drift(would, live)
@@ -48,14 +39,12 @@ def deployment_step(ctx: Any, k: Cluster) -> Step:
         unfinished = rollout.in_progress(live)
         if unfinished:
             return False, f"{DEPLOYMENT}: rollout under way: {'; '.join(unfinished)}"
-        off = off_template(live)
+        pods = k.pods()
+        off = rollout.pods_off_template(live, pods)
         if off:
             return False, f"{DEPLOYMENT}: pods not as its template: {', '.join(f'{p} ({f})' for p, f in off.items())}"
-        ok, answers = k.pods_answering(live["spec"]["replicas"])
+        ok, answers = k.pods_answering(live["spec"]["replicas"], pods)
         return ok, f"{DEPLOYMENT} as in {MANIFEST}, rollout finished, {answers}" if ok else f"{DEPLOYMENT}: {answers}"
-
-    def off_template(live: dict[str, Any]) -> dict[str, str]:
-        return rollout.pods_off_template(live, (k.get(f"pods -l {POD_LABEL}") or {}).get("items", []))
 
     def no_room(live: dict[str, Any]) -> bool:
         seen = rollout.room(live, k.nodes(), (k.get("pods --all-namespaces") or {}).get("items", []))
@@ -67,28 +56,26 @@ def deployment_step(ctx: Any, k: Cluster) -> Step:
             return True
         return False
 
-    def replace(path: str) -> None:
-        ctx.sh(f"{k.kubectl} replace --save-config -f {path}",
+    def roll_out(verb: str, path: str) -> None:
+        ctx.sh(f"{k.kubectl} {verb} -f {path}",
                f"{k.kubectl} rollout status deployment/{DEPLOYMENT} --timeout={ROLLOUT_TIMEOUT_S}s",
                timeout=ROLLOUT_TIMEOUT_S + 20)
 
     def apply() -> None:
         live = k.get(f"deployment {DEPLOYMENT}")
         if live is None:
-            ctx.sh(f"{k.kubectl} apply -f {MANIFEST}",
-                   f"{k.kubectl} rollout status deployment/{DEPLOYMENT} --timeout={ROLLOUT_TIMEOUT_S}s",
-                   timeout=ROLLOUT_TIMEOUT_S + 20)
+            roll_out("apply", MANIFEST)
         elif no_room(live):
             ctx.put(ONE_AT_A_TIME, one_at_a_time(ctx.state.text(MANIFEST) or ""))
             try:
-                replace(ONE_AT_A_TIME)
+                roll_out("replace --save-config", ONE_AT_A_TIME)
             finally:
                 ctx.sh(f"rm -f {ONE_AT_A_TIME}", quiet=True)
-            replace(MANIFEST)
+            roll_out("replace --save-config", MANIFEST)
         else:
-            replace(MANIFEST)
+            roll_out("replace --save-config", MANIFEST)
         live = k.get(f"deployment {DEPLOYMENT}") or {}
-        for pod in off_template(live):  # changed by hand: its ReplicaSet makes it again from the template
+        for pod in rollout.pods_off_template(live, k.pods()):  # changed by hand: its ReplicaSet makes it anew
             ctx.sh(f"{k.kubectl} delete pod {pod_name(pod)} --wait=true --timeout=60s", timeout=80)
         replicas = live.get("spec", {}).get("replicas", 0)
         wait_until(ctx, lambda: k.pods_answering(replicas)[0], 120,

@@ -204,6 +204,25 @@ def test_a_change_on_the_lab_node_runs_over_ssh_and_is_repaired_there(tmp_path):
                        capture_output=True, timeout=60)
 
 
+def interrupted(tmp_path: Path, sig: int, at: str, phase: str, *args: str) -> dict:
+    """A change of the bridge claim sent `sig` once a process matching `at` runs (its `phase`): it exits 130 and
+    its record says it stopped during that phase. The record."""
+    proc = subprocess.Popen([sys.executable, "-m", "labconform", "change", "--reports-dir", str(tmp_path),
+                             "--lease-wait", "600", *args, *CLAIM], cwd=REPO,
+                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    try:
+        until(lambda: running(at), timeout=300, interval=0.1, what=f"the {phase} to run")
+        proc.send_signal(sig)
+        said, _ = proc.communicate(timeout=180)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    assert proc.returncode == 130, said
+    record = json.loads(next((tmp_path / "changes").glob("chg-*/change.json")).read_text())
+    assert f"during the {phase}" in record["reasons"][0], record["reasons"]
+    return record
+
+
 @pytest.mark.lab
 @needs_bridge
 @pytest.mark.parametrize(("sig", "phase"), [(signal.SIGINT, "change"), (signal.SIGINT, "before"),
@@ -213,23 +232,9 @@ def test_stopped_at_a_phase_it_says_which_and_leaves_nothing(tmp_path, sig, phas
     running is stopped (pytest cleans up its containers), the record says where it stopped and that nothing
     ran after it, the lease is given back."""
     marker = f"{time.time_ns() % 100000 + 700}"
-    proc = subprocess.Popen([sys.executable, "-m", "labconform", "change", "--reports-dir", str(tmp_path),
-                             "--lease-wait", "600", "--run", f"sleep {marker}", *CLAIM], cwd=REPO,
-                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
-    try:
-        if phase == "before":  # the before check's pytest is running
-            until(lambda: running(f"--run-name chg-[^ ]+-before --reports-dir {tmp_path}"), timeout=300,
-                  what="the before check to start")
-        else:
-            until(lambda: running(f"^sleep {marker}$"), timeout=300, what="the change to start")
-        proc.send_signal(sig)
-        said, _ = proc.communicate(timeout=180)
-    finally:
-        if proc.poll() is None:
-            proc.kill()
-    assert proc.returncode == 130, said
-    record = json.loads(next((tmp_path / "changes").glob("chg-*/change.json")).read_text())
-    assert f"during the {phase}" in record["reasons"][0], record["reasons"]
+    # the before check's pytest, or the change itself, running
+    at = f"--run-name chg-[^ ]+-before --reports-dir {tmp_path}" if phase == "before" else f"^sleep {marker}$"
+    record = interrupted(tmp_path, sig, at, phase, "--run", f"sleep {marker}")
     assert record["outcome"] == "interrupted" and "after" not in record["phases"], record
     assert ("change" in record["phases"]) == (phase == "change"), record["phases"].keys()
     if phase == "change":
@@ -292,19 +297,7 @@ def test_stopped_after_the_change_it_says_where_and_leaves_nothing(tmp_path, bri
     """Ctrl-C during the check after the change, or during the repair of what it broke: that phase is
     stopped, the record says the change was made and where it stopped, nothing ran after it, the lease is
     given back."""
-    proc = subprocess.Popen([sys.executable, "-m", "labconform", "change", "--reports-dir", str(tmp_path),
-                             "--lease-wait", "600", "--run", command, "--repair", *CLAIM], cwd=REPO,
-                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
-    try:
-        until(lambda: running(runs.format(reports=tmp_path)), timeout=300, interval=0.1, what=f"the {phase}")
-        proc.send_signal(signal.SIGINT)
-        said, _ = proc.communicate(timeout=180)
-    finally:
-        if proc.poll() is None:
-            proc.kill()
-    assert proc.returncode == 130, said
-    record = json.loads(next((tmp_path / "changes").glob("chg-*/change.json")).read_text())
-    assert f"during the {phase}" in record["reasons"][0], record["reasons"]
+    record = interrupted(tmp_path, signal.SIGINT, runs.format(reports=tmp_path), phase, "--run", command, "--repair")
     assert record["outcome"] == "interrupted" and record["phases"]["change"]["exit_status"] == 0, record
     assert "final" not in record["phases"] and (phase == "repair") == ("repair" in record["phases"]), record
     assert not running(runs.format(reports=tmp_path)) and not running("--run-name " + record["id"])
