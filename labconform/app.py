@@ -7,6 +7,13 @@ import io
 import re
 import xml.etree.ElementTree as ET
 import zipfile
+from typing import TYPE_CHECKING
+
+from labconform.observation import Judged
+
+if TYPE_CHECKING:
+    from labconform.http import Response
+    from labconform.target import Target
 
 INDEX_JSP = (
     '<%@page contentType="text/plain" session="false"%><%\n'
@@ -97,3 +104,70 @@ def same_text(a: str | None, b: str | None) -> bool:
     if a is None or b is None:
         return a is b
     return [line.rstrip() for line in a.strip().splitlines()] == [line.rstrip() for line in b.strip().splitlines()]
+
+
+# --- judged (the steps record what these hand back) --------------------------------------------------------
+
+
+def judge_headers(r: Response, media: str, source: str) -> Judged:
+    """Whether the answer is 200 with the page directive's contentType (`media`, any charset) and, since the
+    page says session="false", sets no cookie; a cookie's names are shown, never its value."""
+    names = cookie_names(r.header("set-cookie"))
+    found = {"Content-Type": r.header("content-type") or r.error or "none",
+             "session": f"Set-Cookie names {', '.join(names)} (values not kept)" if names else "none set"}
+    ok = r.status == 200 and media_type(r.header("content-type")) == media and not r.header("set-cookie")
+    return Judged(ok, f"answer headers from {source}",
+                  {"Content-Type": f"{media} (any charset)", "session": "none set"}, found,
+                  f"GET {r.url}: the page directive's contentType and session=\"false\"",
+                  details={"response": r.evidence()})
+
+
+def judge_greetings_differ(a: str, b: str) -> Judged:
+    """Whether two containers' answers are greetings naming two different hostnames."""
+    return Judged(a != b and a.startswith(GREETING), "greetings of the two containers", "two different hostnames",
+                  [a, b], "GET / on each")
+
+
+def read_war(target: Target, context_dir: str) -> tuple[Judged, dict[str, str]]:
+    """ROOT.war of the build context judged present, and its files ({} when it is absent)."""
+    path = f"{context_dir}/ROOT.war"
+    data = target.read_bytes(path)
+    return (Judged(data is not None, path, "present", "present" if data else "absent", f"read {path} on the lab host"),
+            war_files(data) if data is not None else {})
+
+
+def judge_war_entries(files: dict[str, str], names: list[str]) -> Judged:
+    """Whether ROOT.war holds exactly the files `names`."""
+    want = sorted(n.strip() for n in names)
+    return Judged(want == sorted(files), "files in ROOT.war", want, sorted(files), "unzip -l ROOT.war")
+
+
+def judge_context_path(files: dict[str, str], name: str) -> Judged:
+    """Whether the context.xml `name` of ROOT.war declares a Context with the empty path; its text goes with it."""
+    xml = files.get(name)
+    found = context_path(xml) if xml else f"{name} absent"
+    return Judged(found == "", f"Context path in {name}", "", found, f"parse {name} from ROOT.war",
+                  details={"content": xml})
+
+
+def judge_text(what: str, text: str | None, want: str, how: str) -> Judged:
+    """Whether a file's text is `want` but for trailing white space (`same_text`); None is an absent file."""
+    return Judged(same_text(text, want), what, want, text if text is not None else "absent", how)
+
+
+def judge_page_directive(jsp: str | None, name: str, ctype: str, session: str) -> Judged:
+    """Whether the <%@page ...%> directive of the JSP `name` declares contentType `ctype` and session `session`."""
+    directive = page_directive(jsp or "")
+    found = {k: directive.get(k) for k in ("contentType", "session")}
+    want = {"contentType": ctype, "session": session}
+    return Judged(want == found, f"page directive of {name}", want, found, "<%@page ...%> of the JSP")
+
+
+def judged_war_matches_root(target: Target, files: dict[str, str], root: str) -> Judged:
+    """Whether ROOT.war holds the document's two entries and each is the file of the same name under `root`
+    (the unpacked ROOT/ of the build context) on the lab host."""
+    same = {name: same_text(files.get(name), target.read_text(f"{root}/{name}")) for name in WAR_ENTRIES}
+    return Judged(all(same.values()) and sorted(files) == sorted(WAR_ENTRIES), f"ROOT.war against {root}/",
+                  {"entries": sorted(WAR_ENTRIES), "same as ROOT/": True},
+                  {"entries": sorted(files), "same as ROOT/": same},
+                  f"each entry of ROOT.war compared with the file under {root}/")

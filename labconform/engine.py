@@ -75,3 +75,18 @@ def judged_layered_on(docker: DockerLab, image: str, base: str) -> Judged:
     return Judged(found["built FROM the base"] is True, f"{image} on {base}",
                   f"the layers of {base}, in order, then those of the Dockerfile", found,
                   f"docker image inspect {image} {base}: RootFS.Layers and Size")
+
+
+def judged_ports(a: Workload, b: Workload, document_ports: tuple[int, ...] | list[int]) -> Judged:
+    """Two of the run's containers publish their port 8080 on two different host ports (the document's
+    ports beside them)."""
+    return Judged(bool(a.port and b.port and a.port != b.port), "published host ports", "two different ports",
+                  {a.name: a.port, b.name: b.port}, "docker port <container> 8080",
+                  details={"document_ports": list(document_ports)})
+
+
+def judged_memory(docker: DockerLab, w: Workload, limit: int) -> Judged:
+    """The container uses under `limit` MiB, as docker stats counts it (usage less the page cache)."""
+    mem = docker.memory_mib(w)
+    return Judged(mem["usage_mib"] < limit, f"memory of {w.name}", f"< {limit} MiB", mem,
+                  f"docker stats {w.name} (usage less page cache, as docker stats shows it)")

@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 import http.cookiejar
+import statistics
 import time
+from collections.abc import Collection
 from dataclasses import dataclass
 from typing import Any
 
 import requests
 
+from labconform.evidence import summary
+from labconform.observation import Judged
 from labconform.target import Target
 
 _session = requests.Session()
@@ -77,3 +81,41 @@ def parse_headers(head: str) -> dict[str, str]:
             key = name.strip().lower()
             out[key] = f"{out[key]}, {value.strip()}" if key in out else value.strip()
     return out
+
+
+# --- answers judged (the steps record what these hand back) ------------------------------------------------
+
+
+def judge_status(r: Response, status: int, source: str) -> Judged:
+    """Whether GET answered with `status`; no HTTP answer at all is found as its error."""
+    found = r.status or r.error
+    return Judged(found == status, f"HTTP status from {source}", status, found, f"GET {r.url}",
+                  details={"response": r.evidence()})
+
+
+def judge_body(r: Response, what: str, expected: str, accepted: Collection[str] = ()) -> Judged:
+    """Whether the answer's body (stripped) is `expected`, or one of `accepted` when given; no answer is found
+    as its error."""
+    body = r.body.strip()
+    return Judged(body in (accepted or {expected}), what, expected, body or r.error, f"GET {r.url}",
+                  details={"response": r.evidence()})
+
+
+def judge_first_slower(answers: list[Response]) -> Judged:
+    """Whether the first of several timed answers was slower than the median of the later ones (the JSP is
+    compiled by the first request); fewer than three answers cannot show it."""
+    ms = [r.elapsed_ms for r in answers]
+    ok = len(ms) > 2 and ms[0] > statistics.median(ms[1:])
+    found = {"first_ms": round(ms[0], 1), "later": summary(ms[1:])} if len(ms) > 1 else \
+        f"{len(ms)} answer(s): nothing to compare"
+    return Judged(ok, "first request vs later ones", "first slower than the median of the rest", found,
+                  f"{len(ms)} x GET / timed on the client", details={"samples_ms": [round(m, 1) for m in ms]})
+
+
+def judge_later_median(answers: list[Response], limit: int) -> Judged:
+    """Whether every answer was 200 and the median time of the answers after the first is under `limit` ms."""
+    later = [r.elapsed_ms for r in answers[1:]]
+    ok = all(r.status == 200 for r in answers) and bool(later) and statistics.median(later) < limit
+    return Judged(ok, "later requests", f"all 200, median < {limit} ms",
+                  {"statuses": sorted({r.status for r in answers}, key=str), **(summary(later) if later else {"n": 0})},
+                  "GET / timed on the client", details={"samples_ms": [round(m, 1) for m in later]})

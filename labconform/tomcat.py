@@ -15,6 +15,7 @@ import docker.errors
 from labconform import jvms
 from labconform.app import CATALINA_HOME
 from labconform.docker_lab import DockerLab, Workload
+from labconform.evidence import summary
 from labconform.observation import Judged
 from labconform.params import matches_release
 
@@ -243,3 +244,48 @@ def judge_startup(seen: dict[str, Any], release: str, major: int, container: str
                    "lines": {"Server version name": seen["server"], "JVM Version": seen["jvm"]}},
                   f"'Server version number' and 'JVM Version' lines of docker logs {container}",
                   details={"parameters": {"tomcat_version": release, "jvm_major": major}})
+
+
+# --- the JVM's arguments, the compiled JSP and the startup timings, judged --------------------------------
+
+COMPILED_JSP = f"{CATALINA_HOME}/work/Catalina/localhost/ROOT/org/apache/jsp/index_jsp.class"
+
+
+def judged_jvm_arg(docker_lab: DockerLab, w: Workload, arg: str) -> Judged:
+    """Whether the JVM in `w` was started with `arg`, by the 'Command line argument' lines of its log."""
+    args = jvm_args(docker_lab.logs(w))
+    return Judged(arg in args, "JVM command line arguments", f"includes {arg}", args,
+                  f"'Command line argument' lines of docker logs {w.name}")
+
+
+def judged_compiled_jsp(docker_lab: DockerLab, w: Workload, present: bool) -> Judged:
+    """Whether Jasper's class of index.jsp is in `w` (`present`) or not yet: the first request compiles it."""
+    rc, out = docker_lab.exec(w, "ls", "-l", COMPILED_JSP)
+    return Judged((rc == 0) == present, f"compiled JSP in {w.name}", "present" if present else "absent",
+                  out.strip() if rc == 0 else "absent", f"docker exec {w.name} ls -l {COMPILED_JSP}")
+
+
+def judge_startups(starts: list[dict[str, Any]], limit: int) -> Judged:
+    """Whether every start's 'Server startup in' figure is under `limit` seconds; the user's waits by the
+    engine's clock (from the container's start and from docker run) go beside it, not judged."""
+    ms, waits = [s["server_startup_ms"] for s in starts], [s["ready_after_s"] for s in starts]
+    timed = bool(ms) and None not in waits
+    found = {"server_startup_ms": summary(ms) if ms else "no starts",
+             "from the container's start to that line, s, not judged": summary(waits) if timed else waits,
+             "from docker run, s, not judged": summary([s["ready_after_run_s"] for s in starts]) if timed else "-"}
+    return Judged(bool(ms) and max(ms) < limit * 1000, "Tomcat server startup", f"every start < {limit * 1000} ms",
+                  found, "'Server startup in' line of each start's log (the figure the document reads), each start "
+                  "alone on a quiet host; beside it the user's waits by the engine's clock (docker logs --timestamps)",
+                  details={"samples": starts})
+
+
+def judge_secure_random(starts: list[dict[str, Any]], limit: int) -> Judged:
+    """Whether every start created its SecureRandom in under `limit` seconds. Tomcat logs the time only above
+    SECURE_RANDOM_LOG_THRESHOLD_MS, so a start without the line took at most that."""
+    logged = [s["secure_random_ms"] for s in starts]
+    ms = [v if v is not None else SECURE_RANDOM_LOG_THRESHOLD_MS for v in logged]
+    return Judged(bool(ms) and max(ms) < limit * 1000, "SecureRandom creation", f"every start < {limit * 1000} ms",
+                  {"logged_ms": logged, "upper_bounds_ms": summary(ms) if ms else "no starts"},
+                  f"'Creation of SecureRandom' warnings; Tomcat logs one only above "
+                  f"{SECURE_RANDOM_LOG_THRESHOLD_MS} ms, so a start without one took at most that",
+                  details={"samples": starts})
