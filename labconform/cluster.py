@@ -1,12 +1,16 @@
-"""What the cluster says it is: the Kubernetes release it runs and kubeadm's CoreDNS add-on, from its API server."""
+"""What the cluster says it is: the Kubernetes release it runs, kubeadm's CoreDNS add-on, its API server's health,
+a kubeconfig for it, its pod network and Flannel's DaemonSet, from its API server."""
 
 from __future__ import annotations
 
 from typing import Any
 
+import yaml
+
 from labconform.kube import KubeLab
 from labconform.observation import Judged
 from labconform.params import matches_release
+from labconform.target import Target
 
 # the Deployment that kubeadm init's addon/coredns phase creates
 COREDNS_NAMESPACE, COREDNS = "kube-system", "coredns"
@@ -51,3 +55,36 @@ def judge_coredns(deployment: dict[str, Any] | None) -> Judged:
              "Available": conditions.get("Available", "no condition"), "images": [c.get("image") for c in containers]}
     ok = wanted >= 1 and available >= wanted and conditions.get("Available") == "True"
     return Judged(ok, "CoreDNS", expected, found, how)
+
+
+def judged_health(kube: KubeLab) -> Judged:
+    """The API server answers /healthz with ok and names its version."""
+    health, version = kube.raw("/healthz"), kube.version()
+    return Judged(health.strip() == "ok" and bool(version.get("gitVersion")), f"API server {kube.server}",
+                  "healthz ok and a version", {"healthz": health.strip(), **version}, "GET /healthz; GET /version")
+
+
+def judged_kubeconfig(target: Target, kube: KubeLab, path: str) -> Judged:
+    """The file at `path` on the lab host is a kubeconfig naming the cluster's API server."""
+    conf = yaml.safe_load(target.read_text(path) or "{}") or {}
+    servers = [c.get("cluster", {}).get("server") for c in conf.get("clusters", [])]
+    return Judged(kube.server in servers, path, f"a cluster at {kube.server}", servers or "no such kubeconfig",
+                  f"read {path}: clusters[].cluster.server")
+
+
+def judged_pod_network(kube: KubeLab, cidr: str) -> Judged:
+    """kubeadm's ClusterConfiguration sets the pod network `cidr` (kubeadm init --pod-network-cidr)."""
+    cm = kube.config_map("kubeadm-config", "kube-system")
+    net = (yaml.safe_load((cm.data or {}).get("ClusterConfiguration", "")) or {}).get("networking", {}) if cm else {}
+    found = net.get("podSubnet", "kubeadm-config absent" if not cm else None)
+    return Judged(found == cidr, "pod subnet", cidr, found,
+                  "GET configmap kube-system/kubeadm-config: ClusterConfiguration.networking.podSubnet")
+
+
+def judged_flannel(kube: KubeLab) -> Judged:
+    """A DaemonSet named for Flannel (in any namespace) has a ready pod on every node it should run on."""
+    found = {f"{d.metadata.namespace}/{d.metadata.name}": f"{d.status.number_ready}/{d.status.desired_number_scheduled}"
+             for d in kube.daemon_sets() if "flannel" in d.metadata.name}
+    return Judged(bool(found) and all(v.split("/")[0] == v.split("/")[1] != "0" for v in found.values()),
+                  "Flannel DaemonSet", "ready on every node", found or "no Flannel DaemonSet",
+                  "GET /apis/apps/v1/daemonsets (all namespaces), names holding 'flannel'")

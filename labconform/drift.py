@@ -8,6 +8,8 @@ from __future__ import annotations
 import copy
 from typing import Any
 
+import yaml
+
 from labconform.observation import Judged
 
 # written by the server or by kubectl itself, never by the file
@@ -94,3 +96,10 @@ def judge(path: str, drifts: dict[str, list[str]]) -> Judged:
                   drifts or f"no object in {path}",
                   f"read {path}; for each object a server-side dry-run replace (dryRun=All, as kubectl diff) "
                   "against GET of the live object: labels, annotations and spec compared field by field")
+
+
+def judge_file(path: str, text: str | None, manifest: str) -> Judged:
+    """Whether the file's text (None: absent) holds the document's `manifest`, both parsed as YAML documents."""
+    found = list(yaml.safe_load_all(text)) if text is not None else f"{path} absent"
+    expected = list(yaml.safe_load_all(manifest))
+    return Judged(expected == found, path, expected, found, f"read {path}; both parsed as YAML")

@@ -93,12 +93,12 @@ def judge_status(r: Response, status: int, source: str) -> Judged:
                   details={"response": r.evidence()})
 
 
-def judge_body(r: Response, what: str, expected: str, accepted: Collection[str] = ()) -> Judged:
-    """Whether the answer's body (stripped) is `expected`, or one of `accepted` when given; no answer is found
-    as its error."""
+def judge_body(r: Response, what: str, expected: str, accepted: Collection[str] | None = None) -> Judged:
+    """Whether the answer's body (stripped) is `expected`, or one of `accepted` when given (none accepted when it
+    is empty); no answer is found as its error."""
     body = r.body.strip()
-    return Judged(body in (accepted or {expected}), what, expected, body or r.error, f"GET {r.url}",
-                  details={"response": r.evidence()})
+    return Judged(body in (accepted if accepted is not None else {expected}), what, expected, body or r.error,
+                  f"GET {r.url}", details={"response": r.evidence()})
 
 
 def judge_first_slower(answers: list[Response]) -> Judged:

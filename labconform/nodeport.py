@@ -1,5 +1,6 @@
-"""Requests through a Service from the lab host, each on its own connection: who answered each, and whether
-the answers split evenly between the pods (an exact two-sided binomial test)."""
+"""Requests through a Service from the lab host, each on its own connection: who answered each, whether each
+was a pod of the Deployment that is current, and whether the answers split evenly between the pods (an exact
+two-sided binomial test)."""
 
 from __future__ import annotations
 
@@ -92,3 +93,18 @@ def judge_split(traffic: dict[str, Any], pods: int, alpha: float) -> Judged:
     k = min(counts.values())
     p = binomial_two_sided_p(k, len(sample.answers))
     return judged(p >= alpha, {"counts": counts, "p_value": round(p, 6)})
+
+
+def judge_answers(traffic: dict[str, Any], name: str) -> Judged:
+    """Every request through the NodePort was answered, each by a pod of the Deployment `name` that was ready
+    before or after the sample (`KubeLab.sample_node_port`); who answered and the waits before it go with it."""
+    s, current = traffic["sample"], set(traffic["pods_before"]) | set(traffic["pods_after"])
+    strangers = sorted(set(s.answers) - current)
+    return Judged(not s.failures and not strangers and len(s.answers) == s.sent, f"answers through {s.url}",
+                  f"{s.sent} answers, each naming a pod of {name}",
+                  {"answered": len(s.answers), "unanswered": len(s.failures), "unknown pods": strangers,
+                   "first failures": s.failures[:3]},
+                  f"{s.sent} x GET {s.url}, one connection each, from the lab host",
+                  details={"counts": s.counts(), "failures": s.failures[:20], "pods_before": traffic["pods_before"],
+                           "pods_after": traffic["pods_after"],
+                           "connections_to_gone_pods_before_sampling": traffic["settling"]})

@@ -1,13 +1,13 @@
 """Every pod of a Deployment, ready or not, asked at its own address (k8s-app-06): a pod that is
 not ready is still a pod of the Deployment, and one that does not answer is what the claim is about. And
-the settings each pod runs with, beside its template's (k8s-app-05)."""
+the settings each pod runs with, beside its template's (k8s-app-05), their labels and addresses."""
 
 from __future__ import annotations
 
 from typing import Any
 
 from labconform import http
-from labconform.kube import KubeLab, container_setting, pod_ready, selector_of, wait_for
+from labconform.kube import KubeLab, container_setting, in_network, pod_ready, selector_of, wait_for
 from labconform.observation import Judged
 
 
@@ -64,3 +64,31 @@ def judge_container_setting(kube: KubeLab, name: str, container: str, setting: s
     return Judged(ok, f"{setting} of {container}", f"{value} in the template and in each pod",
                   found or f"no deployment {name}", f"GET deployment {name}: spec.template.spec.containers"
                   f"[{container}]; GET pods -l <its selector>: spec.containers[{container}]")
+
+
+def judged_answers(kube: KubeLab, name: str, greeting: str, port: int) -> Judged:
+    """Every pod of the Deployment, ready or not, answers the greeting and its own name at its address
+    (`every_pod_answers`), as many pods as the replicas; each one's answer goes with it."""
+    found = every_pod_answers(kube, name, port)
+    return Judged(all_answer(found, greeting), f"answers of the pods of {name}",
+                  {"pods": f"as many as the replicas ({found['replicas']}), ready or not",
+                   "each answers": f"{greeting}<the pod's own name>"}, seen(found),
+                  f"GET deployment {name} (spec.replicas); GET pods -l <its selector>; "
+                  f"GET http://<pod IP>:{port}/ from the lab host",
+                  details={"replicas": found["replicas"], "responses": found["pods"],
+                           "being_deleted": found["deleting"]})
+
+
+def judged_labels(kube: KubeLab, name: str, label: str) -> Judged:
+    """Every pod of the Deployment (at least one) carries `label` (key=value)."""
+    k, v = label.split("=", 1)
+    found = {p.metadata.name: (p.metadata.labels or {}).get(k) for p in kube.deployment_pods(name)}
+    return Judged(bool(found) and set(found.values()) == {v}, f"label {k} of the pods of {name}", v,
+                  found or "no pods", f"GET pods selected by deployment {name}")
+
+
+def judged_addresses(kube: KubeLab, name: str, cidr: str) -> Judged:
+    """Every pod of the Deployment (at least one) has an address inside the pod network `cidr`."""
+    found = {p.metadata.name: p.status.pod_ip for p in kube.deployment_pods(name)}
+    return Judged(bool(found) and all(in_network(ip, cidr) for ip in found.values()), f"pod IPs of {name}",
+                  f"inside {cidr}", found or "no pods", "GET pods: status.podIP")

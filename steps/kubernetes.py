@@ -6,7 +6,7 @@ import pytest
 import yaml
 from pytest_bdd import given, parsers, then, when
 
-from labconform import cluster, drift, firewall, kube, kube_host, nodeport, notice, pods, rollout
+from labconform import cluster, deployment, drift, firewall, kube_host, nodeport, nodes, notice, pods, rollout
 
 
 @pytest.fixture
@@ -94,10 +94,7 @@ def _(lab, evidence):
 
 @then("the running kubelet's cgroup driver is Docker's")
 def _(lab, evidence):
-    node = lab.kube.nodes()[0].metadata.name
-    found = lab.kube.kubelet_config(node).get("cgroupDriver")
-    evidence.equal("kubelet cgroup driver", expected=lab.docker.info().get("CgroupDriver"), found=found,
-                   how=f"docker info: CgroupDriver; GET /api/v1/nodes/{node}/proxy/configz: cgroupDriver")
+    evidence.judged(nodes.judged_kubelet_driver(lab.kube, lab.docker))
 
 
 # --- the control plane ----------------------------------------------------------------------------
@@ -105,10 +102,7 @@ def _(lab, evidence):
 
 @then("the API server answers its health check and names its version")
 def _(lab, evidence):
-    health, version = lab.kube.raw("/healthz"), lab.kube.version()
-    evidence.check(health.strip() == "ok" and bool(version.get("gitVersion")), f"API server {lab.kube.server}",
-                   expected="healthz ok and a version", found={"healthz": health.strip(), **version},
-                   how="GET /healthz; GET /version")
+    evidence.judged(cluster.judged_health(lab.kube))
 
 
 @then(parsers.parse('a running Docker container holds "{name}"'))
@@ -118,10 +112,7 @@ def _(lab, evidence, name):
 
 @then(parsers.parse('"{path}" is a kubeconfig for the cluster\'s API server'))
 def _(lab, evidence, path):
-    conf = yaml.safe_load(lab.target.read_text(path) or "{}") or {}
-    servers = [c.get("cluster", {}).get("server") for c in conf.get("clusters", [])]
-    evidence.check(lab.kube.server in servers, path, expected=f"a cluster at {lab.kube.server}",
-                   found=servers or "no such kubeconfig", how=f"read {path}: clusters[].cluster.server")
+    evidence.judged(cluster.judged_kubeconfig(lab.target, lab.kube, path))
 
 
 @then(parsers.parse('a login shell of root has KUBECONFIG set to "{value}"'))
@@ -131,53 +122,37 @@ def _(lab, evidence, value):
 
 @then(parsers.parse('no node carries the taint "{key}"'))
 def _(lab, evidence, key):
-    tainted = {n.metadata.name: [t.to_dict() for t in n.spec.taints or [] if t.key == key] for n in lab.kube.nodes()}
-    evidence.equal(f"nodes tainted {key}", expected=[], found=[n for n, t in tainted.items() if t],
-                   how="GET /api/v1/nodes: spec.taints", nodes=tainted)
+    evidence.judged(nodes.judged_untainted(lab.kube, key))
 
 
 @then(parsers.parse("the cluster has {count:d} node"))
 def _(lab, evidence, count):
-    names = [n.metadata.name for n in lab.kube.nodes()]
-    evidence.equal("nodes", expected=count, found=len(names), how="GET /api/v1/nodes", nodes=names)
+    evidence.judged(nodes.judged_count(lab.kube, count))
 
 
 @then(parsers.parse('the node\'s roles are "{roles}"'))
 def _(lab, evidence, roles):
-    found = {n.metadata.name: ",".join(kube.node_roles(n)) for n in lab.kube.nodes()}
-    evidence.check(bool(found) and set(found.values()) == {roles}, "node roles", expected=roles, found=found,
-                   how="GET /api/v1/nodes: labels node-role.kubernetes.io/*")
+    evidence.judged(nodes.judged_roles(lab.kube, roles))
 
 
 @then("every node is Ready")
 def _(lab, evidence):
-    found = {n.metadata.name: kube.node_ready(n) for n in lab.kube.nodes()}
-    evidence.check(bool(found) and set(found.values()) == {"True"}, "node Ready condition", expected="True",
-                   found=found, how="GET /api/v1/nodes: status.conditions[Ready]")
+    evidence.judged(nodes.judged_ready(lab.kube))
 
 
 @then(parsers.parse('the cluster\'s pod network is "{cidr}"'))
 def _(lab, evidence, cidr):
-    cm = lab.kube.config_map("kubeadm-config", "kube-system")
-    net = (yaml.safe_load((cm.data or {}).get("ClusterConfiguration", "")) or {}).get("networking", {}) if cm else {}
-    evidence.equal("pod subnet", expected=cidr, found=net.get("podSubnet", "kubeadm-config absent" if not cm else None),
-                   how="GET configmap kube-system/kubeadm-config: ClusterConfiguration.networking.podSubnet")
+    evidence.judged(cluster.judged_pod_network(lab.kube, cidr))
 
 
 @then(parsers.parse('every node\'s pod range lies inside "{cidr}"'))
 def _(lab, evidence, cidr):
-    found = {n.metadata.name: n.spec.pod_cidr for n in lab.kube.nodes()}
-    evidence.check(bool(found) and all(kube.in_network(c, cidr) for c in found.values()), "node pod ranges",
-                   expected=f"inside {cidr}", found=found, how="GET /api/v1/nodes: spec.podCIDR")
+    evidence.judged(nodes.judged_pod_ranges(lab.kube, cidr))
 
 
 @then("a Flannel DaemonSet has a ready pod on every node it should run on")
 def _(lab, evidence):
-    found = {f"{d.metadata.namespace}/{d.metadata.name}": f"{d.status.number_ready}/{d.status.desired_number_scheduled}"
-             for d in lab.kube.daemon_sets() if "flannel" in d.metadata.name}
-    evidence.check(bool(found) and all(v.split("/")[0] == v.split("/")[1] != "0" for v in found.values()),
-                   "Flannel DaemonSet", expected="ready on every node", found=found or "no Flannel DaemonSet",
-                   how="GET /apis/apps/v1/daemonsets (all namespaces), names holding 'flannel'")
+    evidence.judged(cluster.judged_flannel(lab.kube))
 
 
 # --- hw-deploy ------------------------------------------------------------------------------------
@@ -185,10 +160,7 @@ def _(lab, evidence):
 
 @then(parsers.parse('"{path}" holds this manifest:'))
 def _(lab, evidence, path, docstring):
-    text = lab.target.read_text(path)
-    found = list(yaml.safe_load_all(text)) if text is not None else f"{path} absent"
-    evidence.equal(path, expected=list(yaml.safe_load_all(docstring)), found=found,
-                   how=f"read {path}; both parsed as YAML")
+    evidence.judged(drift.judge_file(path, lab.target.read_text(path), docstring))
 
 
 @then(parsers.parse('every object in "{path}" runs in the cluster with every field the file sets'))
@@ -199,29 +171,17 @@ def _(lab, evidence, path):
 
 @then(parsers.parse('deployment "{name}" has {ready:d} of {want:d} replicas available'))
 def _(lab, evidence, name, ready, want):
-    d = lab.kube.deployment(name)
-    found = {"replicas": d.spec.replicas, "ready": d.status.ready_replicas or 0,
-             "available": d.status.available_replicas or 0} if d else "absent"
-    evidence.equal(name, expected={"replicas": want, "ready": ready, "available": ready}, found=found,
-                   how=f"GET deployment default/{name} (kubectl get deploy)")
+    evidence.judged(deployment.judged_replicas(lab.kube, name, ready, want))
 
 
 @then(parsers.parse('deployment "{name}" is labelled "{label}" and selects pods labelled "{selects}"'))
 def _(lab, evidence, name, label, selects):
-    d = lab.kube.deployment(name)
-    found = {"labels": d.metadata.labels, "selector": kube.selector_of(d),
-             "template labels": d.spec.template.metadata.labels} if d else "absent"
-    k, v = label.split("=", 1)
-    evidence.check(d is not None and (d.metadata.labels or {}).get(k) == v and kube.selector_of(d) == selects,
-                   name, expected={"label": label, "selector": selects}, found=found, how=f"GET deployment {name}")
+    evidence.judged(deployment.judged_labelled(lab.kube, name, label, selects))
 
 
 @then(parsers.parse('every pod of deployment "{name}" is labelled "{label}"'))
 def _(lab, evidence, name, label):
-    k, v = label.split("=", 1)
-    found = {p.metadata.name: (p.metadata.labels or {}).get(k) for p in lab.kube.deployment_pods(name)}
-    evidence.check(bool(found) and set(found.values()) == {v}, f"label {k} of the pods of {name}", expected=v,
-                   found=found or "no pods", how=f"GET pods selected by deployment {name}")
+    evidence.judged(pods.judged_labels(lab.kube, name, label))
 
 
 @then(parsers.parse('container "{container}" of deployment "{name}" and of each of its pods has {setting} "{value}"'))
@@ -243,21 +203,13 @@ def _(lab, evidence, name):
 
 @then(parsers.parse('every pod of deployment "{name}" has an address inside "{cidr}"'))
 def _(lab, evidence, name, cidr):
-    found = {p.metadata.name: p.status.pod_ip for p in lab.kube.deployment_pods(name)}
-    evidence.check(bool(found) and all(kube.in_network(ip, cidr) for ip in found.values()), f"pod IPs of {name}",
-                   expected=f"inside {cidr}", found=found or "no pods", how="GET pods: status.podIP")
+    evidence.judged(pods.judged_addresses(lab.kube, name, cidr))
 
 
 @then(parsers.parse('every pod of deployment "{name}" answers "{greeting}" and its own name at its address on '
                     'port {port:d}'))
 def _(lab, evidence, name, greeting, port):
-    found = pods.every_pod_answers(lab.kube, name, port)
-    evidence.check(pods.all_answer(found, greeting), f"answers of the pods of {name}",
-                   expected={"pods": f"as many as the replicas ({found['replicas']}), ready or not",
-                             "each answers": f"{greeting}<the pod's own name>"}, found=pods.seen(found),
-                   how=f"GET deployment {name} (spec.replicas); GET pods -l <its selector>; "
-                       f"GET http://<pod IP>:{port}/ from the lab host", replicas=found["replicas"],
-                   responses=found["pods"], being_deleted=found["deleting"])
+    evidence.judged(pods.judged_answers(lab.kube, name, greeting, port))
 
 
 # --- the Service ----------------------------------------------------------------------------------
@@ -265,11 +217,7 @@ def _(lab, evidence, name, greeting, port):
 
 @then(parsers.parse('service "{name}" is of type "{type_}", selects "{selects}" and serves port {port:d}'))
 def _(lab, evidence, name, type_, selects, port):
-    s = lab.kube.service(name)
-    found = {"type": s.spec.type, "selector": kube.selector_of(s), "ports": [p.port for p in s.spec.ports]} if s \
-        else "absent"
-    evidence.equal(f"service {name}", expected={"type": type_, "selector": selects, "ports": [port]}, found=found,
-                   how=f"GET service default/{name} (kubectl describe services {name})")
+    evidence.judged(deployment.judged_service(lab.kube, name, type_, selects, port))
 
 
 @when(parsers.parse('{count:d} requests are sent to the NodePort of service "{name}" from the lab host'))
@@ -279,15 +227,7 @@ def _(lab, traffic, request, count, name):
 
 @then(parsers.parse('every request was answered by a pod of deployment "{name}" that is current'))
 def _(lab, evidence, traffic, name):
-    s, current = traffic["sample"], set(traffic["pods_before"]) | set(traffic["pods_after"])
-    strangers = sorted(set(s.answers) - current)
-    evidence.check(not s.failures and not strangers and len(s.answers) == s.sent, f"answers through {s.url}",
-                   expected=f"{s.sent} answers, each naming a pod of {name}",
-                   found={"answered": len(s.answers), "unanswered": len(s.failures), "unknown pods": strangers,
-                          "first failures": s.failures[:3]},
-                   how=f"{s.sent} x GET {s.url}, one connection each, from the lab host", counts=s.counts(),
-                   failures=s.failures[:20], pods_before=traffic["pods_before"], pods_after=traffic["pods_after"],
-                   connections_to_gone_pods_before_sampling=traffic["settling"])
+    evidence.judged(nodeport.judge_answers(traffic, name))
 
 
 @then(parsers.parse('the answers split evenly between {pods:d} pods by a two-sided binomial test at significance '
@@ -299,10 +239,7 @@ def _(lab, evidence, traffic, pods, alpha):
 @then(parsers.parse('service "{name}" answers "{greeting}" and the name of a pod of deployment "{deploy}" at its '
                     'cluster address'))
 def _(lab, evidence, name, greeting, deploy):
-    r, pods = lab.kube.cluster_ip_answer(name), [p.metadata.name for p in lab.kube.deployment_pods(deploy)]
-    evidence.check(r.body.strip() in {f"{greeting}{p}" for p in pods}, f"answer of service {name}",
-                   expected=f"{greeting}<one of {pods}>", found=r.body.strip() or r.error, how=f"GET {r.url}",
-                   response=r.evidence())
+    evidence.judged(deployment.judged_cluster_ip(lab.kube, name, greeting, deploy))
 
 
 # --- the document's clean-up (@destructive) -------------------------------------------------------
@@ -320,23 +257,17 @@ def _(lab, name, namespace):
 
 @then(parsers.parse('within {seconds:d} seconds no pod of deployment "{name}" is ready'))
 def _(lab, evidence, seconds, name):
-    ready = kube.wait_for(lambda: lab.kube.ready_pod_names(name), lambda pods: not pods, seconds, "no ready pod")
-    evidence.equal(f"ready pods of {name}", expected=[], found=ready, how=f"GET pods of {name}, polled for {seconds} s")
+    evidence.judged(deployment.judged_no_ready_pod(lab.kube, name, seconds))
 
 
 @then(parsers.parse('deployment "{name}" shows {ready:d} ready and {available:d} available of {want:d}'))
 def _(lab, evidence, name, ready, available, want):
-    d = lab.kube.deployment(name)
-    found = [d.status.ready_replicas or 0, d.status.available_replicas or 0, d.spec.replicas] if d else "absent"
-    evidence.equal(name, expected=[ready, available, want], found=found,
-                   how=f"GET deployment {name}: [readyReplicas, availableReplicas, spec.replicas] (kubectl get deploy)")
+    evidence.judged(deployment.judged_counts(lab.kube, name, ready, available, want))
 
 
 @then(parsers.parse('within {seconds:d} seconds deployment "{name}" is gone from namespace "{namespace}"'))
 def _(lab, evidence, seconds, name, namespace):
-    d = kube.wait_for(lambda: lab.kube.deployment(name, namespace), lambda d: d is None, seconds, f"{name} gone")
-    evidence.equal(f"deployment {namespace}/{name}", expected="absent", found="absent" if d is None else "present",
-                   how=f"GET deployment {namespace}/{name}, polled for {seconds} s")
+    evidence.judged(deployment.judged_gone(lab.kube, name, namespace, seconds))
 
 
 @then(parsers.parse('a file of /etc/sysctl.d sets "{key}" to "{value}" at boot'))
