@@ -48,18 +48,22 @@ def _(lab, evidence, cidr):
     evidence.judged(firewall.judged_source_accepted(lab.target, cidr))
 
 
-@then(parsers.parse("a TCP connection from the lab host to the host's port {port:d} is accepted"))
-def _(lab, evidence, port):
+def from_outside(lab, evidence, judge):
+    """Record what `judge` makes of the host's address seen from the lab host; a local lab has no outside to
+    look from: noted, not checked."""
     if (address := firewall.outside_address(lab.target)) is None:
         return evidence.note("seen from outside", "not checked: the lab is this machine", "target local")
-    evidence.judged(firewall.judged_connect(address, port))
+    evidence.judged(judge(address))
+
+
+@then(parsers.parse("a TCP connection from the lab host to the host's port {port:d} is accepted"))
+def _(lab, evidence, port):
+    from_outside(lab, evidence, lambda address: firewall.judged_connect(address, port))
 
 
 @then("a port the firewall does not open answers on the host but is refused from the lab host")
 def _(lab, evidence):
-    if (address := firewall.outside_address(lab.target)) is None:
-        return evidence.note("seen from outside", "not checked: the lab is this machine", "target local")
-    evidence.judged(firewall.judged_closed_port(lab.target, address))
+    from_outside(lab, evidence, lambda address: firewall.judged_closed_port(lab.target, address))
 
 
 @then(parsers.parse('"{process}" listens on TCP port {port:d}'))

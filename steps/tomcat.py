@@ -25,16 +25,20 @@ def get_root(lab, role):
     return w, lab.http_get(lab.url_for(w))
 
 
+def send(lab, answers, role, count):
+    """GET / `count` times, one after another, on the run's container for `role`; each answer kept in order."""
+    w = lab.docker.workloads[role]
+    answers.setdefault(role, []).extend(lab.http_get(lab.url_for(w)) for _ in range(count))
+
+
 @when(parsers.parse('GET / is sent to "{role}"'))
 def _(lab, answers, role):
-    w = lab.docker.workloads[role]
-    answers.setdefault(role, []).append(lab.http_get(lab.url_for(w)))
+    send(lab, answers, role, 1)
 
 
 @when(parsers.parse('GET / is sent to "{role}" {count:d} times'))
 def _(lab, answers, role, count):
-    w = lab.docker.workloads[role]
-    answers.setdefault(role, []).extend(lab.http_get(lab.url_for(w)) for _ in range(count))
+    send(lab, answers, role, count)
 
 
 @when(parsers.parse("the mytc image is started {count:d} times, one after another"))
