@@ -2,13 +2,47 @@
 
 from __future__ import annotations
 
+import hashlib
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from labconform.errors import LabUnreachable, WaitTimeout
 from labconform.redact import redact, redact_text
+
+FILES = Path(__file__).parent / "files"  # what the steps put on the lab host
+LIBEXEC = "/usr/local/libexec/labconform"  # where the scripts among them go
+DEBIAN_MIRROR = "http://deb.debian.org/debian"
+
+
+def image_labels(img: dict[str, Any] | None) -> dict[str, str]:
+    """The labels of an image as `docker image inspect` gives it; none for an absent image."""
+    return ((img or {}).get("Config") or {}).get("Labels") or {}
+
+
+def recipe(script: str) -> str:
+    """What names a build made by FILES/script: the first 16 hex digits of the script's SHA-256."""
+    return hashlib.sha256((FILES / script).read_bytes()).hexdigest()[:16]
+
+
+# files on the lab host, through a step's context (provision.Context, or a stand-in with `state.raw` and `put`)
+def differing(ctx: Any, files: dict[str, bytes]) -> list[str]:
+    """The paths of `files` that are missing on the lab host or hold other bytes."""
+    return [path for path, data in files.items() if ctx.state.raw(path) != data]
+
+
+def put_differing(ctx: Any, files: dict[str, bytes]) -> None:
+    for path in differing(ctx, files):
+        ctx.put(path, files[path])
+
+
+def put_script(ctx: Any, script: str, path: str = "") -> str:
+    """FILES/script put on the lab host, executable, at `path` (default LIBEXEC/script); its path."""
+    path = path or f"{LIBEXEC}/{script}"
+    ctx.put(path, (FILES / script).read_bytes(), 0o755)
+    return path
 
 
 def show(text: str, out: Any = None) -> None:

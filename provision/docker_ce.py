@@ -4,16 +4,13 @@ from __future__ import annotations
 
 import json
 import shlex
-from pathlib import Path
 
 from labconform.errors import WaitTimeout
 from labconform.packages import CLASHING_WITH_DOCKER, docker_engine
 from labconform.poll import until
 from labconform.services import supervisor_alive, unit
-from provision.core import Step, StepFailed
+from provision.core import FILES, LIBEXEC, Step, StepFailed, put_script
 
-FILES = Path(__file__).parent / "files"
-LIBEXEC = "/usr/local/libexec/labconform"
 RUNC_WRAPPER = f"{LIBEXEC}/runc-wrapper"
 SUPERVISE = f"{LIBEXEC}/supervise.sh"
 DAEMON_JSON = "/etc/docker/daemon.json"
@@ -95,7 +92,7 @@ def steps(ctx) -> list[Step]:
                 "runc wrapper (CAP_SYS_RESOURCE missing)",
                 ("docker-05",),
                 wrapper_check,
-                lambda: ctx.put(RUNC_WRAPPER, (FILES / "runc-wrapper").read_bytes(), 0o755),
+                lambda: put_script(ctx, "runc-wrapper"),
                 (f"install -m 755 runc-wrapper {RUNC_WRAPPER}",),
             )
         )
@@ -241,7 +238,7 @@ def service_step(ctx) -> Step:
 def restart_supervised(ctx, name: str, *command: str) -> None:
     """(Re)start a daemon under labconform's supervisor, where systemd cannot run it."""
     t = ctx.target
-    ctx.put(SUPERVISE, (FILES / "supervise.sh").read_bytes(), 0o755)
+    put_script(ctx, "supervise.sh")
     stop_supervised(ctx, name)
     line = shlex.join([SUPERVISE, name, *command])
     res = t.run(f"setsid nohup {line} </dev/null >/dev/null 2>&1 & echo started")

@@ -6,15 +6,13 @@ from __future__ import annotations
 from typing import Any
 
 from provision.core import Step
-from provision.docker_ce import LIBEXEC
-from provision.k8s_cluster import FILES, K8S_VERSION
-from provision.progress import run_watched
+from provision.k8s_cluster import K8S_VERSION
+from provision.progress import run_script
 
 CACHE = "/var/cache/labconform/kubernetes"
 # bump when k8s-build.sh changes what it produces: the cached build is then rebuilt
 BUILD_RECIPE = "v1.20.2+reflect2-1.0.2+pause-static.1"
 IMAGES_RECIPE = f"{BUILD_RECIPE}+images.1"
-DEBIAN_MIRROR = "http://deb.debian.org/debian"
 # what kubeadm v1.20.2 pulls; built locally on the offline lab
 IMAGES = tuple(f"k8s.gcr.io/{c}:{K8S_VERSION}" for c in
                ("kube-apiserver", "kube-controller-manager", "kube-scheduler", "kube-proxy")) + (
@@ -22,8 +20,6 @@ IMAGES = tuple(f"k8s.gcr.io/{c}:{K8S_VERSION}" for c in
 
 
 def build_step(ctx: Any) -> Step:
-    script = f"{LIBEXEC}/k8s-build.sh"
-
     def check() -> tuple[bool, str]:
         have = (ctx.state.text(f"{CACHE}/bin/RECIPE") or "").strip()
         if have == BUILD_RECIPE:
@@ -31,10 +27,9 @@ def build_step(ctx: Any) -> Step:
         return False, f"no cached build of {BUILD_RECIPE} in {CACHE}" + (f" (found {have})" if have else "")
 
     def apply() -> None:
-        ctx.put(script, (FILES / "k8s-build.sh").read_bytes(), 0o755)
-        ctx.say("a cold build takes 5 to 11 minutes on 2 cores; a cached one, seconds")
-        run_watched(ctx, f"{script} {CACHE} {BUILD_RECIPE}", "/var/log/labconform/k8s-build.log",
-                    "Kubernetes build", timeout=3600)
+        run_script(ctx, "k8s-build.sh", f"{CACHE} {BUILD_RECIPE}", "/var/log/labconform/k8s-build.log",
+                   "Kubernetes build", timeout=3600,
+                   note="a cold build takes 5 to 11 minutes on 2 cores; a cached one, seconds")
 
     cmds = (
         "add deb-src to the apt sources; apt-get update",

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import ipaddress
 import json
-from pathlib import Path
 from typing import Any
 
 from labconform.errors import WaitTimeout
@@ -13,7 +12,6 @@ from labconform.kube import ADMIN_CONF
 from labconform.poll import until
 from provision.core import StepFailed
 
-FILES = Path(__file__).parent / "files"
 K8S_VERSION = "v1.20.2"
 POD_CIDR = "10.244.0.0/16"
 MANIFEST = "/app/cluster.yaml"

@@ -8,9 +8,9 @@ from typing import Any
 from labconform.errors import WaitTimeout
 from labconform.kube import ADMIN_CONF
 from labconform.poll import until
-from provision.core import Step
-from provision.docker_ce import LIBEXEC, restart_supervised, stop_supervised
-from provision.k8s_cluster import FILES, K8S_VERSION, POD_CIDR, Cluster, wait_until
+from provision.core import FILES, LIBEXEC, Step, differing, put_differing
+from provision.docker_ce import restart_supervised, stop_supervised
+from provision.k8s_cluster import K8S_VERSION, POD_CIDR, Cluster, wait_until
 
 KUBELET_WRAPPER = f"{LIBEXEC}/k8s-kubelet.sh"
 # kubeadm's preflight asks systemctl whether docker is enabled: without systemd that check cannot pass; and it
@@ -97,7 +97,7 @@ def systemd_kubelet_steps(ctx: Any, k: Cluster) -> list[Step]:
     config = (FILES / "kubeadm-systemd.yaml").read_bytes()
 
     def unit_check() -> tuple[bool, str]:
-        differ = [p for p, data in files.items() if ctx.state.raw(p) != data]
+        differ = differing(ctx, files)
         svc = ctx.state.service("kubelet")
         # before kubeadm init kubelet has nothing to run; after it, it must be running too
         running = svc["active"] or ctx.state.raw(ADMIN_CONF) is None
@@ -106,9 +106,7 @@ def systemd_kubelet_steps(ctx: Any, k: Cluster) -> list[Step]:
             if ok else f"differ or missing: {differ}; kubelet enabled {svc['enabled']}, running {svc['active']}"
 
     def unit_apply() -> None:
-        for path, data in files.items():
-            if ctx.state.raw(path) != data:
-                ctx.put(path, data)
+        put_differing(ctx, files)
         ctx.sh("systemctl daemon-reload", "systemctl enable kubelet")
         if ctx.state.raw(ADMIN_CONF) is not None:
             ctx.sh("systemctl start kubelet")

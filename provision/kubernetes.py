@@ -6,14 +6,13 @@ from __future__ import annotations
 from typing import Any
 
 from labconform.kube import ADMIN_CONF
-from provision.core import Step
-from provision.docker_ce import LIBEXEC
+from provision.core import DEBIAN_MIRROR, FILES, Step, image_labels
 from provision.k8s_app import cluster_steps
-from provision.k8s_build import CACHE, DEBIAN_MIRROR, IMAGES, IMAGES_RECIPE, build_step
-from provision.k8s_cluster import FILES, POD_CIDR, Cluster
+from provision.k8s_build import CACHE, IMAGES, IMAGES_RECIPE, build_step
+from provision.k8s_cluster import POD_CIDR, Cluster
 from provision.k8s_host import firewall_step, lock_step, profile_step, swap_step, sysctl_step
 from provision.k8s_init import supervised_kubelet_steps, systemd_kubelet_steps
-from provision.progress import run_watched
+from provision.progress import run_script
 
 HOST_BINARIES = ("kubeadm", "kubelet", "kubectl")
 CNI_CONF = "/etc/cni/net.d/10-labconform-bridge.conflist"
@@ -60,19 +59,16 @@ def debian_steps(ctx: Any, k: Cluster) -> list[Step]:
     if ctx.state.facts.systemd_is_init:  # firewalld needs systemd (and D-Bus); elsewhere k8s-prep-03 does not apply
         out.append(firewall_step(ctx, k))
 
-    images_script = f"{LIBEXEC}/k8s-images.sh"
-
     def recipe(ref: str) -> str | None:
-        return (((ctx.state.image(ref) or {}).get("Config") or {}).get("Labels") or {}).get("org.labconform.recipe")
+        return image_labels(ctx.state.image(ref)).get("org.labconform.recipe")
 
     def images_check() -> tuple[bool, str]:
         stale = [ref for ref in IMAGES if recipe(ref) != IMAGES_RECIPE]
         return not stale, f"absent or stale: {' '.join(stale)}" if stale else f"{len(IMAGES)} images built"
 
     def images_apply() -> None:
-        ctx.put(images_script, (FILES / "k8s-images.sh").read_bytes(), 0o755)
-        run_watched(ctx, f"{images_script} {CACHE} {IMAGES_RECIPE} {DEBIAN_MIRROR}",
-                    "/var/log/labconform/k8s-images.log", "control-plane images", timeout=900)
+        run_script(ctx, "k8s-images.sh", f"{CACHE} {IMAGES_RECIPE} {DEBIAN_MIRROR}",
+                   "/var/log/labconform/k8s-images.log", "control-plane images", timeout=900)
 
     out.append(Step("control-plane images", ("k8s-init-02",), images_check, images_apply,
                     (f"debootstrap base with iptables conntrack etcd-server; docker build {' '.join(IMAGES)}",)))

@@ -11,7 +11,7 @@ from labconform.errors import WaitTimeout
 from labconform.poll import until
 from labconform.target import Target
 from provision import Context
-from provision.core import Step, StepFailed
+from provision.core import Step, StepFailed, image_labels
 from provision.node_image import IMAGE
 from provision.node_state import GATEWAY, LABEL, NETWORK, STATE_DIR, SUBNET, Node
 
@@ -44,7 +44,7 @@ def foreign_container(t: Target, name: str) -> str | None:
     got = docker_json(t, "inspect", "--type", "container", container)
     if not got:
         return None
-    label = ((got[0].get("Config") or {}).get("Labels") or {}).get(LABEL)
+    label = image_labels(got[0]).get(LABEL)
     if label == name:
         return None
     return (f"a container named {container} exists that provisioning did not make for node {name} (label {LABEL}="

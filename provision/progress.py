@@ -10,9 +10,18 @@ from typing import Any
 
 from labconform.errors import WaitTimeout
 from labconform.poll import until
-from provision.core import StepFailed
+from provision.core import StepFailed, put_script
 
 EVERY_S = 10.0
+
+
+def run_script(ctx: Any, script: str, args: str, log: str, what: str, timeout: float, note: str = "") -> None:
+    """FILES/script put under LIBEXEC and run by run_watched with `args` (the rest of its shell line); `note`
+    said before it starts."""
+    path = put_script(ctx, script)
+    if note:
+        ctx.say(note)
+    run_watched(ctx, f"{path} {args}", log, what, timeout)
 
 
 def run_watched(ctx: Any, command: str, log: str, what: str, timeout: float, every: float = EVERY_S) -> None:

@@ -2,16 +2,23 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 from labconform import app
 from labconform.target import shell_line
-from provision.core import Step, StepFailed
+from provision.core import (
+    DEBIAN_MIRROR,
+    LIBEXEC,
+    Step,
+    StepFailed,
+    differing,
+    image_labels,
+    put_differing,
+    put_script,
+    recipe,
+)
 from provision.progress import run_watched
 
-FILES = Path(__file__).parent / "files"
-BUILDER = "/usr/local/libexec/labconform/build-tomcat-image.sh"
-DEBIAN_MIRROR = "http://deb.debian.org/debian"
+BUILDER_SCRIPT = "build-tomcat-image.sh"
+BUILDER = f"{LIBEXEC}/{BUILDER_SCRIPT}"
 # labels on the mytc image: what it was built from, so a stale image is seen without running it
 LABEL_WAR = "org.labconform.rootwar-sha256"
 LABEL_DOCKERFILE = "org.labconform.dockerfile-sha256"
@@ -29,21 +36,26 @@ def context_files(params) -> dict[str, bytes]:
     }
 
 
+def image_check(ctx, ref: str, stale, fine: str) -> tuple[bool, str]:
+    """An image's (done, detail): absent, or what `stale` finds wrong in its labels, or `fine`."""
+    img = ctx.state.image(ref)
+    if img is None:
+        return False, f"{ref} absent"
+    wrong = stale(image_labels(img))
+    return not wrong, wrong or fine
+
+
 def steps(ctx) -> list[Step]:
     p = ctx.params
     family = ctx.state.facts.family
 
-    recipe = app.sha256((FILES / "build-tomcat-image.sh").read_bytes())[:16]
+    built_by = recipe(BUILDER_SCRIPT)
 
-    def base_check() -> tuple[bool, str]:
-        img = ctx.state.image(p.tomcat_image)
-        if img is None:
-            return False, f"{p.tomcat_image} absent"
-        labels = (img.get("Config") or {}).get("Labels") or {}
+    def base_stale(labels: dict[str, str]) -> str:
         # an image this project built is rebuilt when its recipe changes; a pulled one is kept
-        if "org.labconform.built-from" in labels and labels.get("org.labconform.recipe") != recipe:
-            return False, f"{p.tomcat_image} was built by an older recipe"
-        return True, f"{p.tomcat_image} present"
+        if "org.labconform.built-from" in labels and labels.get("org.labconform.recipe") != built_by:
+            return f"{p.tomcat_image} was built by an older recipe"
+        return ""
 
     # every value from the lab's parameters reaches the shell quoted (shell_line), shown as it runs
     def builder_command(recipe_id: str) -> str:
@@ -70,13 +82,13 @@ def steps(ctx) -> list[Step]:
         if family != "debian":
             raise StepFailed(f"cannot pull {p.tomcat_upstream} and no offline build for family {family}")
         ctx.sh("apt-get install -y debootstrap", quiet=True)
-        ctx.put(BUILDER, (FILES / "build-tomcat-image.sh").read_bytes(), 0o755)
-        run_watched(ctx, builder_command(recipe), "/var/log/labconform/tomcat-image.log", "Tomcat image build", 1200)
+        put_script(ctx, BUILDER_SCRIPT, BUILDER)
+        run_watched(ctx, builder_command(built_by), "/var/log/labconform/tomcat-image.log", "Tomcat image build", 1200)
 
     base = Step(
         "Tomcat 10 base image",
         ("tomcat-01", "tomcat-02", "tomcat-03", "tomcat-04"),
-        base_check,
+        lambda: image_check(ctx, p.tomcat_image, base_stale, f"{p.tomcat_image} present"),
         base_apply,
         base_cmds,
     )
@@ -84,19 +96,14 @@ def steps(ctx) -> list[Step]:
     files = context_files(p)
 
     def context_check() -> tuple[bool, str]:
-        differ = [path for path, data in files.items() if ctx.state.raw(path) != data]
+        differ = differing(ctx, files)
         return (not differ, f"differ or missing: {' '.join(differ)}" if differ else f"{len(files)} files as expected")
-
-    def context_apply() -> None:
-        for path, data in files.items():
-            if ctx.state.raw(path) != data:
-                ctx.put(path, data)
 
     context = Step(
         "mytc build context (ROOT/, ROOT.war, Dockerfile)",
         ("hello-01", "hello-02", "hello-03", "mytc-01"),
         context_check,
-        context_apply,
+        lambda: put_differing(ctx, files),
         (
             shell_line("mkdir -p %s", f"{p.context_dir}/ROOT/META-INF"),
             "write index.jsp and META-INF/context.xml",
@@ -112,16 +119,16 @@ def steps(ctx) -> list[Step]:
         img = ctx.state.image(p.tomcat_image)
         return img["Id"] if img else "(absent)"
 
-    def mytc_check() -> tuple[bool, str]:
-        img = ctx.state.image(p.mytc_image)
-        if img is None:
-            return False, f"{p.mytc_image} absent"
-        labels = (img.get("Config") or {}).get("Labels") or {}
+    def mytc_stale(labels: dict[str, str]) -> str:
         if labels.get(LABEL_WAR) != war_sha or labels.get(LABEL_DOCKERFILE) != dockerfile_sha:
-            return False, f"{p.mytc_image} is stale against {p.context_dir}"
+            return f"{p.mytc_image} is stale against {p.context_dir}"
         if labels.get(LABEL_BASE) != base_id():
-            return False, f"{p.mytc_image} was built on another {p.tomcat_image}"
-        return True, f"{p.mytc_image} built from the current context and base image"
+            return f"{p.mytc_image} was built on another {p.tomcat_image}"
+        return ""
+
+    def mytc_check() -> tuple[bool, str]:
+        fine = f"{p.mytc_image} built from the current context and base image"
+        return image_check(ctx, p.mytc_image, mytc_stale, fine)
 
     def build_command() -> str:
         labels = (f"{LABEL_WAR}={war_sha}", f"{LABEL_DOCKERFILE}={dockerfile_sha}", f"{LABEL_BASE}={base_id()}")
