@@ -73,6 +73,17 @@ class Step:
     section: str = ""
 
 
+def file_step(ctx: Any, name: str, claims: tuple[str, ...], path: str, text: str, fine: str,
+              commands: tuple[str, ...]) -> Step:
+    """A step that writes `text` to `path`, done when the file holds it (`fine` says so)."""
+
+    def check() -> tuple[bool, str]:
+        ok = ctx.state.text(path) == text
+        return ok, fine if ok else f"{path} missing or different"
+
+    return Step(name, claims, check, lambda: ctx.put(path, text.encode()), commands)
+
+
 @dataclass
 class Outcome:
     step: Step

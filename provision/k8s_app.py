@@ -5,9 +5,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from provision.core import Step
-from provision.k8s_deploy import deployment_step
+from provision.core import Step, file_step
 from provision.k8s_cluster import DEPLOYMENT, MANIFEST, SERVICE, Cluster, node_ready, wait_until
+from provision.k8s_deploy import deployment_step
 
 MASTER_TAINT = "node-role.kubernetes.io/master"
 FLANNEL_URL = "https://raw.githubusercontent.com/coreos/flannel/master/Documentation/kube-flannel.yml"
@@ -79,12 +79,8 @@ def cluster_steps(ctx: Any, k: Cluster) -> list[Step]:
                     lambda: wait_until(ctx, lambda: ready_check()[0], 180, "node Ready"),
                     ("kubectl get nodes  (repeat until Ready)",)))
 
-    def manifest_check() -> tuple[bool, str]:
-        ok = ctx.state.text(MANIFEST) == CLUSTER_YAML
-        return ok, f"{MANIFEST} holds the document's Deployment" if ok else f"{MANIFEST} missing or different"
-
-    out.append(Step("the Deployment manifest", ("k8s-app-01",), manifest_check,
-                    lambda: ctx.put(MANIFEST, CLUSTER_YAML.encode()), (f"cat <<EOT > {MANIFEST} ... EOT",)))
+    out.append(file_step(ctx, "the Deployment manifest", ("k8s-app-01",), MANIFEST, CLUSTER_YAML,
+                         f"{MANIFEST} holds the document's Deployment", (f"cat <<EOT > {MANIFEST} ... EOT",)))
 
     out.append(deployment_step(ctx, k))
 

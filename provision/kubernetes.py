@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from labconform.kube import ADMIN_CONF
-from provision.core import DEBIAN_MIRROR, FILES, Step, image_labels
+from provision.core import DEBIAN_MIRROR, FILES, Step, file_step, image_labels
 from provision.k8s_app import cluster_steps
 from provision.k8s_build import CACHE, IMAGES, IMAGES_RECIPE, build_step
 from provision.k8s_cluster import POD_CIDR, Cluster
@@ -31,6 +31,7 @@ repo_gpgcheck=1
 gpgkey=https://packages.cloud.google.com/yum/doc/yum-key.gpg https://packages.cloud.google.com/yum/doc/rpm-package-key.gpg
 exclude=kubelet kubeadm kubectl
 """
+KUBERNETES_REPO_TEXT = KUBERNETES_REPO.replace("\\$", "$")  # the file as the heredoc writes it
 
 
 # --- Debian, offline: built from source, images made here, kubelet supervised ----------------------
@@ -106,13 +107,8 @@ def rhel_steps(ctx: Any, k: Cluster) -> list[Step]:
 
     repo = "/etc/yum.repos.d/kubernetes.repo"
 
-    def repo_check() -> tuple[bool, str]:
-        ok = ctx.state.text(repo) == KUBERNETES_REPO.replace("\\$", "$")
-        return ok, f"{repo} as in the document" if ok else f"{repo} missing or different"
-
-    out.append(Step("Kubernetes repository", ("k8s-inst-01",), repo_check,
-                    lambda: ctx.put(repo, KUBERNETES_REPO.replace("\\$", "$").encode()),
-                    (f"cat <<EOT > {repo} ... EOT", "dnf -y upgrade")))
+    out.append(file_step(ctx, "Kubernetes repository", ("k8s-inst-01",), repo, KUBERNETES_REPO_TEXT,
+                         f"{repo} as in the document", (f"cat <<EOT > {repo} ... EOT", "dnf -y upgrade")))
 
     pkgs = ("kubeadm", "kubelet", "kubectl")
 

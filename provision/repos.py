@@ -10,7 +10,7 @@ from typing import Any
 from labconform import repos
 from provision.core import Step, StepFailed
 from provision.docker_ce import DOCKER_CE_REPO
-from provision.kubernetes import KUBERNETES_REPO
+from provision.kubernetes import KUBERNETES_REPO_TEXT
 
 KUBERNETES_REPO_FILE = f"{repos.YUM_DIR}/kubernetes.repo"
 CGROUP_BOOLEAN = "container_manage_cgroup"
@@ -79,7 +79,7 @@ def kubernetes_steps(ctx: Any) -> list[Step]:
         ctx.sh(*(RETAIN[k] for k in RETAIN if k in bad))
 
     def repo_apply() -> None:
-        ctx.put(KUBERNETES_REPO_FILE, KUBERNETES_REPO.replace("\\$", "$").encode())
+        ctx.put(KUBERNETES_REPO_FILE, KUBERNETES_REPO_TEXT.encode())
 
     return [Step("SELinux enforcing with container-selinux", ("k8s-prep-08",), se_check, se_apply,
                  tuple(RETAIN.values())),

@@ -108,7 +108,7 @@ def converged(rocky: dict) -> dict:
         k8s_host.SYSCTL_CONF: "".join(f"{key} = {v}\n" for key, v in k8s_host.SYSCTLS.items()),
         "/proc/swaps": "Filename\tType\tSize\tUsed\tPriority\n",
         "/etc/fstab": data["files"]["/etc/fstab"].replace("/dev/mapper/rl-swap", "#/dev/mapper/rl-swap"),
-        "/etc/yum.repos.d/kubernetes.repo": k8s.KUBERNETES_REPO.replace("\\$", "$"),
+        "/etc/yum.repos.d/kubernetes.repo": k8s.KUBERNETES_REPO_TEXT,
         ADMIN_CONF: "apiVersion: v1\nkind: Config\n",
         "/root/.bash_profile": data["files"]["/root/.bash_profile"] + f"export KUBECONFIG={ADMIN_CONF}\n",
         k8s_cluster.MANIFEST: k8s_app.CLUSTER_YAML,

@@ -15,46 +15,30 @@ from labconform import repos, selinux
 from labconform.params import load_params
 from labconform.target import Target
 from provision import Context, build_plan
+from provision.kubernetes import KUBERNETES_REPO_TEXT
 from provision.state import RecordedState
 
 REPO = Path(__file__).resolve().parent.parent
 ROCKY = REPO / "tests" / "data" / "rocky-8.4.json"
 
 # what `dnf config-manager --add-repo=https://download.docker.com/linux/centos/docker-ce.repo` writes (its first
-# sections; the nightly ones are like the test one)
-DOCKER_CE_REPO = """\
-[docker-ce-stable]
-name=Docker CE Stable - $basearch
-baseurl=https://download.docker.com/linux/centos/$releasever/$basearch/stable
-enabled=1
-gpgcheck=1
-gpgkey=https://download.docker.com/linux/centos/gpg
-
-[docker-ce-stable-debuginfo]
-name=Docker CE Stable - Debuginfo $basearch
-baseurl=https://download.docker.com/linux/centos/$releasever/debug-$basearch/stable
-enabled=0
-gpgcheck=1
-gpgkey=https://download.docker.com/linux/centos/gpg
-
-[docker-ce-test]
-name=Docker CE Test - $basearch
-baseurl=https://download.docker.com/linux/centos/$releasever/$basearch/test
-enabled=0
+# sections; the nightly ones are like the test one): each section the same six lines but for its id, name, path
+# and whether it is enabled
+DOCKER_CE_SECTION = """\
+[docker-ce-{id}]
+name=Docker CE {name}
+baseurl=https://download.docker.com/linux/centos/$releasever/{path}
+enabled={enabled}
 gpgcheck=1
 gpgkey=https://download.docker.com/linux/centos/gpg
 """
-# the document's kubernetes.repo, as its heredoc writes it ($basearch left for dnf)
-KUBERNETES_REPO = """\
-[kubernetes]
-name=Kubernetes
-baseurl=https://packages.cloud.google.com/yum/repos/kubernetes-el7-$basearch
-enabled=1
-gpgcheck=1
-repo_gpgcheck=1
-gpgkey=https://packages.cloud.google.com/yum/doc/yum-key.gpg https://packages.cloud.google.com/yum/doc/rpm-package-key.gpg
-exclude=kubelet kubeadm kubectl
-"""
+DOCKER_CE_REPO = "\n".join(DOCKER_CE_SECTION.format(id=i, name=n, path=p, enabled=e) for i, n, p, e in (
+    ("stable", "Stable - $basearch", "$basearch/stable", 1),
+    ("stable-debuginfo", "Stable - Debuginfo $basearch", "debug-$basearch/stable", 0),
+    ("test", "Test - $basearch", "$basearch/test", 0),
+))
+# the document's kubernetes.repo, as its heredoc writes it ($basearch left for dnf): provisioning's own text
+KUBERNETES_REPO = KUBERNETES_REPO_TEXT
 ROCKY_BASEOS = """\
 [baseos]
 name=Rocky Linux $releasever - BaseOS
