@@ -125,10 +125,11 @@ def steps(ctx: Context, node: Node) -> list[Step]:
         return ok, f"SSH key {node.identity}" if ok else f"no SSH key at {node.identity}"
 
     def key_apply() -> None:
-        STATE_DIR.mkdir(parents=True, exist_ok=True)
-        for p in (node.identity, node.identity.with_suffix(".pub")):
-            p.unlink(missing_ok=True)
-        ctx.sh(f"ssh-keygen -q -t ed25519 -N '' -C labconform-nodes -f {shlex.quote(str(node.identity))}")
+        # one command through the context, like every change provisioning makes (a dry run or a recording
+        # context must not remove the key that every node's runs use)
+        key = shlex.quote(str(node.identity))
+        ctx.sh(f"mkdir -p {shlex.quote(str(STATE_DIR))} && rm -f {key} {key}.pub && "
+               f"ssh-keygen -q -t ed25519 -N '' -C labconform-nodes -f {key}")
 
     def booted_check() -> tuple[bool, str]:
         state = node_exec(t, node, "systemctl", "is-system-running", timeout=10).stdout.strip()

@@ -7,6 +7,7 @@ Skipped where no cluster is up (run `python -m provision` first)."""
 from __future__ import annotations
 
 import contextlib
+import re
 import shutil
 import subprocess
 import sys
@@ -78,6 +79,16 @@ def no_stale_node_port_entries(k: KubeLab) -> None:
     pods = {p.status.pod_ip for p in k.deployment_pods("hw-deploy") if p.status.pod_ip}
     settling = conntrack.await_stale_gone(k.target, k.node_address(), k.service("hw").spec.ports[0].node_port, pods)
     assert not settling.left, settling.evidence()
+
+
+def free_source_port(address: str, port: int) -> str:
+    """A source port below the kernel's ephemeral range (so no connection of the suite takes it meanwhile) that
+    no connection entry to the NodePort holds yet: a real connection's entry lingers in TIME_WAIT for 120 s, and
+    `conntrack -I` refuses a tuple that exists."""
+    listed = subprocess.run(["conntrack", "-L", "-p", "tcp", "-s", address, "-d", address, "--dport", str(port)],
+                            capture_output=True, text=True, timeout=30)
+    taken = set(re.findall(r"sport=(\d+)", listed.stdout))
+    return next(str(p) for p in range(23456, 23556) if str(p) not in taken)
 
 
 def wait_deployment_available(k: KubeLab, timeout: float = 180) -> None:
@@ -261,7 +272,7 @@ def test_a_connection_entry_to_a_gone_pod_is_waited_out_before_the_nodeport_samp
     address, port = k.node_address(), k.service("hw").spec.ports[0].node_port
     pods = {p.status.pod_ip for p in k.deployment_pods("hw-deploy")}
     gone = next(f"10.244.0.{n}" for n in range(250, 200, -1) if f"10.244.0.{n}" not in pods)
-    sport = "45678"
+    sport = free_source_port(address, port)
     entry = ["-p", "tcp", "-s", address, "-d", address, "--sport", sport, "--dport", str(port)]
     made = subprocess.run(["conntrack", "-I", *entry, "-r", gone, "-q", "10.244.0.1", "--reply-port-src", "8080",
                            "--reply-port-dst", sport, "--state", "SYN_SENT", "--timeout", "15"],
