@@ -21,7 +21,7 @@ from junitparser import Error, Failure, JUnitXml, Skipped
 from lxml import etree
 from npm_tools import npm_module
 from results_schema import SCHEMA_PATH, schema_errors
-from test_plugin import INI
+from test_plugin import HEAD, PER_ROW, make_project
 from test_plugin import STEPS as PLUGIN_STEPS
 
 from labconform.exports import cucumber, scenario_status
@@ -31,15 +31,7 @@ REPO = Path(__file__).resolve().parent.parent
 XSD = REPO / "tests" / "data" / "junit-10.xsd"
 REPORTER = "cucumber-html-reporter@7"
 
-FEATURE = """\
-@section:sample
-Feature: Sample section
-
-  @id:s-01 @impact:high
-  Scenario: a claim that holds
-    Why it matters.
-    Then the value "a" is "a"
-
+FEATURE = HEAD + """
   @id:s-02 @impact:low
   Scenario: a claim that does not hold
     Then the value "a" is "b"
@@ -64,13 +56,7 @@ Feature: Sample section
 
   @id:s-07 @impact:low
   Scenario Outline: a claim per row
-    Then the value "<v>" is "<v>"
-
-    Examples:
-      | v |
-      | x |
-      | y |
-"""
+""" + PER_ROW
 
 # the plugin test's steps and pytest.ini, and a Given that passes before the waived failure
 STEPS = PLUGIN_STEPS + """
@@ -94,9 +80,7 @@ NOT_FAILED_SKIPS = ("not_applicable", "waived")
 
 def run_project(pytester: pytest.Pytester, *args: str) -> tuple[int, Path]:
     """Run the small project once; its exit status and its run folder."""
-    pytester.makefile(".feature", sample=FEATURE)
-    pytester.makeconftest(STEPS)
-    pytester.makefile(".ini", pytest=INI)
+    make_project(pytester, FEATURE, STEPS)
     expires = dt.date.today() + dt.timedelta(days=30)
     waivers = pytester.path / "waivers.yaml"
     waivers.write_text(WAIVERS.format(secret=SECRET, expires=expires.isoformat()))

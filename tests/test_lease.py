@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 from midrun import stop
 from ssh_server import sshd  # noqa: F401 - the fixture
-from test_plugin import INI
+from test_plugin import make_project
 
 from labconform.lease import LEASE_ENV, LeaseHeld, LeaseKeeper, extend_held
 from labconform.ssh import SshOptions
@@ -37,6 +37,14 @@ def target(request: pytest.FixtureRequest) -> Iterator[Target]:
 @pytest.fixture
 def lease_path(tmp_path: Path) -> str:
     return str(tmp_path / "lease")  # a lease of the tests' own, never the lab's real one
+
+
+def abandoned(target: Target, run: str, purpose: str, path: str) -> LeaseKeeper:
+    """A lease of 1 s taken by `run`, then never renewed: its holder vanished, or its lab host rebooted."""
+    keeper = LeaseKeeper(target, run, purpose, ttl_s=1, path=path)
+    keeper.acquire()
+    keeper._stop.set()
+    return keeper
 
 
 @pytest.mark.lab
@@ -76,10 +84,8 @@ def test_a_waiting_holder_gives_up_after_its_bound(target, lease_path):
 
 @pytest.mark.lab
 def test_a_lease_not_renewed_expires(target, lease_path):
-    gone = LeaseKeeper(target, "run-vanished", "provisioning", ttl_s=1, path=lease_path)
-    gone.acquire()
-    gone._stop.set()  # the holder's machine vanished: nobody renews it and nobody gives it back
-    gone.held = None
+    gone = abandoned(target, "run-vanished", "provisioning", lease_path)
+    gone.held = None  # the holder's machine vanished: nobody renews it and nobody gives it back
     with LeaseKeeper(target, "run-b", "provisioning", path=lease_path) as second:
         assert second.acquire(wait_s=20).run == "run-b"
 
@@ -155,9 +161,7 @@ def _(evidence):
 @pytest.mark.plugin
 def test_destructive_claims_take_the_lease_and_fail_when_it_is_held(pytester, monkeypatch, lease_path):
     monkeypatch.setenv(LEASE_ENV, lease_path)
-    pytester.makefile(".feature", sample=DESTRUCTIVE)
-    pytester.makeconftest(STEPS)
-    pytester.makefile(".ini", pytest=INI)
+    make_project(pytester, DESTRUCTIVE, STEPS)
     free = pytester.runpytest("--destructive", "--run-name", "lc-lease-free")
     assert free.ret == 0, free.stdout.str()
     assert not Path(lease_path).exists() or "lc-lease-free" not in Path(lease_path).read_text()  # given back
@@ -198,9 +202,7 @@ def test_a_lease_stretched_over_a_reboot_is_not_shortened_by_the_next_renewal(ta
 
 @pytest.mark.lab
 def test_a_lease_that_expired_and_was_taken_is_known_lost_and_says_by_whom(target, lease_path):
-    first = LeaseKeeper(target, "run-a", "destructive claims", ttl_s=1, path=lease_path)
-    first.acquire()
-    first._stop.set()  # a reboot longer than the lease: nobody renews it
+    first = abandoned(target, "run-a", "destructive claims", lease_path)  # a reboot longer than the lease
     with LeaseKeeper(target, "run-b", "provisioning", path=lease_path) as second:
         second.acquire(wait_s=20)
         assert not first._renew(1)

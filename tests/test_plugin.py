@@ -8,7 +8,8 @@ import pytest
 
 pytestmark = pytest.mark.plugin
 
-FEATURE = """\
+# the sample's heading and first claim, and the table of its last (test_exports' sample begins and ends so too)
+HEAD = """\
 @section:sample
 Feature: Sample section
 
@@ -16,7 +17,16 @@ Feature: Sample section
   Scenario: a claim that holds
     Why it matters.
     Then the value "a" is "a"
+"""
+PER_ROW = """\
+    Then the value "<v>" is "<v>"
 
+    Examples:
+      | v |
+      | x |
+      | y |
+"""
+FEATURE = HEAD + """
   @id:s-02 @impact:low
   Scenario: a claim that does not hold
     Why it matters.
@@ -40,13 +50,7 @@ Feature: Sample section
   @id:s-06 @impact:medium
   Scenario Outline: a claim per row
     Why it matters.
-    Then the value "<v>" is "<v>"
-
-    Examples:
-      | v |
-      | x |
-      | y |
-"""
+""" + PER_ROW
 
 STEPS = """\
 from pytest_bdd import given, parsers, then
@@ -80,12 +84,17 @@ markers =
 """
 
 
-@pytest.fixture
-def project(pytester):
-    pytester.makefile(".feature", sample=FEATURE)
-    pytester.makeconftest(STEPS)
+def make_project(pytester: pytest.Pytester, feature: str, steps: str, name: str = "sample") -> pytest.Pytester:
+    """A small project: `name`.feature, its steps as conftest.py, the plugin's pytest.ini."""
+    pytester.makefile(".feature", **{name: feature})
+    pytester.makeconftest(steps)
     pytester.makefile(".ini", pytest=INI)
     return pytester
+
+
+@pytest.fixture
+def project(pytester):
+    return make_project(pytester, FEATURE, STEPS)
 
 
 def results(pytester) -> dict:
@@ -190,9 +199,7 @@ def _():
 
 def test_a_secret_in_a_failed_claim_is_redacted_in_pytests_output(pytester):
     """The FAILURES section, the short summary and the captured output reach the CI log: no secret in them."""
-    pytester.makefile(".feature", planted=SECRET_FEATURE)
-    pytester.makeconftest(SECRET_STEPS)
-    pytester.makefile(".ini", pytest=INI)
+    make_project(pytester, SECRET_FEATURE, SECRET_STEPS, name="planted")
     res = pytester.runpytest_subprocess("planted.feature", "-rA", "-l")
     out = res.stdout.str() + res.stderr.str()
     assert res.ret == 1 and "= FAILURES =" in out and "Captured stdout call" in out
