@@ -8,10 +8,11 @@ import subprocess
 import sys
 import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
-from ssh_server import Sshd, keygen, sshd  # noqa: F401 - sshd: the fixture
+from ssh_server import Sshd, free_port, keygen, sshd  # noqa: F401 - sshd: the fixture
 
 from labconform.errors import LabUnreachable
 from labconform.known_hosts import HostKeyError
@@ -33,6 +34,30 @@ SUBSET = (
 def target_for(sshd: Sshd, user: str = "root", query: str = "", **opts: object) -> Target:
     options = SshOptions(identity=str(sshd.identity), known_hosts=str(sshd.known_hosts), **opts)  # type: ignore[arg-type]
     return Target(sshd.target(user, query), ssh=options)
+
+
+@contextmanager
+def session(sshd: Sshd, logins: int) -> Iterator[Target]:
+    """A probed target over `sshd`, closed after the block; the block must have cost `logins` SSH logins."""
+    t = target_for(sshd)
+    before = sshd.logins()
+    try:
+        t.probe()
+        yield t
+    finally:
+        t.close()
+    assert sshd.logins() - before == logins
+
+
+def provision_over(sshd: Sshd, *args: str, timeout: float) -> tuple[subprocess.CompletedProcess[str], int]:
+    """`python -m provision ARGS` against `sshd` with its key and known_hosts; its run and the SSH logins it cost."""
+    before = sshd.logins()
+    p = subprocess.run(
+        [sys.executable, "-m", "provision", *args, "--target", sshd.target(),
+         "--ssh-identity", str(sshd.identity), "--known-hosts", str(sshd.known_hosts)],
+        cwd=REPO, capture_output=True, text=True, timeout=timeout,
+    )
+    return p, sshd.logins() - before
 
 
 @pytest.mark.lab
@@ -64,10 +89,7 @@ def test_an_explicit_kubeconfig_is_used_as_it_is(suite, sshd, tmp_path):
 
 @pytest.mark.lab
 def test_commands_reuse_the_one_connection(sshd):
-    t = target_for(sshd)
-    before = sshd.logins()
-    try:
-        t.probe()
+    with session(sshd, logins=1) as t:
         outs = {t.run("echo %s", str(i)).stdout.strip() for i in range(20)}
         assert outs == {str(i) for i in range(20)}
         res = t.run("echo out; echo err >&2; exit 3")
@@ -75,9 +97,6 @@ def test_commands_reuse_the_one_connection(sshd):
         assert t.read_text("/etc/hostname") == Path("/etc/hostname").read_text()
         assert t.read_bytes("/nonexistent/labconform") is None
         assert t.tunnel("127.0.0.1", sshd.port)[0] == "127.0.0.1"
-    finally:
-        t.close()
-    assert sshd.logins() - before == 1
 
 
 @pytest.mark.lab
@@ -151,47 +170,30 @@ def test_a_sudo_user_sees_what_root_sees(suite, sshd, sudo_user):
 
 @pytest.mark.lab
 def test_provision_check_goes_through_the_same_connection(sshd):
-    before = sshd.logins()
-    p = subprocess.run(
-        [sys.executable, "-m", "provision", "--check", "--only", "docker", "--target", sshd.target(),
-         "--ssh-identity", str(sshd.identity), "--known-hosts", str(sshd.known_hosts)],
-        cwd=REPO, capture_output=True, text=True, timeout=300,
-    )
+    p, logins = provision_over(sshd, "--check", "--only", "docker", timeout=300)
     assert p.returncode == 0, p.stdout[-2000:] + p.stderr[-2000:]
     assert f"for {sshd.target()}" in p.stdout
-    assert sshd.logins() - before == 1
+    assert logins == 1
 
 
 @pytest.mark.lab
 def test_provision_over_ssh_takes_the_lease_and_uses_one_connection(sshd):
-    before = sshd.logins()
-    p = subprocess.run(
-        [sys.executable, "-m", "provision", "--only", "docker", "--lease-wait", "300", "--target", sshd.target(),
-         "--ssh-identity", str(sshd.identity), "--known-hosts", str(sshd.known_hosts)],
-        cwd=REPO, capture_output=True, text=True, timeout=900,
-    )
+    p, logins = provision_over(sshd, "--only", "docker", "--lease-wait", "300", timeout=900)
     assert p.returncode == 0, p.stdout[-2000:] + p.stderr[-2000:]
     assert f"lease on {sshd.target()} taken" in p.stdout
     assert " failed " not in p.stdout
-    assert sshd.logins() - before == 1
+    assert logins == 1
 
 
 @pytest.mark.unit
 def test_unreachable_ssh_target_says_where(tmp_path):
-    t = Target(f"ssh://root@127.0.0.1:{_closed_port()}", ssh=SshOptions(known_hosts=str(tmp_path / "k")))
+    # a port bound and let go again (free_port): nothing listens on it
+    t = Target(f"ssh://root@127.0.0.1:{free_port()}", ssh=SshOptions(known_hosts=str(tmp_path / "k")))
     with pytest.raises(LabUnreachable, match="127.0.0.1"):
         t.probe()
     assert t.unreachable
     assert not os.path.exists(os.path.dirname(t.session.control_path))  # nothing left, even unclosed
     t.close()
-
-
-def _closed_port() -> int:
-    import socket
-
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 @pytest.mark.lab
@@ -215,10 +217,7 @@ def test_after_the_link_drops_the_target_is_reached_again_with_the_same_tunnels(
 
     from labconform.poll import until
 
-    t = target_for(sshd)
-    before = sshd.logins()
-    try:
-        t.probe()
+    with session(sshd, logins=2) as t:
         host, port = t.tunnel("127.0.0.1", sshd.port)  # sshd itself at the far end: it greets with its banner
         for pid in [p for p in sshd.sessions() if _comm(p).startswith("sshd")]:
             os.kill(pid, signal.SIGKILL)  # the listener stays: the host is back at once
@@ -230,6 +229,3 @@ def test_after_the_link_drops_the_target_is_reached_again_with_the_same_tunnels(
         assert t.run("echo back").stdout == "back\n"
         with socket.create_connection((host, port), timeout=10) as s:
             assert s.recv(4) == b"SSH-"
-    finally:
-        t.close()
-    assert sshd.logins() - before == 2
