@@ -94,18 +94,14 @@ def redact_text(text: str) -> str:
     low = out.lower()
     if "bearer" in low or "basic" in low:
         out = _BEARER.sub(lambda m: m[1] + m[2] + REDACTED if m[3] != REDACTED else m[0], out)
-    if "eyJ" in out:
-        out = _JWT.sub(REDACTED, out)
-    if "." in out:
-        out = _BOOTSTRAP.sub(REDACTED, out)
+    for marker, token in (("eyJ", _JWT), (".", _BOOTSTRAP)):
+        if marker in out:
+            out = token.sub(REDACTED, out)
     if not any(hint in low for hint in _NAME_HINTS):
         return out  # no credential's name appears: the rules by name have nothing to find
-    if "--" in out:
-        out = _FLAG.sub(_by_name, out)
-    if "=" in out:
-        out = _ASSIGN.sub(_by_name, out)
-    if ":" in out:
-        out = _COLON.sub(_by_name, out)
+    for marker, named in (("--", _FLAG), ("=", _ASSIGN), (":", _COLON)):
+        if marker in out:
+            out = named.sub(_by_name, out)
     return out
 
 

@@ -5,6 +5,8 @@ from __future__ import annotations
 import base64
 import shlex
 import urllib.parse
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any
@@ -190,14 +192,28 @@ class Target:
         """ssh://user@host?sudo=true: commands run through sudo, as testinfra does."""
         return urllib.parse.parse_qs(self.url.query).get("sudo", ["false"])[0].lower() == "true"
 
+    def _lose(self, reason: str | None) -> LabUnreachable:
+        """The target is unreachable from now on, for `reason`: the error to raise."""
+        self._unreachable = reason
+        return LabUnreachable(reason)
+
+    @contextmanager
+    def _noting_unreachable(self) -> Iterator[None]:
+        """A LabUnreachable raised in the block is remembered as the target's reason, then raised again."""
+        try:
+            yield
+        except LabUnreachable as exc:
+            self._unreachable = str(exc)
+            raise
+
+    def _session_lost(self) -> str | None:
+        return self.session.lost if self.session is not None else None
+
     def connect(self) -> None:
         """Open the SSH connection now (no-op for other transports); HostKeyError or LabUnreachable."""
         if self.session is not None and not self._unreachable:
-            try:
+            with self._noting_unreachable():
                 self.session.open()
-            except LabUnreachable as exc:
-                self._unreachable = str(exc)
-                raise
 
     def check_alive(self, grace: float = 0) -> None:
         """Raise LabUnreachable when the target's connection is gone. `grace`: after a transport
@@ -205,8 +221,7 @@ class Target:
         if self._unreachable:
             raise LabUnreachable(self._unreachable)
         if self.session is not None and self.session.gone(grace):
-            self._unreachable = self.session.lost
-            raise LabUnreachable(self._unreachable)
+            raise self._lose(self.session.lost)
 
     def reconnect(self, timeout: float) -> None:
         """Reach the target again after it rebooted (an ssh:// target: a new connection, the same tunnels);
@@ -279,26 +294,20 @@ class Target:
         except LabUnreachable:
             raise
         except Exception as exc:  # transport failure, not a failed command
-            lost = self.session.lost if self.session is not None else None
+            lost = self._session_lost()
             if lost:
                 self._unreachable = lost
             raise LabUnreachable(lost or f"{self.spec}: {exc}") from exc
         if not self.is_local and out.rc == 255:
-            lost = self.session.lost if self.session is not None else None
-            self._unreachable = lost or f"{self.spec}: connection lost ({out.stderr.strip()[-200:]})"
-            raise LabUnreachable(self._unreachable)
+            raise self._lose(self._session_lost() or f"{self.spec}: connection lost ({out.stderr.strip()[-200:]})")
         return Result(line, out.rc, out.stdout, out.stderr)
 
     def probe(self) -> None:
         """Reach the target once, within the connect timeout; remember the reason if it fails."""
-        try:
+        with self._noting_unreachable():
             res = self.run("echo labconform-ok", timeout=self.connect_timeout + 5)
-        except LabUnreachable as exc:
-            self._unreachable = str(exc)
-            raise
         if "labconform-ok" not in res.stdout:
-            self._unreachable = f"{self.spec}: unreachable ({res.stderr.strip()[-300:] or 'no answer'})"
-            raise LabUnreachable(self._unreachable)
+            raise self._lose(f"{self.spec}: unreachable ({res.stderr.strip()[-300:] or 'no answer'})")
 
     @property
     def unreachable(self) -> str | None:
