@@ -15,8 +15,8 @@ from typing import Any
 from labconform import changerecord, ssh, suite
 from labconform.commands import stream
 from labconform.errors import LabUnreachable, WaitTimeout
-from labconform.poll import until
 from labconform.lease import LeaseKeeper
+from labconform.poll import until
 from labconform.redact import redact_text
 
 REPAIR_TIMEOUT_S = 1800
@@ -166,8 +166,9 @@ class Runner:
                                  f"within {RECONNECT_S} s ({exc}): what the {phase} did there is unknown") from None
         rec["reconnected"] = True
         rec["stopped_on_lab"] = stop_there()
-        say(f"{phase}: the lab answers again; " + ("what was left of the command there was stopped"
-                                                    if rec["stopped_on_lab"] else "the command could not be stopped there"))
+        left = ("what was left of the command there was stopped" if rec["stopped_on_lab"]
+                else "the command could not be stopped there")
+        say(f"{phase}: the lab answers again; {left}")
 
     def ssh_argv(self, line: str) -> list[str]:
         """ssh to the lab through the change's one connection (the lease's), the target's sudo applied."""

@@ -5,10 +5,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from labconform.errors import WaitTimeout
-from labconform.poll import until
 from labconform.sysinfo import clock
-from provision.core import Step, StepFailed
+from provision.core import Step, StepFailed, wait_or_fail
 
 CHRONY_SOURCES = "/etc/chrony/sources.d/labconform.sources"
 CHRONY_CONF = "/etc/chrony/chrony.conf"
@@ -74,11 +72,8 @@ def time_sync_step(ctx: Any) -> Step:
                 ctx.put(CHRONY_DEFAULTS, CONTAINER_OPTS.encode())
         ctx.sh(f"systemctl enable {svc}", f"systemctl restart {svc}")
         if servers:
-            try:
-                until(lambda: clock(ctx.target)["synchronised"], timeout=60, interval=1,
-                      what=f"chrony synchronised to {', '.join(servers)}")
-            except WaitTimeout as exc:
-                raise StepFailed(str(exc)) from None
+            wait_or_fail(lambda: clock(ctx.target)["synchronised"], 60, 1,
+                         f"chrony synchronised to {', '.join(servers)}")
 
     cmds = (install,)
     if servers:
@@ -137,10 +132,8 @@ def server_step(ctx: Any, address: str, subnet: str) -> Step:
         # pid in it is alive, and after a while that pid is some other process
         ctx.target.run("rm -f %s", SERVER_PID)
         start_server(ctx)
-        try:
-            until(lambda: check()[0], timeout=15, interval=0.5, what=f"chronyd serving on {address}")
-        except WaitTimeout as exc:
-            raise StepFailed(f"{exc}; see /var/log/labconform/chrony-lab.log") from None
+        wait_or_fail(lambda: check()[0], 15, 0.5, f"chronyd serving on {address}",
+                     lambda msg: f"{msg}; see /var/log/labconform/chrony-lab.log")
 
     cmds = ("apt-get install -y chrony  (its own daemon not started)", f"write {SERVER_CONF}",
             f"supervise.sh chrony-lab chronyd -d -x -f {SERVER_CONF}")

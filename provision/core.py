@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from labconform.errors import LabUnreachable, WaitTimeout
+from labconform.poll import until
 from labconform.redact import redact, redact_text
 
 FILES = Path(__file__).parent / "files"  # what the steps put on the lab host
@@ -53,6 +54,16 @@ def show(text: str, out: Any = None) -> None:
 
 class StepFailed(Exception):
     """A step acted and the lab is still not as the step promises."""
+
+
+def wait_or_fail(ok: Callable[[], Any], timeout: float, interval: float, what: str,
+                 why: Callable[[str], str] = str) -> None:
+    """Wait until `ok()` holds (labconform.poll.until); when it does not in time, the step fails with
+    why(the wait's message)."""
+    try:
+        until(ok, timeout=timeout, interval=interval, what=what)
+    except WaitTimeout as exc:
+        raise StepFailed(why(str(exc))) from None
 
 
 @dataclass

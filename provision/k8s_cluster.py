@@ -7,10 +7,8 @@ import ipaddress
 import json
 from typing import Any
 
-from labconform.errors import WaitTimeout
 from labconform.kube import ADMIN_CONF
-from labconform.poll import until
-from provision.core import StepFailed
+from provision.core import wait_or_fail
 
 K8S_VERSION = "v1.20.2"
 POD_CIDR = "10.244.0.0/16"
@@ -110,7 +108,4 @@ def wait_until(ctx: Any, ok: Any, timeout: float, what: str) -> None:
         ctx.state.forget()
         return bool(ok())
 
-    try:
-        until(look, timeout=timeout, interval=1, what=what)
-    except WaitTimeout as exc:
-        raise StepFailed(str(exc)) from None
+    wait_or_fail(look, timeout, 1, what)

@@ -9,10 +9,8 @@ import shlex
 from typing import IO, Any
 
 from labconform import firewall
-from labconform.errors import WaitTimeout
 from labconform.kube import ADMIN_CONF
-from labconform.poll import until
-from provision.core import Step, StepFailed
+from provision.core import Step, wait_or_fail
 from provision.k8s_cluster import POD_CIDR, Cluster, wait_until
 
 SYSCTL_CONF = "/etc/sysctl.d/k8s.conf"
@@ -48,10 +46,7 @@ def lock_step(ctx: Any) -> Step:
             os.makedirs(os.path.dirname(LOCK), exist_ok=True)
             if not take():
                 ctx.say(f"another provisioning run holds {LOCK}; waiting for it")
-                try:
-                    until(take, timeout=1800, interval=2, what=f"{LOCK} free")
-                except WaitTimeout as exc:
-                    raise StepFailed(str(exc)) from None
+                wait_or_fail(take, 1800, 2, f"{LOCK} free")
         return True, f"{LOCK} held by this run (pid {os.getpid()})"
 
     return Step("Kubernetes provisioning lock", (), check, lambda: None, (f"flock {LOCK}",))

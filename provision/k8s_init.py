@@ -13,6 +13,7 @@ from provision.docker_ce import restart_supervised, stop_supervised
 from provision.k8s_cluster import K8S_VERSION, POD_CIDR, Cluster, wait_until
 
 KUBELET_WRAPPER = f"{LIBEXEC}/k8s-kubelet.sh"
+APISERVER_MANIFEST = "/etc/kubernetes/manifests/kube-apiserver.yaml"  # a cluster an earlier session left
 # kubeadm's preflight asks systemctl whether docker is enabled: without systemd that check cannot pass; and it
 # pulls every image, CoreDNS's too, which no registry serves offline (its addon phase is skipped, the
 # control-plane images are built here by an earlier step)
@@ -38,6 +39,16 @@ def init_check_of(ctx: Any, k: Cluster) -> Any:
     return check
 
 
+def came_back(ctx: Any, k: Cluster) -> bool:
+    """Whether the control plane an earlier session left came back from its static pods, given 90 s."""
+    try:
+        until(k.healthy, timeout=90, interval=1, what="API server back")
+        return True
+    except WaitTimeout:
+        ctx.say("the earlier control plane did not come back: kubeadm init will start afresh")
+        return False
+
+
 INIT_CLAIMS = ("k8s-init-01", "k8s-init-02", "k8s-init-05", "k8s-net-02", "k8s-prep-04")
 
 
@@ -53,11 +64,8 @@ def supervised_kubelet_steps(ctx: Any, k: Cluster) -> list[Step]:
         ctx.put(KUBELET_WRAPPER, wrapper, 0o755)
         restart_supervised(ctx, "kubelet", KUBELET_WRAPPER)
         # a cluster left by an earlier session comes back from its static pods: give it the time to
-        if ctx.state.raw("/etc/kubernetes/manifests/kube-apiserver.yaml") is not None:
-            try:
-                until(k.healthy, timeout=90, interval=1, what="API server back")
-            except WaitTimeout:
-                ctx.say("the earlier control plane did not come back: kubeadm init will start afresh")
+        if ctx.state.raw(APISERVER_MANIFEST) is not None:
+            came_back(ctx, k)
 
     init_check = init_check_of(ctx, k)
 
@@ -115,15 +123,12 @@ def systemd_kubelet_steps(ctx: Any, k: Cluster) -> list[Step]:
 
     def init_apply() -> None:
         ctx.put(KUBEADM_CONFIG, config)
-        if ctx.state.raw("/etc/kubernetes/manifests/kube-apiserver.yaml") is not None:
+        if ctx.state.raw(APISERVER_MANIFEST) is not None:
             ctx.sh("systemctl start kubelet")
-            try:
-                until(k.healthy, timeout=90, interval=1, what="API server back")
+            if came_back(ctx, k):
                 ctx.state.forget()
                 if init_check()[0]:
                     return
-            except WaitTimeout:
-                ctx.say("the earlier control plane did not come back: kubeadm init will start afresh")
         ctx.sh("systemctl stop kubelet", "kubeadm reset -f",
                "docker ps -aq --filter name=k8s_ | xargs -r docker rm -f", timeout=180)
         ctx.sh(systemd_init_command(), "systemctl start kubelet", timeout=600)

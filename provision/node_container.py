@@ -11,7 +11,7 @@ from labconform.errors import WaitTimeout
 from labconform.poll import until
 from labconform.target import Target
 from provision import Context
-from provision.core import Step, StepFailed, image_labels
+from provision.core import Step, StepFailed, image_labels, wait_or_fail
 from provision.node_image import IMAGE
 from provision.node_state import GATEWAY, LABEL, NETWORK, STATE_DIR, SUBNET, Node
 
@@ -160,10 +160,8 @@ def steps(ctx: Context, node: Node) -> list[Step]:
             raise StepFailed(f"{node.container} has no SSH host key: {host_key.stderr.strip()}")
         kind, key = host_key.stdout.split()[:2]
         node.record_host_key(f"{node.address} {kind} {key}")
-        try:
-            until(lambda: ssh_check()[0], timeout=30, interval=0.5, what=f"ssh root@{node.address}")
-        except WaitTimeout as exc:
-            raise StepFailed(f"{exc}: {ssh_check()[1]}") from None
+        wait_or_fail(lambda: ssh_check()[0], 30, 0.5, f"ssh root@{node.address}",
+                     lambda msg: f"{msg}: {ssh_check()[1]}")
 
     out.append(Step("node reached over SSH", (), ssh_check, ssh_apply,
                     ("authorized_keys on the node; its host key into known_hosts; ssh root@ADDRESS true",)))
@@ -208,11 +206,8 @@ def booted(ctx: Context, node: Node) -> None:
         return res.stdout.strip()
 
     ctx.say(f"waiting for systemd on {node.container} to finish booting (at most {BOOT_TIMEOUT_S} s)")
-    try:
-        until(lambda: state() in ("running", "degraded"), timeout=BOOT_TIMEOUT_S, interval=0.5,
-              what=f"systemd booted on {node.container}")
-    except WaitTimeout as exc:
-        raise StepFailed(f"{exc} (is-system-running: {state() or 'no answer'})") from None
+    wait_or_fail(lambda: state() in ("running", "degraded"), BOOT_TIMEOUT_S, 0.5, f"systemd booted on {node.container}",
+                 lambda msg: f"{msg} (is-system-running: {state() or 'no answer'})")
     if state() == "degraded":
         failed = node_exec(ctx.target, node, "systemctl", "--failed", "--no-legend", "--plain").stdout.strip()
         ctx.say(f"systemd on {node.container} is degraded: {failed}")

@@ -138,7 +138,8 @@ def converged(rocky: dict) -> dict:
         f"{kc} get deployment hw-deploy -o json --request-timeout=10s": ok(LIVE),
         f"{kc} get service hw -o json --request-timeout=10s": ok(
             {"spec": {"type": "NodePort", "selector": {"app": "hw"}, "ports": [{"port": 8080, "nodePort": 31380}]}}),
-        **{f"curl -s -m 5 http://127.0.0.1:31380/?n={n}": ok(f"Hello, I am {name}\n") for n, name in enumerate(PODS, 1)},
+        **{f"curl -s -m 5 http://127.0.0.1:31380/?n={n}": ok(f"Hello, I am {name}\n")
+           for n, name in enumerate(PODS, 1)},
         f"{kc} get pods -l app=hw -o json --request-timeout=10s": ok({"items": [
             {"metadata": {"name": name}, "spec": STORED["spec"]["template"]["spec"], "status": {"podIP": ip}}
             for name, ip in PODS.items()]}),
