@@ -24,6 +24,7 @@ from labconform.errors import UsageError, WaitTimeout
 from labconform.lease import LeaseKeeper
 from labconform.poll import until
 from labconform.redact import redact_text
+from labconform.services import local_pid_file
 from labconform.target import Target, parse_target
 
 NAME = "labconform-schedule"
@@ -114,11 +115,11 @@ def units(args: argparse.Namespace) -> dict[str, str]:
 
 
 def supervisor_pid() -> int | None:
+    """The schedule's supervisor, when its pid file names it (a stale file names no one: local_pid_file)."""
+    pid = local_pid_file(RUN_DIR / f"{NAME}.supervisor.pid")
     try:
-        pid = int((RUN_DIR / f"{NAME}.supervisor.pid").read_text())
-        Path(f"/proc/{pid}").stat()
-        return pid
-    except (OSError, ValueError):
+        return pid if pid is not None and b"supervise" in Path(f"/proc/{pid}/cmdline").read_bytes() else None
+    except OSError:
         return None
 
 

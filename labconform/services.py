@@ -4,6 +4,9 @@ its drop-in, the docker group's user running a command)."""
 
 from __future__ import annotations
 
+import os
+from pathlib import Path
+
 from labconform import sysinfo
 from labconform.observation import Judged
 from labconform.target import Target
@@ -11,13 +14,35 @@ from labconform.target import Target
 RUN_DIR = "/run/labconform"
 
 
+def pid_file_sh(path: str) -> str:
+    """Shell that sets $pid to the process the pid file `path` names and succeeds only while that process is
+    the one the file was written for: alive, and started no later than the file was written. A daemon killed
+    with the rest of the lab host leaves its pid file, and the kernel may since have given that pid to any
+    other process, which then started after the file. `path` holds %s, which target.run fills quoted:
+    the shell is for target.run with arguments."""
+    return (f'pid=$(cat {path} 2>/dev/null) && kill -0 "$pid" 2>/dev/null && up=$(ps -o etimes= -p "$pid") '
+            f'&& [ $(( $(date +%%s) - up )) -le $(( $(stat -c %%Y {path}) + 2 )) ]')
+
+
+def local_pid_file(path: Path) -> int | None:
+    """The pid in the pid file `path` on this host, when that process is the one the file was written for (as
+    pid_file_sh judges it, from /proc); None otherwise."""
+    try:
+        pid = int(path.read_text())
+        written = path.stat().st_mtime
+        after_name = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        boot = next(int(line.split()[1]) for line in Path("/proc/stat").read_text().splitlines()
+                    if line.startswith("btime "))
+        started = boot + int(after_name[19]) / os.sysconf("SC_CLK_TCK")  # field 22: starttime, in ticks
+    except (OSError, ValueError, IndexError, StopIteration):
+        return None
+    return pid if started <= written + 2 else None
+
+
 def supervisor_alive(target: Target, name: str) -> bool:
     """True when labconform's supervisor for `name` runs (its pid file names a live supervisor)."""
-    return target.run(
-        f'pid=$(cat {RUN_DIR}/%s.supervisor.pid 2>/dev/null) && kill -0 "$pid" 2>/dev/null'
-        " && grep -q supervise /proc/$pid/cmdline",
-        name,
-    ).ok
+    return target.run(pid_file_sh(f"{RUN_DIR}/%s.supervisor.pid") + ' && grep -q supervise "/proc/$pid/cmdline"',
+                      name, name).ok
 
 
 def service_state(target: Target, name: str) -> dict[str, object]:

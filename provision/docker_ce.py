@@ -8,7 +8,7 @@ import shlex
 from labconform.errors import WaitTimeout
 from labconform.packages import CLASHING_WITH_DOCKER, docker_engine
 from labconform.poll import until
-from labconform.services import supervisor_alive, unit
+from labconform.services import RUN_DIR, pid_file_sh, supervisor_alive, unit
 from provision.core import FILES, LIBEXEC, Step, StepFailed, put_script
 
 RUNC_WRAPPER = f"{LIBEXEC}/runc-wrapper"
@@ -248,18 +248,22 @@ def restart_supervised(ctx, name: str, *command: str) -> None:
 
 
 def stop_supervised(ctx, name: str, timeout: float = 30) -> None:
-    """Stop the supervisor and its daemon; wait until the daemon's process has gone."""
+    """Stop the supervisor and its daemon; wait until the daemon's process has gone. A pid file whose process
+    is not the one it was written for (pid_file_sh) is stale: nothing is signalled through it."""
     t = ctx.target
-    t.run(
-        'sup=$(cat /run/labconform/%s.supervisor.pid 2>/dev/null); '
-        '[ -n "$sup" ] && kill -TERM "$sup" 2>/dev/null; true',
-        name,
-    )
-    until(
-        lambda: not t.run('pid=$(cat /run/labconform/%s.pid 2>/dev/null) && kill -0 "$pid" 2>/dev/null', name).ok,
-        timeout=timeout,
-        what=f"{name} stopped",
-    )
+    daemon = pid_file_sh(f"{RUN_DIR}/%s.pid")
+    if supervisor_alive(t, name):
+        t.run(pid_file_sh(f"{RUN_DIR}/%s.supervisor.pid") + ' && kill -TERM "$pid"', name, name)
+
+    def gone() -> bool:
+        if not t.run(daemon, name, name).ok:
+            return True
+        if not supervisor_alive(t, name):  # a daemon whose supervisor was killed: nothing else will stop it
+            t.run(daemon + ' && kill -TERM "$pid"', name, name)
+        return False
+
+    until(gone, timeout=timeout, what=f"{name} stopped")
+    t.run(f"rm -f {RUN_DIR}/%s.pid {RUN_DIR}/%s.supervisor.pid", name, name)
     if name == "docker":
         # a dockerd left by an earlier session (not under this supervisor) would hold the socket
         t.run(

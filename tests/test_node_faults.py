@@ -6,8 +6,10 @@ lease: docker disabled at boot, Docker on the cgroupfs driver, the lab's NTP ser
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -115,20 +117,30 @@ def test_the_lab_ntp_server_stopped_fails_rocky_03(suite, node):
     assert verdicts(suite, args, "id:rocky-03")["rocky-03"]["verdict"] == "passed"
 
 
-def test_a_killed_lab_ntp_server_comes_back_with_the_next_up_despite_its_stale_pid_file(suite, node):
-    """Killed with the rest of the lab host (CI kills every process), the server leaves its pid file; chronyd
-    refuses to start while that pid is alive, and by then it may be any other process (here: PID 1)."""
+def test_a_killed_lab_ntp_server_comes_back_with_the_next_up_despite_its_stale_pid_files(suite, node):
+    """Killed with the rest of the lab host (CI kills every process), the server and its supervisor leave
+    their pid files, and by then each pid may be any other process: chronyd's own (here: PID 1) makes chronyd
+    refuse to start; the supervisor's (here: a process started after they were written) must neither be
+    waited for nor signalled."""
     args, t = node
     host = Target("local")
-    host.run('kill -KILL $(cat /run/labconform/chrony-lab.supervisor.pid) $(cat %s) 2>/dev/null; true', SERVER_PID)
+    sup, daemon = Path("/run/labconform/chrony-lab.supervisor.pid"), Path("/run/labconform/chrony-lab.pid")
+    host.run('kill -KILL $(cat %s) $(cat %s) 2>/dev/null; true', str(sup), SERVER_PID)
     Path(SERVER_PID).write_text("1\n")  # a live process that is not chronyd
+    stranger = subprocess.Popen(["sleep", "600"])
+    for f in (sup, daemon):  # written before the stranger started, as a killed daemon's file is
+        f.write_text(f"{stranger.pid}\n")
+        os.utime(f, (time.time() - 60, time.time() - 60))
     try:
         up = subprocess.run([sys.executable, "-m", "provision.node", "up", NODE, "--lease-wait", "300"], cwd=ROOT,
                             capture_output=True, text=True, timeout=300)
         assert up.returncode == 0, up.stdout + up.stderr
         assert "changed  NTP server for the lab network" in up.stdout, up.stdout
         assert Path(SERVER_PID).read_text().strip() != "1"
+        assert stranger.poll() is None, "a process named by a stale pid file was signalled"
     finally:
+        stranger.kill()
+        stranger.wait()
         ctx = Context(host, LiveState(host), load_params(None))
         if not _lab_ntp_serving():
             Path(SERVER_PID).unlink(missing_ok=True)
