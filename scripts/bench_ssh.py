@@ -2,26 +2,36 @@
 
     .venv/bin/python scripts/bench_ssh.py [--repeat N] [pytest args, default: features/]
 
+    .venv/bin/python scripts/bench_ssh.py --delay-ms 20 [--repeat N] [pytest args]
+
 Starts its own sshd (tests/ssh_server.py) on a free loopback port, runs `pytest features/` locally
 and with --target ssh://root@127.0.0.1:PORT, N times each, alternating, then prints the wall
 times, the ratio of the medians and every claim whose verdict differs between the two.
+With --delay-ms D the two sides are the suite over SSH directly and over SSH through a link that adds D ms
+to every round trip (scripts/delayed_link.py: D/2 each way, in user space, as this kernel has no netem).
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
 import statistics
 import subprocess
 import sys
 import tempfile
 import time
+from contextlib import ExitStack
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO / "tests"))
 
 from ssh_server import sshd_server  # noqa: E402
+
+sys.path.insert(0, str(REPO / "scripts"))
+
+from delayed_link import delayed_link  # noqa: E402
 
 
 def run_suite(args: list[str], reports: Path) -> tuple[float, dict[str, str], int, dict[str, float]]:
@@ -41,16 +51,29 @@ def run_suite(args: list[str], reports: Path) -> tuple[float, dict[str, str], in
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--repeat", type=int, default=1)
+    ap.add_argument("--delay-ms", type=float, default=0, help="compare SSH with SSH through this added round trip")
     ap.add_argument("pytest_args", nargs="*", default=["features/"])
     a = ap.parse_args()
+    if not 0 <= a.delay_ms <= 1000:
+        ap.error("--delay-ms: 0 to 1000")
     local_t, ssh_t = [], []
     diffs: dict[str, tuple[str, str]] = {}
     slower: dict[str, list[float]] = {}
-    with sshd_server() as sshd, tempfile.TemporaryDirectory(prefix="lc-bench-ssh-") as tmp:
+    names = ("ssh", f"ssh+{a.delay_ms:g}ms") if a.delay_ms else ("local", "ssh")
+    with ExitStack() as stack:
+        sshd = stack.enter_context(sshd_server())
+        tmp = stack.enter_context(tempfile.TemporaryDirectory(prefix="lc-bench-ssh-"))
         remote = ["--target", sshd.target(), *sshd.options()]
+        first, second = [], remote
+        if a.delay_ms:
+            port = stack.enter_context(delayed_link("127.0.0.1", sshd.port, a.delay_ms / 2))
+            known = Path(tmp) / "known_hosts"  # the same server's key, reached at the relay's port
+            known.write_text(f"[127.0.0.1]:{port} {' '.join(sshd.host_key_pub.split()[:2])}\n")
+            first, second = remote, ["--target", f"ssh://root@127.0.0.1:{port}", "--ssh-identity",
+                                     str(sshd.identity), "--known-hosts", str(known)]
         for i in range(a.repeat):
-            lt, lv, lrc, ld = run_suite(a.pytest_args, Path(tmp) / f"local-{i}")
-            st, sv, src, sd = run_suite([*a.pytest_args, *remote], Path(tmp) / f"ssh-{i}")
+            lt, lv, lrc, ld = run_suite([*a.pytest_args, *first], Path(tmp) / f"{names[0]}-{i}")
+            st, sv, src, sd = run_suite([*a.pytest_args, *second], Path(tmp) / f"{names[1]}-{i}")
             for cid in ld.keys() & sd.keys():
                 slower.setdefault(cid, []).append(sd[cid] - ld[cid])
             local_t.append(lt)
@@ -58,16 +81,16 @@ def main() -> int:
             for cid in sorted(set(lv) | set(sv)):
                 if lv.get(cid) != sv.get(cid):
                     diffs[cid] = (lv.get(cid, "-"), sv.get(cid, "-"))
-            print(f"run {i + 1}: local {lt:.1f} s (exit {lrc}, {len(lv)} claims)  "
-                  f"ssh {st:.1f} s (exit {src}, {len(sv)} claims)", flush=True)
+            print(f"run {i + 1}: {names[0]} {lt:.1f} s (exit {lrc}, {len(lv)} claims)  "
+                  f"{names[1]} {st:.1f} s (exit {src}, {len(sv)} claims)  load {os.getloadavg()[0]:.2f}", flush=True)
     lm, sm = statistics.median(local_t), statistics.median(ssh_t)
-    print(f"median: local {lm:.1f} s, ssh {sm:.1f} s, ratio {sm / lm:.2f}")
-    print("claims with the largest difference (ssh - local, median of the runs):")
+    print(f"median: {names[0]} {lm:.1f} s, {names[1]} {sm:.1f} s, ratio {sm / lm:.2f}")
+    print(f"claims with the largest difference ({names[1]} - {names[0]}, median of the runs):")
     for cid, d in sorted(slower.items(), key=lambda kv: -abs(statistics.median(kv[1])))[:6]:
         print(f"  {cid}: {statistics.median(d):+.2f} s")
     print(f"claims whose verdict differs: {len(diffs)}")
     for cid, (lv_, sv_) in diffs.items():
-        print(f"  {cid}: local {lv_}, ssh {sv_}")
+        print(f"  {cid}: {names[0]} {lv_}, {names[1]} {sv_}")
     return 1 if diffs else 0
 
 
