@@ -112,17 +112,22 @@ def load(path: Path = CATALOG, features: Path = suite.REPO / "features") -> Cata
 def judge(fault: Fault, before: dict[str, str], during: dict[str, str], in_files: set[str]) -> tuple[bool, list[str]]:
     """Proved when each of the fault's claims passed before it and failed with it (every row of an Outline run,
     at least one failed, none an error), and every other claim of its files (`in_files`: their base ids) ran
-    and kept its verdict (`also` may move)."""
+    and kept its verdict (`also` may move). An Outline's row that was not applicable before (with the reason
+    the lab gave) may stay so, as long as another row passed before: it must not move."""
     why = []
     for cid in fault.claims:
         was = {k: v for k, v in before.items() if base_id(k) == cid}
         rows = {k: v for k, v in during.items() if base_id(k) == cid}
-        if not was or set(was.values()) != {"passed"}:
+        moot = {k for k, v in was.items() if v == "not_applicable"}
+        if not was or set(was.values()) - {"not_applicable"} != {"passed"}:
             why.append(f"{cid}: {', '.join(sorted(set(was.values()))) or 'not run'} before the fault, not passed")
         elif set(rows) != set(was):
             why.append(f"{cid}: rows run {sorted(rows)}, before {sorted(was)}")
         elif "failed" not in rows.values() or "error" in rows.values():
             why.append(f"{cid}: {', '.join(sorted(set(rows.values())))}, not failed")
+        elif any(rows[k] != "not_applicable" for k in moot):
+            moved = sorted(k for k in moot if rows[k] != "not_applicable")
+            why.append(f"{cid}: rows not applicable before moved: {moved}")
     for cid, was in before.items():
         if base_id(cid) not in in_files or base_id(cid) in (*fault.claims, *fault.also):
             continue

@@ -76,6 +76,15 @@ def test_judging_a_fault():
     assert not ok and why == ["a: failed before the fault, not passed"]
     ok, why = faults.judge(f, {}, {"a": "failed", "o[1]": "failed"}, files)
     assert not ok and why == ["a: not run before the fault, not passed", "o: not run before the fault, not passed"]
+    # an Outline row not applicable before may stay so; it may not move, nor be all the claim had
+    moot = {**before, "o[2]": "not_applicable"}
+    assert faults.judge(f, moot, {**moot, "a": "failed", "o[1]": "failed"}, files) == (True, [])
+    ok, why = faults.judge(f, moot, {**moot, "a": "failed", "o[1]": "failed", "o[2]": "passed"}, files)
+    assert not ok and why == ["o: rows not applicable before moved: ['o[2]']"]
+    ok, why = faults.judge(f, moot | {"o[1]": "not_applicable"}, {**moot, "a": "failed", "o[1]": "failed"}, files)
+    assert not ok and why == ["o: not_applicable before the fault, not passed"]
+    ok, why = faults.judge(f, {**before, "a": "not_applicable"}, {**before, "a": "failed", "o[1]": "failed"}, files)
+    assert not ok and why == ["a: not_applicable before the fault, not passed"]
 
 
 @pytest.mark.unit
@@ -115,8 +124,9 @@ def test_every_fault_of_the_catalog_fails_its_claims_and_is_undone(tmp_path):
     assert [f["name"] for f in proof["faults"]] == [f.name for f in faults.load().faults]
     for f in proof["faults"]:
         assert f["proved"] and f["restored"]["claims_pass"], f
-        assert all(proof["before"][c] == "passed" for c in f["claims"])  # each passed before its fault
-        assert all(v == "failed" for v in f["verdicts"].values()), f
+        for row, v in f["verdicts"].items():  # each row passed before its fault and failed with it, or was and
+            assert (proof["before"][row], v) in (("passed", "failed"), ("not_applicable", "not_applicable")), f
+        assert "failed" in f["verdicts"].values(), f  # stayed not applicable, with at least one row failed
     table = proof["claims"]
     assert table["k8s-prep-01"]["status"] == "proved"
     assert table["docker-03"]["status"] == "unproven" and "systemd" in table["docker-03"]["why"]
