@@ -10,7 +10,6 @@ from typing import Any
 import pytest
 
 from labconform import cluster, deployment, drift, http, nodeport, nodes, pods
-from labconform.kube import KubeUnavailable
 from labconform.observation import Judged
 
 pytestmark = pytest.mark.unit
@@ -61,8 +60,6 @@ class FakeKube:
         return {"cgroupDriver": self.kw.get("kubelet_driver", "systemd")}
 
     def raw(self, path: str) -> str:
-        if "refused" in self.kw:
-            raise KubeUnavailable(self.kw["refused"])
         return self.kw.get("healthz", "ok\n")
 
     def version(self) -> dict:
@@ -136,8 +133,6 @@ def test_the_api_servers_health_a_kubeconfig_the_pod_network_and_flannel() -> No
                         "GET /healthz; GET /version", "", {}, {})
     assert not cluster.judged_health(FakeKube(healthz="[-]etcd failed")).ok
     assert not cluster.judged_health(FakeKube(version={})).ok
-    down = cluster.judged_health(FakeKube(refused="API server https://10.0.0.5:6443 not answering: refused"))
-    assert not down.ok and down.found == "no answer: API server https://10.0.0.5:6443 not answering: refused"
     conf = "clusters:\n- cluster:\n    server: https://10.0.0.5:6443\n  name: kubernetes\n"
     files = {"/etc/kubernetes/admin.conf": conf}
     t = NS(read_text=files.get)
