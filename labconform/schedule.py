@@ -19,17 +19,15 @@ import sys
 import time
 from pathlib import Path
 
-from labconform import history, suite
+from labconform import history, services, suite
 from labconform.errors import UsageError, WaitTimeout
 from labconform.lease import LeaseKeeper
 from labconform.poll import until
 from labconform.redact import redact_text
-from labconform.services import local_pid_file
 from labconform.target import Target, parse_target
 
 NAME = "labconform-schedule"
 UNITS = Path("/etc/systemd/system")
-RUN_DIR = Path("/run/labconform")
 SUPERVISE = "/usr/local/libexec/labconform/supervise.sh"
 LOG = Path("/var/log/labconform") / f"{NAME}.log"  # the supervisor's log of its child, or the journal
 PASSIVE = "not destructive and not active"
@@ -115,12 +113,8 @@ def units(args: argparse.Namespace) -> dict[str, str]:
 
 
 def supervisor_pid() -> int | None:
-    """The schedule's supervisor, when its pid file names it (a stale file names no one: local_pid_file)."""
-    pid = local_pid_file(RUN_DIR / f"{NAME}.supervisor.pid")
-    try:
-        return pid if pid is not None and b"supervise" in Path(f"/proc/{pid}/cmdline").read_bytes() else None
-    except OSError:
-        return None
+    """The schedule's supervisor, when its pid file names it (a stale one names no one: services.pid_file_sh)."""
+    return services.supervisor_pid(Target("local"), NAME)
 
 
 def start(args: argparse.Namespace) -> int:

@@ -4,9 +4,6 @@ its drop-in, the docker group's user running a command)."""
 
 from __future__ import annotations
 
-import os
-from pathlib import Path
-
 from labconform import sysinfo
 from labconform.observation import Judged
 from labconform.target import Target
@@ -24,25 +21,16 @@ def pid_file_sh(path: str) -> str:
             f'&& [ $(( $(date +%%s) - up )) -le $(( $(stat -c %%Y {path}) + 2 )) ]')
 
 
-def local_pid_file(path: Path) -> int | None:
-    """The pid in the pid file `path` on this host, when that process is the one the file was written for (as
-    pid_file_sh judges it, from /proc); None otherwise."""
-    try:
-        pid = int(path.read_text())
-        written = path.stat().st_mtime
-        after_name = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-        boot = next(int(line.split()[1]) for line in Path("/proc/stat").read_text().splitlines()
-                    if line.startswith("btime "))
-        started = boot + int(after_name[19]) / os.sysconf("SC_CLK_TCK")  # field 22: starttime, in ticks
-    except (OSError, ValueError, IndexError, StopIteration):
-        return None
-    return pid if started <= written + 2 else None
+def supervisor_pid(target: Target, name: str) -> int | None:
+    """The pid of labconform's supervisor for `name`, when its pid file names a live supervisor (pid_file_sh)."""
+    res = target.run(pid_file_sh(f"{RUN_DIR}/%s.supervisor.pid") + ' && grep -q supervise "/proc/$pid/cmdline"'
+                     ' && echo "$pid"', name, name)
+    return int(res.stdout) if res.ok else None
 
 
 def supervisor_alive(target: Target, name: str) -> bool:
     """True when labconform's supervisor for `name` runs (its pid file names a live supervisor)."""
-    return target.run(pid_file_sh(f"{RUN_DIR}/%s.supervisor.pid") + ' && grep -q supervise "/proc/$pid/cmdline"',
-                      name, name).ok
+    return supervisor_pid(target, name) is not None
 
 
 def service_state(target: Target, name: str) -> dict[str, object]:

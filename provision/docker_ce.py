@@ -8,7 +8,7 @@ import shlex
 from labconform.errors import WaitTimeout
 from labconform.packages import CLASHING_WITH_DOCKER, docker_engine
 from labconform.poll import until
-from labconform.services import RUN_DIR, pid_file_sh, supervisor_alive, unit
+from labconform.services import RUN_DIR, pid_file_sh, supervisor_alive, supervisor_pid, unit
 from provision.core import FILES, LIBEXEC, Step, StepFailed, put_script
 
 RUNC_WRAPPER = f"{LIBEXEC}/runc-wrapper"
@@ -252,8 +252,9 @@ def stop_supervised(ctx, name: str, timeout: float = 30) -> None:
     is not the one it was written for (pid_file_sh) is stale: nothing is signalled through it."""
     t = ctx.target
     daemon = pid_file_sh(f"{RUN_DIR}/%s.pid")
-    if supervisor_alive(t, name):
-        t.run(pid_file_sh(f"{RUN_DIR}/%s.supervisor.pid") + ' && kill -TERM "$pid"', name, name)
+    sup = supervisor_pid(t, name)
+    if sup is not None:
+        t.run("kill -TERM %s", str(sup))
 
     def gone() -> bool:
         if not t.run(daemon, name, name).ok:

@@ -53,8 +53,6 @@ def delayed_link(upstream_host: str, upstream_port: int, one_way_ms: float) -> I
     yields its port, and stops it and its connections at the end."""
     loop = asyncio.new_event_loop()
     delay_s = one_way_ms / 1000
-    ready: list[asyncio.base_events.Server] = []
-    started = threading.Event()
 
     async def join(client_r: asyncio.StreamReader, client_w: asyncio.StreamWriter) -> None:
         try:
@@ -64,20 +62,9 @@ def delayed_link(upstream_host: str, upstream_port: int, one_way_ms: float) -> I
             return
         await asyncio.gather(_carry(client_r, up_w, delay_s), _carry(up_r, client_w, delay_s))
 
-    async def serve() -> None:
-        ready.append(await asyncio.start_server(join, "127.0.0.1", 0))
-        started.set()
-
-    def run() -> None:
-        asyncio.set_event_loop(loop)
-        loop.run_until_complete(serve())
-        loop.run_forever()
-
-    thread = threading.Thread(target=run, daemon=True, name="lc-delayed-link")
+    thread = threading.Thread(target=loop.run_forever, daemon=True, name="lc-delayed-link")
     thread.start()
-    if not started.wait(10):
-        raise RuntimeError("the delayed link did not start within 10 s")
-    server = ready[0]
+    server = asyncio.run_coroutine_threadsafe(asyncio.start_server(join, "127.0.0.1", 0), loop).result(10)
     try:
         yield server.sockets[0].getsockname()[1]
     finally:
@@ -94,3 +81,4 @@ def delayed_link(upstream_host: str, upstream_port: int, one_way_ms: float) -> I
         asyncio.run_coroutine_threadsafe(stop(), loop).result(10)
         loop.call_soon_threadsafe(loop.stop)
         thread.join(10)
+        loop.close()
