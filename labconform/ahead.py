@@ -1,40 +1,93 @@
-"""What a claim needs done before any claim runs: a steps module declares it, the plugin does it
-once the run's claims are selected, and the claim's steps read the outcome (the `prepared` fixture)."""
+"""What claims need prepared before their turn, declared in one way for every case: a steps module
+names a session fixture that prepares it and the step texts that need it; the plugin sets that
+fixture up at the first selected claim with such a step (or, `first=True`, at the run's first claim),
+and the fixture's value is what the steps read. The fixture's own clean-up runs at the run's end, in
+pytest's order (before the fixtures it uses, the lab's among them).
+
+A fixture can read the arguments of every selected claim's matching steps (`ahead_steps`), so that
+one preparation serves all of them: every container the claims start, started side by side."""
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
-from typing import Any
+from dataclasses import dataclass, field
+from typing import Any, TypeVar
+
+from pytest_bdd.parsers import StepParser
+
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
 class Ahead:
-    """`prepare(target)`, done when any of `claims` (ids as written: "glitch-04") is selected."""
+    """The session fixture `fixture`, set up ahead for the claims with a step that one of `steps`
+    matches (a step text, or a pytest-bdd parser: the same object the step is defined with)."""
 
-    name: str
-    claims: frozenset[str]
-    prepare: Callable[[Any], Any]
+    fixture: str
+    steps: tuple[str | StepParser, ...]
+    first: bool = False
 
 
 DECLARED: dict[str, Ahead] = {}
 
 
-def declare(name: str, claims: Iterable[str], prepare: Callable[[Any], Any]) -> str:
-    """Declare a preparation (again: the same name replaces it); returns its name, the key its
-    outcome is found under in `prepared`."""
-    DECLARED[name] = Ahead(name, frozenset(claims), prepare)
-    return name
+def declare(fixture: str, *steps: str | StepParser, first: bool = False) -> str:
+    """Declare a preparation (again: the same fixture name replaces it); returns the fixture's name."""
+    DECLARED[fixture] = Ahead(fixture, steps, first)
+    return fixture
 
 
-def prepare(selected: set[str], target: Any) -> dict[str, Any]:
-    """Each declared preparation that a selected claim needs: its outcome, or the exception it raised
-    (the claim reads the lab again itself, and reports an unreachable lab as every claim does)."""
-    done: dict[str, Any] = {}
-    for ahead in DECLARED.values():
-        if ahead.claims & selected:
-            try:
-                done[ahead.name] = ahead.prepare(target)
-            except Exception as exc:  # noqa: BLE001 - kept for the claim, which says what went wrong
-                done[ahead.name] = exc
-    return done
+def outcome(prepare: Callable[[], T]) -> T | Exception:
+    """What a preparation made, or the exception it raised: a fixture set up ahead does not raise (an
+    error in a claim's setup would be its verdict); the step that reads it does, in its claim's turn."""
+    try:
+        return prepare()
+    except Exception as exc:  # noqa: BLE001 - raised again by value() in each claim that reads it
+        return exc
+
+
+def value(made: T | Exception) -> T:
+    """A preparation's outcome, or the exception it kept raised in the claim that reads it."""
+    if isinstance(made, Exception):
+        raise made
+    return made
+
+
+def step_arguments(pattern: str | StepParser, text: str) -> dict[str, Any] | None:
+    """The arguments a step text gives `pattern` ({} for a plain text), or None when it does not match."""
+    if isinstance(pattern, str):
+        return {} if pattern == text else None
+    return pattern.parse_arguments(text) if pattern.is_matching(text) else None
+
+
+@dataclass
+class Plan:
+    """For one run's selected claims: which preparations each claim needs, and the step arguments
+    of every claim that needs one."""
+
+    needed_by: dict[str, list[str]] = field(default_factory=dict)  # fixture -> node ids, in run order
+    arguments: dict[str, list[dict[str, Any]]] = field(default_factory=dict)  # fixture -> matching steps' args
+    first: set[str] = field(default_factory=set)  # fixtures set up at the run's first claim
+    done: set[str] = field(default_factory=set)
+
+    @classmethod
+    def of(cls, claims: Iterable[tuple[str, Iterable[str]]]) -> Plan:
+        """`claims`: (node id, its step texts with an Outline row's values filled in), in run order."""
+        plan = cls()
+        for nodeid, texts in claims:
+            for ahead in DECLARED.values():
+                found = [a for t in texts for p in ahead.steps if (a := step_arguments(p, t)) is not None]
+                if found:
+                    plan.needed_by.setdefault(ahead.fixture, []).append(nodeid)
+                    plan.arguments.setdefault(ahead.fixture, []).extend(found)
+                    if ahead.first:
+                        plan.first.add(ahead.fixture)
+        return plan
+
+    def due(self, nodeid: str) -> list[str]:
+        """The fixtures to set up before this claim runs: those it needs, and the `first` ones that any
+        selected claim needs; each once per run."""
+        due = [f for f, ids in self.needed_by.items()
+               if f not in self.done and (nodeid in ids or f in self.first)]
+        self.done.update(due)
+        return due

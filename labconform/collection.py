@@ -1,5 +1,5 @@
 """Feature collection: .feature files as test modules, and what a collected claim says of itself
-(its id, title, tags, the containers its steps start)."""
+(its id, title, tags, its steps' texts)."""
 
 from __future__ import annotations
 
@@ -12,12 +12,7 @@ from typing import Any
 import pytest
 from pytest_bdd.scenario import scenario_wrapper_template_registry
 
-from labconform.lab import IMAGE_KINDS, WorkloadSpec
-
 ID_TAG = re.compile(r"@id:(\S+)")
-WORKLOAD_STEP = re.compile(
-    r'container "(?P<role>[^"]+)" runs the (?P<kind>' + "|".join(IMAGE_KINDS) + r") image(?P<rm> with auto-removal)?"
-)
 
 
 class FeatureModule(pytest.Module):
@@ -43,11 +38,15 @@ def scenario_of(item: pytest.Item) -> Any:
 
 def scenario_title(item: pytest.Item, sc: Any) -> str:
     """The scenario's name, with a Scenario Outline's <placeholders> filled from its example row."""
+    return filled(item, sc.name)
+
+
+def filled(item: pytest.Item, text: str) -> str:
+    """`text` with a Scenario Outline's <placeholders> filled from the item's example row."""
     example = getattr(getattr(item, "callspec", None), "params", {}).get("_pytest_bdd_example") or {}
-    name = sc.name
     for key, value in example.items():
-        name = name.replace(f"<{key}>", str(value))
-    return name
+        text = text.replace(f"<{key}>", str(value))
+    return text
 
 
 def tags_of(sc: Any) -> list[str]:
@@ -88,11 +87,6 @@ def id_files(features: Path) -> dict[str, str]:
             for i in ID_TAG.findall(f.read_text(errors="replace"))}
 
 
-def selected_ids(items: Iterable[pytest.Item]) -> set[str]:
-    """The @id values of the selected claims, as written (an Outline's rows share their id)."""
-    return {m.kwargs.get("value") for i in items for m in i.iter_markers("id")}
-
-
 def alone_first(items: list[pytest.Item]) -> list[pytest.Item]:
     """The claims tagged @alone (their measurement needs a host where no other JVM starts) before all others,
     each group in its own order: run first, they find the host quiet instead of waiting out the containers
@@ -100,13 +94,12 @@ def alone_first(items: list[pytest.Item]) -> list[pytest.Item]:
     return sorted(items, key=lambda i: i.get_closest_marker("alone") is None)
 
 
-def workload_specs(items: Iterable[pytest.Item]) -> tuple[WorkloadSpec, ...]:
-    """The containers the selected claims will start, named by their steps, so they can be started together."""
-    specs: dict[str, WorkloadSpec] = {}
+def step_texts(items: Iterable[pytest.Item]) -> list[tuple[str, list[str]]]:
+    """Each claim's node id and its steps' texts (the Background's included), with a Scenario Outline's
+    <placeholders> filled from its row: what the steps will be matched against when the claim runs."""
+    claims = []
     for item in items:
         sc = scenario_of(item)
-        for step in sc.steps if sc else ():
-            m = WORKLOAD_STEP.search(step.name)
-            if m and "<" not in m["role"]:  # an Outline's template; its examples name real roles
-                specs.setdefault(m["role"], WorkloadSpec(m["role"], m["kind"], bool(m["rm"])))
-    return tuple(specs.values())
+        if sc is not None:
+            claims.append((item.nodeid, [filled(item, step.name) for step in sc.steps]))
+    return claims

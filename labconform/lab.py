@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import threading
-from dataclasses import dataclass
 from functools import cached_property
 from typing import Any
 
@@ -12,19 +11,9 @@ from labconform.docker_lab import DockerLab, Workload, scratch_dir
 from labconform.kube import KubeLab
 from labconform.params import LabParams, load_params
 from labconform.target import Target
-from labconform.tomcat import measure_starts
 
 # how a Gherkin step names an image: a role the lab's parameters resolve to a real image ref
 IMAGE_KINDS = ("base Tomcat", "mytc")
-
-
-@dataclass(frozen=True)
-class WorkloadSpec:
-    """A container that a selected claim will need, known from its step text at collection."""
-
-    role: str
-    image_kind: str
-    auto_remove: bool = False
 
 
 class Lab:
@@ -33,16 +22,12 @@ class Lab:
         target: Target,
         run_name: str,
         params_file: str | None = None,
-        prestart: tuple[WorkloadSpec, ...] = (),
         kubeconfig: str | None = None,
     ) -> None:
         self.target = target
         self.kubeconfig = kubeconfig
         self.run_name = run_name
         self.params_file = params_file
-        self.prestart = prestart
-        self._prestarted = False
-        self._startups: list[dict[str, Any]] = []
         self._reboot: dict[str, Any] | Exception | None = None
         self._lock = threading.Lock()
 
@@ -72,14 +57,7 @@ class Lab:
         raise ValueError(f"unknown image kind {kind!r}; one of {IMAGE_KINDS}")
 
     def workload(self, role: str, image_kind: str, auto_remove: bool = False) -> Workload:
-        """The run's container for `role`. On first use, every container the selected claims will
-        need is started at once, so their Tomcats boot side by side instead of one after another."""
-        with self._lock:
-            if not self._prestarted:
-                self._prestarted = True
-                for spec in self.prestart:
-                    if spec.role != role:
-                        self.docker.ensure(spec.role, self.image_ref(spec.image_kind), auto_remove=spec.auto_remove)
+        """The run's container for `role`, started on first use."""
         return self.docker.ensure(role, self.image_ref(image_kind), auto_remove=auto_remove)
 
     def rebooted(self) -> dict[str, Any]:
@@ -103,12 +81,3 @@ class Lab:
     def url_for(self, w: Workload, path: str = "/") -> str:
         # requests go from the lab host itself (see http.get), where the port is published
         return f"http://127.0.0.1:{w.port}{path}"
-
-    def startup_samples(self, count: int) -> list[dict[str, Any]]:
-        """Startup measurements of the mytc image, taken once per run and shared by the claims."""
-        with self._lock:
-            if len(self._startups) < count:
-                self._startups = measure_starts(
-                    self.docker, self.params.mytc_image, count, self.params.container_start_timeout_s
-                )
-            return list(self._startups[:count])

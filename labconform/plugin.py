@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import signal
 import sys
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -17,9 +18,8 @@ from labconform.collection import (
     claim_id_of,
     ids_in_features,
     scenario_of,
-    selected_ids,
+    step_texts,
     tag_marker,
-    workload_specs,
 )
 from labconform.docker_lab import REAPER_GIVES_UP_S, RUN_LABEL
 from labconform.errors import ClaimFailed, LabUnreachable, UsageError
@@ -199,12 +199,9 @@ def pytest_collection_finish(session: pytest.Session) -> None:
 
 @pytest.hookimpl(trylast=True)
 def pytest_collection_modifyitems(session: pytest.Session, config: pytest.Config, items: list[pytest.Item]) -> None:
-    """Note the containers the selected claims will start, so they can be started together; do what
-    the selected claims declared they need done before any claim runs (labconform.ahead)."""
+    """Order the selected claims, and note what they need prepared ahead (labconform.ahead)."""
     run = config.stash[RUN]
-    run.prestart = workload_specs(items)
-    if not config.option.collectonly:
-        run.prepared = ahead.prepare(selected_ids(items), run.target)
+    run.ahead = ahead.Plan.of(step_texts(items))
     items[:] = alone_first(items)
     # destructive claims change the lab: only when asked, and after every other claim
     destructive = [i for i in items if i.get_closest_marker("destructive")]
@@ -244,7 +241,7 @@ def lab(request: pytest.FixtureRequest) -> Any:
     run = request.config.stash[RUN]
     target = run.target
     target.probe()  # raises LabUnreachable; pytest re-raises it for every later claim at once
-    run.lab = Lab(target, run.name, run.params_file, run.prestart, request.config.getoption("kubeconfig"))
+    run.lab = Lab(target, run.name, run.params_file, request.config.getoption("kubeconfig"))
     run.lab.docker.start_reaper()  # before anything is made on the lab: whatever ends the run, it is removed
     try:
         yield run.lab
@@ -260,10 +257,18 @@ def lab(request: pytest.FixtureRequest) -> Any:
                 f"{REAPER_GIVES_UP_S // 60} min)")
 
 
+@pytest.fixture(autouse=True)
+def _ahead(request: pytest.FixtureRequest) -> None:
+    """Before a claim: the preparations it needs, and the run's first ones, set up once (labconform.ahead)."""
+    for fixture in request.config.stash[RUN].ahead.due(request.node.nodeid):
+        request.getfixturevalue(fixture)
+
+
 @pytest.fixture(scope="session")
-def prepared(request: pytest.FixtureRequest) -> dict[str, Any]:
-    """What was done before any claim ran, by the name it was declared under (labconform.ahead)."""
-    return request.config.stash[RUN].prepared
+def ahead_steps(request: pytest.FixtureRequest) -> Callable[[str], list[dict[str, Any]]]:
+    """The arguments of the selected claims' steps that need a preparation, by its fixture's name."""
+    plan = request.config.stash[RUN].ahead
+    return lambda fixture: list(plan.arguments.get(fixture, []))
 
 
 @pytest.fixture

@@ -12,9 +12,9 @@ from typing import Any
 
 import pytest
 
-from labconform import __version__, allure_results, exports, gate, history, multi, report, results, waivers
+from labconform import __version__, ahead, allure_results, exports, gate, history, multi, report, results, waivers
 from labconform.evidence import Evidence
-from labconform.lab import Lab, WorkloadSpec
+from labconform.lab import Lab
 from labconform.lease import LeaseKeeper
 from labconform.owners import provisioning_owners
 from labconform.results import ClaimResult, new_run_name, write_run
@@ -36,8 +36,7 @@ class RunState:
         self.started = time.time()
         self.results: dict[str, ClaimResult] = {}
         self.evidence: dict[str, Evidence] = {}
-        self.prestart: tuple[WorkloadSpec, ...] = ()
-        self.prepared: dict[str, Any] = {}  # what the selected claims needed done before any claim ran
+        self.ahead = ahead.Plan()  # what the selected claims need prepared before their turn
         self.lab: Lab | None = None
         # the gate (docs/gate.md): read and checked in pytest_configure, before anything runs
         self.baseline: dict[str, Any] | None = None

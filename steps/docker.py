@@ -2,19 +2,32 @@
 
 from __future__ import annotations
 
+import pytest
 from pytest_bdd import given, parsers, then, when
 
-from labconform import engine
+from labconform import ahead, engine
+
+RUNS = parsers.re(r'container "(?P<role>[^"]+)" runs the (?P<kind>.+?) image(?P<rm> with auto-removal)?')
+CONTAINERS = ahead.declare("containers_ahead", RUNS)
 
 
-@given(parsers.parse('container "{role}" runs the {kind} image'))
-def _(lab, role, kind):
-    lab.workload(role, kind)
+@pytest.fixture(scope="session")
+def containers_ahead(lab, ahead_steps) -> dict[str, Exception]:
+    """Every container the selected claims start, started when the first of them runs, so that their
+    Tomcats boot side by side instead of one after another; a container that would not start is left
+    to its claim's own step, which tries again and says why (what it raised here is kept)."""
+    failed: dict[str, Exception] = {}
+    for args in ahead_steps(CONTAINERS):
+        try:
+            lab.workload(args["role"], args["kind"], auto_remove=bool(args["rm"]))
+        except Exception as exc:  # noqa: BLE001 - the claim's own step meets it again and reports it
+            failed[args["role"]] = exc
+    return failed
 
 
-@given(parsers.parse('container "{role}" runs the {kind} image with auto-removal'))
-def _(lab, role, kind):
-    lab.workload(role, kind, auto_remove=True)
+@given(RUNS)
+def _(lab, role, kind, rm):
+    lab.workload(role, kind, auto_remove=bool(rm))
 
 
 @given(parsers.parse('Tomcat in "{role}" has started'))

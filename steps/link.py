@@ -2,21 +2,26 @@
 
 from __future__ import annotations
 
+import pytest
 from pytest_bdd import given, then, when
 
 from labconform import ahead, link
 
-# "during the run" starts before any claim runs, not when the counter claim's turn comes
-COUNTERS = ahead.declare("link counters", {"glitch-04"}, link.read)
+BASELINE = "the link counters as the run found them"
+# "during the run" starts at the run's first claim, not when the counter claim's turn comes
+ahead.declare("link_counters", BASELINE, first=True)
 
 
-@given("the link counters as the run found them", target_fixture="link_baseline")
-def _(lab, prepared):
-    """The snapshot taken before the claims ran; read now if this run selected no counter claim."""
-    snap = prepared.get(COUNTERS)
-    if not isinstance(snap, link.Snapshot):
-        snap = prepared[COUNTERS] = link.read(lab.target)
-    return snap
+@pytest.fixture(scope="session")
+def link_counters(lab) -> link.Snapshot | Exception:
+    """The lab's link counters before the run's first claim ran."""
+    return ahead.outcome(lambda: link.read(lab.target))
+
+
+@given(BASELINE, target_fixture="link_baseline")
+def _(lab, link_counters):
+    """The snapshot taken before the claims ran; read now if it could not be then."""
+    return link_counters if isinstance(link_counters, link.Snapshot) else link.read(lab.target)
 
 
 @then("every interface that carries the lab's traffic is up")

@@ -5,7 +5,10 @@ from __future__ import annotations
 import pytest
 from pytest_bdd import given, parsers, then, when
 
-from labconform import app, engine, http, tomcat
+from labconform import ahead, app, engine, http, tomcat
+
+STARTED = parsers.parse("the mytc image is started {count:d} times, one after another")
+STARTUPS = ahead.declare("startup_samples", STARTED)
 
 
 @pytest.fixture
@@ -17,6 +20,15 @@ def answers() -> dict[str, list]:
 @pytest.fixture
 def starts() -> list:
     return []
+
+
+@pytest.fixture(scope="session")
+def startup_samples(lab, ahead_steps) -> list[dict] | Exception:
+    """The mytc image's starts, measured once for every selected claim that reads them, as many as the
+    most any of them asks, when the first of them runs (they are @alone: before the other containers)."""
+    count = max(args["count"] for args in ahead_steps(STARTUPS))
+    return ahead.outcome(lambda: tomcat.measure_starts(lab.docker, lab.params.mytc_image, count,
+                                                       lab.params.container_start_timeout_s))
 
 
 def get_root(lab, role):
@@ -41,9 +53,9 @@ def _(lab, answers, role, count):
     send(lab, answers, role, count)
 
 
-@when(parsers.parse("the mytc image is started {count:d} times, one after another"))
-def _(lab, starts, count):
-    starts.extend(lab.startup_samples(count))
+@when(STARTED)
+def _(starts, startup_samples, count):
+    starts.extend(ahead.value(startup_samples)[:count])
 
 
 @then(parsers.parse('GET / on "{role}" answers with status {status:d}'))

@@ -8,8 +8,16 @@ from concurrent.futures import Future, ThreadPoolExecutor
 import pytest
 from pytest_bdd import given, parsers, then
 
-from labconform import handshakes, jvm_trust, roots, trust
+from labconform import ahead, handshakes, jvm_trust, roots, trust
 from labconform.errors import ClaimFailed
+
+HOST_STORE = "the host's trust store holds ISRG Root X1, identified by its SHA-256 fingerprint"
+CLIENT_ROOTS = parsers.parse("the roots that {client} uses include ISRG Root X1")
+CHAIN = parsers.parse("Let's Encrypt's intermediate verifies against the roots of {client} through ISRG Root X1")
+FROM_HOST = "a TLS handshake with that site verifies from the host"
+FROM_JVM = "a TLS handshake with that site verifies from the JVM in the mytc image"
+# the JVM's containers start with the first trust claim, and run while the other clients are checked
+ahead.declare("jvm_jobs", HOST_STORE, CLIENT_ROOTS, CHAIN, FROM_HOST, FROM_JVM)
 
 
 @pytest.fixture(scope="session")
@@ -27,7 +35,7 @@ def trust_probe(lab):
 @pytest.fixture(scope="session")
 def jvm_jobs(lab, trust_probe) -> Iterator[dict[str, Future]]:
     """The JVM's own checks in containers of the mytc image, started in the background when the first
-    trust claim runs, so that the containers and JVMs start while the other clients are checked:
+    trust claim runs (labconform.ahead), so that the containers and JVMs start while the other clients are checked:
     "check" (R11 against its trust store), and "handshake" with tls_site where the lab declares one."""
     try:
         if lab.docker.image(lab.params.mytc_image) is None:
@@ -66,17 +74,17 @@ def client_anchors(lab, trust_probe, jvm_jobs: dict[str, Future]):
     return read
 
 
-@then("the host's trust store holds ISRG Root X1, identified by its SHA-256 fingerprint")
-def _(lab, evidence, trust_probe, jvm_jobs):
+@then(HOST_STORE)
+def _(lab, evidence, trust_probe):
     evidence.judged(roots.judged_store(trust_probe.host_store(lab.target.facts.family)))
 
 
-@then(parsers.parse("the roots that {client} uses include ISRG Root X1"))
+@then(CLIENT_ROOTS)
 def _(evidence, client_anchors, client):
     evidence.judged(roots.judged_client(client_anchors(client), client))
 
 
-@then(parsers.parse("Let's Encrypt's intermediate verifies against the roots of {client} through ISRG Root X1"))
+@then(CHAIN)
 def _(evidence, trust_probe, client_anchors, client):
     evidence.judged(roots.judged_chain(trust_probe.verify_with(client_anchors(client)), client))
 
@@ -86,11 +94,11 @@ def _(lab, evidence):
     evidence.applicable(roots.site_declared(lab.params.tls_site))
 
 
-@then("a TLS handshake with that site verifies from the host")
-def _(lab, evidence, trust_probe, jvm_jobs):
+@then(FROM_HOST)
+def _(lab, evidence, trust_probe):
     evidence.judged(handshakes.from_host(trust_probe, lab.params.tls_site))
 
 
-@then("a TLS handshake with that site verifies from the JVM in the mytc image")
+@then(FROM_JVM)
 def _(lab, evidence, jvm_jobs):
     evidence.judged(handshakes.from_jvm(jvm_jobs.get("handshake"), lab.params.tls_site))

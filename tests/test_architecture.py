@@ -13,6 +13,7 @@ import tomllib
 from pathlib import Path
 
 import pytest
+from pytest_bdd import parsers
 
 from labconform import ahead
 from labconform.owners import provisioning_owners
@@ -160,18 +161,25 @@ def test_no_facts_or_no_plan_is_a_note_not_an_error(tmp_path: Path) -> None:
 # --- preparing ahead of the claims ------------------------------------------------------------------
 
 
-def test_a_preparation_is_done_only_for_a_selected_claim_and_keeps_its_failure() -> None:
-    def broken(target: object) -> None:
-        raise OSError("no lab")
-
-    ready = ahead.declare("test-ready", {"t-01"}, lambda target: f"ready on {target}")
-    fails = ahead.declare("test-fails", {"t-02"}, broken)
+def test_a_preparation_is_due_once_for_the_claims_whose_steps_need_it() -> None:
+    ready = ahead.declare("test_ready", "the widget is ready", parsers.parse("the widget {name} is ready"))
+    first = ahead.declare("test_first", "the clock is read", first=True)
     try:
-        assert ahead.prepare({"t-01"}, "lab")[ready] == "ready on lab"
-        done = ahead.prepare({"t-02", "t-03"}, "lab")
-        assert ready not in done and isinstance(done[fails], OSError)
+        plan = ahead.Plan.of([("t1", ["the lab host"]), ("t2", ["the widget w1 is ready", "the widget is ready"]),
+                              ("t3", ["the widget w2 is ready"])])
+        assert plan.arguments == {ready: [{"name": "w1"}, {}, {"name": "w2"}]} and plan.due("t1") == []
+        assert plan.due("t2") == [ready] and plan.due("t3") == []
+        clocked = ahead.Plan.of([("t1", ["the lab host"]), ("t2", ["the clock is read"])])
+        assert clocked.due("t1") == [first] and clocked.due("t2") == []
     finally:
-        del ahead.DECLARED[ready], ahead.DECLARED[fails]
+        del ahead.DECLARED[ready], ahead.DECLARED[first]
+
+
+def test_a_preparation_keeps_its_failure_for_the_claim_that_reads_it() -> None:
+    made = ahead.outcome(lambda: 1 / 0)
+    assert isinstance(made, ZeroDivisionError) and ahead.value(ahead.outcome(lambda: "ok")) == "ok"
+    with pytest.raises(ZeroDivisionError):
+        ahead.value(made)
 
 
 # --- the tests in layers (docs/architecture.md) -----------------------------------------------------

@@ -54,16 +54,6 @@ def test_cleanup_removes_the_runs_containers_and_nothing_else(lab):
 
 
 @pytest.mark.lab
-def test_first_use_starts_every_container_the_claims_will_need(lab):
-    from labconform.lab import WorkloadSpec
-
-    lab.prestart = (WorkloadSpec("x", "mytc"), WorkloadSpec("y", "base Tomcat", True))
-    lab.workload("z", "mytc")
-    assert set(lab.docker.workloads) == {"x", "y", "z"}
-    assert lab.docker.workloads["y"].container.attrs["HostConfig"]["AutoRemove"] is True
-
-
-@pytest.mark.lab
 def test_a_file_is_read_from_an_image_without_starting_it(lab):
     war = lab.docker.image_file(lab.params.mytc_image, app.WAR_IN_IMAGE)
     assert war == lab.target.read_bytes(f"{lab.params.context_dir}/ROOT.war")

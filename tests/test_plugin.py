@@ -212,25 +212,44 @@ def test_a_secret_in_a_failed_claim_is_redacted_in_pytests_output(pytester):
 
 
 AHEAD_STEPS = """\
-from pytest_bdd import then
+import json
+
+import pytest
+from pytest_bdd import parsers, then
 from labconform import ahead
 
-MADE = []
-READY = ahead.declare("sample ready", {"s-01"}, lambda target: MADE.append(target.name) or len(MADE))
+MADE, FIRST = [], []
+ahead.declare("sample_ready", 'the value "a" is "a"', parsers.parse('the value "{v}" is "x"'))
+ahead.declare("sample_first", 'the value "y" is "y"', first=True)
 
-@then('the value "a" is "a"')
-def _(evidence, prepared):
-    evidence.equal("prepared before the claims", expected=1, found=prepared.get(READY), how="prepared fixture")
+@pytest.fixture(scope="session")
+def sample_ready(ahead_steps):
+    MADE.append(ahead_steps("sample_ready"))
 
-@then('the value "a" is "b"')
-def _(evidence, prepared):
-    evidence.equal("nothing prepared", expected=None, found=prepared.get(READY), how="prepared fixture")
+@pytest.fixture(scope="session")
+def sample_first():
+    FIRST.append("set up")
+
+@then(parsers.parse('the value "{a}" is "{b}"'))
+def _(evidence, a, b):
+    evidence.note("prepared", json.dumps({"made": MADE, "first": FIRST}), "the sample's module state")
 """
 
 
-def test_what_a_selected_claim_declares_is_prepared_once_before_the_claims(project):
-    project.makeconftest(AHEAD_STEPS)  # the sample's steps, reading what was prepared
-    project.runpytest_subprocess("sample.feature", "-k", "id:s-01 or id:s-02")
-    assert {c["id"]: c["verdict"] for c in results(project)["claims"]} == {"s-01": "passed", "s-02": "failed"}
+def prepared_seen(project) -> dict[str, dict]:
+    """What each claim's step saw prepared when it ran, by claim id."""
+    return {c["id"]: json.loads(c["evidence"][0]["found"]) for c in results(project)["claims"]}
+
+
+def test_a_preparation_is_set_up_once_before_the_first_claim_that_needs_it(project):
+    """Declared by step texts (an Outline's rows filled in), set up before the claim's steps without a step
+    asking for it, with the arguments of every selected claim's matching steps; `first`: at the run's first claim."""
+    project.makeconftest(AHEAD_STEPS)
+    project.runpytest_subprocess("sample.feature", "-k", "id:s-02 or id:s-06")
+    seen = prepared_seen(project)
+    assert seen["s-02"] == {"made": [], "first": ["set up"]}
+    assert seen["s-06[x]"] == seen["s-06[y]"] == {"made": [[{"v": "x"}]], "first": ["set up"]}
+    project.runpytest_subprocess("sample.feature", "-k", "id:s-01 or id:s-06")
+    assert prepared_seen(project)["s-01"] == {"made": [[{}, {"v": "x"}]], "first": ["set up"]}
     project.runpytest_subprocess("sample.feature", "-k", "id:s-02")
-    assert {c["id"]: c["verdict"] for c in results(project)["claims"]} == {"s-02": "passed"}
+    assert prepared_seen(project) == {"s-02": {"made": [], "first": []}}
