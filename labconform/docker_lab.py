@@ -10,7 +10,7 @@ import tarfile
 import threading
 import time
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any
@@ -318,18 +318,12 @@ class DockerLab:
         return {"usage_mib": round((usage - cache) / 2**20, 1), "raw_usage_mib": round(usage / 2**20, 1)}
 
     def stop(self, w: Workload, timeout: int = 10) -> None:
-        with self.api(f"docker stop {w.name}"):
-            try:
-                w.container.stop(timeout=timeout)
-            except docker.errors.NotFound:
-                pass
+        with self.api(f"docker stop {w.name}"), suppress(docker.errors.NotFound):
+            w.container.stop(timeout=timeout)
 
     def remove(self, w: Workload) -> None:
-        with self.api(f"docker rm -f {w.name}"):
-            try:
-                w.container.remove(force=True)
-            except docker.errors.NotFound:
-                pass
+        with self.api(f"docker rm -f {w.name}"), suppress(docker.errors.NotFound):
+            w.container.remove(force=True)
         with self._lock:
             self.workloads.pop(w.role, None)
 

@@ -26,16 +26,12 @@ def refusal(where: str, known_hosts: str, stderr: str) -> LabUnreachable:
     lines = [ln.strip() for ln in stderr.splitlines() if ln.strip() and not set(ln.strip()) <= {"@"}]
     text = " ".join(lines)
     if "IDENTIFICATION HAS CHANGED" in text or "Host key for" in text and "has changed" in text:
-        return HostKeyError(
-            f"{where}: the host key CHANGED since it was recorded in {known_hosts}; "
-            "if the lab was rebuilt, accept the new key with --accept-host-key"
-        )
-    if "Host key verification failed" in text or "No " in text and "host key is known" in text:
-        return HostKeyError(
-            f"{where}: unknown host key (not in {known_hosts}); "
-            "check its fingerprint, then accept it with --accept-host-key"
-        )
-    return LabUnreachable(f"{where}: unreachable ({lines[-1] if lines else 'ssh exited'})")
+        why = f"the host key CHANGED since it was recorded in {known_hosts}; if the lab was rebuilt, accept the new key"
+    elif "Host key verification failed" in text or "No " in text and "host key is known" in text:
+        why = f"unknown host key (not in {known_hosts}); check its fingerprint, then accept it"
+    else:
+        return LabUnreachable(f"{where}: unreachable ({lines[-1] if lines else 'ssh exited'})")
+    return HostKeyError(f"{where}: {why} with --accept-host-key")
 
 
 def forget_changed_key(host: str, port: int, known: str) -> None:

@@ -90,17 +90,31 @@ def test_rocky_plan_is_the_documents_commands_in_its_order(rocky):
 
 
 def test_rocky_plan_reads_what_the_recorded_host_shows(rocky):
-    by_name = {o.step.name: o for o in k8s_outcomes(plan_for(rocky))}
+    by_name = by_step(rocky)
     assert "swap in use" in by_name["swap off"].detail and "rl-swap" in by_name["swap off"].detail
     assert "10251" in by_name["firewall: control-plane ports and the Docker subnet"].detail
     assert by_name["kubeadm, kubelet and kubectl"].detail == "missing: kubeadm kubelet kubectl"
 
 
+def recorded_kubectl(data: dict) -> str:
+    """The kubectl command the plan runs on the recorded Rocky host."""
+    return k8s_cluster.Cluster(Context(None, RecordedState(data), load_params(None, "rhel"))).kubectl
+
+
+def kubectl_answer(data: dict, get: str) -> dict:
+    """The recorded answer (rc, stdout) to `kubectl get <get> -o json`, for a test to change."""
+    return data["commands"][f"{recorded_kubectl(data)} get {get} -o json --request-timeout=10s"]
+
+
+def by_step(data: dict) -> dict:
+    """The Kubernetes outcomes of the plan for `data`, by step name."""
+    return {o.step.name: o for o in k8s_outcomes(plan_for(data))}
+
+
 def converged(rocky: dict) -> dict:
     """The recorded Rocky host after the document's Kubernetes steps."""
     data = copy.deepcopy(rocky)
-    k = k8s_cluster.Cluster(Context(None, RecordedState(data), load_params(None, "rhel")))
-    kc = k.kubectl
+    kc = recorded_kubectl(data)
     ports = "".join(f'  <port protocol="tcp" port="{p}"/>\n' for p in k8s_host.FIREWALL_PORTS)
     data["files"].update({
         "/etc/firewalld/zones/public.xml": f'<zone>\n{ports}  <rule family="ipv4">\n'
@@ -154,36 +168,37 @@ def test_a_converged_rocky_host_needs_no_kubernetes_step(rocky):
                                                                   o.status != "unchanged"]
 
 
-def test_drift_in_the_cluster_is_seen_by_the_plan(rocky):
+def hw_deploy_planned(rocky: dict, live: dict):
+    """The plan's hw-deploy outcome on the converged host where the live Deployment is `live`."""
     data = converged(rocky)
-    kc = k8s_cluster.Cluster(Context(None, RecordedState(data), load_params(None, "rhel"))).kubectl
+    kubectl_answer(data, "deployment hw-deploy")["stdout"] = json.dumps(live)
+    return by_step(data)["hw-deploy"]
+
+
+def test_drift_in_the_cluster_is_seen_by_the_plan(rocky):
     live = copy.deepcopy(LIVE)
     live["spec"]["template"]["spec"]["containers"][0]["env"] = [{"name": "HOSTNAME", "value": "not-mine"}]
-    data["commands"][f"{kc} get deployment hw-deploy -o json --request-timeout=10s"]["stdout"] = json.dumps(live)
-    by_name = {o.step.name: o for o in k8s_outcomes(plan_for(data))}
-    assert by_name["hw-deploy"].status == "would-change"
-    assert by_name["hw-deploy"].detail.startswith(
+    outcome = hw_deploy_planned(rocky, live)
+    assert outcome.status == "would-change"
+    assert outcome.detail.startswith(
         "hw-deploy differs from /app/cluster.yaml: .spec.template.spec.containers[0].env: file absent, cluster")
 
 
 def test_a_rollout_that_never_finished_is_not_done_though_the_spec_matches_the_file(rocky):
-    data = converged(rocky)
-    kc = k8s_cluster.Cluster(Context(None, RecordedState(data), load_params(None, "rhel"))).kubectl
     live = copy.deepcopy(LIVE)
     live["status"].update(replicas=3, updatedReplicas=1)
-    data["commands"][f"{kc} get deployment hw-deploy -o json --request-timeout=10s"]["stdout"] = json.dumps(live)
-    detail = {o.step.name: o for o in k8s_outcomes(plan_for(data))}["hw-deploy"].detail
+    detail = hw_deploy_planned(rocky, live).detail
     assert detail == ("hw-deploy: rollout under way: 1 of 2 pods run the current template; "
                       "1 pod(s) of an older template still run")
 
 
 def test_a_pod_whose_image_was_set_by_hand_is_not_done(rocky):
     data = converged(rocky)
-    kc = k8s_cluster.Cluster(Context(None, RecordedState(data), load_params(None, "rhel"))).kubectl
-    pods = json.loads(data["commands"][f"{kc} get pods -l app=hw -o json --request-timeout=10s"]["stdout"])
+    answer = kubectl_answer(data, "pods -l app=hw")
+    pods = json.loads(answer["stdout"])
     pods["items"][1]["spec"] = {"containers": [{"name": "hw-contain", "image": "tomcat"}]}
-    data["commands"][f"{kc} get pods -l app=hw -o json --request-timeout=10s"]["stdout"] = json.dumps(pods)
-    detail = {o.step.name: o for o in k8s_outcomes(plan_for(data))}["hw-deploy"].detail
+    answer["stdout"] = json.dumps(pods)
+    detail = by_step(data)["hw-deploy"].detail
     assert detail == "hw-deploy: pods not as its template: hw-deploy-5dc46768bb-zstlz (hw-contain.image)"
 
 
@@ -192,7 +207,7 @@ def test_a_service_that_reaches_only_one_pod_is_not_done(rocky):
     for n in range(1, 21):
         data["commands"][f"curl -s -m 5 http://127.0.0.1:31380/?n={n}"] = {
             "rc": 0, "stdout": "Hello, I am hw-deploy-5dc46768bb-nkw5j\n"}
-    detail = {o.step.name: o for o in k8s_outcomes(plan_for(data))}["service hw (NodePort)"].detail
+    detail = by_step(data)["service hw (NodePort)"].detail
     assert detail == ("NodePort 31380: 20 requests reached ['hw-deploy-5dc46768bb-nkw5j'] of "
                       "['hw-deploy-5dc46768bb-nkw5j', 'hw-deploy-5dc46768bb-zstlz']")
 
@@ -223,16 +238,15 @@ def test_the_manifest_is_the_documents_deployment():
 def test_a_pod_that_does_not_answer_is_not_done_though_the_deployment_says_available(rocky):
     data = converged(rocky)
     data["commands"]["curl -s -m 5 http://10.244.0.9:8080/"] = {"rc": 7, "stdout": ""}
-    by_name = {o.step.name: o for o in k8s_outcomes(plan_for(data))}
+    by_name = by_step(data)
     assert by_name["hw-deploy"].status == "would-change"
     assert "hw-deploy-5dc46768bb-zstlz (curl 7)" in by_name["hw-deploy"].detail
 
 
 def test_a_pod_with_an_address_that_is_not_one_reaches_no_command(rocky):
     data = converged(rocky)
-    kc = k8s_cluster.Cluster(Context(None, RecordedState(data), load_params(None, "rhel"))).kubectl
-    data["commands"][f"{kc} get pods -l app=hw -o json --request-timeout=10s"]["stdout"] = json.dumps({"items": [
+    kubectl_answer(data, "pods -l app=hw")["stdout"] = json.dumps({"items": [
         {"metadata": {"name": "hw-deploy-x"}, "spec": STORED["spec"]["template"]["spec"],
          "status": {"podIP": "10.0.0.1; touch /tmp/owned"}}]})
-    detail = {o.step.name: o for o in k8s_outcomes(plan_for(data))}["hw-deploy"].detail
+    detail = by_step(data)["hw-deploy"].detail
     assert "hw-deploy-x (no address)" in detail and "1 of 2 pods" in detail
