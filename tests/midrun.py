@@ -5,11 +5,14 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import docker
 
 from labconform.docker_lab import RUN_LABEL
+from labconform.poll import until
 
 REPO = Path(__file__).resolve().parent.parent
 FILES = (
@@ -48,3 +51,17 @@ def stop(proc: subprocess.Popen[str]) -> None:
     if proc.poll() is None:
         proc.kill()
         proc.wait()
+
+
+def interrupt(proc: subprocess.Popen[str], sig: int, ready: Callable[[], Any], what: str, *, wait: float,
+              timeout: float) -> str:
+    """Send `sig` to `proc` once `ready()` holds (polled for up to `wait` s); what it printed, read for up to
+    `timeout` s more. Killed if it still runs then, or if it never got ready."""
+    try:
+        until(ready, timeout=wait, interval=0.1, what=what)
+        proc.send_signal(sig)
+        out, _ = proc.communicate(timeout=timeout)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    return out

@@ -13,6 +13,8 @@ import time
 from pathlib import Path
 
 import pytest
+from lab_node import node, run_on, ssh_to
+from midrun import interrupt
 
 from labconform.lease import LEASE_ENV, LEASE_FILE, LeaseKeeper
 from labconform.poll import until
@@ -172,8 +174,7 @@ def test_a_recent_good_run_stands_for_the_check_before_and_another_labs_does_not
 
 def node_reach() -> list[str]:
     """The options that reach the lab node lab1, or a skip when it is not running."""
-    p = subprocess.run([sys.executable, "-m", "provision.node", "args", "lab1"], cwd=REPO, capture_output=True,
-                       text=True, timeout=120)
+    p = node("args", "lab1", timeout=120)
     reach = p.stdout.split("\n")[:-1]
     if p.returncode != 0 or len(reach) != 6:
         pytest.skip("the lab node lab1 is not running (python -m provision.node up lab1)")
@@ -197,11 +198,7 @@ def test_a_change_on_the_lab_node_runs_over_ssh_and_is_repaired_there(tmp_path):
         assert record["phases"]["final"]["gate"] == "passed", said
         assert record["target"] == reach[1]
     finally:  # whatever happened: the node's setting as it was
-        opts = dict(zip(reach[::2], reach[1::2], strict=True))
-        subprocess.run(["ssh", "-i", opts["--ssh-identity"], "-o", f"UserKnownHostsFile={opts['--known-hosts']}",
-                        "-o", "StrictHostKeyChecking=yes", "-o", "BatchMode=yes",
-                        opts["--target"].removeprefix("ssh://").rsplit(":", 1)[0], *MEND.split()],
-                       capture_output=True, timeout=60)
+        run_on(reach, *MEND.split())
 
 
 def interrupted(tmp_path: Path, sig: int, at: str, phase: str, *args: str) -> dict:
@@ -210,13 +207,7 @@ def interrupted(tmp_path: Path, sig: int, at: str, phase: str, *args: str) -> di
     proc = subprocess.Popen([sys.executable, "-m", "labconform", "change", "--reports-dir", str(tmp_path),
                              "--lease-wait", "600", *args, *CLAIM], cwd=REPO,
                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
-    try:
-        until(lambda: running(at), timeout=300, interval=0.1, what=f"the {phase} to run")
-        proc.send_signal(sig)
-        said, _ = proc.communicate(timeout=180)
-    finally:
-        if proc.poll() is None:
-            proc.kill()
+    said = interrupt(proc, sig, lambda: running(at), f"the {phase} to run", wait=300, timeout=180)
     assert proc.returncode == 130, said
     record = json.loads(next((tmp_path / "changes").glob("chg-*/change.json")).read_text())
     assert f"during the {phase}" in record["reasons"][0], record["reasons"]
@@ -256,9 +247,7 @@ def test_an_ssh_drop_during_the_change_is_said_the_command_stopped_there_and_the
     proc = subprocess.Popen([sys.executable, "-m", "labconform", "change", "--reports-dir", str(tmp_path),
                              "--lease-wait", "600", "--run", f"sleep {marker}", *reach, *params, *CLAIM], cwd=REPO,
                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
-    opts = dict(zip(reach[::2], reach[1::2], strict=True))
-    on_node = ["ssh", "-i", opts["--ssh-identity"], "-o", f"UserKnownHostsFile={opts['--known-hosts']}",
-               "-o", "StrictHostKeyChecking=yes", "-o", "BatchMode=yes", "-o", "ConnectTimeout=5", f"root@{address}"]
+    on_node = ssh_to(reach, "-o", "ConnectTimeout=5")
     try:
         until(lambda: subprocess.run([*on_node, f"pgrep -f '^sleep {marker}$'"], capture_output=True,
                                      timeout=30).returncode == 0, timeout=300, what="the change to run on the node")

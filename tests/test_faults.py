@@ -12,7 +12,7 @@ from pathlib import Path
 
 import docker
 import pytest
-from midrun import running_containers, start_run, stop
+from midrun import interrupt, running_containers, start_run, stop
 from ssh_server import sshd_server
 
 from labconform.docker_lab import RUN_LABEL
@@ -153,19 +153,9 @@ def test_an_interrupted_run_leaves_no_container_behind(tmp_path, sig):
         stderr=subprocess.STDOUT,
         text=True,
     )
-    try:
-        # interrupt as soon as the run has started containers, while its claims wait on Tomcat
-        until(
-            lambda: client.containers.list(all=True, filters={"label": f"{RUN_LABEL}={run_name}"}),
-            timeout=60,
-            interval=0.1,
-            what="the run's containers",
-        )
-        proc.send_signal(sig)
-        out, _ = proc.communicate(timeout=60)
-    finally:
-        if proc.poll() is None:
-            proc.kill()
+    # interrupt as soon as the run has started containers, while its claims wait on Tomcat
+    out = interrupt(proc, sig, lambda: client.containers.list(all=True, filters={"label": f"{RUN_LABEL}={run_name}"}),
+                    "the run's containers", wait=60, timeout=60)
     left = client.containers.list(all=True, filters={"label": f"{RUN_LABEL}={run_name}"})
     assert left == [], f"left behind: {[c.name for c in left]}\n{out}"
     assert proc.returncode != 0

@@ -14,6 +14,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from lab_node import node, run_on
 
 from labconform.lease import LEASE_ENV
 
@@ -23,11 +24,6 @@ REPO = Path(__file__).resolve().parent.parent
 NAME = "fwtest"
 CLAIM = ("features/", "-k", "id:k8s-prep-03", "--lab-params", "labs/node/params.yaml")
 PORT = "10250/tcp"
-
-
-def node(*args: str, timeout: float = 1200) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "provision.node", *args], cwd=REPO, capture_output=True, text=True,
-                          timeout=timeout)
 
 
 @pytest.fixture(scope="module")
@@ -53,11 +49,7 @@ def reach() -> Iterator[list[str]]:
 
 
 def on_node(reach: list[str], command: str) -> str:
-    opts = dict(zip(reach[::2], reach[1::2], strict=True))
-    host = opts["--target"].split("@", 1)[1].rsplit(":", 1)[0]
-    p = subprocess.run(["ssh", "-i", opts["--ssh-identity"], "-o", f"UserKnownHostsFile={opts['--known-hosts']}",
-                        "-o", "StrictHostKeyChecking=yes", "-o", "BatchMode=yes", f"root@{host}", command],
-                       capture_output=True, text=True, timeout=60)
+    p = run_on(reach, command)
     assert p.returncode == 0, f"{command}: {p.stdout}{p.stderr}"
     return p.stdout
 

@@ -6,11 +6,11 @@ from __future__ import annotations
 import json
 import os
 import subprocess
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from lab_node import node, run_on
 
 from labconform.lease import LEASE_ENV
 
@@ -18,11 +18,6 @@ pytestmark = pytest.mark.lab
 
 REPO = Path(__file__).resolve().parent.parent
 NAME = "lctest"
-
-
-def node(*args: str, timeout: float = 1200) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "provision.node", *args], cwd=REPO, capture_output=True, text=True,
-                          timeout=timeout)
 
 
 def docker(*args: str) -> subprocess.CompletedProcess[str]:
@@ -34,11 +29,7 @@ def reach() -> list[str]:
 
 
 def on_node(*command: str) -> subprocess.CompletedProcess[str]:
-    args = dict(zip(reach()[::2], reach()[1::2], strict=True))
-    host = args["--target"].split("@", 1)[1].rsplit(":", 1)[0]
-    return subprocess.run(["ssh", "-i", args["--ssh-identity"], "-o", f"UserKnownHostsFile={args['--known-hosts']}",
-                           "-o", "StrictHostKeyChecking=yes", "-o", "BatchMode=yes", f"root@{host}", *command],
-                          capture_output=True, text=True, timeout=60)
+    return run_on(reach(), *command)
 
 
 @pytest.fixture(scope="module")

@@ -1,18 +1,19 @@
 """Faults caused for real on the lab node (systemd as PID 1), each restored in `finally` under the node's
-lease: docker disabled at boot, Docker on the cgroupfs driver, the lab's NTP server stopped. Each is a real
+lease: the lab's NTP server (a process of this machine) stopped, and killed with stale pid files. The node's
+own faults (units enabled at boot, unit files, the drop-in, the firewall, Docker's cgroup driver) are entries
+of faults/node.yaml, run by tests/test_fault_catalog.py. Each is a real
 `pytest features/...` run over SSH; the test reads its results.json. Skipped where no node lab1 is up
 (`python -m provision.node up lab1`, then provision it: scripts/lab.sh does both)."""
 
 from __future__ import annotations
 
-import json
 import os
 import subprocess
-import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
 
+import lab_node
 import pytest
 
 from labconform.lease import LeaseKeeper
@@ -35,8 +36,7 @@ KUBECTL = "/usr/local/bin/kubectl --kubeconfig=/etc/kubernetes/admin.conf"
 
 @pytest.fixture(scope="module")
 def node() -> Iterator[tuple[list[str], Target]]:
-    p = subprocess.run([sys.executable, "-m", "provision.node", "args", NODE], cwd=ROOT, capture_output=True,
-                       text=True, timeout=30)
+    p = lab_node.node("args", NODE, timeout=30)
     if p.returncode != 0:
         pytest.skip(f"no lab node {NODE} here: {p.stderr.strip()}")
     args = p.stdout.split("\n")[:-1]
@@ -64,41 +64,6 @@ def settled(t: Target) -> None:
     """The node's cluster serving hw-deploy with both pods again (bounded)."""
     until(lambda: t.run(f"{KUBECTL} get deploy hw-deploy -o jsonpath='{{.status.availableReplicas}}'").stdout,
           lambda out: out.strip() == "2", timeout=240, interval=2, what="hw-deploy 2/2 available on the node")
-
-
-def test_docker_not_enabled_at_boot_fails_docker_04_only(suite, node):
-    args, t = node
-    assert t.run("systemctl disable docker").ok
-    try:
-        v = verdicts(suite, args, "id:docker-04", "id:docker-01")
-    finally:
-        assert t.run("systemctl enable docker").ok
-    assert v["docker-04"]["verdict"] == "failed", v["docker-04"]
-    assert "'enabled': False" in v["docker-04"]["reason"] and "systemctl is-enabled docker" in v["docker-04"]["reason"]
-    assert "'running': True" in v["docker-04"]["reason"]  # only the boot-time half is broken
-    assert v["docker-01"]["verdict"] == "passed", v["docker-01"]["reason"]  # a claim beside it stays as it was
-    assert verdicts(suite, args, "id:docker-04")["docker-04"]["verdict"] == "passed"
-
-
-def test_docker_on_the_cgroupfs_driver_fails_docker_03_and_k8s_inst_03(suite, node):
-    args, t = node
-    original = t.read_text("/etc/docker/daemon.json")
-    assert original and "native.cgroupdriver=systemd" in original
-    broken = json.loads(original)
-    broken["exec-opts"] = ["native.cgroupdriver=cgroupfs"]
-    t.write_bytes("/etc/docker/daemon.json", json.dumps(broken).encode())
-    try:
-        assert t.run("systemctl restart docker", timeout=120).ok
-        v = verdicts(suite, args, "id:docker-03", "id:k8s-inst-03")
-    finally:
-        t.write_bytes("/etc/docker/daemon.json", original.encode())
-        assert t.run("systemctl restart docker", timeout=120).ok
-        settled(t)
-    assert v["docker-03"]["verdict"] == "failed" and "cgroupfs" in v["docker-03"]["reason"], v["docker-03"]
-    assert v["k8s-inst-03"]["verdict"] == "failed", v["k8s-inst-03"]
-    assert "cgroupfs" in v["k8s-inst-03"]["reason"] and "systemd" in v["k8s-inst-03"]["reason"], v["k8s-inst-03"]
-    again = verdicts(suite, args, "id:docker-03", "id:k8s-inst-03")
-    assert {c["verdict"] for c in again.values()} == {"passed"}, again
 
 
 def test_the_lab_ntp_server_stopped_fails_rocky_03(suite, node):
@@ -132,8 +97,7 @@ def test_a_killed_lab_ntp_server_comes_back_with_the_next_up_despite_its_stale_p
         f.write_text(f"{stranger.pid}\n")
         os.utime(f, (time.time() - 60, time.time() - 60))
     try:
-        up = subprocess.run([sys.executable, "-m", "provision.node", "up", NODE, "--lease-wait", "300"], cwd=ROOT,
-                            capture_output=True, text=True, timeout=300)
+        up = lab_node.node("up", NODE, "--lease-wait", "300", timeout=300)
         assert up.returncode == 0, up.stdout + up.stderr
         assert "changed  NTP server for the lab network" in up.stdout, up.stdout
         assert Path(SERVER_PID).read_text().strip() != "1"

@@ -13,6 +13,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from lab_node import run_on
 from test_change import node_reach
 from test_provision import rocky_with_docker_ce
 
@@ -294,28 +295,21 @@ def test_a_claim_of_the_lab_node_is_repaired_over_ssh(tmp_path):
     """The same repair on the lab node lab1, over SSH: the options that reach it reach the suite's check."""
     reach = node_reach()
     opts = dict(zip(reach[::2], reach[1::2], strict=True))
-    host = opts["--target"].split("@", 1)[1].rsplit(":", 1)[0]
-
-    def on_node(*command: str) -> subprocess.CompletedProcess[str]:
-        return subprocess.run(["ssh", "-i", opts["--ssh-identity"], "-o", f"UserKnownHostsFile={opts['--known-hosts']}",
-                               "-o", "StrictHostKeyChecking=yes", "-o", "BatchMode=yes", f"root@{host}", *command],
-                              capture_output=True, text=True, timeout=60)
-
     try:  # the node is shared: another run may be rebooting it
-        until(lambda: on_node("true").returncode == 0, timeout=300, interval=2, what="lab1 answering over SSH")
+        until(lambda: run_on(reach, "true").returncode == 0, timeout=300, interval=2, what="lab1 answering over SSH")
     except WaitTimeout as exc:
         pytest.skip(str(exc))
     try:
-        assert on_node("sysctl", "-w", "net.bridge.bridge-nf-call-iptables=0").returncode == 0
+        assert run_on(reach, "sysctl", "-w", "net.bridge.bridge-nf-call-iptables=0").returncode == 0
         rc, record, said = repair(tmp_path, *reach, "--lab-params", str(REPO / "labs" / "node" / "params.yaml"),
                                   "--claims", "k8s-prep-01")
         assert rc == 0, said
         assert {s["step"]: s["status"] for s in record["steps"]}["bridged traffic through iptables"] == "changed"
         assert record["claims"] == {"k8s-prep-01": "passed"}, said
         assert f"--target {opts['--target']} --ssh-identity {opts['--ssh-identity']}" in said
-        assert on_node("cat", str(BRIDGE)).stdout.strip() == "1"
+        assert run_on(reach, "cat", str(BRIDGE)).stdout.strip() == "1"
     finally:
-        on_node("sysctl", "-w", "net.bridge.bridge-nf-call-iptables=1")
+        run_on(reach, "sysctl", "-w", "net.bridge.bridge-nf-call-iptables=1")
 
 
 @pytest.mark.lab
