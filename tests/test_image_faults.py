@@ -18,6 +18,7 @@ from pathlib import Path
 import docker
 import docker.errors
 import pytest
+from local_docker import client_with
 
 from labconform import app
 from labconform.params import LabParams
@@ -32,12 +33,7 @@ SESSION_PAGE = app.INDEX_JSP.replace(' session="false"', "")
 
 @pytest.fixture(scope="module")
 def client() -> docker.DockerClient:
-    c = docker.from_env()
-    try:
-        c.images.get(LabParams().mytc_image)
-    except (docker.errors.ImageNotFound, docker.errors.DockerException):
-        pytest.skip("no mytc image on this host")
-    return c
+    return client_with(LabParams().mytc_image, "no mytc image on this host")[0]
 
 
 def _context(base: str, page: str) -> io.BytesIO:

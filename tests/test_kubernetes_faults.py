@@ -37,16 +37,17 @@ MANIFESTS = Path("/etc/kubernetes/manifests")
 APISERVER = MANIFESTS / "kube-apiserver.yaml"
 
 
-def _cluster() -> KubeLab | None:
+def answering_cluster(*deployments: str) -> KubeLab | None:
+    """This host's cluster if its API server answers and it holds each of `deployments`, else None."""
     k = KubeLab(Target("local"))
     try:
         k.raw("/healthz")
-        return k
+        return k if all(k.deployment(d) is not None for d in deployments) else None
     except KubeUnavailable:
         return None
 
 
-pytestmark = pytest.mark.skipif(_cluster() is None, reason="no Kubernetes cluster answers on this host")
+pytestmark = pytest.mark.skipif(answering_cluster() is None, reason="no Kubernetes cluster answers on this host")
 
 
 def run_claims(tmp_path: Path, *args: str, files=API_CLAIMS, timeout: float = 180) -> tuple[dict, float]:
@@ -66,7 +67,7 @@ def verdicts(doc: dict) -> dict[str, tuple[str, str]]:
 def wait_healthy(timeout: float = 180) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
-        if _cluster() is not None:
+        if answering_cluster() is not None:
             return
         time.sleep(1)
     raise AssertionError(f"the API server did not come back within {timeout} s")
@@ -152,7 +153,7 @@ def test_an_api_server_taken_down_for_real_gives_errors_then_comes_back(tmp_path
     shutil.move(APISERVER, aside)
     try:
         deadline = time.monotonic() + 90
-        while _cluster() is not None:  # kubelet stops the static pod once its manifest is gone
+        while answering_cluster() is not None:  # kubelet stops the static pod once its manifest is gone
             assert time.monotonic() < deadline, "the API server kept answering without its manifest"
             time.sleep(1)
         doc, _ = run_claims(tmp_path, timeout=60)
@@ -165,7 +166,7 @@ def test_an_api_server_taken_down_for_real_gives_errors_then_comes_back(tmp_path
 @pytest.mark.faults
 @pytest.mark.parametrize("over_ssh", [False, True], ids=["local", "ssh"])
 def test_a_pod_deleted_while_the_nodeport_claim_runs_is_reported_not_waited_for(tmp_path, over_ssh):
-    k = _cluster()
+    k = answering_cluster()
     assert k is not None
     wait_deployment_available(k)
     victim = k.ready_pod_names("hw-deploy")[0]
@@ -219,7 +220,7 @@ def test_kubelet_stopped_mid_run_fails_its_claims_and_nothing_hangs(tmp_path, ov
     target = Target("local")
     if target.facts.systemd_is_init:
         pytest.skip("this lab's kubelet runs under systemd: stop it with systemctl in a dedicated test")
-    k = _cluster()
+    k = answering_cluster()
     assert k is not None
     wait_deployment_available(k)
     no_stale_node_port_entries(k)  # the NodePort claim must come within the node controller's 40 s grace
@@ -265,7 +266,7 @@ def test_a_connection_entry_to_a_gone_pod_is_waited_out_before_the_nodeport_samp
     """A real SYN_SENT entry in the kernel that sends one source port of the NodePort to an address where no
     pod is (what a reboot leaves, kubernetes#101607): a connection from that port fails; the claim's sample
     waits until the kernel expires the entry, says so, and every request of the sample is answered."""
-    k = _cluster()
+    k = answering_cluster()
     assert k is not None
     wait_deployment_available(k)
     no_stale_node_port_entries(k)

@@ -15,21 +15,16 @@ from pathlib import Path
 import pytest
 import yaml
 
-from labconform.kube import ADMIN_CONF, KubeLab, KubeUnavailable
+from labconform.kube import ADMIN_CONF, KubeLab
 from labconform.poll import until
-from labconform.target import Target
-from tests.test_kubernetes_faults import run_claims, wait_deployment_available
+from tests.test_kubernetes_faults import answering_cluster, run_claims, wait_deployment_available
 
 KUBECTL = ["/usr/local/bin/kubectl", f"--kubeconfig={ADMIN_CONF}"]
 
 
 def _cluster() -> KubeLab | None:
-    k = KubeLab(Target("local"))
-    try:
-        k.raw("/healthz")
-        return k if k.deployment("hw-deploy") is not None else None
-    except KubeUnavailable:
-        return None
+    """This host's cluster if it answers and runs hw-deploy, else None."""
+    return answering_cluster("hw-deploy")
 
 
 pytestmark = [pytest.mark.faults,

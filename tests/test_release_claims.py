@@ -18,6 +18,7 @@ import docker
 import docker.errors
 import pytest
 from kubernetes import client as k8s
+from local_docker import client_with
 
 from labconform import cluster, tomcat
 from labconform.kube import KubeLab, KubeUnavailable
@@ -34,11 +35,7 @@ PAUSE = "k8s.gcr.io/pause:3.2"  # a control-plane image every cluster of this la
 
 @pytest.fixture(scope="module")
 def client() -> docker.DockerClient:
-    c = docker.from_env()
-    try:
-        image = c.images.get(LabParams().tomcat_image)
-    except (docker.errors.ImageNotFound, docker.errors.DockerException):
-        pytest.skip("no base Tomcat image on this host")
+    c, image = client_with(LabParams().tomcat_image, "no base Tomcat image on this host")
     if "org.labconform.built-from" not in (image.labels or {}):
         pytest.skip("the base image is not this project's offline build (Tomcat 10.1 on Java 17)")
     return c
