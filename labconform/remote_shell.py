@@ -14,6 +14,15 @@ echo LC-READY
 """
 
 
+def end_within(proc: subprocess.Popen[bytes], grace: float) -> None:
+    """`proc` given `grace` seconds to exit, then killed; waited for either way."""
+    try:
+        proc.wait(timeout=grace)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait()
+
+
 class RemoteShell:
     """`sh` on the lab host reading commands from stdin; each answer is a header with the exit
     status and the byte counts of stdout and stderr, then those bytes."""
@@ -77,8 +86,4 @@ class RemoteShell:
                 self.proc.stdin.close()
         except OSError:
             pass
-        try:
-            self.proc.wait(timeout=3)
-        except subprocess.TimeoutExpired:
-            self.proc.kill()
-            self.proc.wait()
+        end_within(self.proc, 3)

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 
 from labconform.errors import LabUnreachable
 from labconform.known_hosts import HostKeyError, default_known_hosts, forget_changed_key, refusal
-from labconform.remote_shell import RemoteShell
+from labconform.remote_shell import RemoteShell, end_within
 from labconform.socket_relay import SocketRelay
 
 # resident shells per session: below sshd's default MaxSessions (10), one is the master's own
@@ -323,9 +323,5 @@ class SshSession:
             subprocess.run(
                 ["ssh", *self.common_options(), "-O", "exit", self.host], capture_output=True, timeout=10
             )
-            try:
-                self._master.wait(timeout=5)
-            except subprocess.TimeoutExpired:
-                self._master.kill()
-                self._master.wait()
+            end_within(self._master, 5)
         shutil.rmtree(self._dir, ignore_errors=True)

@@ -144,7 +144,7 @@ def test_the_reaper_cleans_up_once_and_ends_when_the_host_shuts_down():
                               start_new_session=True)
     try:
         def waiting() -> bool:  # its `cat` reads the run's input: the reaper is in place
-            return any(_comm(p) == b"cat\n" and _ppid(p) == reaper.pid for p in Path("/proc").iterdir()
+            return any(_proc_file(p, "comm") == b"cat\n" and _ppid(p) == reaper.pid for p in Path("/proc").iterdir()
                        if p.name.isdigit())
 
         until(waiting, timeout=10, what="the reaper waiting on its input")
@@ -155,20 +155,14 @@ def test_the_reaper_cleans_up_once_and_ends_when_the_host_shuts_down():
             reaper.kill()
             reaper.wait()
     assert not Path(scratch_dir(name)).exists()
-    leftover = [p for p in Path("/proc").iterdir() if p.name.isdigit() and name.encode() in _cmdline(p)]
+    leftover = [p for p in Path("/proc").iterdir() if p.name.isdigit() and name.encode() in _proc_file(p, "cmdline")]
     assert not leftover, "a retry loop was left running"
 
 
-def _cmdline(p: Path) -> bytes:
+def _proc_file(p: Path, name: str) -> bytes:
+    """A process's /proc file (cmdline, comm); empty once the process is gone."""
     try:
-        return (p / "cmdline").read_bytes()
-    except OSError:
-        return b""
-
-
-def _comm(p: Path) -> bytes:
-    try:
-        return (p / "comm").read_bytes()
+        return (p / name).read_bytes()
     except OSError:
         return b""
 

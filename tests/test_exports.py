@@ -206,18 +206,21 @@ def test_the_fixture_fails_a_test_whose_run_breaks_the_schema(
 # --- junit.xml: the JUnit schema of CI servers, and junitparser ----------------------------------
 
 
+def junit_and_schema(folder: Path) -> tuple[etree.XMLSchema, etree._ElementTree]:
+    """The run's junit.xml, parsed, and the Jenkins JUnit schema that judges it."""
+    return etree.XMLSchema(etree.parse(str(XSD))), etree.parse(str(folder / "junit.xml"))
+
+
 @pytest.mark.plugin
 def test_junit_xml_is_valid_against_the_jenkins_junit_schema(mixed: tuple[int, Path]) -> None:
-    schema = etree.XMLSchema(etree.parse(str(XSD)))
-    xml = etree.parse(str(mixed[1] / "junit.xml"))
+    schema, xml = junit_and_schema(mixed[1])
     assert schema.validate(xml), redact_text(str(schema.error_log))
 
 
 @pytest.mark.plugin
 def test_the_schema_refuses_what_jenkins_does_not_know(mixed: tuple[int, Path]) -> None:
     """The schema can fail: a testcase with properties (the old junit.xml's) is not valid."""
-    schema = etree.XMLSchema(etree.parse(str(XSD)))
-    xml = etree.parse(str(mixed[1] / "junit.xml"))
+    schema, xml = junit_and_schema(mixed[1])
     etree.SubElement(xml.find(".//testcase"), "properties")
     assert not schema.validate(xml)
 

@@ -42,25 +42,22 @@ def glitch_01(tmp_path: Path, setup: str) -> dict:
     return next(c for c in json.loads(results.read_text())["claims"] if c["id"] == "glitch-01")
 
 
-def _network(claim: dict) -> dict:
-    return next(o for o in claim["evidence"] if o["what"] == "the host's network")
+def network_found(tmp_path: Path, setup: str, verdict: str) -> dict:
+    """What glitch-01 found of the host's network in the namespace `setup` makes, its verdict being `verdict`."""
+    claim = glitch_01(tmp_path, setup)
+    assert claim["verdict"] == verdict, claim
+    return next(o for o in claim["evidence"] if o["what"] == "the host's network")["found"]
 
 
 def test_a_docker_bridge_alone_is_not_a_network(tmp_path: Path) -> None:
-    claim = glitch_01(tmp_path, DOCKER0_ONLY)
-    assert claim["verdict"] == "failed", claim
-    assert _network(claim)["found"]["default route"] == "none"
+    assert network_found(tmp_path, DOCKER0_ONLY, "failed")["default route"] == "none"
 
 
 def test_a_default_route_through_an_interface_without_an_address_fails(tmp_path: Path) -> None:
-    claim = glitch_01(tmp_path, NO_ADDRESS)
-    assert claim["verdict"] == "failed", claim
-    found = _network(claim)["found"]
+    found = network_found(tmp_path, NO_ADDRESS, "failed")
     assert found["default route"] != "none" and found["eth9 (its interface)"]["addresses"] == "none", found
 
 
 def test_an_addressed_interface_with_the_default_route_passes(tmp_path: Path) -> None:
-    claim = glitch_01(tmp_path, ADDRESSED)
-    assert claim["verdict"] == "passed", claim
-    found = _network(claim)["found"]
+    found = network_found(tmp_path, ADDRESSED, "passed")
     assert found["eth9 (its interface)"]["addresses"] == ["198.51.100.2/24"], found
