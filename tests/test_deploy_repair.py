@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.test_kubernetes_faults import run_claims, wait_deployment_available
+from tests.test_kubernetes_faults import run_claims, settled_cluster
 from tests.test_pod_faults import _cluster, kubectl
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -41,9 +41,7 @@ def verdicts(doc: dict) -> dict[str, str]:
 
 
 def test_an_env_var_added_by_hand_is_drift_and_provisioning_rolls_the_file_back_out(tmp_path: Path) -> None:
-    k = _cluster()
-    assert k is not None
-    wait_deployment_available(k)
+    k = settled_cluster("hw-deploy")
     try:
         made = kubectl("set", "env", "deployment/hw-deploy", "LC_FAULT=added-by-hand")
         assert made.returncode == 0, made.stderr

@@ -103,6 +103,14 @@ def wait_deployment_available(k: KubeLab, timeout: float = 180) -> None:
     raise AssertionError("hw-deploy did not get back to all replicas available")
 
 
+def settled_cluster(*deployments: str) -> KubeLab:
+    """This host's cluster (holding `deployments`) once hw-deploy has all its replicas available."""
+    k = answering_cluster(*deployments)
+    assert k is not None
+    wait_deployment_available(k)
+    return k
+
+
 def admin_conf_with(tmp_path: Path, **cluster: str) -> Path:
     conf = yaml.safe_load(Path(ADMIN_CONF).read_text())
     conf["clusters"][0]["cluster"].update(cluster)
@@ -166,9 +174,7 @@ def test_an_api_server_taken_down_for_real_gives_errors_then_comes_back(tmp_path
 @pytest.mark.faults
 @pytest.mark.parametrize("over_ssh", [False, True], ids=["local", "ssh"])
 def test_a_pod_deleted_while_the_nodeport_claim_runs_is_reported_not_waited_for(tmp_path, over_ssh):
-    k = answering_cluster()
-    assert k is not None
-    wait_deployment_available(k)
+    k = settled_cluster()
     victim = k.ready_pod_names("hw-deploy")[0]
     deleted: list[float] = []
 
@@ -220,9 +226,7 @@ def test_kubelet_stopped_mid_run_fails_its_claims_and_nothing_hangs(tmp_path, ov
     target = Target("local")
     if target.facts.systemd_is_init:
         pytest.skip("this lab's kubelet runs under systemd: stop it with systemctl in a dedicated test")
-    k = answering_cluster()
-    assert k is not None
-    wait_deployment_available(k)
+    k = settled_cluster()
     no_stale_node_port_entries(k)  # the NodePort claim must come within the node controller's 40 s grace
     ctx = Context(target, LiveState(target), load_params(None))
     # the Kubernetes claims must come within the node controller's grace (40 s) after the stop: later, the node
@@ -266,9 +270,7 @@ def test_a_connection_entry_to_a_gone_pod_is_waited_out_before_the_nodeport_samp
     """A real SYN_SENT entry in the kernel that sends one source port of the NodePort to an address where no
     pod is (what a reboot leaves, kubernetes#101607): a connection from that port fails; the claim's sample
     waits until the kernel expires the entry, says so, and every request of the sample is answered."""
-    k = answering_cluster()
-    assert k is not None
-    wait_deployment_available(k)
+    k = settled_cluster()
     no_stale_node_port_entries(k)
     address, port = k.node_address(), k.service("hw").spec.ports[0].node_port
     pods = {p.status.pod_ip for p in k.deployment_pods("hw-deploy")}

@@ -45,6 +45,13 @@ STOP_KUBELET = ("sup=$(cat /run/labconform/kubelet.supervisor.pid) && kill -TERM
                 " for i in $(seq 150); do pgrep --ns $$ --nslist pid -x kubelet >/dev/null || break; sleep 0.2; done")
 
 
+def provisioned_after(tmp_path: Path, damage: str) -> dict[str, str]:
+    """kubelet stopped and `damage` done, then provisioning's first run: the status of each Kubernetes step."""
+    sh(STOP_KUBELET)
+    sh(damage)
+    return {name: s["status"] for name, s in provision(tmp_path, "first").items()}
+
+
 def assert_converged(tmp_path: Path) -> None:
     again = provision(tmp_path, "again")
     assert {s["status"] for s in again.values()} == {"unchanged"}, {n: s["detail"] for n, s in again.items()
@@ -65,11 +72,9 @@ def cluster_restored():
 
 def test_left_over_by_an_earlier_session_the_cluster_comes_back_without_kubeadm_init(tmp_path):
     # a session's processes are killed, its files and containers stay
-    sh(STOP_KUBELET)
-    sh("docker ps -q --filter name=k8s_ | xargs -r docker stop -t 5")
-    first = provision(tmp_path, "first")
-    assert first["kubelet supervised"]["status"] == "changed"
-    assert first["kubeadm init"]["status"] == "unchanged"  # the old control plane came back from its static pods
+    first = provisioned_after(tmp_path, "docker ps -q --filter name=k8s_ | xargs -r docker stop -t 5")
+    assert first["kubelet supervised"] == "changed"
+    assert first["kubeadm init"] == "unchanged"  # the old control plane came back from its static pods
     assert_converged(tmp_path)
 
 
@@ -77,9 +82,8 @@ def test_half_built_by_an_interrupted_init_provisioning_starts_afresh(tmp_path):
     # kubeadm init stopped after writing certificates and kubeconfigs: admin.conf exists, nothing answers.
     # kubelet goes first: without systemd, kubeadm reset cannot stop it, and a running kubelet recreates
     # the pods that reset removes (a race that made reset fail)
-    sh(STOP_KUBELET)
-    sh("kubeadm reset -f && kubeadm init phase certs all && kubeadm init phase kubeconfig all")
-    first = provision(tmp_path, "first")
-    assert first["kubeadm init"]["status"] == "changed"
-    assert first["hw-deploy"]["status"] == "changed" and first["service hw (NodePort)"]["status"] == "changed"
+    first = provisioned_after(tmp_path, "kubeadm reset -f && kubeadm init phase certs all && "
+                                        "kubeadm init phase kubeconfig all")
+    assert first["kubeadm init"] == "changed"
+    assert first["hw-deploy"] == "changed" and first["service hw (NodePort)"] == "changed"
     assert_converged(tmp_path)

@@ -45,6 +45,11 @@ def veth() -> Iterator[tuple[str, str]]:
         subprocess.run(["ip", "link", "del", name], capture_output=True, timeout=10)
 
 
+def glitch_verdicts(folder: Path, interface: str, select: str, **params: object) -> dict[str, dict]:
+    """The glitch claims that `select` (-k) picks, run with `interface` as the lab's only one."""
+    return run_claims(folder, {"lab_interfaces": [interface], **params}, FEATURE, "-k", select)
+
+
 @pytest.mark.unit
 def test_growth_is_counted_per_interface_and_counter() -> None:
     snap = link.read(Target("local"))
@@ -62,11 +67,10 @@ def test_a_link_at_another_speed_fails_and_the_right_one_passes(tmp_path: Path, 
     name, _ = veth
     snap = link.read(Target("local"))
     assert snap.interfaces[name].reports_link  # veth says 10000 Mb/s, full duplex
-    verdicts = run_claims(tmp_path / "gigabit", {"lab_interfaces": [name]}, FEATURE, "-k", "glitch-02")
+    verdicts = glitch_verdicts(tmp_path / "gigabit", name, "glitch-02")
     assert verdicts["glitch-02"]["verdict"] == "failed"
     assert "10000" in verdicts["glitch-02"]["reason"]
-    verdicts = run_claims(tmp_path / "ten", {"lab_interfaces": [name], "link_speed_mbps": 10000}, FEATURE,
-                          "-k", "glitch-02")
+    verdicts = glitch_verdicts(tmp_path / "ten", name, "glitch-02", link_speed_mbps=10000)
     assert verdicts["glitch-02"]["verdict"] == "passed"
 
 
@@ -75,7 +79,7 @@ def test_a_link_at_another_speed_fails_and_the_right_one_passes(tmp_path: Path, 
 def test_an_interface_that_is_down_fails(tmp_path: Path, veth: tuple[str, str]) -> None:
     name, peer = veth
     ip("link", "set", peer, "down")  # no carrier on the other end
-    verdicts = run_claims(tmp_path, {"lab_interfaces": [name]}, FEATURE, "-k", "glitch-01")
+    verdicts = glitch_verdicts(tmp_path, name, "glitch-01")
     assert verdicts["glitch-01"]["verdict"] == "failed"
 
 
@@ -94,7 +98,7 @@ def test_drops_during_the_run_fail_the_counter_claim(tmp_path: Path, veth: tuple
     sender = threading.Thread(target=send, daemon=True)
     sender.start()
     try:
-        verdicts = run_claims(tmp_path, {"lab_interfaces": [name]}, FEATURE, "-k", "glitch-01 or glitch-04")
+        verdicts = glitch_verdicts(tmp_path, name, "glitch-01 or glitch-04")
     finally:
         stop.set()
         sender.join(timeout=5)

@@ -17,7 +17,7 @@ import yaml
 
 from labconform.kube import ADMIN_CONF, KubeLab
 from labconform.poll import until
-from tests.test_kubernetes_faults import answering_cluster, run_claims, wait_deployment_available
+from tests.test_kubernetes_faults import answering_cluster, run_claims, settled_cluster
 
 KUBECTL = ["/usr/local/bin/kubectl", f"--kubeconfig={ADMIN_CONF}"]
 
@@ -50,9 +50,7 @@ def stray_pod(name: str, owner: dict) -> dict:
 
 
 def test_a_pod_that_is_not_ready_and_does_not_answer_fails_the_claim(tmp_path: Path) -> None:
-    k = _cluster()
-    assert k is not None
-    wait_deployment_available(k)
+    k = settled_cluster("hw-deploy")
     name = f"lc-fault-{uuid.uuid4().hex[:6]}"
     made = kubectl("create", "configmap", name, "-o", "json")
     assert made.returncode == 0, made.stderr

@@ -33,6 +33,13 @@ def provision(tmp_path: Path, *args: str) -> tuple[int, dict, str]:
     return p.returncode, plan, p.stdout + p.stderr
 
 
+def provisioned(tmp_path: Path, *args: str) -> tuple[dict, str]:
+    """`python -m provision ARGS`, which must exit 0: its plan (--json) and what it printed."""
+    rc, plan, out = provision(tmp_path, *args)
+    assert rc == 0, out
+    return plan, out
+
+
 def statuses(plan: dict) -> dict[str, str]:
     return {s["step"]: s["status"] for s in plan["steps"]}
 
@@ -51,8 +58,7 @@ def broken_context():
 
 @pytest.mark.faults
 def test_check_plans_without_changing_anything(tmp_path, broken_context):
-    rc, plan, out = provision(tmp_path, "--check")
-    assert rc == 0, out
+    plan, out = provisioned(tmp_path, "--check")
     assert statuses(plan)["mytc build context (ROOT/, ROOT.war, Dockerfile)"] == "would-change"
     assert "changed" not in statuses(plan).values()
     assert not (CONTEXT / "Dockerfile").exists()
@@ -60,20 +66,17 @@ def test_check_plans_without_changing_anything(tmp_path, broken_context):
 
 @pytest.mark.faults
 def test_provisioning_converges_and_a_second_run_changes_nothing(tmp_path, broken_context):
-    rc, first, out = provision(tmp_path, "--only", "docker")
-    assert rc == 0, out
+    first, out = provisioned(tmp_path, "--only", "docker")
     assert statuses(first)["mytc build context (ROOT/, ROOT.war, Dockerfile)"] == "changed"
     assert (CONTEXT / "Dockerfile").exists()
-    rc, second, out = provision(tmp_path, "--only", "docker")
-    assert rc == 0, out
+    second, out = provisioned(tmp_path, "--only", "docker")
     assert set(statuses(second).values()) == {"unchanged"}, out
 
 
 @pytest.mark.lab
 def test_the_whole_provisioned_lab_needs_no_step(tmp_path):
     """After provisioning (scripts/test.sh provisions before the tests), every step of every part holds."""
-    rc, plan, out = provision(tmp_path, "--check")
-    assert rc == 0, out
+    plan, out = provisioned(tmp_path, "--check")
     assert {s["section"] for s in plan["steps"]} == {"host", "docker", "kubernetes"}
     assert set(statuses(plan).values()) == {"unchanged"}, out
 
@@ -86,8 +89,7 @@ def test_only_refuses_an_unknown_part(tmp_path):
 
 @pytest.mark.lab
 def test_every_step_names_the_claims_it_makes_true(tmp_path):
-    rc, plan, out = provision(tmp_path, "--check")
-    assert rc == 0, out
+    plan, out = provisioned(tmp_path, "--check")
     claimed = {c for s in plan["steps"] for c in s["claims"]}
     for claim in ("docker-01", "docker-02", "docker-03", "docker-04", "hello-01", "mytc-01", "mytc-02", "tomcat-01"):
         assert claim in claimed
@@ -95,8 +97,7 @@ def test_every_step_names_the_claims_it_makes_true(tmp_path):
 
 @pytest.mark.unit
 def test_rocky_plan_from_recorded_facts_is_the_documents_path(tmp_path):
-    rc, plan, out = provision(tmp_path, "--facts", str(ROCKY))
-    assert rc == 0, out
+    plan, out = provisioned(tmp_path, "--facts", str(ROCKY))
     assert plan["check"] is True
     steps = {s["step"]: s for s in plan["steps"]}
     assert steps["docker engine packages"]["status"] == "would-change"
