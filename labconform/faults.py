@@ -31,6 +31,8 @@ from labconform.ssh import SshOptions
 from labconform.target import Target, parse_target
 
 CATALOG = suite.REPO / "faults" / "catalog.yaml"
+# the lab a catalog's faults are made on: this machine, or a lab node reached over SSH (its systemd faults)
+LABS = {"local": "local://", "node": "ssh://"}
 COMMAND_TIMEOUT_S = 180
 RESTORE_WAIT_S = 180  # after undoing a fault, how long its claims may take to pass again (pods restart)
 PROVED, NOT_PROVED, LEFT_BROKEN, USAGE, LEASED = 0, 1, 2, 4, 5
@@ -54,6 +56,7 @@ class Fault:
 class Catalog:
     faults: list[Fault]
     unprovable: dict[str, str] = field(default_factory=dict)
+    lab: str = "local"
 
 
 def _strings(where: str, value: Any) -> tuple[str, ...]:
@@ -71,11 +74,16 @@ def load(path: Path = CATALOG, features: Path = suite.REPO / "features") -> Cata
     if not isinstance(doc, dict) or not isinstance(doc.get("faults"), list):
         raise UsageError(f"{path}: expected a mapping with a list under 'faults'")
     ids = id_files(features)  # claim id -> its feature file
-    out, names = Catalog([], {}), set()
+    lab = doc.get("lab", "local")
+    if lab not in LABS:
+        raise UsageError(f"{path}: lab: one of {', '.join(LABS)}, not {lab!r}")
+    out, names = Catalog([], {}, lab), set()
     for i, entry in enumerate(doc["faults"]):
         where = f"{path}: fault {i + 1}"
         if not isinstance(entry, dict) or not isinstance(entry.get("name"), str) or not entry["name"]:
             raise UsageError(f"{where}: needs a name")
+        if "," in entry["name"]:
+            raise UsageError(f"{where}: a name without commas (--only takes a comma-separated list)")
         where = f"{path}: fault {entry['name']!r}"
         unknown = set(entry) - {"name", "claims", "break", "restore", "files", "also"}
         if unknown or entry["name"] in names:
@@ -149,8 +157,10 @@ class Prover:
         self.runs = Path(args.reports_dir) / "faults" / run / "runs"
         self.env = {**os.environ, **lease.lend()}
         self.reach = ["--target", args.target]
-        if args.lab_params:
-            self.reach += ["--lab-params", str(Path(args.lab_params).resolve())]
+        for option, value in (("--lab-params", args.lab_params), ("--ssh-identity", args.ssh_identity),
+                              ("--known-hosts", args.known_hosts)):
+            if value:
+                self.reach += [option, str(Path(value).resolve())]
         self.current: dict[str, Any] | None = None  # the fault being made, for a run cut short
 
     def check(self, name: str, files: list[str]) -> suite.SuiteRun:
@@ -218,7 +228,8 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     ap.add_argument("--destructive", action="store_true", help="required: the faults break the lab, one at a time")
     ap.add_argument("--only", help="comma-separated fault names (default: all)")
     ap.add_argument("--catalog", default=str(CATALOG), help="the fault catalog (faults/catalog.yaml)")
-    ap.add_argument("--target", default="local", help="local only: the catalog holds this machine's faults")
+    ap.add_argument("--target", default="local",
+                    help="the lab the catalog's faults are for: local, or ssh://... for a node's catalog")
     ap.add_argument("--lab-params")
     ap.add_argument("--ssh-identity")
     ap.add_argument("--known-hosts")
@@ -231,11 +242,12 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
 def main(argv: list[str]) -> int:
     args = parse_args(argv)
     try:
-        if parse_target(args.target) != "local://":
-            raise UsageError("the catalog holds this machine's faults: --target local only (docs/faults.md)")
-        if os.geteuid() != 0:
-            raise UsageError("the faults change the host: run as root")
         catalog = load(Path(args.catalog))
+        if not parse_target(args.target).startswith(LABS[catalog.lab]):
+            raise UsageError(f"{args.catalog} holds the faults of lab: {catalog.lab}, made on a {LABS[catalog.lab]} "
+                             f"target, not {args.target} (docs/faults.md)")
+        if catalog.lab == "local" and os.geteuid() != 0:
+            raise UsageError("the faults change the host: run as root")
         if args.only:
             wanted = {n.strip() for n in args.only.split(",") if n.strip()}
             unknown = wanted - {f.name for f in catalog.faults}

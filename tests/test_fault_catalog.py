@@ -1,5 +1,6 @@
-"""The fault catalog (faults/catalog.yaml): checked when loaded, judged claim by claim, and run for real on
-this machine as the lab, each fault undone; the proof names every claim as proved or unproven."""
+"""The fault catalogs (faults/catalog.yaml, this machine's; faults/node.yaml, the lab node's): checked when loaded,
+judged claim by claim, and run for real on their lab, each fault undone; the proof names every claim as proved or
+unproven."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import lab_node
 import pytest
 import yaml
 
@@ -44,6 +46,7 @@ def test_the_projects_catalog_loads_and_names_only_real_claims_and_files():
     ({**GOOD, "files": ["features/none.feature"]}, "no such feature file features/none.feature"),
     ({**GOOD, "undo": ["true"]}, "unknown fields undo"),
     ({k: v for k, v in GOOD.items() if k != "name"}, "needs a name"),
+    ({**GOOD, "name": "one, two"}, "a name without commas"),
 ])
 def test_a_bad_entry_is_one_usage_error_naming_it(tmp_path, entry, said):
     with pytest.raises(UsageError, match=said):
@@ -99,6 +102,18 @@ def test_a_fault_whose_claims_are_not_in_its_files_is_refused(tmp_path):
 
 
 @pytest.mark.unit
+def test_a_catalog_names_its_lab_and_is_run_only_on_such_a_target(tmp_path):
+    with pytest.raises(UsageError, match="lab: one of local, node"):
+        faults.load(catalog(tmp_path, {"lab": "vm", "faults": [GOOD]}))
+    assert faults.load(REPO / "faults" / "node.yaml").lab == "node" and faults.load().lab == "local"
+    p = subprocess.run([sys.executable, "-m", "labconform", "faults", "--destructive", "--catalog",
+                        str(REPO / "faults" / "node.yaml"), "--reports-dir", str(tmp_path)], cwd=REPO,
+                       capture_output=True, text=True, timeout=60)
+    assert p.returncode == 4 and "lab: node, made on a ssh:// target, not local" in p.stderr, p.stderr
+    assert not (tmp_path / "faults").exists()
+
+
+@pytest.mark.unit
 def test_without_destructive_nothing_is_made(tmp_path):
     p = subprocess.run([sys.executable, "-m", "labconform", "faults", "--reports-dir", str(tmp_path)], cwd=REPO,
                        capture_output=True, text=True, timeout=60)
@@ -134,3 +149,22 @@ def test_every_fault_of_the_catalog_fails_its_claims_and_is_undone(tmp_path):
     assert table["docker-03"]["status"] == "unproven" and "systemd" in table["docker-03"]["why"]
     assert set(table) == set(id_files(REPO / "features"))  # every claim of the features, proved or not
     assert "Claims proven able to fail" in (tmp_path / "faults" / "latest" / "index.html").read_text()
+
+
+@pytest.mark.faults
+def test_every_fault_of_the_node_catalog_fails_its_claims_and_is_undone(tmp_path):
+    """The lab node's catalog on lab1 over SSH (systemd's faults: units enabled at boot, unit files, the drop-in,
+    the firewall, Docker's cgroup driver), each fault proved and the node restored after each."""
+    p = lab_node.node("args", "lab1", timeout=30)
+    if p.returncode != 0:
+        pytest.skip(f"no lab node lab1 here: {p.stderr.strip()}")
+    reach = p.stdout.split("\n")[:-1]
+    proc = subprocess.run([sys.executable, "-m", "labconform", "faults", "--destructive", "--catalog",
+                           str(REPO / "faults" / "node.yaml"), *reach, "--lab-params",
+                           str(REPO / "labs" / "node" / "params.yaml"), "--lease-wait", "900",
+                           "--reports-dir", str(tmp_path)], cwd=REPO, capture_output=True, text=True, timeout=1800)
+    assert proc.returncode == 0, proc.stdout[-4000:] + proc.stderr[-2000:]
+    proof = json.loads((tmp_path / "faults" / "latest" / "proof.json").read_text())
+    assert [f["name"] for f in proof["faults"]] == [f.name for f in faults.load(REPO / "faults" / "node.yaml").faults]
+    assert all(f["proved"] and f["restored"]["claims_pass"] for f in proof["faults"]), proof["faults"]
+    assert proof["claims"]["docker-03"]["status"] == "proved" and proof["target"].startswith("ssh://")
