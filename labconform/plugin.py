@@ -31,7 +31,7 @@ from labconform.params import load_params
 from labconform.preflight import ReportsUnwritable, check_reports_dir
 from labconform.runstate import RunState, finish, finish_several, lab_run, load_gate_inputs
 from labconform.target import parse_target
-from labconform.verdicts import message_only, record, redact_report
+from labconform.verdicts import message_only, new_result, record, redact_report
 
 RUN = pytest.StashKey["RunState"]()
 
@@ -216,7 +216,11 @@ def pytest_collection_modifyitems(session: pytest.Session, config: pytest.Config
 
 @pytest.hookimpl(tryfirst=True)
 def pytest_runtest_setup(item: pytest.Item) -> None:
-    """A destructive claim changes the lab: the run takes the lab's lease first, once, and keeps it."""
+    """A claim is on record from its setup on (interrupted there, it is still an error in results.json); a
+    destructive claim changes the lab: the run takes the lab's lease first, once, and keeps it."""
+    sc = scenario_of(item)
+    if sc is not None and item.nodeid not in item.config.stash[RUN].results:
+        item.config.stash[RUN].results[item.nodeid] = new_result(item.config.stash[RUN], item, sc)
     if not item.get_closest_marker("destructive") or not item.config.getoption("destructive"):
         return  # without --destructive the claim is skipped: no lease for it
     run = item.config.stash[RUN]
