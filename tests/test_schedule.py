@@ -69,11 +69,12 @@ def scheduled(reports: Path) -> list[Path]:
 @pytest.mark.skipif(not Path(schedule.SUPERVISE).exists(), reason="no supervisor installed: run python -m provision")
 def test_runs_follow_the_schedule_are_kept_in_the_history_and_stop_with_it(tmp_path):
     reports = tmp_path / "reports"
+    since = schedule.LOG.stat().st_size if schedule.LOG.exists() else 0  # the log outlives runs; pytest reuses paths
     try:
         started = cli("start", "--every", "10s", "--reports-dir", str(reports), "--keep", "2", "--features", FEATURE)
         assert started.returncode == 0 and "every 10 s under labconform's supervisor" in started.stdout, started
         assert cli("status").returncode == 0
-        until(lambda: runs_made(reports), lambda n: n >= 3, timeout=240, interval=1, what="three scheduled runs")
+        until(lambda: runs_made(reports, since), lambda n: n >= 3, timeout=240, interval=1, what="three scheduled runs")
         runs = scheduled(reports)
         assert len(runs) == 2, "--keep 2 keeps the newest two"
         doc = json.loads(runs[-1].read_text())
@@ -90,9 +91,13 @@ def test_runs_follow_the_schedule_are_kept_in_the_history_and_stop_with_it(tmp_p
     assert cli("status").returncode == 3
 
 
-def runs_made(reports: Path) -> int:
-    """Runs into `reports` the schedule's log reports as made (removed ones too)."""
-    text = schedule.LOG.read_text() if schedule.LOG.exists() else ""
+def runs_made(reports: Path, since: int) -> int:
+    """Runs into `reports` the schedule's log reports as made (removed ones too), in the log after byte `since`."""
+    if not schedule.LOG.exists():
+        return 0
+    with schedule.LOG.open("rb") as log:
+        log.seek(since)
+        text = log.read().decode(errors="replace")
     return sum(1 for line in text.splitlines() if f"{reports}/scheduled-" in line and ": exit " in line)
 
 
