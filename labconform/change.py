@@ -21,8 +21,8 @@ from labconform.lease import LeaseHeld, LeaseKeeper
 from labconform.params import load_params
 from labconform.redact import redact_text
 from labconform.repair import base_id
-from labconform.ssh import SshOptions
-from labconform.target import Target, parse_target
+from labconform.transport.ssh import SshOptions
+from labconform.transport.target import Target, parse_target
 
 # exit statuses (docs/change.md)
 ACCEPTED = 0

@@ -12,12 +12,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from labconform import changerecord, ssh, suite
+from labconform import changerecord, suite
 from labconform.commands import stream
 from labconform.errors import LabUnreachable, WaitTimeout
 from labconform.lease import LeaseKeeper
 from labconform.poll import until
 from labconform.redact import redact_text
+from labconform.transport import ssh
 
 REPAIR_TIMEOUT_S = 1800
 PGID_MARK = "LC-CHANGE-PGID "

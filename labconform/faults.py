@@ -27,8 +27,8 @@ from labconform.lease import LeaseHeld, LeaseKeeper
 from labconform.poll import until
 from labconform.redact import redact_text
 from labconform.repair import base_id
-from labconform.ssh import SshOptions
-from labconform.target import Target, parse_target
+from labconform.transport.ssh import SshOptions
+from labconform.transport.target import Target, parse_target
 
 CATALOG = suite.REPO / "faults" / "catalog.yaml"
 # the lab a catalog's faults are made on: this machine, or a lab node reached over SSH (its systemd faults)

@@ -6,11 +6,13 @@ import threading
 from functools import cached_property
 from typing import Any
 
-from labconform import boot, http, lease
-from labconform.docker_lab import DockerLab, Workload, scratch_dir
-from labconform.kube import KubeLab
+from labconform import lease
+from labconform.docker.docker_lab import DockerLab, Workload, scratch_dir
+from labconform.host import boot
+from labconform.http import client as http
+from labconform.kube.client import KubeLab
 from labconform.params import LabParams, load_params
-from labconform.target import Target
+from labconform.transport.target import Target
 
 # how a Gherkin step names an image: a role the lab's parameters resolve to a real image ref
 IMAGE_KINDS = ("base Tomcat", "mytc")

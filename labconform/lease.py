@@ -19,7 +19,7 @@ import weakref
 from dataclasses import dataclass
 from typing import Any
 
-from labconform.target import Target
+from labconform.transport.target import Target
 
 LEASE_FILE = "/var/lib/labconform/lease"
 # another lease file on the target (tests use their own, so they never stand in a real holder's way)

@@ -21,16 +21,16 @@ from labconform.collection import (
     step_texts,
     tag_marker,
 )
-from labconform.docker_lab import REAPER_GIVES_UP_S, RUN_LABEL
+from labconform.docker.docker_lab import REAPER_GIVES_UP_S, RUN_LABEL
 from labconform.errors import ClaimFailed, LabUnreachable, UsageError
 from labconform.evidence import Evidence
-from labconform.known_hosts import HostKeyError
 from labconform.lab import Lab
 from labconform.lease import LeaseHeld, LeaseKeeper
 from labconform.params import load_params
 from labconform.preflight import ReportsUnwritable, check_reports_dir
 from labconform.runstate import RunState, finish, finish_several, lab_run, load_gate_inputs
-from labconform.target import parse_target
+from labconform.transport.known_hosts import HostKeyError
+from labconform.transport.target import parse_target
 from labconform.verdicts import message_only, new_result, record, redact_report
 
 RUN = pytest.StashKey["RunState"]()

@@ -18,8 +18,8 @@ from labconform.lab import Lab
 from labconform.lease import LeaseKeeper
 from labconform.owners import provisioning_owners
 from labconform.results import ClaimResult, new_run_name, write_run
-from labconform.ssh import SshOptions
-from labconform.target import Target
+from labconform.transport.ssh import SshOptions
+from labconform.transport.target import Target
 
 WRITERS = [("index.html", report.render), ("junit.xml", exports.junit), ("cucumber.json", exports.cucumber),
            ("metrics.prom", history.prometheus)]

@@ -19,12 +19,13 @@ import sys
 import time
 from pathlib import Path
 
-from labconform import history, services, suite
+from labconform import history, suite
 from labconform.errors import UsageError, WaitTimeout
+from labconform.host import services
 from labconform.lease import LeaseKeeper
 from labconform.poll import until
 from labconform.redact import redact_text
-from labconform.target import Target, parse_target
+from labconform.transport.target import Target, parse_target
 
 NAME = "labconform-schedule"
 UNITS = Path("/etc/systemd/system")

@@ -8,7 +8,7 @@ from typing import Any
 
 from labconform.params import LabParams
 from labconform.redact import redact_text
-from labconform.target import Target
+from labconform.transport.target import Target
 from provision.core import Plan, StepFailed, show
 
 

@@ -11,12 +11,12 @@ import time
 from pathlib import Path
 
 from labconform.errors import LabUnreachable, UsageError
-from labconform.known_hosts import HostKeyError
 from labconform.lease import LeaseHeld, LeaseKeeper
 from labconform.params import load_params
 from labconform.redact import redact
-from labconform.ssh import SshOptions
-from labconform.target import Target
+from labconform.transport.known_hosts import HostKeyError
+from labconform.transport.ssh import SshOptions
+from labconform.transport.target import Target
 from provision import Context, build_plan
 from provision import claims as by_claim
 from provision.core import Plan, show

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from labconform.sysinfo import clock
+from labconform.host.sysinfo import clock
 from provision.core import Step, StepFailed, wait_or_fail
 
 CHRONY_SOURCES = "/etc/chrony/sources.d/labconform.sources"
@@ -101,7 +101,7 @@ def server_conf(address: str, subnet: str) -> str:
 
 
 def server_step(ctx: Any, address: str, subnet: str) -> Step:
-    from labconform.services import supervisor_alive
+    from labconform.host.services import supervisor_alive
     from provision.docker_ce import stop_supervised
 
     want = server_conf(address, subnet)

@@ -6,9 +6,9 @@ import json
 import shlex
 
 from labconform.errors import WaitTimeout
-from labconform.packages import CLASHING_WITH_DOCKER, docker_engine
+from labconform.host.packages import CLASHING_WITH_DOCKER, docker_engine
+from labconform.host.services import RUN_DIR, pid_file_sh, supervisor_alive, supervisor_pid, unit
 from labconform.poll import until
-from labconform.services import RUN_DIR, pid_file_sh, supervisor_alive, supervisor_pid, unit
 from provision.core import FILES, LIBEXEC, Step, StepFailed, put_script
 
 RUNC_WRAPPER = f"{LIBEXEC}/runc-wrapper"

@@ -7,7 +7,7 @@ from __future__ import annotations
 import json
 import shlex
 
-from labconform import sysinfo
+from labconform.host import sysinfo
 from labconform.poll import until
 from provision.core import Step, StepFailed
 from provision.progress import run_watched

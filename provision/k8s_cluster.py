@@ -7,7 +7,7 @@ import ipaddress
 import json
 from typing import Any
 
-from labconform.kube import ADMIN_CONF
+from labconform.kube.client import ADMIN_CONF
 from provision.core import wait_or_fail
 
 K8S_VERSION = "v1.20.2"

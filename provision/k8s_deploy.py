@@ -13,7 +13,7 @@ from typing import Any
 
 import yaml
 
-from labconform import drift, rollout
+from labconform.kube import drift, rollout
 from provision.core import Step, StepFailed
 from provision.k8s_cluster import DEPLOYMENT, MANIFEST, Cluster, wait_until
 

@@ -8,8 +8,8 @@ import os
 import shlex
 from typing import IO, Any
 
-from labconform import firewall
-from labconform.kube import ADMIN_CONF
+from labconform.host import firewall
+from labconform.kube.client import ADMIN_CONF
 from provision.core import Step, wait_or_fail
 from provision.k8s_cluster import POD_CIDR, Cluster, wait_until
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from labconform.errors import WaitTimeout
-from labconform.kube import ADMIN_CONF
+from labconform.kube.client import ADMIN_CONF
 from labconform.poll import until
 from provision.core import FILES, LIBEXEC, Step, differing, put_differing
 from provision.docker_ce import restart_supervised, stop_supervised

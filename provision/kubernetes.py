@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from labconform.kube import ADMIN_CONF
+from labconform.kube.client import ADMIN_CONF
 from provision.core import DEBIAN_MIRROR, FILES, Step, file_step, image_labels
 from provision.k8s_app import cluster_steps
 from provision.k8s_build import CACHE, IMAGES, IMAGES_RECIPE, build_step

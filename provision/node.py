@@ -21,7 +21,7 @@ import time
 from labconform.errors import LabUnreachable, UsageError
 from labconform.lease import LeaseHeld, LeaseKeeper
 from labconform.params import LabParams
-from labconform.target import Target
+from labconform.transport.target import Target
 from provision import Context, apt_index_step, node_container, node_image
 from provision.core import Plan, show
 from provision.node_container import container_state, foreign_container, network_addresses

@@ -9,7 +9,7 @@ import shlex
 
 from labconform.errors import WaitTimeout
 from labconform.poll import until
-from labconform.target import Target
+from labconform.transport.target import Target
 from provision import Context
 from provision.core import Step, StepFailed, image_labels, wait_or_fail
 from provision.node_image import IMAGE

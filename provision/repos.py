@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from labconform import repos
+from labconform.host import repos
 from provision.core import Step, StepFailed
 from provision.docker_ce import DOCKER_CE_REPO
 from provision.kubernetes import KUBERNETES_REPO_TEXT

@@ -11,8 +11,8 @@ from functools import cached_property
 from pathlib import Path
 from typing import Any
 
-from labconform.services import service_state
-from labconform.target import Facts, Target
+from labconform.host.services import service_state
+from labconform.transport.target import Facts, Target
 
 
 class LiveState:
@@ -87,7 +87,7 @@ class LiveState:
 
     def perl_module(self, name: str) -> str | None:
         """The module's version when the host's perl loads it, else None."""
-        from labconform import sysinfo
+        from labconform.host import sysinfo
 
         def read() -> str | None:
             ok, version, _ = sysinfo.perl_module(self.target, name)
@@ -97,17 +97,17 @@ class LiveState:
 
     def updates(self) -> Any:
         """sysinfo.Updates: the pending updates, whether the tool answered, the package lists' age."""
-        from labconform import sysinfo
+        from labconform.host import sysinfo
 
         return self._memo("updates", "", lambda: sysinfo.pending_updates(self.target, self.facts.family))
 
     def restart_pending(self) -> bool:
-        from labconform import sysinfo
+        from labconform.host import sysinfo
 
         return self._memo("restart", "", lambda: sysinfo.restart_pending(self.target, self.facts.family)[0])
 
     def hostname_resolves(self) -> bool:
-        from labconform import sysinfo
+        from labconform.host import sysinfo
 
         return self._memo(
             "resolve", "", lambda: bool(sysinfo.hostname_resolution(self.target, self.facts.hostname)["addresses"])
@@ -122,7 +122,8 @@ class LiveState:
 
     def trust_fingerprints(self) -> list[str]:
         """SHA-256 fingerprints of the host trust store's certificates."""
-        from labconform import certs, trust
+        from labconform.trust import certs
+        from labconform.trust import clients as trust
 
         def read() -> list[str]:
             path = trust.HOST_BUNDLE.get(self.facts.family, trust.HOST_BUNDLE["debian"])
@@ -131,7 +132,7 @@ class LiveState:
         return self._memo("trust", "", read)
 
     def apt_candidate(self, package: str) -> str | None:
-        from labconform import sysinfo
+        from labconform.host import sysinfo
 
         return self._memo("candidate", package, lambda: sysinfo.apt_candidate(self.target, package))
 
@@ -139,20 +140,20 @@ class LiveState:
 
     def repo_files(self) -> dict[str, str]:
         """The package tool's repository files: path -> text."""
-        from labconform import repos
+        from labconform.host import repos
 
         return self._memo("repos", "files", lambda: repos.family_files(self.target, self.facts.family)[0])
 
     def selinux(self) -> dict[str, str] | None:
-        """SELinux now, at boot and the container policy (labconform.selinux), or None without SELinux."""
-        from labconform import selinux
+        """SELinux now, at boot and the container policy (labconform.host.selinux), or None without SELinux."""
+        from labconform.host import selinux
 
         j = self._memo("selinux", "", lambda: selinux.judged_retained(self.target))
         return None if j.not_applicable else j.found
 
     def selinux_boolean(self, name: str) -> dict[str, str] | None:
         """A boolean's value now and persistently, or None without SELinux."""
-        from labconform import selinux
+        from labconform.host import selinux
 
         j = self._memo("sebool", name, lambda: selinux.judged_boolean(self.target, name))
         return None if j.not_applicable else j.found
@@ -206,7 +207,7 @@ class RecordedState:
         return self.data.get("perl_modules", {}).get(name)
 
     def updates(self) -> Any:
-        from labconform import sysinfo
+        from labconform.host import sysinfo
 
         # a recording without the lists' age was made right after reading them
         return sysinfo.Updates(list(self.data.get("pending_updates", [])), None,
@@ -228,7 +229,7 @@ class RecordedState:
         return self.data.get("apt_candidates", {}).get(package)
 
     def repo_files(self) -> dict[str, str]:
-        from labconform import repos
+        from labconform.host import repos
 
         dirs = (repos.YUM_DIR,) if self.facts.family == "rhel" else (repos.APT_DIR,)
         return {p: t for p, t in self.data.get("files", {}).items()

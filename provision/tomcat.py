@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from labconform import app
-from labconform.target import shell_line
+from labconform.http import app
+from labconform.transport.target import shell_line
 from provision.core import (
     DEBIAN_MIRROR,
     LIBEXEC,

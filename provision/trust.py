@@ -3,7 +3,7 @@ CA package, enabled and extracted into the bundle every client reads."""
 
 from __future__ import annotations
 
-from labconform import certs
+from labconform.trust import certs
 from provision.core import Step
 
 APT = "DEBIAN_FRONTEND=noninteractive NEEDRESTART_MODE=l apt-get -y -q -o DPkg::Lock::Timeout=300"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pytest_bdd import given, then
 
-from labconform import baskets
+from labconform.kube import baskets
 
 
 @given("the host runs a Kubernetes cluster")

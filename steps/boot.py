@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pytest_bdd import given, parsers, then
 
-from labconform import boot
+from labconform.host import boot
 
 
 @given("the lab host has been rebooted in this run")

@@ -5,7 +5,8 @@ from __future__ import annotations
 import pytest
 from pytest_bdd import given, parsers, then, when
 
-from labconform import ahead, engine
+from labconform import ahead
+from labconform.docker import engine
 
 RUNS = parsers.re(r'container "(?P<role>[^"]+)" runs the (?P<kind>.+?) image(?P<rm> with auto-removal)?')
 CONTAINERS = ahead.declare("containers_ahead", RUNS)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pytest_bdd import parsers, then
 
-from labconform import app
+from labconform.http import app
 
 DOCUMENT_FILES = {"ROOT/index.jsp": app.INDEX_JSP, "ROOT/META-INF/context.xml": app.CONTEXT_XML}
 

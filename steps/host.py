@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pytest_bdd import given, parsers, then
 
-from labconform import hostsoftware, selinux, services
+from labconform.host import hostsoftware, selinux, services
 
 
 @given("the lab host")

@@ -6,7 +6,9 @@ import pytest
 import yaml
 from pytest_bdd import given, parsers, then, when
 
-from labconform import cluster, deployment, drift, firewall, kube_host, nodeport, nodes, notice, pods, rollout
+from labconform import notice
+from labconform.host import firewall
+from labconform.kube import cluster, deployment, drift, kube_host, nodeport, nodes, pods, rollout
 
 
 @pytest.fixture
@@ -279,7 +281,7 @@ def _(lab, evidence, key, value):
     evidence.judged(kube_host.judged_sysctl_at_boot(lab.target, key, value))
 
 
-# --- the release and kubeadm's add-ons (labconform.cluster) ---------------------------------------
+# --- the release and kubeadm's add-ons (labconform.kube.cluster) ---------------------------------------
 
 
 @then("the API server and every node's kubelet run the lab's Kubernetes release")

@@ -5,7 +5,8 @@ from __future__ import annotations
 import pytest
 from pytest_bdd import given, then, when
 
-from labconform import ahead, link
+from labconform import ahead
+from labconform.link import interfaces as link
 
 BASELINE = "the link counters as the run found them"
 # "during the run" starts at the run's first claim, not when the counter claim's turn comes

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pytest_bdd import parsers, then
 
-from labconform import repos
+from labconform.host import repos
 
 
 @then(parsers.parse('the "{repo}" package repository is configured and enabled'))

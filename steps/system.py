@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pytest_bdd import given, parsers, then
 
-from labconform import hostsoftware
+from labconform.host import hostsoftware
 
 
 @given("the host is of the RHEL family")

@@ -5,7 +5,10 @@ from __future__ import annotations
 import pytest
 from pytest_bdd import given, parsers, then, when
 
-from labconform import ahead, app, engine, http, tomcat
+from labconform import ahead
+from labconform.docker import engine, tomcat
+from labconform.http import app
+from labconform.http import client as http
 
 STARTED = parsers.parse("the mytc image is started {count:d} times, one after another")
 STARTUPS = ahead.declare("startup_samples", STARTED)

@@ -8,8 +8,10 @@ from concurrent.futures import Future, ThreadPoolExecutor
 import pytest
 from pytest_bdd import given, parsers, then
 
-from labconform import ahead, handshakes, jvm_trust, roots, trust
+from labconform import ahead
 from labconform.errors import ClaimFailed
+from labconform.trust import clients as trust
+from labconform.trust import handshakes, jvm_trust, roots
 
 HOST_STORE = "the host's trust store holds ISRG Root X1, identified by its SHA-256 fingerprint"
 CLIENT_ROOTS = parsers.parse("the roots that {client} uses include ISRG Root X1")

@@ -11,7 +11,7 @@ from typing import Any
 
 import docker
 
-from labconform.docker_lab import RUN_LABEL
+from labconform.docker.docker_lab import RUN_LABEL
 from labconform.poll import until
 
 REPO = Path(__file__).resolve().parent.parent

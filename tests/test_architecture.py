@@ -61,6 +61,20 @@ def test_the_import_check_sees_every_way_of_importing(tmp_path: Path) -> None:
     assert imported_modules(f) == {"provision.core", "provision", "provision.state"}
 
 
+OBSERVING_PACKAGES = ("transport", "host", "docker", "kube", "http", "trust", "link")
+CLIENT_LIBRARIES = ("docker", "kubernetes", "requests", "testinfra")
+
+
+def test_the_library_is_grouped_by_what_it_observes() -> None:
+    """The clients that reach a lab (the Docker SDK, the kubernetes client, requests, testinfra) are used only
+    inside the packages that observe it; the modules at the top of labconform/ (the pytest side, results,
+    reports, the gate) ask those packages."""
+    assert all((REPO / "labconform" / pkg / "__init__.py").exists() for pkg in OBSERVING_PACKAGES)
+    top = {f"{p.name} -> {m}" for p in (REPO / "labconform").glob("*.py") for m in imported_modules(p)
+           if m.split(".")[0] in CLIENT_LIBRARIES}
+    assert not top, "top-level modules that reach a lab themselves: " + ", ".join(sorted(top))
+
+
 def test_no_new_module_over_the_line_limit() -> None:
     sizes = {str(p.relative_to(REPO)): len(p.read_text().splitlines())
              for p in python_files("labconform", "steps", "provision")}

@@ -12,8 +12,8 @@ from pathlib import Path
 import pytest
 import yaml
 
-from labconform.baskets import effective_pull_policy, manifest_deployments, pull_policies
-from labconform.target import Target
+from labconform.kube.baskets import effective_pull_policy, manifest_deployments, pull_policies
+from labconform.transport.target import Target
 from provision.k8s_app import CLUSTER_YAML as DOCUMENT_MANIFEST
 from tests.test_trust import run_claims
 

@@ -18,7 +18,7 @@ from midrun import interrupt
 
 from labconform.lease import LEASE_ENV, LEASE_FILE, LeaseKeeper
 from labconform.poll import until
-from labconform.target import Target
+from labconform.transport.target import Target
 
 REPO = Path(__file__).resolve().parent.parent
 BRIDGE = Path("/proc/sys/net/bridge/bridge-nf-call-iptables")

@@ -1,11 +1,11 @@
-"""labconform.conntrack without a lab: which entries are stale, and how the wait for them ends."""
+"""labconform.kube.conntrack without a lab: which entries are stale, and how the wait for them ends."""
 
 from __future__ import annotations
 
 import pytest
 
-from labconform import conntrack
-from labconform.target import Result, Target
+from labconform.kube import conntrack
+from labconform.transport.target import Result, Target
 
 pytestmark = pytest.mark.unit
 

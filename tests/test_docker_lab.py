@@ -8,12 +8,12 @@ from pathlib import Path
 import docker
 import pytest
 
-from labconform import app
-from labconform.docker_lab import RUN_LABEL, reaper_script, scratch_dir
+from labconform.docker.docker_lab import RUN_LABEL, reaper_script, scratch_dir
+from labconform.http import app
 from labconform.lab import Lab
 from labconform.poll import until
 from labconform.results import new_run_name
-from labconform.target import Target
+from labconform.transport.target import Target
 
 
 @pytest.fixture

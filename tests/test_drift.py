@@ -6,7 +6,7 @@ import copy
 
 import pytest
 
-from labconform import drift
+from labconform.kube import drift
 
 pytestmark = pytest.mark.unit
 

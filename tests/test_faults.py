@@ -15,10 +15,10 @@ import pytest
 from midrun import interrupt, running_containers, start_run, stop
 from ssh_server import sshd_server
 
-from labconform.docker_lab import RUN_LABEL
+from labconform.docker.docker_lab import RUN_LABEL
 from labconform.params import load_params
 from labconform.poll import until
-from labconform.target import Target
+from labconform.transport.target import Target
 from provision import Context
 from provision.docker_ce import restart_supervised, stop_supervised
 from provision.state import LiveState

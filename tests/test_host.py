@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from labconform import hostsoftware, sysinfo
-from labconform.target import Target, parse_facts
+from labconform.host import hostsoftware, sysinfo
+from labconform.transport.target import Target, parse_facts
 from tests.test_trust import run_claims
 
 TOP = Path(__file__).resolve().parent.parent

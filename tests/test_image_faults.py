@@ -20,7 +20,7 @@ import docker.errors
 import pytest
 from local_docker import client_with
 
-from labconform import app
+from labconform.http import app
 from labconform.params import LabParams
 from tests.test_trust import run_claims
 

@@ -9,10 +9,15 @@ from typing import Any
 
 import pytest
 
-from labconform import baskets, boot, certs, engine, hostsoftware, link, roots, services, sysinfo, trust
+from labconform.docker import engine
 from labconform.errors import WaitTimeout
+from labconform.host import boot, hostsoftware, services, sysinfo
+from labconform.kube import baskets
+from labconform.link import interfaces as link
 from labconform.observation import Judged
-from labconform.target import Result, Target, parse_facts
+from labconform.transport.target import Result, Target, parse_facts
+from labconform.trust import certs, roots
+from labconform.trust import clients as trust
 
 pytestmark = pytest.mark.unit
 

@@ -9,7 +9,9 @@ from typing import Any
 
 import pytest
 
-from labconform import app, engine, http, tomcat
+from labconform.docker import engine, tomcat
+from labconform.http import app
+from labconform.http import client as http
 from labconform.observation import Judged
 
 pytestmark = pytest.mark.unit

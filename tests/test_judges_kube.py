@@ -9,7 +9,8 @@ from typing import Any
 
 import pytest
 
-from labconform import cluster, deployment, drift, http, nodeport, nodes, pods
+from labconform.http import client as http
+from labconform.kube import cluster, deployment, drift, nodeport, nodes, pods
 from labconform.observation import Judged
 
 pytestmark = pytest.mark.unit

@@ -20,12 +20,12 @@ import yaml
 from midrun import start_run
 from ssh_server import sshd_server
 
-from labconform import conntrack
-from labconform.kube import ADMIN_CONF, KubeLab, KubeUnavailable
+from labconform.kube import conntrack
+from labconform.kube.client import ADMIN_CONF, KubeLab, KubeUnavailable
 from labconform.params import load_params
 from labconform.poll import until
 from labconform.results import load
-from labconform.target import Target
+from labconform.transport.target import Target
 from provision import Context
 from provision.docker_ce import restart_supervised, stop_supervised
 from provision.k8s_init import KUBELET_WRAPPER
@@ -76,7 +76,7 @@ def wait_healthy(timeout: float = 180) -> None:
 def no_stale_node_port_entries(k: KubeLab) -> None:
     """Wait (bounded by the kernel's own timeout) until no connection entry sends the NodePort to a pod that is
     gone: a test that replaced a pod under load leaves some, and the next NodePort sample would wait them out
-    (labconform.conntrack)."""
+    (labconform.kube.conntrack)."""
     pods = {p.status.pod_ip for p in k.deployment_pods("hw-deploy") if p.status.pod_ip}
     settling = conntrack.await_stale_gone(k.target, k.node_address(), k.service("hw").spec.ports[0].node_port, pods)
     assert not settling.left, settling.evidence()

@@ -1,4 +1,4 @@
-"""labconform.kube and nodeport without a cluster: the split test, parsing a sample, drift, bad kubeconfigs."""
+"""labconform.kube.client and nodeport without a cluster: the split test, parsing a sample, drift, bad kubeconfigs."""
 
 from __future__ import annotations
 
@@ -7,9 +7,11 @@ import time
 
 import pytest
 
-from labconform import firewall, kube, kube_host, nodeport
+from labconform.host import firewall
+from labconform.kube import client as kube
+from labconform.kube import kube_host, nodeport
 from labconform.observation import Judged
-from labconform.target import Result, Target
+from labconform.transport.target import Result, Target
 
 pytestmark = pytest.mark.unit
 

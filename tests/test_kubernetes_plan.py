@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from labconform.kube import ADMIN_CONF
+from labconform.kube.client import ADMIN_CONF
 from labconform.params import load_params
 from provision import Context, build_plan, k8s_app, k8s_cluster, k8s_host
 from provision import kubernetes as k8s

@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from labconform.kube import KubeLab, KubeUnavailable
-from labconform.target import Target
+from labconform.kube.client import KubeLab, KubeUnavailable
+from labconform.transport.target import Target
 
 ROOT = Path(__file__).resolve().parent.parent
 

@@ -17,8 +17,8 @@ from ssh_server import sshd  # noqa: F401 - the fixture
 from test_plugin import make_project
 
 from labconform.lease import LEASE_ENV, LeaseHeld, LeaseKeeper, extend_held
-from labconform.ssh import SshOptions
-from labconform.target import Target
+from labconform.transport.ssh import SshOptions
+from labconform.transport.target import Target
 
 REPO = Path(__file__).resolve().parent.parent
 
@@ -93,7 +93,7 @@ def test_a_lease_not_renewed_expires(target, lease_path):
 HOLDER = """\
 import sys, time
 from labconform.lease import LeaseKeeper
-from labconform.target import Target
+from labconform.transport.target import Target
 LeaseKeeper(Target("local"), "run-killed", "provisioning", ttl_s=600, path=sys.argv[1]).acquire()
 print("held", flush=True)
 time.sleep(600)

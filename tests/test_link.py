@@ -14,8 +14,8 @@ from pathlib import Path
 
 import pytest
 
-from labconform import link
-from labconform.target import Target
+from labconform.link import interfaces as link
+from labconform.transport.target import Target
 from tests.test_trust import run_claims
 
 FEATURE = "features/92_glitch.feature"

@@ -151,7 +151,7 @@ def test_a_container_of_that_name_not_made_for_a_node_is_refused_and_left_alone(
 
 
 def test_an_address_another_container_holds_on_the_lab_network_is_not_given_to_a_new_node(tmp_path, monkeypatch):
-    from labconform.target import Target
+    from labconform.transport.target import Target
     from provision import node_container, node_state
 
     if docker("network", "inspect", node_state.NETWORK).returncode != 0:

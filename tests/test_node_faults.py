@@ -19,8 +19,8 @@ import pytest
 from labconform.lease import LeaseKeeper
 from labconform.params import load_params
 from labconform.poll import until
-from labconform.ssh import SshOptions
-from labconform.target import Target
+from labconform.transport.ssh import SshOptions
+from labconform.transport.target import Target
 from provision import Context
 from provision.clock import SERVER_CONF, SERVER_PID, start_server
 from provision.docker_ce import stop_supervised

@@ -17,7 +17,7 @@ import yaml
 
 from labconform.errors import UsageError
 from labconform.params import DOCUMENT_TOMCAT, LabParams, load_params
-from labconform.target import Result, shell_line
+from labconform.transport.target import Result, shell_line
 from provision import host, tomcat
 from provision.state import RecordedState
 

@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from labconform.kube import ADMIN_CONF, KubeLab
+from labconform.kube.client import ADMIN_CONF, KubeLab
 from labconform.poll import until
 from tests.test_kubernetes_faults import answering_cluster, run_claims, settled_cluster
 

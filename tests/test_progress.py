@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from labconform.params import LabParams
-from labconform.target import Target
+from labconform.transport.target import Target
 from provision import Context
 from provision.core import StepFailed
 from provision.progress import run_watched

@@ -173,7 +173,7 @@ def test_a_stale_mytc_image_fails_its_claim_until_provisioned(suite, tmp_path):
 def test_provisioning_prints_and_records_no_credential(tmp_path, capsys):
     """A step's commands, their output on failure, its check's detail and the --json record are redacted."""
     from labconform.params import LabParams
-    from labconform.target import Target
+    from labconform.transport.target import Target
     from provision.core import Plan, Step
     from provision.state import LiveState
 

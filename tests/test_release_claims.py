@@ -20,11 +20,12 @@ import pytest
 from kubernetes import client as k8s
 from local_docker import client_with
 
-from labconform import cluster, tomcat
-from labconform.kube import KubeLab, KubeUnavailable
+from labconform.docker import tomcat
+from labconform.kube import cluster
+from labconform.kube.client import KubeLab, KubeUnavailable
 from labconform.params import LabParams
 from labconform.poll import until
-from labconform.target import Target
+from labconform.transport.target import Target
 from tests.test_trust import run_claims
 
 REPO = Path(__file__).resolve().parent.parent

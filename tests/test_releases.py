@@ -14,9 +14,11 @@ from pathlib import Path
 
 import pytest
 
-from labconform import cluster, tomcat, waivers
+from labconform import waivers
 from labconform.collection import ids_in_features
+from labconform.docker import tomcat
 from labconform.errors import UsageError
+from labconform.kube import cluster
 from labconform.params import LabParams, load_params, matches_release, release_numbers
 from provision.__main__ import main as provision_main
 

@@ -11,9 +11,9 @@ from pathlib import Path
 
 import pytest
 
-from labconform import repos, selinux
+from labconform.host import repos, selinux
 from labconform.params import load_params
-from labconform.target import Target
+from labconform.transport.target import Target
 from provision import Context, build_plan
 from provision.kubernetes import KUBERNETES_REPO_TEXT
 from provision.state import RecordedState

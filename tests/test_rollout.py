@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from labconform import rollout
+from labconform.kube import rollout
 
 pytestmark = pytest.mark.unit
 

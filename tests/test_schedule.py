@@ -16,7 +16,7 @@ import pytest
 from labconform import schedule
 from labconform.lease import LeaseKeeper
 from labconform.poll import until
-from labconform.target import Target
+from labconform.transport.target import Target
 
 ROOT = Path(__file__).resolve().parent.parent
 FEATURE = "features/10_hello.feature"

@@ -15,7 +15,7 @@ import pytest
 from midrun import running_containers, start_run, stop
 from ssh_server import Sshd, sshd_server
 
-from labconform.docker_lab import RUN_LABEL
+from labconform.docker.docker_lab import RUN_LABEL
 from labconform.poll import until
 
 REPO = Path(__file__).resolve().parent.parent

@@ -15,9 +15,9 @@ import pytest
 from ssh_server import Sshd, free_port, keygen, sshd  # noqa: F401 - sshd: the fixture
 
 from labconform.errors import LabUnreachable
-from labconform.known_hosts import HostKeyError
-from labconform.ssh import SshOptions
-from labconform.target import Target
+from labconform.transport.known_hosts import HostKeyError
+from labconform.transport.ssh import SshOptions
+from labconform.transport.target import Target
 
 REPO = Path(__file__).resolve().parent.parent
 # a representative slice: host facts, Docker (an active claim that starts containers, HTTP from the

@@ -16,10 +16,10 @@ from pathlib import Path
 import docker
 import pytest
 
-from labconform import jvms
+from labconform.docker import jvms
 from labconform.params import LabParams
 from labconform.poll import until
-from labconform.target import Target
+from labconform.transport.target import Target
 from tests.test_image_faults import client, remove  # noqa: F401 - client: the fixture (skips without mytc)
 from tests.test_trust import run_claims
 

@@ -9,7 +9,7 @@ import time
 import pytest
 
 from labconform.errors import LabUnreachable, UsageError
-from labconform.target import Target, parse_facts, parse_target
+from labconform.transport.target import Target, parse_facts, parse_target
 
 
 @pytest.mark.unit

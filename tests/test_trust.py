@@ -19,10 +19,11 @@ from typing import Any
 import pytest
 import yaml
 
-from labconform import certs, jvm_trust, trust
-from labconform.docker_lab import RUN_LABEL, DockerLab
+from labconform.docker.docker_lab import RUN_LABEL, DockerLab
 from labconform.poll import until
-from labconform.target import Target
+from labconform.transport.target import Target
+from labconform.trust import certs, jvm_trust
+from labconform.trust import clients as trust
 
 TOP = Path(__file__).resolve().parent.parent
 

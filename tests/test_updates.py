@@ -12,8 +12,8 @@ from pathlib import Path
 
 import pytest
 
-from labconform import sysinfo
-from labconform.target import Target
+from labconform.host import sysinfo
+from labconform.transport.target import Target
 
 pytestmark = pytest.mark.lab
 

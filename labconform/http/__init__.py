@@ -1,0 +1,1 @@
+"""HTTP: answers from where the address is reachable, and the Hello application's answer and build context."""

@@ -1,0 +1,121 @@
+"""HTTP from where the address is reachable: this machine for a local lab, the lab host otherwise."""
+
+from __future__ import annotations
+
+import http.cookiejar
+import statistics
+import time
+from collections.abc import Collection
+from dataclasses import dataclass
+from typing import Any
+
+import requests
+
+from labconform.evidence import summary
+from labconform.observation import Judged
+from labconform.transport.target import Target
+
+_session = requests.Session()
+# each request is a new client, as the document's wget is: no cookie is kept to be sent back (a session
+# cookie sent back would hide the next answer's Set-Cookie, as curl on a remote lab never sends one)
+_session.cookies.set_policy(http.cookiejar.DefaultCookiePolicy(allowed_domains=[]))
+
+
+@dataclass(frozen=True)
+class Response:
+    url: str
+    status: int | None  # None: no HTTP answer at all
+    body: str
+    elapsed_ms: float
+    error: str = ""
+    sent_from: str = "local"
+    headers: dict[str, str] | None = None  # names in lower case; repeated headers joined with ", "
+
+    def header(self, name: str) -> str | None:
+        return (self.headers or {}).get(name.lower())
+
+    def evidence(self) -> dict[str, Any]:
+        return {
+            "request": f"GET {self.url} (from {self.sent_from})",
+            "status": self.status,
+            "body": self.body,
+            "elapsed_ms": round(self.elapsed_ms, 1),
+            **({"error": self.error} if self.error else {}),
+            **({"headers": self.headers} if self.headers else {}),
+        }
+
+
+def get(target: Target, url: str, timeout: float = 10) -> Response:
+    if target.is_local:
+        t0 = time.perf_counter()
+        try:
+            r = _session.get(url, timeout=timeout)
+            headers = {k.lower(): v for k, v in r.headers.items()}
+            return Response(url, r.status_code, r.text, (time.perf_counter() - t0) * 1000, headers=headers)
+        except requests.RequestException as exc:
+            return Response(url, None, "", (time.perf_counter() - t0) * 1000, error=str(exc))
+    # the lab host sends it: its published ports and pod IPs are reachable from there
+    marker = "\n--labconform-http--"
+    res = target.run(
+        "curl -sS -D /dev/stderr -o - -w %s --max-time %s %s",
+        marker + r" %{http_code} %{time_total}",
+        str(int(timeout)),
+        url,
+        timeout=timeout + 5,
+    )
+    body, _, tail = res.stdout.rpartition(marker)
+    parts = tail.split()
+    if res.rc != 0 or len(parts) != 2 or parts[0] == "000":
+        return Response(url, None, "", 0.0, error=res.stderr.strip() or f"curl exit {res.rc}", sent_from=target.name)
+    # the response's header block went to stderr (-D), apart from the body
+    return Response(url, int(parts[0]), body, float(parts[1]) * 1000, sent_from=target.name,
+                    headers=parse_headers(res.stderr))
+
+
+def parse_headers(head: str) -> dict[str, str]:
+    """A header block (status line first) as {lower-case name: value}, repeated names joined with ", "."""
+    out: dict[str, str] = {}
+    for line in head.splitlines()[1:]:
+        name, sep, value = line.partition(":")
+        if sep and not name.startswith(" "):
+            key = name.strip().lower()
+            out[key] = f"{out[key]}, {value.strip()}" if key in out else value.strip()
+    return out
+
+
+# --- answers judged (the steps record what these hand back) ------------------------------------------------
+
+
+def judge_status(r: Response, status: int, source: str) -> Judged:
+    """Whether GET answered with `status`; no HTTP answer at all is found as its error."""
+    found = r.status or r.error
+    return Judged(found == status, f"HTTP status from {source}", status, found, f"GET {r.url}",
+                  details={"response": r.evidence()})
+
+
+def judge_body(r: Response, what: str, expected: str, accepted: Collection[str] | None = None) -> Judged:
+    """Whether the answer's body (stripped) is `expected`, or one of `accepted` when given (none accepted when it
+    is empty); no answer is found as its error."""
+    body = r.body.strip()
+    return Judged(body in (accepted if accepted is not None else {expected}), what, expected, body or r.error,
+                  f"GET {r.url}", details={"response": r.evidence()})
+
+
+def judge_first_slower(answers: list[Response]) -> Judged:
+    """Whether the first of several timed answers was slower than the median of the later ones (the JSP is
+    compiled by the first request); fewer than three answers cannot show it."""
+    ms = [r.elapsed_ms for r in answers]
+    ok = len(ms) > 2 and ms[0] > statistics.median(ms[1:])
+    found = {"first_ms": round(ms[0], 1), "later": summary(ms[1:])} if len(ms) > 1 else \
+        f"{len(ms)} answer(s): nothing to compare"
+    return Judged(ok, "first request vs later ones", "first slower than the median of the rest", found,
+                  f"{len(ms)} x GET / timed on the client", details={"samples_ms": [round(m, 1) for m in ms]})
+
+
+def judge_later_median(answers: list[Response], limit: int) -> Judged:
+    """Whether every answer was 200 and the median time of the answers after the first is under `limit` ms."""
+    later = [r.elapsed_ms for r in answers[1:]]
+    ok = all(r.status == 200 for r in answers) and bool(later) and statistics.median(later) < limit
+    return Judged(ok, "later requests", f"all 200, median < {limit} ms",
+                  {"statuses": sorted({r.status for r in answers}, key=str), **(summary(later) if later else {"n": 0})},
+                  "GET / timed on the client", details={"samples_ms": [round(m, 1) for m in later]})

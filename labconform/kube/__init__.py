@@ -1,0 +1,1 @@
+"""Kubernetes: the API client, the cluster, nodes, Deployment, pods, Service and the host a cluster needs."""

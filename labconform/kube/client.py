@@ -1,0 +1,371 @@
+"""Kubernetes as the claims see it: one API client per run, from the lab's admin kubeconfig, every call bounded."""
+
+from __future__ import annotations
+
+import ipaddress
+import threading
+import urllib.parse
+from collections.abc import Callable
+from functools import cached_property
+from pathlib import Path
+from typing import Any
+
+import urllib3
+import yaml
+from kubernetes import client as k8s
+from kubernetes import config as k8s_config
+from kubernetes.client.exceptions import ApiException
+from kubernetes.config.config_exception import ConfigException
+
+from labconform.errors import ClaimFailed, LabUnreachable, WaitTimeout
+from labconform.http import client as http
+from labconform.kube import conntrack, nodeport
+from labconform.poll import until
+from labconform.transport.target import Target
+
+ADMIN_CONF = "/etc/kubernetes/admin.conf"
+# (connect, read) seconds for every API call: a dead API server ends a claim in seconds, not minutes
+REQUEST_TIMEOUT = (3.0, 10.0)
+ROLE_PREFIX = "node-role.kubernetes.io/"
+MASTER_TAINT = "node-role.kubernetes.io/master"
+# the scheduler and controller-manager serve only their secure ports since kubeadm v1.20
+CONTROL_PLANE_PROCESSES = {
+    6443: "kube-apiserver", 2379: "etcd", 2380: "etcd", 10250: "kubelet",
+    10259: "kube-scheduler", 10257: "kube-controller-manager",
+}
+
+
+def api_message(exc: ApiException, prefix: str = "") -> str:
+    """What the API server said along with an error status (its Status message, or the text), one line."""
+    body = exc.body.decode("utf-8", "replace") if isinstance(exc.body, bytes) else (exc.body or "")
+    try:
+        body = (yaml.safe_load(body) or {}).get("message") or body
+    except (yaml.YAMLError, AttributeError):
+        pass
+    text = " ".join(str(body).split())[:300]
+    return f"{prefix}{text}" if text else ""
+
+
+class KubeUnavailable(LabUnreachable):
+    """The API server cannot be reached or the kubeconfig cannot be used: the claim cannot be evaluated.
+    Always one line, however many lines the underlying error had."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(" ".join(str(message).split()))
+
+
+class KubeLab:
+    """The cluster of one target, reached through one API client for the whole run."""
+
+    def __init__(self, target: Target, kubeconfig: str | None = None) -> None:
+        self.target = target
+        self.kubeconfig = kubeconfig
+        self._down: str | None = None
+        self._lock = threading.Lock()
+
+    @property
+    def source(self) -> str:
+        return f"--kubeconfig {self.kubeconfig}" if self.kubeconfig else f"{ADMIN_CONF} on {self.target.name}"
+
+    def _config_dict(self) -> dict[str, Any]:
+        if self.kubeconfig:
+            try:
+                text: str | None = Path(self.kubeconfig).read_text()
+            except OSError as exc:
+                raise KubeUnavailable(f"kubeconfig {self.source}: cannot read it ({exc.strerror})") from None
+        else:
+            text = self.target.read_text(ADMIN_CONF)
+            if text is None:
+                raise KubeUnavailable(f"kubeconfig {self.source}: no such file (has kubeadm init run?)")
+        try:
+            data = yaml.safe_load(text)
+        except yaml.YAMLError as exc:
+            where = getattr(exc, "problem_mark", None)
+            at = f" at line {where.line + 1}" if where is not None else ""
+            raise KubeUnavailable(f"kubeconfig {self.source}: not YAML ({getattr(exc, 'problem', exc)}{at})") from None
+        if not isinstance(data, dict) or not data.get("clusters"):
+            raise KubeUnavailable(f"kubeconfig {self.source}: not a kubeconfig (no clusters)")
+        if not self.kubeconfig and self.target.session is not None:
+            self._tunnels = tunnel_servers(self.target, data)
+        return data
+
+    @cached_property
+    def server(self) -> str:
+        """The API server's address as the kubeconfig names it (not the tunnel that reaches it)."""
+        host = self.api.configuration.host
+        return getattr(self, "_tunnels", {}).get(host, host)
+
+    @cached_property
+    def api(self) -> k8s.ApiClient:
+        with self._lock:
+            if self._down:
+                raise KubeUnavailable(self._down)
+            conf = k8s.Configuration()
+            try:
+                k8s_config.load_kube_config_from_dict(self._config_dict(), client_configuration=conf)
+            except KubeUnavailable as exc:
+                self._down = str(exc)
+                raise KubeUnavailable(self._down) from None
+            except (ConfigException, KeyError, TypeError, ValueError, OSError) as exc:
+                self._down = str(KubeUnavailable(f"kubeconfig {self.source}: unusable ({exc})"))
+                raise KubeUnavailable(self._down) from None
+            conf.retries = 0  # one attempt per call; the claims' own waits decide about retrying
+            return k8s.ApiClient(conf)
+
+    def forget_failure(self) -> None:
+        """An API server that failed is not asked again in this run (every claim after fails at once), except
+        while the lab comes back from its reboot: then each try is a real one."""
+        self._down = None
+
+    def call(self, what: str, fn: Any, *args: Any, **kwargs: Any) -> Any:
+        """One API call, bounded; None for 404; a transport or auth failure ends the claim with one line."""
+        if self._down:
+            raise KubeUnavailable(self._down)
+        try:
+            return fn(*args, _request_timeout=REQUEST_TIMEOUT, **kwargs)
+        except ApiException as exc:
+            if exc.status == 404:
+                return None
+            if exc.status in (401, 403):
+                self._down = (f"API server {self.server} ({self.source}) refused the credentials: "
+                              f"{exc.status} {exc.reason}")
+                raise KubeUnavailable(self._down) from None
+            if exc.status == 0 or exc.status is None or exc.status >= 500:
+                raise KubeUnavailable(f"API server {self.server}: {what}: {exc.status} {exc.reason}"
+                                      f"{api_message(exc, ': ')}") from None
+            raise
+        except (urllib3.exceptions.HTTPError, OSError) as exc:
+            reason = getattr(exc, "reason", None) or exc
+            self._down = str(KubeUnavailable(f"API server {self.server} ({self.source}) not answering during {what}: "
+                                             f"{reason}"))
+            raise KubeUnavailable(self._down) from None
+
+    def data(self, obj: Any) -> Any:
+        """An API object as the JSON the API server sent (camelCase keys), for evidence and comparison."""
+        return self.api.sanitize_for_serialization(obj)
+
+    @cached_property
+    def core(self) -> k8s.CoreV1Api:
+        return k8s.CoreV1Api(self.api)
+
+    @cached_property
+    def apps(self) -> k8s.AppsV1Api:
+        return k8s.AppsV1Api(self.api)
+
+    # --- reads -------------------------------------------------------------------------------------
+
+    def version(self) -> dict[str, Any]:
+        return self.data(self.call("GET /version", k8s.VersionApi(self.api).get_code))
+
+    def raw(self, path: str) -> str:
+        """GET a plain API path (/healthz, /readyz) and return its text."""
+        def get(_request_timeout: Any) -> str:
+            resp = self.api.call_api(*self.api.param_serialize("GET", path, auth_settings=["BearerToken"]),
+                                     _request_timeout=_request_timeout)
+            resp.read()
+            if resp.status >= 400:
+                raise ApiException(status=resp.status, reason=resp.reason)
+            return resp.data.decode("utf-8", "replace")
+
+        return self.call(f"GET {path}", get)
+
+    def nodes(self) -> list[Any]:
+        return self.call("GET /api/v1/nodes", self.core.list_node).items
+
+    def pods(self, namespace: str, selector: str) -> list[Any]:
+        return self.call(f"GET pods -l {selector}", self.core.list_namespaced_pod, namespace,
+                         label_selector=selector).items
+
+    def all_pods(self) -> list[Any]:
+        return self.call("GET pods (all namespaces)", self.core.list_pod_for_all_namespaces).items
+
+    def deployment(self, name: str, namespace: str = "default") -> Any:
+        return self.call(f"GET deployment {namespace}/{name}", self.apps.read_namespaced_deployment, name, namespace)
+
+    def service(self, name: str, namespace: str = "default") -> Any:
+        return self.call(f"GET service {namespace}/{name}", self.core.read_namespaced_service, name, namespace)
+
+    def config_map(self, name: str, namespace: str) -> Any:
+        return self.call(f"GET configmap {namespace}/{name}", self.core.read_namespaced_config_map, name, namespace)
+
+    def daemon_sets(self) -> list[Any]:
+        return self.call("GET daemonsets (all namespaces)", self.apps.list_daemon_set_for_all_namespaces).items
+
+    def kubelet_config(self, node: str) -> dict[str, Any]:
+        """The running kubelet's effective configuration (GET /api/v1/nodes/NODE/proxy/configz). The API
+        server answering that it cannot reach the kubelet is what the claim saw: no running kubelet."""
+        def get(_request_timeout: Any) -> str:
+            try:
+                return self.core.connect_get_node_proxy_with_path(node, "configz", _request_timeout=_request_timeout)
+            except ApiException as exc:
+                if exc.status in (502, 503, 500):
+                    raise ClaimFailed(f"the kubelet of node {node} does not answer through the API server: "
+                                      f"{exc.status} {exc.reason}{api_message(exc, ': ')}") from None
+                raise
+
+        text = self.call(f"GET nodes/{node}/proxy/configz", get)
+        return yaml.safe_load(text).get("kubeletconfig", {}) if text else {}
+
+    def live(self, manifest: dict[str, Any]) -> dict[str, Any] | None:
+        """The live object a manifest document describes (Deployment or Service), as JSON, or None."""
+        kind, meta = manifest.get("kind"), manifest.get("metadata") or {}
+        ns = meta.get("namespace", "default")
+        read = {"Deployment": self.deployment, "Service": self.service}.get(kind)
+        if read is None:
+            raise ValueError(f"no reader for kind {kind!r}")
+        obj = read(meta["name"], ns)
+        return None if obj is None else self.data(obj)
+
+    def would_store(self, body: dict[str, Any]) -> dict[str, Any]:
+        """What the API server would store if `body` replaced its live object: PUT with dryRun=All, the
+        server-side dry run that `kubectl diff` makes, so every default is filled in and nothing changes."""
+        meta = body["metadata"]
+        ns = meta.get("namespace", "default")
+        replace = {"Deployment": self.apps.replace_namespaced_deployment,
+                   "Service": self.core.replace_namespaced_service}[body["kind"]]
+        return self.data(self.call(f"PUT {body['kind'].lower()} {ns}/{meta['name']} (dryRun=All)", replace,
+                                   meta["name"], ns, body, dry_run="All"))
+
+    def deployment_pods(self, name: str, namespace: str = "default") -> list[Any]:
+        """The pods a deployment's selector picks, live ones only (not those being deleted)."""
+        d = self.deployment(name, namespace)
+        if d is None:
+            return []
+        return [p for p in self.pods(namespace, selector_of(d)) if p.metadata.deletion_timestamp is None]
+
+    def ready_pod_names(self, name: str, namespace: str = "default") -> list[str]:
+        return sorted(p.metadata.name for p in self.deployment_pods(name, namespace) if pod_ready(p))
+
+    def pod_answers(self, name: str, port: int, timeout: float = 30) -> dict[str, dict[str, Any]]:
+        """GET / at each ready pod's IP from the lab host; the first answer may wait for the JSP to compile."""
+        out: dict[str, dict[str, Any]] = {}
+        for pod in self.deployment_pods(name):
+            if not pod_ready(pod):
+                continue
+            url = f"http://{pod.status.pod_ip}:{port}/"
+            r = wait_for(lambda u=url: http.get(self.target, u, timeout=10), lambda r: r.status == 200, timeout, url)
+            out[pod.metadata.name] = {**r.evidence(), "body": r.body.strip()}
+        return out
+
+    def node_address(self) -> str:
+        node = self.nodes()[0]
+        return next((a.address for a in node.status.addresses or [] if a.type == "InternalIP"), "127.0.0.1")
+
+    def sample_node_port(self, service: str, deployment: str, count: int, say: Callable[[str], None] | None = None,
+                         settle: bool = True) -> dict[str, Any]:
+        """Requests through a Service's NodePort, with the deployment's ready pods before and after. The
+        sample starts once no connection entry on the lab host sends the port to a pod that is gone
+        (labconform.kube.conntrack): the claim is about the Service as it stands, not a replaced pod."""
+        s = self.service(service)
+        if s is None or not s.spec.ports or not s.spec.ports[0].node_port:
+            raise ClaimFailed(f"service {service}: absent or without a NodePort")
+        address, port = self.node_address(), s.spec.ports[0].node_port
+        alive = {p.status.pod_ip for p in self.deployment_pods(deployment) if p.status.pod_ip}
+        settling = conntrack.await_stale_gone(self.target, address, port, alive, say) if settle else \
+            conntrack.Settling("not waited for (settle=False)")
+        before = self.ready_pod_names(deployment)
+        sample = nodeport.sample_service(self.target, f"http://{address}:{port}/", count)
+        return {"sample": sample, "pods_before": before, "pods_after": self.ready_pod_names(deployment),
+                "settling": settling.evidence()}
+
+    def cluster_ip_answer(self, service: str) -> http.Response:
+        s = self.service(service)
+        if s is None:
+            raise ClaimFailed(f"service {service}: absent")
+        url = f"http://{s.spec.cluster_ip}:{s.spec.ports[0].port}/"
+        return wait_for(lambda: http.get(self.target, url, timeout=10), lambda r: r.status == 200, 30, url)
+
+    # --- changes (the document's clean-up) ---------------------------------------------------------
+
+    def scale(self, name: str, replicas: int, namespace: str = "default") -> None:
+        self.call(f"PATCH deployment {namespace}/{name}/scale", self.apps.patch_namespaced_deployment_scale,
+                  name, namespace, {"spec": {"replicas": replicas}})
+
+    def delete_deployment(self, name: str, namespace: str = "default") -> None:
+        self.call(f"DELETE deployment {namespace}/{name}", self.apps.delete_namespaced_deployment, name, namespace)
+
+
+# --- what the claims derive from the objects ------------------------------------------------------
+
+
+def tunnel_servers(target: Target, data: dict[str, Any]) -> dict[str, str]:
+    """Point the target's own admin kubeconfig at a tunnel over its SSH connection: the API server
+    is reached as the lab host reaches it, and its certificate is still checked under its own name
+    ("kubernetes" is in every kubeadm API server certificate). Returns {tunnel URL: server URL}."""
+    tunnels: dict[str, str] = {}
+    for entry in data.get("clusters") or []:
+        cluster = (entry or {}).get("cluster") or {}
+        url = urllib.parse.urlsplit(cluster.get("server", ""))
+        if not url.hostname:
+            continue
+        host, port = target.tunnel(url.hostname, url.port or 443)
+        cluster["server"] = f"{url.scheme}://{host}:{port}"
+        cluster.setdefault("tls-server-name", "kubernetes")
+        tunnels[cluster["server"]] = url.geturl()
+    return tunnels
+
+
+def node_roles(node: Any) -> list[str]:
+    labels = node.metadata.labels or {}
+    return sorted(k.removeprefix(ROLE_PREFIX) for k in labels if k.startswith(ROLE_PREFIX))
+
+
+def node_ready(node: Any) -> str:
+    cond = next((c for c in node.status.conditions or [] if c.type == "Ready"), None)
+    return cond.status if cond else "Unknown"
+
+
+def pod_ready(pod: Any) -> bool:
+    if pod.metadata.deletion_timestamp is not None:
+        return False
+    return any(c.type == "Ready" and c.status == "True" for c in pod.status.conditions or [])
+
+
+def selector_of(obj: Any) -> str:
+    labels = (obj.spec.selector.match_labels if hasattr(obj.spec.selector, "match_labels") else obj.spec.selector) or {}
+    return ",".join(f"{k}={v}" for k, v in sorted(labels.items()))
+
+
+def container_of(deployment: Any, name: str) -> Any:
+    return next((c for c in deployment.spec.template.spec.containers if c.name == name), None)
+
+
+def container_setting(container: Any, setting: str) -> str:
+    """One setting of a container spec, named as a sysadmin would name it."""
+    limits = (container.resources.limits if container.resources else None) or {}
+    values = {
+        "image": container.image,
+        "pull policy": container.image_pull_policy,
+        "memory limit": limits.get("memory"),
+        "cpu limit": limits.get("cpu"),
+        "container port": ",".join(str(p.container_port) for p in container.ports or []),
+    }
+    if setting not in values:
+        raise ValueError(f"unknown container setting {setting!r}; one of {sorted(values)}")
+    return str(values[setting])
+
+
+def in_network(address: str | None, cidr: str) -> bool:
+    try:
+        return ipaddress.ip_network(address, strict=False).subnet_of(ipaddress.ip_network(cidr))  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        return False
+
+
+def wait_for(observe: Any, ok: Any, timeout: float, what: str) -> Any:
+    """Poll the API with a deadline; the last observation is returned either way (the claim judges it).
+    An unreachable API server ends the wait at once."""
+
+    def look() -> Any:
+        try:
+            return observe()
+        except KubeUnavailable as exc:
+            return exc
+
+    try:
+        value = until(look, lambda v: isinstance(v, KubeUnavailable) or ok(v), timeout=timeout, interval=0.5, what=what)
+    except WaitTimeout as exc:
+        value = exc.last
+    if isinstance(value, KubeUnavailable):
+        raise value
+    return value

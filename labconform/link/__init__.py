@@ -1,0 +1,1 @@
+"""The network link: interfaces, the route out, counters and a measured transfer."""
