@@ -2,19 +2,22 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import signal
 import socket
 import subprocess
 import tempfile
-import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+
+from labconform.errors import LabUnreachable
+from labconform.poll import until
 
 SSHD = "/usr/sbin/sshd"
 PRIVSEP_DIR = Path("/run/sshd")
@@ -117,15 +120,13 @@ def sshd_server() -> Iterator[Sshd]:
     proc = subprocess.Popen([SSHD, "-D", "-E", str(log), "-f", str(home / "sshd_config")])
     server = Sshd(port, home, home / "client_key", known, host_pub, proc)
     try:
-        deadline = time.monotonic() + 10
-        while True:
-            try:
-                socket.create_connection(("127.0.0.1", port), timeout=1).close()
-                break
-            except OSError:
-                if proc.poll() is not None or time.monotonic() > deadline:
-                    raise RuntimeError(f"sshd did not start on port {port}") from None
-                time.sleep(0.05)
+        def up() -> bool:
+            if proc.poll() is not None:
+                raise LabUnreachable(f"sshd exited with {proc.returncode} before listening on port {port}")
+            with contextlib.suppress(OSError), socket.create_connection(("127.0.0.1", port), timeout=1):
+                return True
+            return False
+        until(up, timeout=10, interval=0.05, what=f"sshd listening on port {port}")
         yield server
     finally:
         if proc.poll() is None:

@@ -104,9 +104,10 @@ def test_dockerd_stopped_mid_run_fails_the_rest_in_bounded_time_and_the_lab_host
         assert claims[cid]["verdict"] == "passed", claims[cid]
     assert claims["rand-03"]["verdict"] in ("failed", "error"), claims["rand-03"]
     assert "docker engine not answering at unix://" in claims["rand-03"]["reason"], claims["rand-03"]
-    # a stopped engine ends every claim's wait on it within seconds, not its 60 s (Tomcat's startup)
+    # a stopped engine ends every claim's wait on it at once (a Conclusive error), not by waiting out its bound
+    # (60 s for Tomcat's startup): no such claim's reason is a wait that ran out
     engine = [c for c in claims.values() if "docker engine not answering" in c["reason"]]
-    assert engine and all(c["duration_s"] < 30 for c in engine), engine
+    assert engine and not [c for c in engine if "not reached within" in c["reason"]], engine
     assert claims["hello-01"]["verdict"] == "passed"  # what passed before the stop stays passed
     cleanup = doc["run"]["cleanup"]
     assert cleanup["engine_error"] and "once it answers again" in cleanup["note"], cleanup

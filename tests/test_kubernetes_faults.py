@@ -20,6 +20,7 @@ import yaml
 from midrun import start_run
 from ssh_server import sshd_server
 
+from labconform.errors import WaitTimeout
 from labconform.kube import conntrack
 from labconform.kube.client import ADMIN_CONF, KubeLab, KubeUnavailable
 from labconform.params import load_params
@@ -65,12 +66,7 @@ def verdicts(doc: dict) -> dict[str, tuple[str, str]]:
 
 
 def wait_healthy(timeout: float = 180) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if answering_cluster() is not None:
-            return
-        time.sleep(1)
-    raise AssertionError(f"the API server did not come back within {timeout} s")
+    until(answering_cluster, lambda k: k is not None, timeout=timeout, interval=1, what="the API server back")
 
 
 def no_stale_node_port_entries(k: KubeLab) -> None:
@@ -93,14 +89,11 @@ def free_source_port(address: str, port: int) -> str:
 
 
 def wait_deployment_available(k: KubeLab, timeout: float = 180) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
+    def available() -> bool:
         d = k.deployment("hw-deploy")
-        ready = len(k.ready_pod_names("hw-deploy"))
-        if d is not None and (d.status.available_replicas or 0) == d.spec.replicas == ready:
-            return
-        time.sleep(1)
-    raise AssertionError("hw-deploy did not get back to all replicas available")
+        return d is not None and (d.status.available_replicas or 0) == d.spec.replicas == len(
+            k.ready_pod_names("hw-deploy"))
+    until(available, timeout=timeout, interval=1, what="hw-deploy back to all replicas available")
 
 
 def settled_cluster(*deployments: str) -> KubeLab:
@@ -160,10 +153,9 @@ def test_an_api_server_taken_down_for_real_gives_errors_then_comes_back(tmp_path
     aside = Path("/etc/kubernetes") / "kube-apiserver.yaml.labconform-fault"
     shutil.move(APISERVER, aside)
     try:
-        deadline = time.monotonic() + 90
-        while answering_cluster() is not None:  # kubelet stops the static pod once its manifest is gone
-            assert time.monotonic() < deadline, "the API server kept answering without its manifest"
-            time.sleep(1)
+        # kubelet stops the static pod once its manifest is gone
+        until(answering_cluster, lambda k: k is None, timeout=90, interval=1,
+              what="the API server gone without its manifest")
         doc, _ = run_claims(tmp_path, timeout=60)
         assert_one_clear_error_per_api_claim(doc, "not answering")
     finally:
@@ -179,14 +171,13 @@ def test_a_pod_deleted_while_the_nodeport_claim_runs_is_reported_not_waited_for(
     deleted: list[float] = []
 
     def delete_when_sampling() -> None:
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline:  # the claim's curl is running: its URL names the request range
-            if subprocess.run(["pgrep", "-f", r"n=\[1-200\]"], capture_output=True).returncode == 0:
-                subprocess.run(["/usr/local/bin/kubectl", f"--kubeconfig={ADMIN_CONF}", "delete", "pod", victim,
-                                "--wait=false"], capture_output=True, timeout=30)
-                deleted.append(time.monotonic())
-                return
-            time.sleep(0.05)
+        def sampling() -> bool:  # the claim's curl is running: its URL names the request range
+            return subprocess.run(["pgrep", "-f", r"n=\[1-200\]"], capture_output=True).returncode == 0
+        with contextlib.suppress(WaitTimeout):  # never sampled: nothing deleted, which the test then says
+            until(sampling, timeout=60, interval=0.05, what="the NodePort claim sampling")
+            subprocess.run(["/usr/local/bin/kubectl", f"--kubeconfig={ADMIN_CONF}", "delete", "pod", victim,
+                            "--wait=false"], capture_output=True, timeout=30)
+            deleted.append(time.monotonic())
 
     thread = threading.Thread(target=delete_when_sampling)
     with contextlib.ExitStack() as stack:

@@ -9,7 +9,6 @@ import signal
 import socket
 import subprocess
 import sys
-import time
 import uuid
 from collections.abc import Iterator
 from datetime import UTC, datetime
@@ -230,14 +229,10 @@ def local_tls_site(target: Target, tmp_path_factory: pytest.TempPathFactory) -> 
                               stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
                               start_new_session=True)
     try:
-        deadline = time.monotonic() + 10
-        while time.monotonic() < deadline:
+        def listening() -> bool:
             with socket.socket() as s:
-                if s.connect_ex((ip, port)) == 0:
-                    break
-            time.sleep(0.1)
-        else:
-            pytest.fail(f"openssl s_server did not listen on {ip}:{port}")
+                return s.connect_ex((ip, port)) == 0
+        until(listening, timeout=10, interval=0.1, what=f"openssl s_server listening on {ip}:{port}")
         yield {"site": f"{ip}:{port}", "ca": (d / "ca.pem").read_text(), "dir": d}
     finally:  # the whole group: killing `timeout` alone left openssl s_server running (CI found one)
         os.killpg(server.pid, signal.SIGKILL)

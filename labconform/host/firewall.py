@@ -9,7 +9,9 @@ import socket
 import time
 from typing import Any
 
+from labconform.errors import WaitTimeout
 from labconform.observation import Judged
+from labconform.poll import until
 from labconform.transport.target import Target
 
 MODES = ("permanent", "runtime")
@@ -145,13 +147,11 @@ def judged_closed_port(target: Target, address: str, zone: str = "public") -> Ju
     pid = started.stdout.strip()
     inside_cmd = f"curl -s -o /dev/null -m 2 -w %{{http_code}} http://{address}:{port}/"
     try:
-        inside = ""
-        deadline = time.monotonic() + 10
-        while time.monotonic() < deadline:  # until the listener answers inside, bounded
-            inside = target.run(inside_cmd).stdout.strip()
-            if inside == "200":
-                break
-            time.sleep(0.2)
+        try:  # until the listener answers inside, bounded; what it last said is the finding either way
+            inside = until(lambda: target.run(inside_cmd).stdout.strip(), lambda s: s == "200", timeout=10,
+                           what="the listener answering inside")
+        except WaitTimeout as late:
+            inside = late.last if isinstance(late.last, str) else ""
         outside = connect(address, port)
     finally:
         if pid.isdigit():

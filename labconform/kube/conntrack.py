@@ -11,12 +11,15 @@ kernel's three neighbour probes (about 3 s). Each new attempt on the same port r
 
 from __future__ import annotations
 
+import contextlib
 import re
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from labconform.errors import WaitTimeout
+from labconform.poll import until
 from labconform.transport.target import Target
 
 SYN_SENT_TIMEOUT_KEY = "net.netfilter.nf_conntrack_tcp_timeout_syn_sent"
@@ -66,24 +69,26 @@ def await_stale_gone(target: Target, address: str, port: int, alive: set[str],
     res = target.run("sysctl -n %s", SYN_SENT_TIMEOUT_KEY)
     bound = min(300, int(res.stdout.strip()) if res.rc == 0 and res.stdout.strip().isdigit() else 120) + 5
     settling = Settling(how)
-    start, told = time.monotonic(), None
-    while True:
+    start, told = time.monotonic(), [0.0]
+
+    def read() -> list[str] | None:  # the entries left, or None: the table cannot be read (said, not waited on)
         res = target.run("conntrack -L -p tcp --state SYN_SENT --orig-dst %s --dport %s", address, str(port))
         if res.rc != 0:
             settling.error = f"exit {res.rc}: {res.stderr.strip()[-200:]}"
-            return settling
+            return None
         left = stale_entries(res.stdout, alive)
-        settling.stale = settling.stale or left
+        settling.stale, settling.left = settling.stale or left, left
         settling.waited_s = time.monotonic() - start
-        if not left or settling.waited_s >= bound:
-            settling.left = left
-            return settling
-        if say and (told is None or time.monotonic() - told >= 10):
+        if left and say and time.monotonic() - told[0] >= 10:
             entries = f"{len(left)} connection entr{'y' if len(left) == 1 else 'ies'}"
             say(f"{entries} on the lab host still send {address}:{port} to pods that are gone (kubernetes#101607); "
                 f"waiting for the kernel to expire them ({settling.waited_s:.0f} of at most {bound} s)")
-            told = time.monotonic()
-        time.sleep(2)
+            told[0] = time.monotonic()
+        return left
+
+    with contextlib.suppress(WaitTimeout):  # what is left after the bound is in settling.left
+        until(read, lambda left: not left, timeout=bound, interval=2, what="stale connection entries gone")
+    return settling
 
 
 def nat_destinations(rules: str, service: str) -> set[str]:

@@ -14,7 +14,8 @@ import time
 import urllib.parse
 from dataclasses import dataclass
 
-from labconform.errors import LabUnreachable
+from labconform.errors import LabUnreachable, WaitTimeout
+from labconform.poll import until
 from labconform.transport.known_hosts import HostKeyError, default_known_hosts, forget_changed_key, refusal
 from labconform.transport.remote_shell import RemoteShell, end_within
 from labconform.transport.socket_relay import SocketRelay
@@ -111,18 +112,16 @@ class SshSession:
                 self._master = subprocess.Popen(
                     cmd, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=errlog
                 )
-                deadline = time.monotonic() + self.options.connect_timeout + 5
+                bound = self.options.connect_timeout + 5
                 try:
-                    while time.monotonic() < deadline:
-                        if self._master.poll() is not None:
-                            errlog.seek(0)
-                            self._fail(errlog.read().decode(errors="replace"))
-                        if os.path.exists(self.control_path) and self._check():
-                            return
-                        time.sleep(0.05)
+                    try:  # the master's own failure (a Conclusive LabUnreachable) ends the wait at once
+                        until(lambda: self._master_up(errlog), timeout=bound, interval=0.05, what="SSH session")
+                        return
+                    except WaitTimeout:
+                        pass
                     self._master.kill()
                     self._master.wait()
-                    self._lost = f"{self.where}: no SSH session within {self.options.connect_timeout + 5} s"
+                    self._lost = f"{self.where}: no SSH session within {bound} s"
                     raise LabUnreachable(self._lost)
                 except BaseException:
                     if self._master.poll() is None:
@@ -130,6 +129,25 @@ class SshSession:
                         self._master.wait()
                     shutil.rmtree(self._dir, ignore_errors=True)  # nothing to keep from a failed connection
                     raise
+
+    def _master_up(self, errlog) -> bool:
+        """The starting master's control socket answers; its exit raises why (Conclusive: the wait ends)."""
+        if self._master.poll() is not None:
+            errlog.seek(0)
+            self._fail(errlog.read().decode(errors="replace"))
+        return os.path.exists(self.control_path) and self._check()
+
+    def _reopen_once(self) -> bool | LabUnreachable:
+        """One try at a new master: True, or the refusal to try again after (a changed host key is raised)."""
+        self._master, self._lost = None, None
+        os.makedirs(self._dir, exist_ok=True)  # a failed open removes it
+        try:
+            self.open()
+            return True
+        except HostKeyError:
+            raise
+        except LabUnreachable as exc:
+            return exc
 
     def _check(self) -> bool:
         return subprocess.run(
@@ -183,19 +201,10 @@ class SshSession:
                 proc.kill()
             proc.wait()
         self._kept.clear()
-        deadline = time.monotonic() + timeout
-        while True:
-            self._master, self._lost = None, None
-            os.makedirs(self._dir, exist_ok=True)  # a failed open removes it
-            try:
-                self.open()
-                break
-            except HostKeyError:
-                raise
-            except LabUnreachable:
-                if time.monotonic() >= deadline:
-                    raise
-                time.sleep(1)
+        try:
+            until(self._reopen_once, lambda r: r is True, timeout=timeout, interval=1, what="SSH session again")
+        except WaitTimeout as gone:  # the last refusal says why
+            raise gone.last if isinstance(gone.last, LabUnreachable) else LabUnreachable(str(gone)) from gone
         with self._lock:
             forwards = list(self._forwards.items())
         for key, local in forwards:
