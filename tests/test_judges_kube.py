@@ -60,8 +60,8 @@ class FakeKube:
     def kubelet_config(self, name: str) -> dict:
         return {"cgroupDriver": self.kw.get("kubelet_driver", "systemd")}
 
-    def raw(self, path: str) -> str:
-        return self.kw.get("healthz", "ok\n")
+    def health(self, path: str) -> tuple[int, str]:
+        return self.kw.get("healthz", (200, "ok\n"))
 
     def version(self) -> dict:
         return self.kw.get("version", {"gitVersion": "v1.20.2", "platform": "linux/amd64"})
@@ -132,7 +132,9 @@ def test_the_api_servers_health_a_kubeconfig_the_pod_network_and_flannel() -> No
     assert shape(j) == (True, "API server https://10.0.0.5:6443", "healthz ok and a version",
                         {"healthz": "ok", "gitVersion": "v1.20.2", "platform": "linux/amd64"},
                         "GET /healthz; GET /version", "", {}, {})
-    assert not cluster.judged_health(FakeKube(healthz="[-]etcd failed")).ok
+    unhealthy = cluster.judged_health(FakeKube(healthz=(500, "[+]ping ok\n[-]etcd failed: reason withheld\n")))
+    assert not unhealthy.ok and unhealthy.found["healthz"].startswith("HTTP 500: [+]ping ok"), unhealthy.found
+    assert not cluster.judged_health(FakeKube(healthz=(200, "not ok"))).ok
     assert not cluster.judged_health(FakeKube(version={})).ok
     conf = "clusters:\n- cluster:\n    server: https://10.0.0.5:6443\n  name: kubernetes\n"
     files = {"/etc/kubernetes/admin.conf": conf}

@@ -169,6 +169,19 @@ class KubeLab:
 
         return self.call(f"GET {path}", get)
 
+    def health(self, path: str = "/healthz") -> tuple[int, str]:
+        """GET a health path: its HTTP status and text. An unhealthy answer (a 5xx listing the failed checks,
+        such as "[-]etcd failed") is an answer to judge, not a server that cannot be reached."""
+        def get(_request_timeout: Any) -> tuple[int, str]:
+            resp = self.api.call_api(*self.api.param_serialize("GET", path, auth_settings=["BearerToken"]),
+                                     _request_timeout=_request_timeout)
+            resp.read()
+            if resp.status >= 400 and resp.status not in (500, 503):
+                raise ApiException(status=resp.status, reason=resp.reason)
+            return resp.status, resp.data.decode("utf-8", "replace")
+
+        return self.call(f"GET {path}", get)
+
     def nodes(self) -> list[Any]:
         return self.call("GET /api/v1/nodes", self.core.list_node).items
 

@@ -58,10 +58,13 @@ def judge_coredns(deployment: dict[str, Any] | None) -> Judged:
 
 
 def judged_health(kube: KubeLab) -> Judged:
-    """The API server answers /healthz with ok and names its version."""
-    health, version = kube.raw("/healthz"), kube.version()
-    return Judged(health.strip() == "ok" and bool(version.get("gitVersion")), f"API server {kube.server}",
-                  "healthz ok and a version", {"healthz": health.strip(), **version}, "GET /healthz; GET /version")
+    """The API server answers /healthz with ok and names its version; an answer of 500 (a failed check, such as
+    its etcd gone) fails the claim: the server answered, unhealthy."""
+    (status, health), version = kube.health("/healthz"), kube.version()
+    said = health.strip() if status == 200 else f"HTTP {status}: {health.strip()[:500]}"
+    return Judged(status == 200 and health.strip() == "ok" and bool(version.get("gitVersion")),
+                  f"API server {kube.server}", "healthz ok and a version", {"healthz": said, **version},
+                  "GET /healthz; GET /version")
 
 
 def judged_kubeconfig(target: Target, kube: KubeLab, path: str) -> Judged:
