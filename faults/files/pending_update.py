@@ -14,7 +14,8 @@ REPO = Path("/var/tmp/lc-fault-repo")
 SOURCE = Path("/etc/apt/sources.list.d/lc-fault.list")
 LISTS = Path("/var/lib/apt/lists")
 PACKAGE = "lc-fault-pkg"
-FIELDS = "Architecture: all\nMaintainer: labconform <root@localhost>\nDescription: an update pending (a labconform fault)\n"
+FIELDS = ("Architecture: all\nMaintainer: labconform <root@localhost>\n"
+          "Description: an update pending (a labconform fault)\n")
 ONLY_OURS = ["-o", f"Dir::Etc::sourcelist={SOURCE}", "-o", "Dir::Etc::sourceparts=-", "-o", "APT::Get::List-Cleanup=0"]
 
 
