@@ -8,9 +8,16 @@ Feature: SecureRandom at Tomcat startup
 
   @id:rand-01 @impact:high @active @alone
   Scenario: Tomcat in the mytc image starts in under 5 seconds
-    Tomcat's own "Server startup in" figure, the one the document reads (282491 ms before the urandom fix), over
-    several starts one after another, each on a quiet host; the user's wait from the container's start and from
-    docker run are in the evidence, not judged (on this 2-core lab double they vary with load, issue 11).
+    What a user waits: from the container's start to Tomcat's "Server startup" line, by the engine's clock, over
+    several starts one after another, each on a quiet host. Tomcat's own figure and the wait from docker run
+    stand beside it.
+    When the mytc image is started 3 times, one after another
+    Then every start was ready in under 5 seconds from its container's start
+
+  @id:rand-04 @impact:high @active @alone
+  Scenario: Tomcat reports its own startup in under 5 seconds
+    Tomcat's "Server startup in" figure, the one the document reads (282491 ms before the urandom fix): the JVM's
+    part of the wait, without what comes before it.
     When the mytc image is started 3 times, one after another
     Then every start logged "Server startup" in under 5 seconds
 

@@ -128,6 +128,11 @@ def _(lab, evidence, answers, role, limit):
     evidence.judged(http.judge_later_median(answers[role], limit))
 
 
+@then(parsers.parse("every start was ready in under {limit:d} seconds from its container's start"))
+def _(evidence, starts, limit):
+    evidence.judged(tomcat.judge_ready_waits(starts, limit))
+
+
 @then(parsers.parse('every start logged "Server startup" in under {limit:d} seconds'))
 def _(evidence, starts, limit):
     evidence.judged(tomcat.judge_startups(starts, limit))

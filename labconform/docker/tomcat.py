@@ -265,14 +265,38 @@ def judged_compiled_jsp(docker_lab: DockerLab, w: Workload, present: bool) -> Ju
                   out.strip() if rc == 0 else "absent", f"docker exec {w.name} ls -l {COMPILED_JSP}")
 
 
+USER_WAIT = "from the container's start to that line, s"
+RUN_WAIT = "from docker run, s"
+
+
+def _waits(starts: list[dict[str, Any]]) -> tuple[bool, dict[str, Any]]:
+    """Whether every start has the user's waits, and both of them as found (a summary, or what was seen)."""
+    waits = [s["ready_after_s"] for s in starts]
+    timed = bool(waits) and None not in waits
+    runs = [s["ready_after_run_s"] for s in starts]
+    return timed, {USER_WAIT: summary(waits) if timed else (waits or "no starts"),
+                   RUN_WAIT: summary(runs) if timed else "-"}
+
+
+def judge_ready_waits(starts: list[dict[str, Any]], limit: int) -> Judged:
+    """Whether every start was ready (its "Server startup" line) under `limit` seconds after its container
+    started, by the engine's clock: what a user waits, an entrypoint's delay included. Tomcat's own figure
+    (rand-04 judges it) and the wait from docker run go beside it."""
+    timed, found = _waits(starts)
+    ms = [s["server_startup_ms"] for s in starts]
+    found["server_startup_ms, Tomcat's own (rand-04)"] = summary(ms) if ms else "no starts"
+    return Judged(timed and max(s["ready_after_s"] for s in starts) < limit, "Tomcat ready after its start",
+                  f"every start < {limit} s", found,
+                  "each start alone on a quiet host: the container's StartedAt to the \"Server startup\" line's "
+                  "stamp (docker inspect; docker logs --timestamps), both the engine's clock",
+                  details={"samples": starts})
+
+
 def judge_startups(starts: list[dict[str, Any]], limit: int) -> Judged:
-    """Whether every start's 'Server startup in' figure is under `limit` seconds; the user's waits by the
-    engine's clock (from the container's start and from docker run) go beside it, not judged."""
-    ms, waits = [s["server_startup_ms"] for s in starts], [s["ready_after_s"] for s in starts]
-    timed = bool(ms) and None not in waits
-    found = {"server_startup_ms": summary(ms) if ms else "no starts",
-             "from the container's start to that line, s, not judged": summary(waits) if timed else waits,
-             "from docker run, s, not judged": summary([s["ready_after_run_s"] for s in starts]) if timed else "-"}
+    """Whether every start's 'Server startup in' figure (the JVM's part, the figure the document reads) is under
+    `limit` seconds; the user's waits (rand-01 judges them) go beside it."""
+    ms = [s["server_startup_ms"] for s in starts]
+    found = {"server_startup_ms": summary(ms) if ms else "no starts", **_waits(starts)[1]}
     return Judged(bool(ms) and max(ms) < limit * 1000, "Tomcat server startup", f"every start < {limit * 1000} ms",
                   found, "'Server startup in' line of each start's log (the figure the document reads), each start "
                   "alone on a quiet host; beside it the user's waits by the engine's clock (docker logs --timestamps)",
