@@ -4,9 +4,8 @@
 # `--local` first: this machine itself as the lab instead. Other arguments go to pytest (-m active, -k ...).
 # LABCONFORM_NODE names the node (default lab1).
 set -uo pipefail
-top=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+source "$(dirname "${BASH_SOURCE[0]}")/setup.sh"  # sets $top, the checkout
 cd "$top"
-source scripts/setup.sh
 if [ "${1:-}" = --local ]; then
     shift
     echo "== provisioning this machine as the lab (python -m provision)"

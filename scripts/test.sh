@@ -4,9 +4,8 @@
 # systemd, reached over SSH); the project's own tests; then the document's clean-up (destructive
 # claims) and provisioning again. Fails on anything else.
 set -uo pipefail
-top=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+source "$(dirname "${BASH_SOURCE[0]}")/setup.sh"  # sets $top, the checkout
 cd "$top"
-source scripts/setup.sh
 waivers=labs/debian-offline/waivers.yaml
 status=0
 mkdir -p reports
