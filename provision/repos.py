@@ -5,6 +5,8 @@ Debian's own archive, offline: none of these steps is theirs, and none reaches a
 
 from __future__ import annotations
 
+import functools
+from collections.abc import Callable
 from typing import Any
 
 from labconform.host import repos
@@ -16,24 +18,32 @@ KUBERNETES_REPO_FILE = f"{repos.YUM_DIR}/kubernetes.repo"
 CGROUP_BOOLEAN = "container_manage_cgroup"
 
 
+def _rhel_only(steps: Callable[[Any], list[Step]]) -> Callable[[Any], list[Step]]:
+    """The steps of a RHEL-family lab; none on the other labs."""
+
+    @functools.wraps(steps)
+    def family_steps(ctx: Any) -> list[Step]:
+        return steps(ctx) if ctx.state.facts.family == "rhel" else []
+
+    return family_steps
+
+
 def _repository_check(ctx: Any, repo: str) -> tuple[bool, str]:
     j = repos.judge(repo, "rhel", ctx.state.repo_files(), "the family's repository files")
     return j.ok, f"{repo} repository {'configured' if j.ok else 'not configured'}: {j.found}"
 
 
+@_rhel_only
 def docker_steps(ctx: Any) -> list[Step]:
     """Before the engine: the document's docker-ce.repo (dnf-plugins-core's config-manager writes it)."""
-    if ctx.state.facts.family != "rhel":
-        return []
     cmd = f"dnf config-manager --add-repo={DOCKER_CE_REPO}"
     return [Step("Docker CE repository", ("docker-08",), lambda: _repository_check(ctx, "Docker CE"),
                  lambda: ctx.sh(cmd), (cmd,))]
 
 
+@_rhel_only
 def docker_selinux_steps(ctx: Any) -> list[Step]:
     """After the engine (container-selinux, a dependency of docker-ce, defines the boolean): setsebool -P."""
-    if ctx.state.facts.family != "rhel":
-        return []
     cmd = f"setsebool -P {CGROUP_BOOLEAN} on"
 
     def check() -> tuple[bool, str]:
@@ -54,10 +64,9 @@ RETAIN = {
 WANT = {"now": "Enforcing", "at boot": "enforcing"}
 
 
+@_rhel_only
 def kubernetes_steps(ctx: Any) -> list[Step]:
     """The document's "Retain SELinux" and its kubernetes.repo, before kubeadm, kubelet and kubectl."""
-    if ctx.state.facts.family != "rhel":
-        return []
 
     def wrong() -> dict[str, Any] | None:
         s = ctx.state.selinux()
