@@ -7,6 +7,7 @@ import contextlib
 import socket
 import subprocess
 import threading
+from collections.abc import Callable
 
 
 class SocketRelay:
@@ -34,28 +35,30 @@ class SocketRelay:
 
     @staticmethod
     def _up(conn: socket.socket, proc: subprocess.Popen[bytes]) -> None:
-        assert proc.stdin is not None
-        try:
-            with contextlib.suppress(OSError):  # the client or the process went away: the copy ends
-                while data := conn.recv(65536):
-                    proc.stdin.write(data)
-                    proc.stdin.flush()
-        finally:
+        stdin = proc.stdin
+        assert stdin is not None
+
+        def write(data: bytes) -> None:
+            stdin.write(data)
+            stdin.flush()
+
+        def end() -> None:
             with contextlib.suppress(OSError):
-                proc.stdin.close()
+                stdin.close()
+
+        _copy(conn.recv, write, end)
 
     @staticmethod
     def _down(conn: socket.socket, proc: subprocess.Popen[bytes]) -> None:
         assert proc.stdout is not None
-        try:
-            with contextlib.suppress(OSError):
-                while data := proc.stdout.read1(65536):
-                    conn.sendall(data)
-        finally:
+
+        def end() -> None:
             with contextlib.suppress(OSError):
                 conn.shutdown(socket.SHUT_RDWR)
             conn.close()
             proc.wait()
+
+        _copy(proc.stdout.read1, conn.sendall, end)
 
     def close(self) -> None:
         self._closed = True
@@ -63,3 +66,13 @@ class SocketRelay:
         for p in self._procs:
             if p.poll() is None:
                 p.terminate()
+
+
+def _copy(read: Callable[[int], bytes], write: Callable[[bytes], object], end: Callable[[], None]) -> None:
+    """One direction of a relayed connection: copy until either side goes away, then end it."""
+    try:
+        with contextlib.suppress(OSError):  # the client or the process went away: the copy ends
+            while data := read(65536):
+                write(data)
+    finally:
+        end()
