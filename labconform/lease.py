@@ -28,6 +28,8 @@ LEASE_ENV = "LABCONFORM_LEASE_FILE"
 # repair): a keeper whose target holds a lease of this token uses it as it is, never renews or frees it
 LENT_ENV = "LABCONFORM_LEASE_LENT"
 DEFAULT_TTL_S = 120
+# how pytest's and provisioning's --lease-wait read its value
+WAIT_OPTION: dict[str, Any] = {"type": float, "default": 0, "metavar": "SECONDS"}
 
 
 _HELD: weakref.WeakSet[LeaseKeeper] = weakref.WeakSet()  # the leases this process holds now

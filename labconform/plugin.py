@@ -25,7 +25,7 @@ from labconform.docker.docker_lab import REAPER_GIVES_UP_S, RUN_LABEL
 from labconform.errors import ClaimFailed, LabUnreachable, UsageError
 from labconform.evidence import Evidence
 from labconform.lab import Lab
-from labconform.lease import LeaseHeld, LeaseKeeper
+from labconform.lease import WAIT_OPTION, LeaseHeld, LeaseKeeper
 from labconform.params import load_params
 from labconform.preflight import ReportsUnwritable, check_reports_dir
 from labconform.runstate import RunState, finish, finish_several, lab_run, load_gate_inputs
@@ -63,9 +63,7 @@ def pytest_addoption(parser: pytest.Parser, pluginmanager: pytest.PytestPluginMa
     g.addoption("--ssh-identity", default=None, metavar="FILE", help="ssh:// targets: private key to log in with")
     g.addoption(
         "--lease-wait",
-        type=float,
-        default=0,
-        metavar="SECONDS",
+        **WAIT_OPTION,
         help="destructive claims take the lab's lease: wait this long when someone holds it (default 0)",
     )
     g.addoption("--lab-params", default=None, help="YAML file of lab parameters (image names, limits)")

@@ -11,7 +11,7 @@ import time
 from pathlib import Path
 
 from labconform.errors import LabUnreachable, UsageError
-from labconform.lease import LeaseHeld, LeaseKeeper
+from labconform.lease import WAIT_OPTION, LeaseHeld, LeaseKeeper
 from labconform.params import load_params
 from labconform.redact import redact
 from labconform.transport.known_hosts import HostKeyError
@@ -46,9 +46,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--ssh-identity", help="ssh:// targets: private key to log in with")
     ap.add_argument(
         "--lease-wait",
-        type=float,
-        default=0,
-        metavar="SECONDS",
+        **WAIT_OPTION,
         help="wait this long for the lab's lease when someone else holds it (default 0: fail at once)",
     )
     args = ap.parse_args(argv)
