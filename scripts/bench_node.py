@@ -333,37 +333,33 @@ def main(argv: list[str] | None = None) -> int:
     return 1 if b.failed else 0
 
 
+# the report's rows: (step, what it measures, shown when its record has this key, its figure, the target)
+FIGURES: list[tuple[str, str, str, Callable[[dict], str], str]] = [
+    ("up", "1 up, a new node (image and Kubernetes build cached)", "", lambda r: f"{r.get('seconds', '?')} s", ""),
+    ("provision", "2 first provisioning over SSH", "",
+     lambda r: f"{r.get('seconds', '?')} s ({r.get('outcomes')})", ""),
+    ("again", "3 second provisioning", "", lambda r: f"{r.get('seconds', '?')} s, {r.get('changed', '?')} changed",
+     "under 10 s, 0 changed"),
+    ("memory", "4 node memory (docker stats)", "", lambda r: f"{r.get('mib')} MiB", "under 3072 MiB"),
+    ("suite", "5 pytest features/, median node | local", "ratio",
+     lambda r: f"{r['median_node_s']} s | {r['median_local_s']} s, ratio {r['ratio']}", "ratio within 1.3"),
+    ("reboot", "6 reboot claims (35_fresh_restart, --destructive)", "",
+     lambda r: f"{r.get('seconds', '?')} s, of which the reboot {r.get('reboot_s')} s", "under 90 s"),
+    ("rm", "7 rm", "", lambda r: f"{r.get('seconds', '?')} s", ""),
+]
+
+
 def report(summary: dict, b: Bench) -> None:
     s = b.steps
     rows: list[tuple[str, str, str, str]] = []
-
-    def row(key: str, what: str, figure: str, target: str = "") -> None:
-        rec = s.get(key, {})
-        rows.append((what, figure, target, f"{rec.get('load_before', '?')} -> {rec.get('load_after', '?')}"))
-
-    if "up" in s:
-        row("up", "1 up, a new node (image and Kubernetes build cached)", f"{s['up'].get('seconds', '?')} s")
-    if "provision" in s:
-        p = s["provision"]
-        row("provision", "2 first provisioning over SSH", f"{p.get('seconds', '?')} s ({p.get('outcomes')})")
-        if "seconds" in s["up"] and "seconds" in p:
-            rows.append(("1+2 node built and provisioned", f"{s['up']['seconds'] + p['seconds']:.1f} s",
+    for key, what, needs, figure, target in FIGURES:
+        rec = s.get(key)
+        if rec is None or (needs and needs not in rec):
+            continue
+        rows.append((what, figure(rec), target, f"{rec.get('load_before', '?')} -> {rec.get('load_after', '?')}"))
+        if key == "provision" and "seconds" in s["up"] and "seconds" in rec:
+            rows.append(("1+2 node built and provisioned", f"{s['up']['seconds'] + rec['seconds']:.1f} s",
                          "under 240 s", ""))
-    if "again" in s:
-        row("again", "3 second provisioning", f"{s['again'].get('seconds', '?')} s, "
-            f"{s['again'].get('changed', '?')} changed", "under 10 s, 0 changed")
-    if "memory" in s:
-        row("memory", "4 node memory (docker stats)", f"{s['memory'].get('mib')} MiB", "under 3072 MiB")
-    if "ratio" in s.get("suite", {}):
-        u = s["suite"]
-        row("suite", "5 pytest features/, median node | local",
-            f"{u['median_node_s']} s | {u['median_local_s']} s, ratio {u['ratio']}", "ratio within 1.3")
-    if "reboot" in s:
-        r = s["reboot"]
-        row("reboot", "6 reboot claims (35_fresh_restart, --destructive)",
-            f"{r.get('seconds', '?')} s, of which the reboot {r.get('reboot_s')} s", "under 90 s")
-    if "rm" in s:
-        row("rm", "7 rm", f"{s['rm'].get('seconds', '?')} s")
     widths = [max(len(r[i]) for r in [("step", "figure", "issue's target", "load before -> after"), *rows])
               for i in range(4)]
     print(f"\nbench_node {summary['date']}, {summary['cores']} cores: {summary['command']}")
