@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 from labconform.errors import ClaimFailed
-from labconform.observation import Judged
+from labconform.observation import Judged, Seen
 from labconform.redact import redact_text
 
 # long outputs are folded in the report, never cut silently: this only caps pathological sizes
@@ -27,12 +27,9 @@ def _clip(value: Any) -> Any:
 
 
 @dataclass
-class Observation:
-    what: str
-    expected: Any
-    found: Any
-    how: str
-    ok: bool | None  # None: recorded for information, not a judgement
+class Observation(Seen):
+    """One thing a claim's steps saw, as the report keeps it; ok None: recorded for information, not judged."""
+
     details: dict[str, Any] = field(default_factory=dict)
     kinds: dict[str, str] = field(default_factory=dict)  # how the report draws a detail (observation.KINDS)
 
@@ -60,7 +57,7 @@ class Evidence:
 
     def check(self, ok: bool, what: str, *, expected: Any, found: Any, how: str, **details: Any) -> None:
         """Record an observation; fail the claim with target, expected and found when it does not hold."""
-        self._checked(Observation(what, expected, found, how, bool(ok), details))
+        self._checked(Observation(bool(ok), what, expected, found, how, details))
 
     def _checked(self, ob: Observation) -> None:
         self.observations.append(ob)
@@ -73,19 +70,19 @@ class Evidence:
 
     def note(self, what: str, found: Any, how: str, **details: Any) -> None:
         """Record something the reader needs (a sample, a command's output) without judging it."""
-        self.observations.append(Observation(what, None, found, how, None, details))
+        self.observations.append(Observation(None, what, None, found, how, details))
 
     def not_applicable(self, reason: str, **found: Any) -> None:
         """End the claim as not applicable, with the reason (and what was seen that gives it)."""
         self.not_applicable_reason = reason
-        self.observations.append(Observation("applicability", "applicable", reason, "host facts", None, found))
+        self.observations.append(Observation(None, "applicability", "applicable", reason, "host facts", found))
         pytest.skip(reason)
 
     def judged(self, j: Judged) -> None:
         """Record what a judging function of the library handed back: not applicable with its reason (and what
         was seen that gives it), else checked."""
         self.applicable(j)
-        self._checked(Observation(j.what, j.expected, j.found, j.how, bool(j.ok), j.details, j.kinds))
+        self._checked(Observation(bool(j.ok), j.what, j.expected, j.found, j.how, j.details, j.kinds))
 
     def applicable(self, j: Judged) -> None:
         """A precondition a judging function of the library weighed: end the claim as not applicable when it

@@ -9,16 +9,23 @@ from typing import Any
 
 
 @dataclass
-class Judged:
+class Seen:
+    """Whether a thing holds (None: not judged), what was looked at, expected, found, and how."""
+
+    ok: bool | None
+    what: str
+    expected: Any
+    found: Any
+    how: str
+
+
+@dataclass
+class Judged(Seen):
     """One observation as a step records it: whether it holds, what was looked at, expected, found, how, and
     why the claim cannot be judged here when it cannot. `kinds` names how the report draws a detail
     ({detail key: kind}, one of `KINDS`); a detail without one is drawn by what its key and value look like."""
 
     ok: bool
-    what: str
-    expected: Any
-    found: Any
-    how: str
     not_applicable: str = ""
     details: dict[str, Any] = field(default_factory=dict)
     kinds: dict[str, str] = field(default_factory=dict)
