@@ -4,6 +4,8 @@ claim broken for real by installing Debian's package (removed again whatever hap
 from __future__ import annotations
 
 import json
+import shlex
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -11,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from labconform.host import hostsoftware, sysinfo
-from labconform.transport.target import Target, parse_facts
+from labconform.transport.target import Result, Target, parse_facts
 from tests.test_trust import run_claims
 
 TOP = Path(__file__).resolve().parent.parent
@@ -102,3 +104,34 @@ def test_installing_crypt_ssleay_fails_the_claim(tmp_path: Path, debian: Target)
     # the module bookworm does not package is not applicable, with the reason, never passed
     sha1 = verdicts["rocky-07[Digest::SHA1]"]
     assert sha1["verdict"] == "not_applicable" and "libdigest-sha1-perl" in sha1["reason"]
+
+
+@pytest.mark.unit
+def test_a_row_about_tools_wants_the_tools_not_only_their_package(monkeypatch, tmp_path) -> None:
+    """On Debian the OpenSSL Perl tools and the CPAN client come inside openssl and perl: their rows look for
+    c_rehash and CA.pl, and cpan, so that a host with the package but without the tool fails the row. The tools'
+    lookup runs in plain sh here, with a PATH that holds only what the test puts there."""
+    (tmp_path / "c_rehash").write_text("#!/bin/sh\n")
+    (tmp_path / "c_rehash").chmod(0o755)
+    for tool in ("ls", "head"):  # what the lookup itself runs
+        (tmp_path / tool).symlink_to(shutil.which(tool))
+    t = Target("local")
+    t.facts = parse_facts("os_id=debian\n")
+    t.package_version = lambda pkg: {"openssl": "3.0.19-1~deb12u2", "perl": "5.36.0-7"}.get(pkg)  # type: ignore
+    misc = tmp_path / "misc"
+    misc.mkdir()
+    monkeypatch.setattr(sysinfo, "OPENSSL_MISC", (str(misc),))
+
+    def run(cmd: str, *args: str) -> Result:
+        p = subprocess.run(["/bin/sh", "-c", cmd % tuple(shlex.quote(a) for a in args)], capture_output=True, text=True,
+                           env={"PATH": str(tmp_path)})
+        return Result(cmd, p.returncode, p.stdout, p.stderr)
+    t.run = run  # type: ignore[method-assign]
+    tools = hostsoftware.host_package(t, "OpenSSL Perl tools", "any")
+    assert not tools.ok and tools.found == {"openssl": "3.0.19-1~deb12u2", "c_rehash": f"{tmp_path}/c_rehash",
+                                            "CA.pl": "absent"}, tools.found
+    (misc / "CA.pl").write_text("")
+    assert hostsoftware.host_package(t, "OpenSSL Perl tools", "any").ok
+    cpan = hostsoftware.host_package(t, "CPAN client", "any")
+    assert not cpan.ok and cpan.expected == "perl installed, with cpan" and cpan.found["cpan"] == "absent"
+    assert hostsoftware.host_package(t, "Perl", "5.26.3").found == "5.36.0-7"  # a package row stays a package row

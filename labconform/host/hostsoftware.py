@@ -23,9 +23,15 @@ def host_package(t: Target, what: str, minimum: str) -> Judged:
     pkg = sysinfo.package_name(family, rhel, debian)
     version = t.package_version(pkg)
     want = None if minimum == "any" else minimum
-    return Judged(version is not None and sysinfo.at_least(version, want), f"{what} ({pkg})",
-                  f"{pkg} >= {minimum}" if want else f"{pkg} installed", version or "not installed",
-                  f"package query for {pkg} ({family} family); upstream versions compared")
+    ok = version is not None and sysinfo.at_least(version, want)
+    expected, found = (f"{pkg} >= {minimum}" if want else f"{pkg} installed"), version or "not installed"
+    how = f"package query for {pkg} ({family} family); upstream versions compared"
+    tools = sysinfo.HOST_TOOLS.get(what)
+    if tools:
+        paths, looked = sysinfo.tool_paths(t, tools)
+        ok, expected = ok and None not in paths.values(), f"{expected}, with {', '.join(tools)}"
+        found, how = {pkg: found, **{n: p or "absent" for n, p in paths.items()}}, f"{how}; {looked}"
+    return Judged(ok, f"{what} ({pkg})", expected, found, how)
 
 
 def perl_module(t: Target, module: str) -> Judged:
@@ -97,7 +103,7 @@ def judged_clock(t: Target) -> Judged:
     judged = clock_judged(c, "chronyc tracking (Leap status) or timedatectl NTPSynchronized", c)
     if c["synchroniser"] is None and not t.facts.systemd_is_init:
         judged.not_applicable = (f"neither synchroniser can run here: PID 1 is {t.facts.init!r} (timesyncd is a "
-                                 "systemd service) and chronyd is not running; this lab reaches no NTP server")
+                                 "systemd service) and chronyd is not running")
     return judged
 
 

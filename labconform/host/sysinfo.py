@@ -24,6 +24,12 @@ HOST_PACKAGES: dict[str, tuple[str | None, str, str]] = {
     "cpanminus": (None, "perl-App-cpanminus", "cpanminus"),
 }
 
+# rows whose point is a tool, not only a package: RHEL packs them apart (openssl-perl, perl-CPAN), Debian inside
+# openssl and perl, so on Debian the package alone would repeat another row; the tools themselves are looked for
+HOST_TOOLS: dict[str, tuple[str, ...]] = {"OpenSSL Perl tools": ("c_rehash", "CA.pl"), "CPAN client": ("cpan",)}
+# where OpenSSL keeps CA.pl: RHEL's and Debian's
+OPENSSL_MISC = ("/etc/pki/tls/misc", "/usr/lib/ssl/misc")
+
 # every Perl module the document installs: the document's tool on Rocky, and Debian's package
 # (None: bookworm has none; "perl": in Debian's perl itself)
 PERL_MODULES: dict[str, tuple[str, str | None]] = {
@@ -46,6 +52,17 @@ SUPERSEDED_PERL = {"Crypt::SSLeay": ("perl-Crypt-SSLeay", "libcrypt-ssleay-perl"
 DEBIAN_DIGEST_SHA1 = "libdigest-sha1-perl"
 
 MODULE_NAME = re.compile(r"^[A-Za-z_]\w*(::\w+)*$")
+
+
+def tool_paths(t: Target, names: tuple[str, ...]) -> tuple[dict[str, str | None], str]:
+    """Where each tool is on the lab host: on PATH, or in OpenSSL's misc folder (CA.pl); None where absent. One
+    round trip; the command, for the evidence."""
+    misc = " ".join(f"{d}/$n" for d in OPENSSL_MISC)
+    cmd = (f"for n in {' '.join(['%s'] * len(names))}; do "
+           f"p=$(command -v \"$n\" || ls {misc} 2>/dev/null | head -1); echo \"$n=$p\"; done")
+    res = t.run(cmd, *names)
+    found = dict(line.split("=", 1) for line in res.stdout.splitlines() if "=" in line)
+    return {n: found.get(n) or None for n in names}, f"command -v, or ls {' '.join(OPENSSL_MISC)}, for each tool"
 
 
 def package_name(family: str, rhel: str, debian: str | None) -> str | None:
