@@ -121,6 +121,17 @@ def test_without_destructive_nothing_is_made(tmp_path):
     assert not (tmp_path / "faults").exists()
 
 
+@pytest.mark.unit
+def test_every_claim_has_a_fault_or_a_reason_why_none_can_be_made() -> None:
+    """Issue 11's target: every claim of the features is named by a fault of this machine's catalog or of the lab
+    node's, or listed under `unprovable` with its reason; a new claim without either fails here."""
+    named: set[str] = set()
+    for catalog in (faults.CATALOG, REPO / "faults" / "node.yaml"):
+        c = faults.load(catalog)
+        named |= {cid for f in c.faults for cid in f.claims} | set(c.unprovable)
+    assert not set(id_files(REPO / "features")) - named, sorted(set(id_files(REPO / "features")) - named)
+
+
 @pytest.mark.faults
 @pytest.mark.skipif(os.geteuid() != 0, reason="the faults need root")
 def test_every_fault_of_the_catalog_fails_its_claims_and_is_undone(tmp_path):
