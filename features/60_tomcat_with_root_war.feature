@@ -53,5 +53,5 @@ Feature: Docker Tomcat instance with a deployed ROOT.war
 
   @id:mytc-07 @impact:medium
   Scenario: the mytc image is built FROM the base Tomcat image
-    The image is the base's layers with ROOT.war on top, so it is about the base's size (the document's 670 MB).
-    Then the mytc image's layers start with those of the base Tomcat image
+    The image is the base's layers with the one layer of ROOT.war on top, so it is about the base's size (the document's 670 MB).
+    Then the mytc image's layers are those of the base Tomcat image and one more, ROOT.war's

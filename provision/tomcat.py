@@ -126,9 +126,18 @@ def steps(ctx) -> list[Step]:
             return f"{p.mytc_image} was built on another {p.tomcat_image}"
         return ""
 
+    layers_wanted = app.filesystem_layers(files[f"{p.context_dir}/Dockerfile"].decode())
+
     def mytc_check() -> tuple[bool, str]:
         fine = f"{p.mytc_image} built from the current context and base image"
-        return image_check(ctx, p.mytc_image, mytc_stale, fine)
+        done, detail = image_check(ctx, p.mytc_image, mytc_stale, fine)
+        if not done:
+            return done, detail
+        added = app.layered_on(ctx.state.image(p.mytc_image), ctx.state.image(p.tomcat_image)).get("layers added")
+        if added != layers_wanted:  # rebuilt with more on top: the labels it inherits do not say so
+            return False, (f"{p.mytc_image} adds {added} layer(s) to {p.tomcat_image}; "
+                           f"its Dockerfile makes {layers_wanted}")
+        return done, detail
 
     def build_command() -> str:
         labels = (f"{LABEL_WAR}={war_sha}", f"{LABEL_DOCKERFILE}={dockerfile_sha}", f"{LABEL_BASE}={base_id()}")
@@ -147,6 +156,7 @@ def steps(ctx) -> list[Step]:
             "rand-01",
             "rand-02",
             "rand-03",
+            "rand-04",
             "multi-01",
             "multi-02",
         ),

@@ -82,6 +82,6 @@ def _(lab, evidence, path):
     evidence.judged(engine.judged_war(lab.target, lab.docker, lab.params.context_dir, lab.params.mytc_image, path))
 
 
-@then("the mytc image's layers start with those of the base Tomcat image")
+@then("the mytc image's layers are those of the base Tomcat image and one more, ROOT.war's")
 def _(lab, evidence):
     evidence.judged(engine.judged_layered_on(lab.docker, lab.params.mytc_image, lab.params.tomcat_image))

@@ -12,6 +12,7 @@ import pytest
 from labconform.docker import engine
 from labconform.errors import WaitTimeout
 from labconform.host import boot, hostsoftware, services, sysinfo
+from labconform.http import app
 from labconform.kube import baskets
 from labconform.link import interfaces as link
 from labconform.observation import Judged
@@ -307,6 +308,10 @@ def test_images_and_containers_are_judged_as_the_claims_say() -> None:
     layered = engine.judged_layered_on(docker, "mytc", "tomcat:10")
     assert layered.ok and layered.found["layers added"] == 1
     assert not engine.judged_layered_on(docker, "tomcat:10", "mytc").ok
+    docker.images["mytc"] = {**mytc, "RootFS": {"Layers": ["l1", "l2", "l3", "l4"]}}  # one RUN more on top
+    more = engine.judged_layered_on(docker, "mytc", "tomcat:10")
+    assert not more.ok and more.found["layers added"] == 2 and "the 1 of the document's Dockerfile" in more.expected
+    assert app.filesystem_layers("FROM b\nENV A=1\nCOPY ROOT.war /w/\nrun true\nLABEL x=y\n") == 2
     war = engine.judged_war(target(**{"/ctx/ROOT.war": b"war"}), docker, "/ctx", "mytc", "/w/ROOT.war")
     assert war.ok and war.expected == war.found and war.how == "docker cp mytc:/w/ROOT.war vs /ctx/ROOT.war"
     assert engine.judged_war(target(), docker, "/ctx", "mytc", "/w/ROOT.war").expected == \

@@ -70,11 +70,13 @@ def judged_war(t: Target, docker: DockerLab, context_dir: str, image: str, path:
 
 
 def judged_layered_on(docker: DockerLab, image: str, base: str) -> Judged:
-    """`image` is built FROM `base`: its layers begin with all of the base's, in order."""
+    """`image` is the document's Dockerfile built FROM `base`: its layers begin with all of the base's, in order,
+    and it adds as many as that Dockerfile makes (COPY ROOT.war: one), so an image rebuilt with more on top fails."""
     found = app.layered_on(docker.image(image), docker.image(base))
-    return Judged(found["built FROM the base"] is True, f"{image} on {base}",
-                  f"the layers of {base}, in order, then those of the Dockerfile", found,
-                  f"docker image inspect {image} {base}: RootFS.Layers and Size")
+    want = app.filesystem_layers(app.dockerfile(base))
+    return Judged(found["built FROM the base"] is True and found["layers added"] == want, f"{image} on {base}",
+                  f"the layers of {base}, in order, then the {want} of the document's Dockerfile (COPY ROOT.war)",
+                  found, f"docker image inspect {image} {base}: RootFS.Layers and Size")
 
 
 def judged_ports(a: Workload, b: Workload, document_ports: tuple[int, ...] | list[int]) -> Judged:

@@ -58,6 +58,12 @@ def layered_on(image: dict | None, base: dict | None) -> dict:
             "size added bytes": image["Size"] - base["Size"]}
 
 
+def filesystem_layers(dockerfile_text: str) -> int:
+    """How many layers a Dockerfile adds to its base: one per RUN, COPY or ADD (ENV, LABEL, CMD only change the
+    image's configuration)."""
+    return sum(1 for line in dockerfile_text.splitlines() if line.split(" ", 1)[0].upper() in ("RUN", "COPY", "ADD"))
+
+
 def dockerfile(base_image: str) -> str:
     """The document's second Dockerfile: JAVA_OPTS baked in, ROOT.war copied to webapps."""
     return f"FROM {base_image}\nENV JAVA_OPTS={URANDOM_EGD}\nCOPY ROOT.war {WAR_IN_IMAGE}\n"
