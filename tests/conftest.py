@@ -36,6 +36,23 @@ class Run:
 
 
 @pytest.fixture
+def lab_lease(monkeypatch):
+    """This lab's real lease, held while a fault test breaks the lab and restores it: nobody provisions or
+    changes it meanwhile. What the test starts uses it as its own (lent), so a step that takes it does not wait."""
+    from labconform.lease import LeaseKeeper
+    from labconform.transport.target import Target
+
+    lease = LeaseKeeper(Target("local"), "lc-fault-test", "a fault test breaks this lab and restores it")
+    lease.acquire(wait_s=900)
+    try:
+        for name, value in lease.lend().items():
+            monkeypatch.setenv(name, value)
+        yield lease
+    finally:
+        lease.release()
+
+
+@pytest.fixture
 def suite(tmp_path: Path):
     """Run `pytest features/...` of this repository for real, in a subprocess, reports in tmp_path."""
 

@@ -36,7 +36,7 @@ def supervised_docker() -> Context:
 
 
 @pytest.fixture
-def docker_stopped():
+def docker_stopped(lab_lease):
     """Stop the Docker daemon for the test (live-restore keeps the lab's containers up); restart after."""
     ctx = supervised_docker()
     stop_supervised(ctx, "docker")
@@ -69,6 +69,7 @@ def test_docker_claims_fail_naming_the_socket_then_pass_once_restarted(suite, do
 
 
 @pytest.mark.faults
+@pytest.mark.usefixtures("lab_lease")
 @pytest.mark.parametrize("over_ssh", [False, True], ids=["local", "ssh"])
 def test_dockerd_stopped_mid_run_fails_the_rest_in_bounded_time_and_the_lab_host_cleans_up(tmp_path, over_ssh):
     """The engine goes away while mytc's containers run and the SecureRandom claims are to come. Every

@@ -89,6 +89,7 @@ def debian() -> Target:
 
 
 @pytest.mark.faults
+@pytest.mark.usefixtures("lab_lease")
 def test_installing_crypt_ssleay_fails_the_claim(tmp_path: Path, debian: Target) -> None:
     env = {"DEBIAN_FRONTEND": "noninteractive", "NEEDRESTART_MODE": "l", "PATH": "/usr/sbin:/usr/bin:/sbin:/bin"}
     try:

@@ -149,6 +149,7 @@ def test_a_bad_kubeconfig_gives_one_clear_error_per_claim_in_bounded_time(tmp_pa
 
 
 @pytest.mark.faults
+@pytest.mark.usefixtures("lab_lease")
 def test_an_api_server_taken_down_for_real_gives_errors_then_comes_back(tmp_path):
     aside = Path("/etc/kubernetes") / "kube-apiserver.yaml.labconform-fault"
     shutil.move(APISERVER, aside)
@@ -164,6 +165,7 @@ def test_an_api_server_taken_down_for_real_gives_errors_then_comes_back(tmp_path
 
 
 @pytest.mark.faults
+@pytest.mark.usefixtures("lab_lease")
 @pytest.mark.parametrize("over_ssh", [False, True], ids=["local", "ssh"])
 def test_a_pod_deleted_while_the_nodeport_claim_runs_is_reported_not_waited_for(tmp_path, over_ssh):
     k = settled_cluster()
@@ -209,6 +211,7 @@ def node_ready(k: KubeLab) -> bool:
 
 
 @pytest.mark.faults
+@pytest.mark.usefixtures("lab_lease")
 @pytest.mark.parametrize("over_ssh", [False, True], ids=["local", "ssh"])
 def test_kubelet_stopped_mid_run_fails_its_claims_and_nothing_hangs(tmp_path, over_ssh):
     """kubelet goes away while the Docker claims run; the Kubernetes claims come after. The claims
@@ -257,6 +260,7 @@ def test_kubelet_stopped_mid_run_fails_its_claims_and_nothing_hangs(tmp_path, ov
 
 
 @pytest.mark.faults
+@pytest.mark.usefixtures("lab_lease")
 def test_a_connection_entry_to_a_gone_pod_is_waited_out_before_the_nodeport_sample():
     """A real SYN_SENT entry in the kernel that sends one source port of the NodePort to an address where no
     pod is (what a reboot leaves, kubernetes#101607): a connection from that port fails; the claim's sample

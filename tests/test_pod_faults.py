@@ -27,7 +27,7 @@ def _cluster() -> KubeLab | None:
     return answering_cluster("hw-deploy")
 
 
-pytestmark = [pytest.mark.faults,
+pytestmark = [pytest.mark.faults, pytest.mark.usefixtures("lab_lease"),
               pytest.mark.skipif(_cluster() is None, reason="no cluster with hw-deploy answers on this host")]
 
 

@@ -87,6 +87,7 @@ def test_a_jvm_starting_on_the_host_holds_the_next_start(client: docker.DockerCl
 
 
 @pytest.mark.faults
+@pytest.mark.usefixtures("lab_lease")
 def test_a_saturated_host_holds_the_next_start_and_a_quiet_one_lets_it_go() -> None:
     """Both cores kept busy for real: the sampler does not time a start (here: gives up after 3 s, saying
     the CPU stayed busy); once the load is gone it lets the start go and says how idle the host was."""
