@@ -84,3 +84,12 @@ Feature: Deployment YAML
     of 2 replicas, rounded up: one pod). The new pod needs its 500m of CPU free beside the control
     plane and the two running pods, or it stays Pending and the old pods keep running.
     Then the nodes have room for the surge pods of a rolling update of deployment "hw-deploy"
+
+  @id:k8s-app-08 @impact:low @active
+  Scenario: a new pod of hw-deploy is slow on its first call only
+    The document's pod answers "take a few seconds the first time" while Tomcat compiles index.jsp, then at once.
+    A pod from the Deployment's own template, under the run's name and outside its Service, is asked afresh.
+    Given a new pod from the template of deployment "hw-deploy" has started under this run's name
+    When GET / is sent to the new pod on port 8080 10 times
+    Then the first answer from "the new pod" was slower than the median of the later ones
+    And the median of the later answers from "the new pod" is under 100 ms

@@ -81,7 +81,8 @@ def deployment_step(ctx: Any, k: Cluster) -> Step:
         wait_until(ctx, lambda: k.pods_answering(replicas)[0], 120,
                    f"each pod of {DEPLOYMENT} answering at its address")
 
-    return Step(DEPLOYMENT, ("k8s-app-02", "k8s-app-03", "k8s-app-04", "k8s-app-05", "k8s-app-06"), check, apply,
+    return Step(DEPLOYMENT, ("k8s-app-02", "k8s-app-03", "k8s-app-04", "k8s-app-05", "k8s-app-06", "k8s-app-08"),
+                check, apply,
                 (f"kubectl apply -f {MANIFEST}  (absent)", f"kubectl replace --save-config -f {MANIFEST}  (drifted)",
                  f"kubectl rollout status deployment/{DEPLOYMENT}", "curl http://<each pod IP>:8080/"))
 

@@ -8,7 +8,7 @@ from pytest_bdd import given, parsers, then, when
 
 from labconform import notice
 from labconform.host import firewall
-from labconform.kube import cluster, deployment, drift, kube_host, nodeport, nodes, pods, rollout
+from labconform.kube import cluster, deployment, drift, fresh_pod, kube_host, nodeport, nodes, pods, rollout
 
 
 @pytest.fixture
@@ -292,3 +292,30 @@ def _(lab, evidence):
 @then("kube-system's CoreDNS Deployment has every replica available")
 def _(lab, evidence):
     evidence.judged(cluster.judge_coredns(cluster.coredns(lab.kube)))
+
+
+# --- a new pod of a Deployment, asked afresh (labconform.kube.fresh_pod) ------------------------------------
+
+
+@pytest.fixture
+def run_pods(lab):
+    """The pods a claim made from a Deployment's template, by name; deleted when the claim ends, whatever its
+    verdict (and by Kubernetes after fresh_pod.DEADLINE_S, should the run die first)."""
+    made: dict[str, dict] = {}
+    yield made
+    for name in made:
+        fresh_pod.remove(lab.kube, name)
+
+
+@given(parsers.parse('a new pod from the template of deployment "{name}" has started under this run\'s name'))
+def _(lab, evidence, run_pods, name):
+    pod = run_pods.setdefault(fresh_pod.pod_name(lab.run_name, name), {})  # named first: removed even if it fails
+    pod.update(fresh_pod.start(lab.kube, name, lab.run_name, lab.params.container_start_timeout_s))
+    evidence.note("the run's new pod", pod, "POST a pod made from the Deployment's template; GET its log until "
+                  "Tomcat's \"Server startup\" line (no request sent)")
+
+
+@when(parsers.parse("GET / is sent to the new pod on port {port:d} {count:d} times"))
+def _(lab, run_pods, answers, port, count):
+    url = f"http://{list(run_pods.values())[-1]['address']}:{port}/"
+    answers["the new pod"] = [lab.http_get(url) for _ in range(count)]

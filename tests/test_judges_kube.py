@@ -299,3 +299,50 @@ def test_the_clean_up_is_judged_on_the_last_observation_of_its_wait(monkeypatch)
     assert shape(counts)[:4] == (True, "hw-deploy", [0, 0, 0], [0, 0, 0])
     assert not deployment.judged_counts(FakeKube(deploy=hw_deploy(2, 1, 1)), "hw-deploy", 0, 0, 0).ok
     assert deployment.judged_counts(FakeKube(), "hw-deploy", 0, 0, 0).found == "absent"
+
+
+class PodsKube:
+    """A KubeLab stand-in for fresh_pod: a Deployment of kubernetes client objects, and a pod that starts."""
+
+    def __init__(self, phases: list[Any], log: str = "") -> None:
+        from kubernetes import client as k8s
+
+        container = k8s.V1Container(name="hw-contain", image="mytc", image_pull_policy="IfNotPresent",
+                                    resources=k8s.V1ResourceRequirements(requests={"cpu": "500m"}))
+        template = k8s.V1PodTemplateSpec(metadata=k8s.V1ObjectMeta(labels={"app": "hw"}),
+                                         spec=k8s.V1PodSpec(containers=[container]))
+        self.deploy = k8s.V1Deployment(spec=k8s.V1DeploymentSpec(
+            selector=k8s.V1LabelSelector(match_labels={"app": "hw"}), template=template))
+        self.phases, self.log, self.calls = phases, log, []
+        self.core = NS(create_namespaced_pod="create", read_namespaced_pod="read",
+                       read_namespaced_pod_log="log", delete_namespaced_pod="delete")
+
+    def deployment(self, name: str) -> Any:
+        return self.deploy if name == "hw-deploy" else None
+
+    def call(self, what: str, fn: str, *args: Any, **kw: Any) -> Any:
+        self.calls.append((fn, args))
+        if fn == "read":
+            phase = self.phases.pop(0) if len(self.phases) > 1 else self.phases[0]
+            return None if phase is None else NS(status=NS(phase=phase, pod_ip="10.244.0.9" if phase == "Running"
+                                                           else None), spec=NS(node_name="vm"))
+        return self.log if fn == "log" else None
+
+
+def test_a_new_pod_is_made_from_the_template_outside_its_service_and_waited_for_without_a_request() -> None:
+    from labconform.errors import ClaimFailed
+    from labconform.kube import fresh_pod
+
+    assert fresh_pod.pod_name("lc-20261203T171357Z-9120", "hw-deploy") == "lc-20261203t171357z-9120-hw-deploy-first"
+    kube = PodsKube(["Pending", "Running"], log="... Server startup in [1234] milliseconds")
+    made = fresh_pod.start(kube, "hw-deploy", "lc-run", 10)
+    assert made["address"] == "10.244.0.9" and made["tomcat_startup_ms"] == 1234
+    created = next(args for fn, args in kube.calls if fn == "create")[1]
+    assert created.metadata.labels == {"labconform.run": "lc-run"}  # not app=hw: no Service sends it traffic
+    assert created.spec.containers[0].resources is None and created.spec.active_deadline_seconds == 600
+    assert kube.deploy.spec.template.spec.containers[0].resources is not None  # the template itself is untouched
+    assert [fn for fn, _ in kube.calls][:2] == ["delete", "create"]  # a leftover of the same name goes first
+    with pytest.raises(ClaimFailed, match="Failed before Tomcat started"):
+        fresh_pod.start(PodsKube(["Failed"]), "hw-deploy", "lc-run", 10)
+    with pytest.raises(ClaimFailed, match="no Deployment nope"):
+        fresh_pod.start(PodsKube(["Running"]), "nope", "lc-run", 10)

@@ -1,0 +1,76 @@
+"""A new pod from a Deployment's own pod template, made for one claim (k8s-app-08), so that what a pod of it does
+on its first call can be watched: the document's pods "take a few seconds the first time" while Tomcat compiles
+index.jsp. The pod carries the run's name instead of the Deployment's labels (its Service does not send it
+traffic, its ReplicaSet does not adopt it), asks for no CPU (a 2-core node has no room for a third 500m pod beside
+the control plane), and ends by itself after DEADLINE_S should the run die before it removes it."""
+
+from __future__ import annotations
+
+import copy
+import re
+from typing import Any
+
+from labconform.docker.docker_lab import STARTUP_LINE
+from labconform.errors import ClaimFailed, WaitTimeout
+from labconform.poll import until
+
+RUN_LABEL = "labconform.run"
+DEADLINE_S = 600
+
+
+def pod_name(run_name: str, deployment: str) -> str:
+    """A DNS-1123 name for the run's pod of `deployment`."""
+    return re.sub(r"[^a-z0-9-]", "-", f"{run_name}-{deployment}-first".lower())[:63].strip("-")
+
+
+def manifest(kube: Any, deployment: str, run_name: str) -> tuple[Any, dict[str, Any]]:
+    """The pod to make from the live Deployment's template, and what differs from that template."""
+    from kubernetes import client as k8s
+
+    d = kube.deployment(deployment)
+    if d is None:
+        raise ClaimFailed(f"no Deployment {deployment} in the cluster: no template to make a pod from")
+    spec = copy.deepcopy(d.spec.template.spec)
+    for c in spec.containers:
+        c.resources = None
+    spec.active_deadline_seconds = DEADLINE_S
+    spec.restart_policy = "Never"
+    name = pod_name(run_name, deployment)
+    pod = k8s.V1Pod(metadata=k8s.V1ObjectMeta(name=name, labels={RUN_LABEL: run_name}), spec=spec)
+    differs = {"labels": {RUN_LABEL: run_name}, "resources": "none asked (BestEffort)",
+               "activeDeadlineSeconds": DEADLINE_S, "restartPolicy": "Never"}
+    return pod, differs
+
+
+def start(kube: Any, deployment: str, run_name: str, timeout: float) -> dict[str, Any]:
+    """Make the run's pod from `deployment`'s template and wait (bounded) until Tomcat in it logged its startup;
+    no request is sent, so its first call is still to come. What was made, for the evidence."""
+    pod, differs = manifest(kube, deployment, run_name)
+    name = pod.metadata.name
+    remove(kube, name)  # a pod left by a killed run of the same name
+    kube.call(f"POST pod {name}", kube.core.create_namespaced_pod, "default", pod)
+
+    def started() -> dict[str, Any] | ClaimFailed | None:  # an end is returned: until() takes a raise for "not yet"
+        p = kube.call(f"GET pod {name}", kube.core.read_namespaced_pod, name, "default")
+        if p is None or p.status.phase in ("Failed", "Succeeded"):
+            return ClaimFailed(f"pod {name} is {'gone' if p is None else p.status.phase} before Tomcat started")
+        if not p.status.pod_ip:
+            return None
+        log = kube.call(f"GET pod {name} log", kube.core.read_namespaced_pod_log, name, "default") or ""
+        m = STARTUP_LINE.search(log)
+        return {"pod": name, "address": p.status.pod_ip, "node": p.spec.node_name,
+                "tomcat_startup_ms": int(m.group(1).replace(",", ""))} if m else None
+
+    try:
+        made = until(started, lambda v: v is not None, timeout=timeout, interval=0.5,
+                     what=f"Tomcat started in pod {name}")
+    except WaitTimeout as exc:
+        raise ClaimFailed(str(exc)) from None
+    if isinstance(made, ClaimFailed):
+        raise made
+    return {**made, "from the template of": f"deployment {deployment}", "differs from it": differs}
+
+
+def remove(kube: Any, name: str) -> None:
+    """Delete the pod at once (no grace: nothing in it is kept); absent is fine."""
+    kube.call(f"DELETE pod {name}", kube.core.delete_namespaced_pod, name, "default", grace_period_seconds=0)
