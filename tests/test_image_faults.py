@@ -86,10 +86,17 @@ def _headers(claim: dict) -> dict:
 
 
 def test_an_html_page_fails_the_answer_claim_on_its_content_type(tmp_path: Path, built) -> None:
-    v = _claims(tmp_path, built(LabParams().mytc_image, HTML_PAGE))
+    # built as the document's Dockerfile builds mytc: FROM the base, one COPY of ROOT.war on top
+    v = _claims(tmp_path, built(LabParams().tomcat_image, HTML_PAGE))
     assert v["mytc-04"]["verdict"] == "failed", v["mytc-04"]
     assert _headers(v["mytc-04"])["found"]["Content-Type"].startswith("text/html")
-    assert v["mytc-07"]["verdict"] == "passed", v["mytc-07"]  # built FROM mytc, so on the base too
+    assert v["mytc-07"]["verdict"] == "passed", v["mytc-07"]  # on the base, with the one layer of ROOT.war
+
+
+def test_an_image_rebuilt_on_mytc_fails_the_layer_claim(tmp_path: Path, built) -> None:
+    v = _claims(tmp_path, built(LabParams().mytc_image, app.INDEX_JSP), "mytc-07")  # mytc, then the same COPY
+    found = _judged(v["mytc-07"])["found"]
+    assert v["mytc-07"]["verdict"] == "failed" and found["layers added"] == 2, found
 
 
 def test_a_page_that_keeps_a_session_fails_the_answer_claim_on_its_cookie(tmp_path: Path, built) -> None:
