@@ -159,24 +159,21 @@ class KubeLab:
 
     def raw(self, path: str) -> str:
         """GET a plain API path (/healthz, /readyz) and return its text."""
-        def get(_request_timeout: Any) -> str:
-            resp = self.api.call_api(*self.api.param_serialize("GET", path, auth_settings=["BearerToken"]),
-                                     _request_timeout=_request_timeout)
-            resp.read()
-            if resp.status >= 400:
-                raise ApiException(status=resp.status, reason=resp.reason)
-            return resp.data.decode("utf-8", "replace")
-
-        return self.call(f"GET {path}", get)
+        return self._get_text(path, answers=())[1]
 
     def health(self, path: str = "/healthz") -> tuple[int, str]:
         """GET a health path: its HTTP status and text. An unhealthy answer (a 5xx listing the failed checks,
         such as "[-]etcd failed") is an answer to judge, not a server that cannot be reached."""
+        return self._get_text(path, answers=(500, 503))
+
+    def _get_text(self, path: str, answers: tuple[int, ...]) -> tuple[int, str]:
+        """One bounded GET of a plain API path: its status and text; a status of 400 or more that is not among
+        `answers` is raised as the API's error (and call() says what it means)."""
         def get(_request_timeout: Any) -> tuple[int, str]:
             resp = self.api.call_api(*self.api.param_serialize("GET", path, auth_settings=["BearerToken"]),
                                      _request_timeout=_request_timeout)
             resp.read()
-            if resp.status >= 400 and resp.status not in (500, 503):
+            if resp.status >= 400 and resp.status not in answers:
                 raise ApiException(status=resp.status, reason=resp.reason)
             return resp.status, resp.data.decode("utf-8", "replace")
 
