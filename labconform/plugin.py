@@ -3,9 +3,8 @@ verdicts and summary."""
 
 from __future__ import annotations
 
-import signal
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Generator
 from pathlib import Path
 from typing import Any
 
@@ -29,11 +28,14 @@ from labconform.lease import WAIT_OPTION, LeaseHeld, LeaseKeeper
 from labconform.params import load_params
 from labconform.preflight import ReportsUnwritable, check_reports_dir
 from labconform.runstate import RunState, finish, finish_several, lab_run, load_gate_inputs
+from labconform.signals import RunSignals
 from labconform.transport.known_hosts import HostKeyError
 from labconform.transport.target import parse_target
 from labconform.verdicts import message_only, new_result, record, redact_report
 
 RUN = pytest.StashKey["RunState"]()
+SIGNALS = pytest.StashKey[RunSignals]()
+SESSION = pytest.StashKey[pytest.Session]()
 
 
 class AllureFirst:
@@ -42,6 +44,19 @@ class AllureFirst:
     @pytest.hookimpl(tryfirst=True)
     def pytest_configure(self, config: pytest.Config) -> None:
         allure_results.take_over(config)
+
+
+class HoldSignals:
+    """Every plugin's end of session (results, reports, clean-up) runs with SIGTERM and Ctrl-C held."""
+
+    def __init__(self, signals: RunSignals) -> None:
+        self.signals = signals
+
+    @pytest.hookimpl(wrapper=True, tryfirst=True)
+    def pytest_sessionfinish(self, session: pytest.Session) -> Generator[None, None, None]:
+        session.config.stash[SESSION] = session
+        self.signals.hold()
+        return (yield)
 
 
 def pytest_addoption(parser: pytest.Parser, pluginmanager: pytest.PytestPluginManager) -> None:
@@ -133,8 +148,9 @@ def pytest_configure(config: pytest.Config) -> None:
         except ReportsUnwritable as exc:
             raise pytest.UsageError(str(exc)) from None
     # SIGTERM ends the run like Ctrl-C, so fixtures remove what the run created
-    if signal.getsignal(signal.SIGTERM) in (signal.SIG_DFL, None):
-        signal.signal(signal.SIGTERM, _interrupt)
+    config.stash[SIGNALS] = RunSignals()
+    config.stash[SIGNALS].take()
+    config.pluginmanager.register(HoldSignals(config.stash[SIGNALS]), "labconform-hold-signals")
 
 
 def pytest_unconfigure(config: pytest.Config) -> None:
@@ -143,10 +159,10 @@ def pytest_unconfigure(config: pytest.Config) -> None:
         if run.lease is not None:
             run.lease.release()
         run.target.close()  # the run's one SSH connection, after the results are written
-
-
-def _interrupt(signum: int, frame: Any) -> None:
-    raise KeyboardInterrupt(f"signal {signum}")
+    signals = config.stash.get(SIGNALS, None)
+    session = config.stash.get(SESSION, None)
+    if signals is not None and signals.release() and session is not None:
+        session.exitstatus = pytest.ExitCode.INTERRUPTED
 
 
 # --- collecting .feature files -----------------------------------------------------------------

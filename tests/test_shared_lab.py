@@ -55,10 +55,10 @@ def test_two_full_runs_at_the_same_time_both_pass(tmp_path):
 # --- the SSH connection drops in the middle of a run ---------------------------------------------
 
 
-def start_remote_run(sshd: Sshd, run_name: str, reports: Path) -> tuple[subprocess.Popen[str], list[str]]:
+def start_remote_run(sshd: Sshd, run_name: str, reports: Path, **kw: str) -> tuple[subprocess.Popen[str], list[str]]:
     """A run over SSH, in the middle of its Docker claims (tests/midrun.py)."""
     # the lab's waivers: its declared deviations (docker-08, the Docker CE repository) fail here without them
-    return start_run(run_name, reports, "--target", sshd.target(), *sshd.options(), "--waivers", WAIVERS)
+    return start_run(run_name, reports, "--target", sshd.target(), *sshd.options(), "--waivers", WAIVERS, **kw)
 
 
 @pytest.mark.lab
@@ -98,17 +98,23 @@ def test_a_dropped_ssh_connection_makes_the_remaining_claims_errors_naming_the_t
 @pytest.mark.lab
 def test_sigterm_in_the_middle_of_a_remote_run_leaves_nothing_on_the_lab(tmp_path):
     run_name = "lc-ssh-term"
+    reports = tmp_path / "reports"
     with sshd_server() as sshd:
-        proc, _ = start_remote_run(sshd, run_name, tmp_path / "reports")
+        # the claim after this one starts a mytc container and waits seconds for its Tomcat: the signal lands there,
+        # in the middle of a claim, not in the last second of the run (where it used to race the results' writing)
+        proc, seen = start_remote_run(sshd, run_name, reports, until="bakes_the_urandom_entropy_source")
         try:
-            assert running_containers(run_name)
+            until(lambda: running_containers(run_name), timeout=60, interval=0.05, what="a container of the run")
             proc.send_signal(signal.SIGTERM)
-            proc.communicate(timeout=300)
+            rest, _ = proc.communicate(timeout=300)
         finally:
             stop(proc)
         assert sshd.sessions() == [], "the run's SSH connection outlived it"
-    assert proc.returncode == 2  # pytest's "interrupted"
+    out = "".join(seen) + rest
+    assert proc.returncode == 2, out[-4000:]  # pytest's "interrupted"
     assert running_containers(run_name) == []
+    cut = [c for c in results_of(reports)["claims"] if "interrupted" in c["reason"]]
+    assert [c["verdict"] for c in cut] == ["error"], out[-4000:]  # the greeting claim, cut short and on record
 
 
 # --- results that cannot be written ---------------------------------------------------------------
