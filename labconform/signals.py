@@ -22,17 +22,19 @@ class RunSignals:
     def __init__(self) -> None:
         self.owned = False
         self.held: int | None = None
+        self.before: dict[int, Any] = {}  # the handlers the process had, given back at the end
 
     def take(self) -> None:
         if signal.getsignal(signal.SIGTERM) in (signal.SIG_DFL, None):
-            signal.signal(signal.SIGTERM, interrupt)
+            self.before[signal.SIGTERM] = signal.signal(signal.SIGTERM, interrupt)
             self.owned = True
 
     def hold(self) -> None:
         """From the end of the last claim: note the first signal, let a second one stop at once."""
         if self.owned:
             for sig in HELD:
-                signal.signal(sig, self._note)
+                previous = signal.signal(sig, self._note)
+                self.before.setdefault(sig, previous)
 
     def _note(self, signum: int, frame: Any) -> None:
         if self.held is not None:
@@ -46,9 +48,9 @@ class RunSignals:
         )
 
     def release(self) -> bool:
-        """At the very end: whether a signal was held. Later ones are ignored: nothing is left to stop, and the
-        interpreter's own last moments would otherwise die of them with the results already written."""
-        if self.owned:
-            for sig in HELD:
-                signal.signal(sig, signal.SIG_IGN)
+        """At the very end: whether a signal was held; the process's own handlers back (never an ignored
+        signal: a process started after it, pytest run in-process included, would inherit that)."""
+        for sig, handler in self.before.items():
+            signal.signal(sig, handler if handler is not None else signal.SIG_DFL)
+        self.before.clear()
         return self.held is not None

@@ -26,21 +26,24 @@ try:
 except KeyboardInterrupt:
     print("finishing: a second one stops")
 print("released", s.release())
+assert signal.getsignal(signal.SIGTERM) is signal.SIG_DFL
+assert signal.getsignal(signal.SIGINT) is signal.default_int_handler
+print("after: the process's own handlers", flush=True)
 os.kill(os.getpid(), signal.SIGTERM)
-print("after: still here")
+print("never printed")
 """
 
 
 @pytest.mark.unit
 def test_a_signal_interrupts_claims_but_waits_for_the_results_and_a_second_one_does_not():
     out = subprocess.run([sys.executable, "-c", SCRIPT], capture_output=True, text=True, timeout=30)
-    assert out.returncode == 0, out.stderr
+    assert out.returncode == -15, out.stderr  # the default SIGTERM again: killed by it
     assert out.stdout.splitlines() == [
         "claims: interrupted",
         "finishing: held 15",
         "finishing: a second one stops",
         "released True",
-        "after: still here",
+        "after: the process's own handlers",
     ]
     assert "the results are written first" in out.stderr
 
@@ -55,3 +58,20 @@ def test_a_process_with_its_own_sigterm_handler_keeps_it():
     )
     out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=30)
     assert (out.returncode, out.stdout.strip()) == (0, "kept"), out.stderr
+
+
+@pytest.mark.plugin
+def test_pytest_run_in_process_gives_the_process_its_handlers_back(tmp_path):
+    """CI's tests run pytest in-process (pytester); a run that left SIGINT and SIGTERM ignored made every
+    process the tests started after it deaf to Ctrl-C and SIGTERM."""
+    script = (
+        "import signal, sys, pytest\n"
+        f"code = pytest.main(['-q', '-p', 'labconform.plugin', '--reports-dir', {str(tmp_path / 'r')!r}, "
+        f"{str(tmp_path)!r}])\n"
+        "assert code == 5, code  # no tests: the run went through configure, sessionfinish and unconfigure\n"
+        "assert signal.getsignal(signal.SIGTERM) is signal.SIG_DFL, signal.getsignal(signal.SIGTERM)\n"
+        "assert signal.getsignal(signal.SIGINT) is signal.default_int_handler, signal.getsignal(signal.SIGINT)\n"
+        "print('given back')"
+    )
+    out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=120, cwd=tmp_path)
+    assert (out.returncode, out.stdout.strip().splitlines()[-1:]) == (0, ["given back"]), out.stdout + out.stderr
