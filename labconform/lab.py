@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+from concurrent.futures import ThreadPoolExecutor
 from functools import cached_property
 from typing import Any
 
@@ -61,6 +62,18 @@ class Lab:
     def workload(self, role: str, image_kind: str, auto_remove: bool = False) -> Workload:
         """The run's container for `role`, started on first use."""
         return self.docker.ensure(role, self.image_ref(image_kind), auto_remove=auto_remove)
+
+    def workloads_together(self, wanted: dict[str, tuple[str, bool]]) -> dict[str, Exception]:
+        """`workload` for every role of `wanted` ({role: (image kind, auto-remove)}), asked of the engine side by
+        side (it creates and starts them in parallel); the roles that would not start, with what they raised."""
+
+        def one(role: str) -> None:
+            kind, auto_remove = wanted[role]
+            self.workload(role, kind, auto_remove=auto_remove)
+
+        with ThreadPoolExecutor(max_workers=max(1, min(4, len(wanted))), thread_name_prefix="lc-start") as pool:
+            started = {role: pool.submit(one, role) for role in wanted}
+        return {role: exc for role, f in started.items() if isinstance(exc := f.exception(), Exception)}
 
     def rebooted(self) -> dict[str, Any]:
         """The run's one reboot of the lab host, made by the first claim that needs it; its outcome (or

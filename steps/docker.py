@@ -14,16 +14,12 @@ CONTAINERS = ahead.declare("containers_ahead", RUNS)
 
 @pytest.fixture(scope="session")
 def containers_ahead(lab, ahead_steps) -> dict[str, Exception]:
-    """Every container the selected claims start, started when the first of them runs, so that their
-    Tomcats boot side by side instead of one after another; a container that would not start is left
-    to its claim's own step, which tries again and says why (what it raised here is kept)."""
-    failed: dict[str, Exception] = {}
-    for args in ahead_steps(CONTAINERS):
-        try:
-            lab.workload(args["role"], args["kind"], auto_remove=bool(args["rm"]))
-        except Exception as exc:  # noqa: BLE001 - the claim's own step meets it again and reports it
-            failed[args["role"]] = exc
-    return failed
+    """Every container the selected claims start, started together when the first of them runs (the engine
+    creates them side by side, and their Tomcats boot side by side instead of one after another); a container
+    that would not start is left to its claim's own step, which tries again and says why (what it raised here
+    is kept)."""
+    wanted = {a["role"]: (a["kind"], bool(a["rm"])) for a in ahead_steps(CONTAINERS)}
+    return lab.workloads_together(wanted)
 
 
 @given(RUNS)

@@ -37,6 +37,16 @@ def test_a_workload_is_named_labelled_and_published_on_a_free_port(lab):
 
 
 @pytest.mark.lab
+def test_workloads_asked_together_all_start_and_the_one_that_cannot_says_why(lab):
+    failed = lab.workloads_together({"one": ("mytc", False), "two": ("base Tomcat", True), "odd": ("no such", False)})
+    assert list(failed) == ["odd"] and "unknown image kind" in str(failed["odd"])
+    assert sorted(lab.docker.workloads) == ["one", "two"]
+    running = docker.from_env().containers.list(filters={"label": f"{RUN_LABEL}={lab.run_name}"})
+    assert sorted(c.name for c in running) == [f"{lab.run_name}-one", f"{lab.run_name}-two"]
+    assert lab.docker.workloads["two"].container.attrs["HostConfig"]["AutoRemove"] is True
+
+
+@pytest.mark.lab
 def test_cleanup_removes_the_runs_containers_and_nothing_else(lab):
     client = docker.from_env()
     other = client.containers.create(

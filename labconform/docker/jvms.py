@@ -15,6 +15,8 @@ STARTING_S = 30
 WAIT_S = 120
 # at least one of the labs' 2 cores free before a start is timed
 IDLE_SHARE = 0.5
+# over how long that share is read: 0.5 s is 100 ticks of the 2 cores' /proc/stat counters (USER_HZ 100)
+IDLE_WINDOW_S = 0.5
 
 
 def young_jvms(t: Target, younger_than: float, besides: frozenset[int] = frozenset()) -> list[dict[str, Any]]:
@@ -33,7 +35,7 @@ def young_jvms(t: Target, younger_than: float, besides: frozenset[int] = frozens
     return out
 
 
-def cpu_idle(t: Target, window_s: float = 1.0) -> float:
+def cpu_idle(t: Target, window_s: float = IDLE_WINDOW_S) -> float:
     """The share of the lab host's CPU time that was idle over `window_s` (/proc/stat, read twice; in a
     container the machine's own counters)."""
     res = t.run("head -1 /proc/stat; sleep %s; head -1 /proc/stat", str(window_s))
