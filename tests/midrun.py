@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import signal
 import subprocess
 import sys
 from collections.abc import Callable
@@ -38,6 +39,13 @@ def start_run(run_name: str, reports: Path, *args: str, files: tuple[str, ...] =
             return proc, seen
     proc.wait()
     raise AssertionError(f"the run ended before {until} passed:\n{''.join(seen)[-3000:]}")
+
+
+def as_at_a_terminal() -> None:
+    """Popen's preexec_fn for a process a test sends Ctrl-C: SIGINT as a terminal's foreground job has it. A
+    job a shell starts in the background without job control (`cmd &` in a script) inherits SIGINT ignored, and
+    Python then never turns it into KeyboardInterrupt: the test would measure how CI was started."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
 
 
 def running_containers(run_name: str) -> list[str]:

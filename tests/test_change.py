@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 from lab_node import node, run_on, ssh_to
-from midrun import interrupt
+from midrun import as_at_a_terminal, interrupt
 
 from labconform.lease import LEASE_ENV, LEASE_FILE, LeaseKeeper
 from labconform.poll import until
@@ -206,7 +206,7 @@ def interrupted(tmp_path: Path, sig: int, at: str, phase: str, *args: str) -> di
     its record says it stopped during that phase. The record."""
     proc = subprocess.Popen([sys.executable, "-m", "labconform", "change", "--reports-dir", str(tmp_path),
                              "--lease-wait", "600", *args, *CLAIM], cwd=REPO,
-                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, preexec_fn=as_at_a_terminal)
     said = interrupt(proc, sig, lambda: running(at), f"the {phase} to run", wait=300, timeout=180)
     assert proc.returncode == 130, said
     record = json.loads(next((tmp_path / "changes").glob("chg-*/change.json")).read_text())

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import docker
 import pytest
-from midrun import interrupt, running_containers, start_run, stop
+from midrun import as_at_a_terminal, interrupt, running_containers, start_run, stop
 from ssh_server import sshd_server
 
 from labconform.docker.docker_lab import RUN_LABEL
@@ -154,6 +154,7 @@ def test_an_interrupted_run_leaves_no_container_behind(tmp_path, sig):
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
         text=True,
+        preexec_fn=as_at_a_terminal,
     )
     # interrupt as soon as the run has started containers, while its claims wait on Tomcat
     out = interrupt(proc, sig, lambda: client.containers.list(all=True, filters={"label": f"{RUN_LABEL}={run_name}"}),

@@ -7,6 +7,7 @@ import subprocess
 import sys
 
 import pytest
+from midrun import as_at_a_terminal
 
 SCRIPT = """
 import os, signal
@@ -36,7 +37,8 @@ print("never printed")
 
 @pytest.mark.unit
 def test_a_signal_interrupts_claims_but_waits_for_the_results_and_a_second_one_does_not():
-    out = subprocess.run([sys.executable, "-c", SCRIPT], capture_output=True, text=True, timeout=30)
+    out = subprocess.run([sys.executable, "-c", SCRIPT], capture_output=True, text=True, timeout=30,
+                         preexec_fn=as_at_a_terminal)
     assert out.returncode == -15, out.stderr  # the default SIGTERM again: killed by it
     assert out.stdout.splitlines() == [
         "claims: interrupted",
@@ -56,7 +58,8 @@ def test_a_process_with_its_own_sigterm_handler_keeps_it():
         "s = RunSignals(); s.take(); s.hold()\n"
         "assert not s.owned and signal.getsignal(signal.SIGTERM) is mine and not s.release()\nprint('kept')"
     )
-    out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=30)
+    out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=30,
+                         preexec_fn=as_at_a_terminal)
     assert (out.returncode, out.stdout.strip()) == (0, "kept"), out.stderr
 
 
@@ -73,5 +76,6 @@ def test_pytest_run_in_process_gives_the_process_its_handlers_back(tmp_path):
         "assert signal.getsignal(signal.SIGINT) is signal.default_int_handler, signal.getsignal(signal.SIGINT)\n"
         "print('given back')"
     )
-    out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=120, cwd=tmp_path)
+    out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=120, cwd=tmp_path,
+                         preexec_fn=as_at_a_terminal)
     assert (out.returncode, out.stdout.strip().splitlines()[-1:]) == (0, ["given back"]), out.stdout + out.stderr
