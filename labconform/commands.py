@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from labconform.redact import REDACTED, redact_text
+from labconform.signals import interrupt
 
 QUIET_S = 10  # a command silent this long is said to be still running
 TAIL_LINES = 20
@@ -22,15 +23,11 @@ STOP_GRACE_S = 60  # how long a stopped command may take to clean up (pytest rem
 _PEM_BEGIN = re.compile(r"-----BEGIN ([A-Z0-9 ]*PRIVATE KEY)-----")
 
 
-def _interrupt(signum: int, frame: object) -> None:
-    raise KeyboardInterrupt(f"signal {signum}")
-
-
 def stop_like_ctrl_c() -> None:
     """A closed terminal or a stopped CI job (SIGHUP, SIGTERM) ends this process like Ctrl-C: what it runs is
     stopped, its record written, its lease given back (never a lease freed under a command still running)."""
     for sig in (signal.SIGTERM, signal.SIGHUP):
-        signal.signal(sig, _interrupt)
+        signal.signal(sig, interrupt)
 
 
 @dataclass
