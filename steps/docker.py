@@ -7,6 +7,7 @@ from pytest_bdd import given, parsers, then, when
 
 from labconform import ahead
 from labconform.docker import engine
+from steps import judged
 
 RUNS = parsers.re(r'container "(?P<role>[^"]+)" runs the (?P<kind>.+?) image(?P<rm> with auto-removal)?')
 CONTAINERS = ahead.declare("containers_ahead", RUNS)
@@ -38,46 +39,20 @@ def _(lab, role):
     lab.docker.stop(lab.docker.workloads[role])
 
 
-@then("the Docker daemon answers on its API")
-def _(lab, evidence):
-    evidence.judged(engine.judged_api(lab.docker))
-
-
-@then(parsers.parse('Docker\'s cgroup driver is "{driver}"'))
-def _(lab, evidence, driver):
-    evidence.judged(engine.judged_cgroup_driver(lab.docker, driver))
-
-
-@then(parsers.parse('the kernel release seen inside "{role}" is the host\'s kernel release'))
-def _(lab, evidence, role):
-    evidence.judged(engine.judged_kernel_inside(lab.docker, lab.docker.workloads[role], lab.target.facts.kernel))
-
-
-@then(parsers.parse("the {kind} image is present on the host"))
-def _(lab, evidence, kind):
-    evidence.judged(engine.judged_image_present(lab.docker, kind, lab.image_ref(kind)))
-
-
-@then(parsers.parse('the {kind} image sets "{name}" to "{value}"'))
-def _(lab, evidence, kind, name, value):
-    evidence.judged(engine.judged_image_env(lab.docker, lab.image_ref(kind), name, value))
-
-
-@then(parsers.parse('no container "{role}" remains on the host'))
-def _(lab, evidence, role):
-    evidence.judged(engine.judged_gone(lab.docker, role))
-
-
-@then(parsers.parse('"{path}" exists in "{role}"'))
-def _(lab, evidence, path, role):
-    evidence.judged(engine.judged_path_in(lab.docker, lab.docker.workloads[role], path))
-
-
-@then(parsers.parse('the mytc image holds the build context\'s ROOT.war at "{path}"'))
-def _(lab, evidence, path):
-    evidence.judged(engine.judged_war(lab.target, lab.docker, lab.params.context_dir, lab.params.mytc_image, path))
-
-
-@then("the mytc image's layers are those of the base Tomcat image and one more, ROOT.war's")
-def _(lab, evidence):
-    evidence.judged(engine.judged_layered_on(lab.docker, lab.params.mytc_image, lab.params.tomcat_image))
+judged(then, "the Docker daemon answers on its API", lambda lab: engine.judged_api(lab.docker))
+judged(then, parsers.parse('Docker\'s cgroup driver is "{driver}"'),
+       lambda lab, driver: engine.judged_cgroup_driver(lab.docker, driver))
+judged(then, parsers.parse('the kernel release seen inside "{role}" is the host\'s kernel release'),
+       lambda lab, role: engine.judged_kernel_inside(lab.docker, lab.docker.workloads[role], lab.target.facts.kernel))
+judged(then, parsers.parse("the {kind} image is present on the host"),
+       lambda lab, kind: engine.judged_image_present(lab.docker, kind, lab.image_ref(kind)))
+judged(then, parsers.parse('the {kind} image sets "{name}" to "{value}"'),
+       lambda lab, kind, name, value: engine.judged_image_env(lab.docker, lab.image_ref(kind), name, value))
+judged(then, parsers.parse('no container "{role}" remains on the host'),
+       lambda lab, role: engine.judged_gone(lab.docker, role))
+judged(then, parsers.parse('"{path}" exists in "{role}"'),
+       lambda lab, path, role: engine.judged_path_in(lab.docker, lab.docker.workloads[role], path))
+judged(then, parsers.parse('the mytc image holds the build context\'s ROOT.war at "{path}"'),
+       lambda lab, path: engine.judged_war(lab.target, lab.docker, lab.params.context_dir, lab.params.mytc_image, path))
+judged(then, "the mytc image's layers are those of the base Tomcat image and one more, ROOT.war's",
+       lambda lab: engine.judged_layered_on(lab.docker, lab.params.mytc_image, lab.params.tomcat_image))

@@ -9,6 +9,7 @@ from pytest_bdd import given, parsers, then, when
 from labconform import notice
 from labconform.host import firewall
 from labconform.kube import cluster, deployment, drift, fresh_pod, kube_host, nodeport, nodes, pods, rollout
+from steps import judged, precondition
 
 
 @pytest.fixture
@@ -20,34 +21,15 @@ def traffic() -> dict:
 # --- the host ------------------------------------------------------------------------------------
 
 
-@then(parsers.parse('the kernel setting "{key}" is "{value}"'))
-def _(lab, evidence, key, value):
-    evidence.judged(kube_host.judged_sysctl(lab.target, key, value))
-
-
-@then("no swap space is in use")
-def _(lab, evidence):
-    evidence.judged(kube_host.judged_no_active_swap(lab.target))
-
-
-@then("/etc/fstab activates no swap space")
-def _(lab, evidence):
-    evidence.judged(kube_host.judged_no_fstab_swap(lab.target))
-
-
-@given("firewalld manages the host's firewall")
-def _(lab, evidence):
-    evidence.applicable(firewall.firewalld_in_charge(lab.target))
-
-
-@then(parsers.parse('the public zone opens TCP ports "{ports}" permanently and at runtime'))
-def _(lab, evidence, ports):
-    evidence.judged(firewall.judged_ports_open(lab.target, [f"{n}/tcp" for n in ports.split(",")]))
-
-
-@then(parsers.parse('the public zone accepts traffic from "{cidr}" permanently and at runtime'))
-def _(lab, evidence, cidr):
-    evidence.judged(firewall.judged_source_accepted(lab.target, cidr))
+judged(then, parsers.parse('the kernel setting "{key}" is "{value}"'),
+       lambda lab, key, value: kube_host.judged_sysctl(lab.target, key, value))
+judged(then, "no swap space is in use", lambda lab: kube_host.judged_no_active_swap(lab.target))
+judged(then, "/etc/fstab activates no swap space", lambda lab: kube_host.judged_no_fstab_swap(lab.target))
+precondition(given, "firewalld manages the host's firewall", lambda lab: firewall.firewalld_in_charge(lab.target))
+judged(then, parsers.parse('the public zone opens TCP ports "{ports}" permanently and at runtime'),
+       lambda lab, ports: firewall.judged_ports_open(lab.target, [f"{n}/tcp" for n in ports.split(",")]))
+judged(then, parsers.parse('the public zone accepts traffic from "{cidr}" permanently and at runtime'),
+       lambda lab, cidr: firewall.judged_source_accepted(lab.target, cidr))
 
 
 def from_outside(lab, evidence, judge):
@@ -68,9 +50,8 @@ def _(lab, evidence):
     from_outside(lab, evidence, lambda address: firewall.judged_closed_port(lab.target, address))
 
 
-@then(parsers.parse('"{process}" listens on TCP port {port:d}'))
-def _(lab, evidence, process, port):
-    evidence.judged(kube_host.judged_listener(lab.target, port, process))
+judged(then, parsers.parse('"{process}" listens on TCP port {port:d}'),
+       lambda lab, process, port: kube_host.judged_listener(lab.target, port, process))
 
 
 @given("the kernel has SELinux")
@@ -80,93 +61,43 @@ def _(lab, evidence):
     evidence.note(j.what, j.found, j.how)
 
 
-@then(parsers.parse('"{path}" carries the SELinux type "{type_}"'))
-def _(lab, evidence, path, type_):
-    evidence.judged(kube_host.judged_selinux_type(lab.target, path, type_))
-
-
-@then("the audit log holds no SELinux denial for containers or Kubernetes")
-def _(lab, evidence):
-    evidence.judged(kube_host.judged_selinux_denials(lab.target))
-
-
+judged(then, parsers.parse('"{path}" carries the SELinux type "{type_}"'),
+       lambda lab, path, type_: kube_host.judged_selinux_type(lab.target, path, type_))
+judged(then, "the audit log holds no SELinux denial for containers or Kubernetes",
+       lambda lab: kube_host.judged_selinux_denials(lab.target))
 # --- the tools and kubelet ------------------------------------------------------------------------
 
 
-@then("kubeadm, kubelet and kubectl report the same version")
-def _(lab, evidence):
-    evidence.judged(kube_host.judged_tool_versions(lab.target))
-
-
-@then("the running kubelet's cgroup driver is Docker's")
-def _(lab, evidence):
-    evidence.judged(nodes.judged_kubelet_driver(lab.kube, lab.docker))
-
-
+judged(then, "kubeadm, kubelet and kubectl report the same version",
+       lambda lab: kube_host.judged_tool_versions(lab.target))
+judged(then, "the running kubelet's cgroup driver is Docker's",
+       lambda lab: nodes.judged_kubelet_driver(lab.kube, lab.docker))
 # --- the control plane ----------------------------------------------------------------------------
 
 
-@then("the API server answers its health check and names its version")
-def _(lab, evidence):
-    evidence.judged(cluster.judged_health(lab.kube))
-
-
-@then(parsers.parse('a running Docker container holds "{name}"'))
-def _(lab, evidence, name):
-    evidence.judged(kube_host.judged_runtime_container(lab.docker, name))
-
-
-@then(parsers.parse('"{path}" is a kubeconfig for the cluster\'s API server'))
-def _(lab, evidence, path):
-    evidence.judged(cluster.judged_kubeconfig(lab.target, lab.kube, path))
-
-
-@then(parsers.parse('a login shell of root has KUBECONFIG set to "{value}"'))
-def _(lab, evidence, value):
-    evidence.judged(kube_host.judged_login_env(lab.target, "root", "KUBECONFIG", value))
-
-
-@then(parsers.parse('no node carries the taint "{key}"'))
-def _(lab, evidence, key):
-    evidence.judged(nodes.judged_untainted(lab.kube, key))
-
-
-@then(parsers.parse("the cluster has {count:d} node"))
-def _(lab, evidence, count):
-    evidence.judged(nodes.judged_count(lab.kube, count))
-
-
-@then(parsers.parse('the node\'s roles are "{roles}"'))
-def _(lab, evidence, roles):
-    evidence.judged(nodes.judged_roles(lab.kube, roles))
-
-
-@then("every node is Ready")
-def _(lab, evidence):
-    evidence.judged(nodes.judged_ready(lab.kube))
-
-
-@then(parsers.parse('the cluster\'s pod network is "{cidr}"'))
-def _(lab, evidence, cidr):
-    evidence.judged(cluster.judged_pod_network(lab.kube, cidr))
-
-
-@then(parsers.parse('every node\'s pod range lies inside "{cidr}"'))
-def _(lab, evidence, cidr):
-    evidence.judged(nodes.judged_pod_ranges(lab.kube, cidr))
-
-
-@then("a Flannel DaemonSet has a ready pod on every node it should run on")
-def _(lab, evidence):
-    evidence.judged(cluster.judged_flannel(lab.kube))
-
-
+judged(then, "the API server answers its health check and names its version",
+       lambda lab: cluster.judged_health(lab.kube))
+judged(then, parsers.parse('a running Docker container holds "{name}"'),
+       lambda lab, name: kube_host.judged_runtime_container(lab.docker, name))
+judged(then, parsers.parse('"{path}" is a kubeconfig for the cluster\'s API server'),
+       lambda lab, path: cluster.judged_kubeconfig(lab.target, lab.kube, path))
+judged(then, parsers.parse('a login shell of root has KUBECONFIG set to "{value}"'),
+       lambda lab, value: kube_host.judged_login_env(lab.target, "root", "KUBECONFIG", value))
+judged(then, parsers.parse('no node carries the taint "{key}"'), lambda lab, key: nodes.judged_untainted(lab.kube, key))
+judged(then, parsers.parse("the cluster has {count:d} node"), lambda lab, count: nodes.judged_count(lab.kube, count))
+judged(then, parsers.parse('the node\'s roles are "{roles}"'), lambda lab, roles: nodes.judged_roles(lab.kube, roles))
+judged(then, "every node is Ready", lambda lab: nodes.judged_ready(lab.kube))
+judged(then, parsers.parse('the cluster\'s pod network is "{cidr}"'),
+       lambda lab, cidr: cluster.judged_pod_network(lab.kube, cidr))
+judged(then, parsers.parse('every node\'s pod range lies inside "{cidr}"'),
+       lambda lab, cidr: nodes.judged_pod_ranges(lab.kube, cidr))
+judged(then, "a Flannel DaemonSet has a ready pod on every node it should run on",
+       lambda lab: cluster.judged_flannel(lab.kube))
 # --- hw-deploy ------------------------------------------------------------------------------------
 
 
-@then(parsers.parse('"{path}" holds this manifest:'))
-def _(lab, evidence, path, docstring):
-    evidence.judged(drift.judge_file(path, lab.target.read_text(path), docstring))
+judged(then, parsers.parse('"{path}" holds this manifest:'),
+       lambda lab, path, docstring: drift.judge_file(path, lab.target.read_text(path), docstring))
 
 
 @then(parsers.parse('every object in "{path}" runs in the cluster with every field the file sets'))
@@ -175,29 +106,18 @@ def _(lab, evidence, path):
     evidence.judged(drift.judge(path, drift.observe(lab.kube, docs)))
 
 
-@then(parsers.parse('deployment "{name}" has {ready:d} of {want:d} replicas available'))
-def _(lab, evidence, name, ready, want):
-    evidence.judged(deployment.judged_replicas(lab.kube, name, ready, want))
-
-
-@then(parsers.parse('deployment "{name}" is labelled "{label}" and selects pods labelled "{selects}"'))
-def _(lab, evidence, name, label, selects):
-    evidence.judged(deployment.judged_labelled(lab.kube, name, label, selects))
-
-
-@then(parsers.parse('every pod of deployment "{name}" is labelled "{label}"'))
-def _(lab, evidence, name, label):
-    evidence.judged(pods.judged_labels(lab.kube, name, label))
-
-
-@then(parsers.parse('container "{container}" of deployment "{name}" and of each of its pods has {setting} "{value}"'))
-def _(lab, evidence, container, name, setting, value):
-    evidence.judged(pods.judge_container_setting(lab.kube, name, container, setting, value))
-
-
-@then(parsers.parse('no rollout of deployment "{name}" is under way'))
-def _(lab, evidence, name):
-    evidence.judged(rollout.judge_finished(name, lab.kube.data(lab.kube.deployment(name))))
+judged(then, parsers.parse('deployment "{name}" has {ready:d} of {want:d} replicas available'),
+       lambda lab, name, ready, want: deployment.judged_replicas(lab.kube, name, ready, want))
+judged(then, parsers.parse('deployment "{name}" is labelled "{label}" and selects pods labelled "{selects}"'),
+       lambda lab, name, label, selects: deployment.judged_labelled(lab.kube, name, label, selects))
+judged(then, parsers.parse('every pod of deployment "{name}" is labelled "{label}"'),
+       lambda lab, name, label: pods.judged_labels(lab.kube, name, label))
+judged(then, parsers.parse('container "{container}" of deployment "{name}" and of each of its pods has {setting} '
+                           '"{value}"'),
+       lambda lab, container, name, setting, value:
+       pods.judge_container_setting(lab.kube, name, container, setting, value))
+judged(then, parsers.parse('no rollout of deployment "{name}" is under way'),
+       lambda lab, name: rollout.judge_finished(name, lab.kube.data(lab.kube.deployment(name))))
 
 
 @then(parsers.parse('the nodes have room for the surge pods of a rolling update of deployment "{name}"'))
@@ -207,23 +127,16 @@ def _(lab, evidence, name):
                                                           k.data(k.all_pods()))))
 
 
-@then(parsers.parse('every pod of deployment "{name}" has an address inside "{cidr}"'))
-def _(lab, evidence, name, cidr):
-    evidence.judged(pods.judged_addresses(lab.kube, name, cidr))
-
-
-@then(parsers.parse('every pod of deployment "{name}" answers "{greeting}" and its own name at its address on '
-                    'port {port:d}'))
-def _(lab, evidence, name, greeting, port):
-    evidence.judged(pods.judged_answers(lab.kube, name, greeting, port))
-
-
+judged(then, parsers.parse('every pod of deployment "{name}" has an address inside "{cidr}"'),
+       lambda lab, name, cidr: pods.judged_addresses(lab.kube, name, cidr))
+judged(then, parsers.parse('every pod of deployment "{name}" answers "{greeting}" and its own name at its address on '
+                    'port {port:d}'),
+       lambda lab, name, greeting, port: pods.judged_answers(lab.kube, name, greeting, port))
 # --- the Service ----------------------------------------------------------------------------------
 
 
-@then(parsers.parse('service "{name}" is of type "{type_}", selects "{selects}" and serves port {port:d}'))
-def _(lab, evidence, name, type_, selects, port):
-    evidence.judged(deployment.judged_service(lab.kube, name, type_, selects, port))
+judged(then, parsers.parse('service "{name}" is of type "{type_}", selects "{selects}" and serves port {port:d}'),
+       lambda lab, name, type_, selects, port: deployment.judged_service(lab.kube, name, type_, selects, port))
 
 
 @when(parsers.parse('{count:d} requests are sent to the NodePort of service "{name}" from the lab host'))
@@ -231,23 +144,14 @@ def _(lab, traffic, request, count, name):
     traffic.update(lab.kube.sample_node_port(name, "hw-deploy", count, say=notice.to_terminal(request.config)))
 
 
-@then(parsers.parse('every request was answered by a pod of deployment "{name}" that is current'))
-def _(lab, evidence, traffic, name):
-    evidence.judged(nodeport.judge_answers(traffic, name))
-
-
-@then(parsers.parse('the answers split evenly between {pods:d} pods by a two-sided binomial test at significance '
-                    '{alpha:g}'))
-def _(lab, evidence, traffic, pods, alpha):
-    evidence.judged(nodeport.judge_split(traffic, pods, alpha))
-
-
-@then(parsers.parse('service "{name}" answers "{greeting}" and the name of a pod of deployment "{deploy}" at its '
-                    'cluster address'))
-def _(lab, evidence, name, greeting, deploy):
-    evidence.judged(deployment.judged_cluster_ip(lab.kube, name, greeting, deploy))
-
-
+judged(then, parsers.parse('every request was answered by a pod of deployment "{name}" that is current'),
+       lambda lab, traffic, name: nodeport.judge_answers(traffic, name))
+judged(then, parsers.parse('the answers split evenly between {pods:d} pods by a two-sided binomial test at '
+                           'significance {alpha:g}'),
+       lambda lab, traffic, pods, alpha: nodeport.judge_split(traffic, pods, alpha))
+judged(then, parsers.parse('service "{name}" answers "{greeting}" and the name of a pod of deployment "{deploy}" at '
+                           'its cluster address'),
+       lambda lab, name, greeting, deploy: deployment.judged_cluster_ip(lab.kube, name, greeting, deploy))
 # --- the document's clean-up (@destructive) -------------------------------------------------------
 
 
@@ -261,39 +165,21 @@ def _(lab, name, namespace):
     lab.kube.delete_deployment(name, namespace)
 
 
-@then(parsers.parse('within {seconds:d} seconds no pod of deployment "{name}" is ready'))
-def _(lab, evidence, seconds, name):
-    evidence.judged(deployment.judged_no_ready_pod(lab.kube, name, seconds))
-
-
-@then(parsers.parse('deployment "{name}" shows {ready:d} ready and {available:d} available of {want:d}'))
-def _(lab, evidence, name, ready, available, want):
-    evidence.judged(deployment.judged_counts(lab.kube, name, ready, available, want))
-
-
-@then(parsers.parse('within {seconds:d} seconds deployment "{name}" is gone from namespace "{namespace}"'))
-def _(lab, evidence, seconds, name, namespace):
-    evidence.judged(deployment.judged_gone(lab.kube, name, namespace, seconds))
-
-
-@then(parsers.parse('a file of /etc/sysctl.d sets "{key}" to "{value}" at boot'))
-def _(lab, evidence, key, value):
-    evidence.judged(kube_host.judged_sysctl_at_boot(lab.target, key, value))
-
-
+judged(then, parsers.parse('within {seconds:d} seconds no pod of deployment "{name}" is ready'),
+       lambda lab, seconds, name: deployment.judged_no_ready_pod(lab.kube, name, seconds))
+judged(then, parsers.parse('deployment "{name}" shows {ready:d} ready and {available:d} available of {want:d}'),
+       lambda lab, name, ready, available, want: deployment.judged_counts(lab.kube, name, ready, available, want))
+judged(then, parsers.parse('within {seconds:d} seconds deployment "{name}" is gone from namespace "{namespace}"'),
+       lambda lab, seconds, name, namespace: deployment.judged_gone(lab.kube, name, namespace, seconds))
+judged(then, parsers.parse('a file of /etc/sysctl.d sets "{key}" to "{value}" at boot'),
+       lambda lab, key, value: kube_host.judged_sysctl_at_boot(lab.target, key, value))
 # --- the release and kubeadm's add-ons (labconform.kube.cluster) ---------------------------------------
 
 
-@then("the API server and every node's kubelet run the lab's Kubernetes release")
-def _(lab, evidence):
-    evidence.judged(cluster.judge_release(cluster.release(lab.kube), lab.params.kubernetes_version))
-
-
-@then("kube-system's CoreDNS Deployment has every replica available")
-def _(lab, evidence):
-    evidence.judged(cluster.judge_coredns(cluster.coredns(lab.kube)))
-
-
+judged(then, "the API server and every node's kubelet run the lab's Kubernetes release",
+       lambda lab: cluster.judge_release(cluster.release(lab.kube), lab.params.kubernetes_version))
+judged(then, "kube-system's CoreDNS Deployment has every replica available",
+       lambda lab: cluster.judge_coredns(cluster.coredns(lab.kube)))
 # --- a new pod of a Deployment, asked afresh (labconform.kube.fresh_pod) ------------------------------------
 
 

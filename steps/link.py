@@ -7,6 +7,7 @@ from pytest_bdd import given, then, when
 
 from labconform import ahead
 from labconform.link import interfaces as link
+from steps import judged
 
 BASELINE = "the link counters as the run found them"
 # "during the run" starts at the run's first claim, not when the counter claim's turn comes
@@ -25,19 +26,12 @@ def _(lab, link_counters):
     return link_counters if isinstance(link_counters, link.Snapshot) else link.read(lab.target)
 
 
-@then("every interface that carries the lab's traffic is up")
-def _(lab, evidence):
-    evidence.judged(link.judged_up(link.read(lab.target), lab.params.lab_interfaces))
-
-
-@then("the host has a default route through an interface that is up and has an address")
-def _(lab, evidence):
-    evidence.judged(link.judged_route_out(link.read(lab.target)))
-
-
-@then("each lab interface whose driver reports its link runs at the lab's speed and duplex")
-def _(lab, evidence):
-    evidence.judged(link.judged_speed(link.read(lab.target), lab.params.lab_interfaces, lab.params.link_speed_mbps,
+judged(then, "every interface that carries the lab's traffic is up",
+       lambda lab: link.judged_up(link.read(lab.target), lab.params.lab_interfaces))
+judged(then, "the host has a default route through an interface that is up and has an address",
+       lambda lab: link.judged_route_out(link.read(lab.target)))
+judged(then, "each lab interface whose driver reports its link runs at the lab's speed and duplex",
+       lambda lab: link.judged_speed(link.read(lab.target), lab.params.lab_interfaces, lab.params.link_speed_mbps,
                                       lab.params.link_duplex))
 
 
@@ -46,11 +40,7 @@ def _(lab):
     return link.bridge_transfer(lab.target, lab.docker, lab.params.mytc_image, lab.params.bridge_transfer_mib)
 
 
-@then("every byte arrives and the median throughput is above the lab's floor")
-def _(lab, evidence, transfer):
-    evidence.judged(link.judged_transfer(transfer, lab.params.bridge_throughput_floor_mbps))
-
-
-@then("the error and drop counters of the lab's interfaces have not grown since the run began")
-def _(lab, evidence, link_baseline):
-    evidence.judged(link.judged_counters(link_baseline, link.read(lab.target), lab.params.lab_interfaces))
+judged(then, "every byte arrives and the median throughput is above the lab's floor",
+       lambda lab, transfer: link.judged_transfer(transfer, lab.params.bridge_throughput_floor_mbps))
+judged(then, "the error and drop counters of the lab's interfaces have not grown since the run began",
+       lambda lab, link_baseline: link.judged_counters(link_baseline, link.read(lab.target), lab.params.lab_interfaces))

@@ -5,8 +5,7 @@ from __future__ import annotations
 from pytest_bdd import parsers, then
 
 from labconform.host import repos
+from steps import judged
 
-
-@then(parsers.parse('the "{repo}" package repository is configured and enabled'))
-def _(lab, evidence, repo):
-    evidence.judged(repos.judged_repository(lab.target, repo))
+judged(then, parsers.parse('the "{repo}" package repository is configured and enabled'),
+       lambda lab, repo: repos.judged_repository(lab.target, repo))

@@ -9,6 +9,7 @@ from labconform import ahead
 from labconform.docker import engine, tomcat
 from labconform.http import app
 from labconform.http import client as http
+from steps import judged
 
 STARTED = parsers.parse("the mytc image is started {count:d} times, one after another")
 STARTUPS = ahead.declare("startup_samples", STARTED)
@@ -98,54 +99,27 @@ def _(lab, evidence, kind):
     evidence.judged(tomcat.judge_release(info, lab.params.tomcat_version, kind, pinned=True))
 
 
-@then(parsers.parse('"java -version" in "{role}" reports the lab\'s Java release'))
-def _(lab, evidence, role):
-    evidence.judged(tomcat.judge_jvm(tomcat.jvm_of(lab.docker, lab.docker.workloads[role]), lab.params.jvm_major))
-
-
-@then(parsers.parse('the JVM in "{role}" was started with "{arg}"'))
-def _(lab, evidence, role, arg):
-    evidence.judged(tomcat.judged_jvm_arg(lab.docker, lab.docker.workloads[role], arg))
-
-
-@given(parsers.parse('"{role}" holds no compiled index.jsp yet'))
-def _(lab, evidence, role):
-    evidence.judged(tomcat.judged_compiled_jsp(lab.docker, lab.docker.workloads[role], present=False))
-
-
-@then(parsers.parse('"{role}" holds the compiled index.jsp'))
-def _(lab, evidence, role):
-    evidence.judged(tomcat.judged_compiled_jsp(lab.docker, lab.docker.workloads[role], present=True))
-
-
-@then(parsers.parse('the first answer from "{role}" was slower than the median of the later ones'))
-def _(lab, evidence, answers, role):
-    evidence.judged(http.judge_first_slower(answers[role]))
-
-
-@then(parsers.parse('the median of the later answers from "{role}" is under {limit:d} ms'))
-def _(lab, evidence, answers, role, limit):
-    evidence.judged(http.judge_later_median(answers[role], limit))
-
-
-@then(parsers.parse("every start was ready in under {limit:d} seconds from its container's start"))
-def _(evidence, starts, limit):
-    evidence.judged(tomcat.judge_ready_waits(starts, limit))
-
-
-@then(parsers.parse('every start logged "Server startup" in under {limit:d} seconds'))
-def _(evidence, starts, limit):
-    evidence.judged(tomcat.judge_startups(starts, limit))
-
-
-@then(parsers.parse("every start created its SecureRandom in under {limit:d} seconds"))
-def _(evidence, starts, limit):
-    evidence.judged(tomcat.judge_secure_random(starts, limit))
-
-
-@then(parsers.parse('"{a}" and "{b}" listen on different host ports'))
-def _(lab, evidence, a, b):
-    evidence.judged(engine.judged_ports(lab.docker.workloads[a], lab.docker.workloads[b], lab.params.document_ports))
+judged(then, parsers.parse('"java -version" in "{role}" reports the lab\'s Java release'),
+       lambda lab, role: tomcat.judge_jvm(tomcat.jvm_of(lab.docker, lab.docker.workloads[role]), lab.params.jvm_major))
+judged(then, parsers.parse('the JVM in "{role}" was started with "{arg}"'),
+       lambda lab, role, arg: tomcat.judged_jvm_arg(lab.docker, lab.docker.workloads[role], arg))
+judged(given, parsers.parse('"{role}" holds no compiled index.jsp yet'),
+       lambda lab, role: tomcat.judged_compiled_jsp(lab.docker, lab.docker.workloads[role], present=False))
+judged(then, parsers.parse('"{role}" holds the compiled index.jsp'),
+       lambda lab, role: tomcat.judged_compiled_jsp(lab.docker, lab.docker.workloads[role], present=True))
+judged(then, parsers.parse('the first answer from "{role}" was slower than the median of the later ones'),
+       lambda lab, answers, role: http.judge_first_slower(answers[role]))
+judged(then, parsers.parse('the median of the later answers from "{role}" is under {limit:d} ms'),
+       lambda lab, answers, role, limit: http.judge_later_median(answers[role], limit))
+judged(then, parsers.parse("every start was ready in under {limit:d} seconds from its container's start"),
+       lambda starts, limit: tomcat.judge_ready_waits(starts, limit))
+judged(then, parsers.parse('every start logged "Server startup" in under {limit:d} seconds'),
+       lambda starts, limit: tomcat.judge_startups(starts, limit))
+judged(then, parsers.parse("every start created its SecureRandom in under {limit:d} seconds"),
+       lambda starts, limit: tomcat.judge_secure_random(starts, limit))
+judged(then, parsers.parse('"{a}" and "{b}" listen on different host ports'),
+       lambda lab, a, b:
+       engine.judged_ports(lab.docker.workloads[a], lab.docker.workloads[b], lab.params.document_ports))
 
 
 @then(parsers.parse('the hostnames of "{a}" and "{b}" differ'))
@@ -154,6 +128,5 @@ def _(lab, evidence, a, b):
     evidence.judged(app.judge_greetings_differ(ha, hb))
 
 
-@then(parsers.parse('"{role}" uses under {limit:d} MiB of memory'))
-def _(lab, evidence, role, limit):
-    evidence.judged(engine.judged_memory(lab.docker, lab.docker.workloads[role], limit))
+judged(then, parsers.parse('"{role}" uses under {limit:d} MiB of memory'),
+       lambda lab, role, limit: engine.judged_memory(lab.docker, lab.docker.workloads[role], limit))

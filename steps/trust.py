@@ -12,6 +12,7 @@ from labconform import ahead
 from labconform.errors import ClaimFailed
 from labconform.trust import clients as trust
 from labconform.trust import handshakes, jvm_trust, roots
+from steps import judged, precondition
 
 HOST_STORE = "the host's trust store holds ISRG Root X1, identified by its SHA-256 fingerprint"
 CLIENT_ROOTS = parsers.parse("the roots that {client} uses include ISRG Root X1")
@@ -76,31 +77,12 @@ def client_anchors(lab, trust_probe, jvm_jobs: dict[str, Future]):
     return read
 
 
-@then(HOST_STORE)
-def _(lab, evidence, trust_probe):
-    evidence.judged(roots.judged_store(trust_probe.host_store(lab.target.facts.family)))
-
-
-@then(CLIENT_ROOTS)
-def _(evidence, client_anchors, client):
-    evidence.judged(roots.judged_client(client_anchors(client), client))
-
-
-@then(CHAIN)
-def _(evidence, trust_probe, client_anchors, client):
-    evidence.judged(roots.judged_chain(trust_probe.verify_with(client_anchors(client)), client))
-
-
-@given("the lab declares a Let's Encrypt site it can reach")
-def _(lab, evidence):
-    evidence.applicable(roots.site_declared(lab.params.tls_site))
-
-
-@then(FROM_HOST)
-def _(lab, evidence, trust_probe):
-    evidence.judged(handshakes.from_host(trust_probe, lab.params.tls_site))
-
-
-@then(FROM_JVM)
-def _(lab, evidence, jvm_jobs):
-    evidence.judged(handshakes.from_jvm(jvm_jobs.get("handshake"), lab.params.tls_site))
+judged(then, HOST_STORE, lambda lab, trust_probe: roots.judged_store(trust_probe.host_store(lab.target.facts.family)))
+judged(then, CLIENT_ROOTS, lambda client_anchors, client: roots.judged_client(client_anchors(client), client))
+judged(then, CHAIN,
+       lambda trust_probe, client_anchors, client:
+       roots.judged_chain(trust_probe.verify_with(client_anchors(client)), client))
+precondition(given, "the lab declares a Let's Encrypt site it can reach",
+             lambda lab: roots.site_declared(lab.params.tls_site))
+judged(then, FROM_HOST, lambda lab, trust_probe: handshakes.from_host(trust_probe, lab.params.tls_site))
+judged(then, FROM_JVM, lambda lab, jvm_jobs: handshakes.from_jvm(jvm_jobs.get("handshake"), lab.params.tls_site))

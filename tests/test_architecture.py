@@ -106,9 +106,25 @@ def step_sizes() -> dict[tuple[str, str], int]:
     return out
 
 
+def step_rows() -> dict[tuple[str, str], str]:
+    """Each step written as a row (`judged(then, TEXT, judge)`, `precondition(...)`): what its judge is."""
+    out = {}
+    for path in python_files("steps"):
+        for node in ast.parse(path.read_text(), str(path)).body:
+            if (isinstance(node, ast.Expr) and isinstance(node.value, ast.Call)
+                    and getattr(node.value.func, "id", "") in ("judged", "precondition")):
+                kind, text, judge = node.value.args
+                text = text.args[0] if isinstance(text, ast.Call) else text
+                out[(str(path.relative_to(REPO)), ast.unparse(text))] = type(judge).__name__
+    return out
+
+
 def test_steps_only_parse_call_and_record() -> None:
-    sizes = step_sizes()
-    assert len(sizes) > 100, "the steps were not found"
+    sizes, rows = step_sizes(), step_rows()
+    assert len(sizes) + len(rows) > 130, "the steps were not found"
+    assert len(rows) > 100, "the steps written as rows were not found"
+    # a row's judge is one expression: a lambda that calls the library, or a function of it
+    assert set(rows.values()) <= {"Lambda", "Attribute"}, rows
     long = {k: n for k, n in sizes.items() if n > MAX_STEP_STATEMENTS}
     assert set(long) <= LONG_STEPS, f"steps over {MAX_STEP_STATEMENTS} statements: {set(long) - LONG_STEPS}"
     assert LONG_STEPS <= set(long), f"no longer over the limit, take them off LONG_STEPS: {LONG_STEPS - set(long)}"
