@@ -35,6 +35,12 @@ class Run:
         return next(c for c in self.results["claims"] if c["id"] == claim_id)
 
 
+@pytest.fixture(params=[False, True], ids=["local", "ssh"])
+def over_ssh(request) -> bool:
+    """A fault test's run twice: against this machine (local://), then over the SSH transport."""
+    return request.param
+
+
 @pytest.fixture
 def lab_lease(monkeypatch):
     """This lab's real lease, held while a fault test breaks the lab and restores it: nobody provisions or

@@ -70,7 +70,6 @@ def test_docker_claims_fail_naming_the_socket_then_pass_once_restarted(suite, do
 
 @pytest.mark.faults
 @pytest.mark.usefixtures("lab_lease")
-@pytest.mark.parametrize("over_ssh", [False, True], ids=["local", "ssh"])
 def test_dockerd_stopped_mid_run_fails_the_rest_in_bounded_time_and_the_lab_host_cleans_up(tmp_path, over_ssh):
     """The engine goes away while mytc's containers run and the SecureRandom claims are to come. Every
     Docker claim after it fails naming the engine, the run ends in bounded time, and the run's

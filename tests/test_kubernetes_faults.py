@@ -166,7 +166,6 @@ def test_an_api_server_taken_down_for_real_gives_errors_then_comes_back(tmp_path
 
 @pytest.mark.faults
 @pytest.mark.usefixtures("lab_lease")
-@pytest.mark.parametrize("over_ssh", [False, True], ids=["local", "ssh"])
 def test_a_pod_deleted_while_the_nodeport_claim_runs_is_reported_not_waited_for(tmp_path, over_ssh):
     k = settled_cluster()
     victim = k.ready_pod_names("hw-deploy")[0]
@@ -212,7 +211,6 @@ def node_ready(k: KubeLab) -> bool:
 
 @pytest.mark.faults
 @pytest.mark.usefixtures("lab_lease")
-@pytest.mark.parametrize("over_ssh", [False, True], ids=["local", "ssh"])
 def test_kubelet_stopped_mid_run_fails_its_claims_and_nothing_hangs(tmp_path, over_ssh):
     """kubelet goes away while the Docker claims run; the Kubernetes claims come after. The claims
     about kubelet fail saying what they saw; the pods, the API server and the Service keep serving
