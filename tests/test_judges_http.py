@@ -157,19 +157,19 @@ def start(n: int, startup_ms: int, secure_ms: int | None = None, waited: float |
             "secure_random_ms": secure_ms}
 
 
-# two starts of `start(1, 900), start(2, 1100)` summarised: the user's wait, the wait from docker run, Tomcat's figure
+# two starts, and their summaries: the user's wait, the wait from docker run, Tomcat's figure
+TWO_STARTS = [start(1, 900), start(2, 1100)]
 WAIT = {"n": 2, "median": 1.5, "max": 1.5, "min": 1.5}
 RUN = {"n": 2, "median": 2.0, "max": 2.0, "min": 2.0}
 FIGURE = {"n": 2, "median": 1000.0, "max": 1100, "min": 900}
 
 
 def test_every_start_must_log_server_startup_under_the_limit_with_the_waits_beside_it() -> None:
-    starts = [start(1, 900), start(2, 1100)]
-    j = tomcat.judge_startups(starts, 2)
+    j = tomcat.judge_startups(TWO_STARTS, 2)
     assert shape(j)[:4] == (True, "Tomcat server startup", "every start < 2000 ms", {
         "server_startup_ms": FIGURE, "from the container's start to that line, s": WAIT, "from docker run, s": RUN})
-    assert j.details == {"samples": starts} and j.how.startswith("'Server startup in' line of each start's log")
-    assert not tomcat.judge_startups([*starts, start(3, 2000)], 2).ok  # the limit itself is not under it
+    assert j.details == {"samples": TWO_STARTS} and j.how.startswith("'Server startup in' line of each start's log")
+    assert not tomcat.judge_startups([*TWO_STARTS, start(3, 2000)], 2).ok  # the limit itself is not under it
     unseen = tomcat.judge_startups([start(1, 900, waited=None)], 2)
     assert unseen.ok and unseen.found["from the container's start to that line, s"] == [None]
     assert unseen.found["from docker run, s"] == "-"
@@ -178,12 +178,11 @@ def test_every_start_must_log_server_startup_under_the_limit_with_the_waits_besi
 
 
 def test_every_start_must_be_ready_under_the_limit_from_its_containers_start() -> None:
-    starts = [start(1, 900), start(2, 1100)]
-    j = tomcat.judge_ready_waits(starts, 2)
+    j = tomcat.judge_ready_waits(TWO_STARTS, 2)
     assert shape(j)[:4] == (True, "Tomcat ready after its start", "every start < 2 s", {
         "from the container's start to that line, s": WAIT, "from docker run, s": RUN,
         "server_startup_ms, Tomcat's own (rand-04)": FIGURE})
-    assert j.details == {"samples": starts} and "StartedAt" in j.how
+    assert j.details == {"samples": TWO_STARTS} and "StartedAt" in j.how
     # a slow entrypoint: Tomcat's own figure is fast, the user's wait is not
     slow = [start(1, 900), {**start(2, 900), "ready_after_s": 7.9}]
     assert tomcat.judge_startups(slow, 2).ok and not tomcat.judge_ready_waits(slow, 2).ok
