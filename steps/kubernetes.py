@@ -65,6 +65,8 @@ judged(then, parsers.parse('"{path}" carries the SELinux type "{type_}"'),
        lambda lab, path, type_: kube_host.judged_selinux_type(lab.target, path, type_))
 judged(then, "the audit log holds no SELinux denial for containers or Kubernetes",
        lambda lab: kube_host.judged_selinux_denials(lab.target))
+
+
 # --- the tools and kubelet ------------------------------------------------------------------------
 
 
@@ -72,6 +74,8 @@ judged(then, "kubeadm, kubelet and kubectl report the same version",
        lambda lab: kube_host.judged_tool_versions(lab.target))
 judged(then, "the running kubelet's cgroup driver is Docker's",
        lambda lab: nodes.judged_kubelet_driver(lab.kube, lab.docker))
+
+
 # --- the control plane ----------------------------------------------------------------------------
 
 
@@ -93,6 +97,8 @@ judged(then, parsers.parse('every node\'s pod range lies inside "{cidr}"'),
        lambda lab, cidr: nodes.judged_pod_ranges(lab.kube, cidr))
 judged(then, "a Flannel DaemonSet has a ready pod on every node it should run on",
        lambda lab: cluster.judged_flannel(lab.kube))
+
+
 # --- hw-deploy ------------------------------------------------------------------------------------
 
 
@@ -132,6 +138,8 @@ judged(then, parsers.parse('every pod of deployment "{name}" has an address insi
 judged(then, parsers.parse('every pod of deployment "{name}" answers "{greeting}" and its own name at its address on '
                     'port {port:d}'),
        lambda lab, name, greeting, port: pods.judged_answers(lab.kube, name, greeting, port))
+
+
 # --- the Service ----------------------------------------------------------------------------------
 
 
@@ -152,6 +160,8 @@ judged(then, parsers.parse('the answers split evenly between {pods:d} pods by a 
 judged(then, parsers.parse('service "{name}" answers "{greeting}" and the name of a pod of deployment "{deploy}" at '
                            'its cluster address'),
        lambda lab, name, greeting, deploy: deployment.judged_cluster_ip(lab.kube, name, greeting, deploy))
+
+
 # --- the document's clean-up (@destructive) -------------------------------------------------------
 
 
@@ -173,6 +183,8 @@ judged(then, parsers.parse('within {seconds:d} seconds deployment "{name}" is go
        lambda lab, seconds, name, namespace: deployment.judged_gone(lab.kube, name, namespace, seconds))
 judged(then, parsers.parse('a file of /etc/sysctl.d sets "{key}" to "{value}" at boot'),
        lambda lab, key, value: kube_host.judged_sysctl_at_boot(lab.target, key, value))
+
+
 # --- the release and kubeadm's add-ons (labconform.kube.cluster) ---------------------------------------
 
 
@@ -180,6 +192,8 @@ judged(then, "the API server and every node's kubelet run the lab's Kubernetes r
        lambda lab: cluster.judge_release(cluster.release(lab.kube), lab.params.kubernetes_version))
 judged(then, "kube-system's CoreDNS Deployment has every replica available",
        lambda lab: cluster.judge_coredns(cluster.coredns(lab.kube)))
+
+
 # --- a new pod of a Deployment, asked afresh (labconform.kube.fresh_pod) ------------------------------------
 
 
