@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import math
-import time
 
 import pytest
 
@@ -82,12 +81,12 @@ def test_a_bad_kubeconfig_is_one_clear_error_remembered_for_the_run(tmp_path, co
         path.write_text(content)
     k = kube.KubeLab(Target("local"), str(path))
     messages = []
-    for _ in range(3):  # every claim gets the same line; after the first, at once
-        t0 = time.monotonic()
+    for _ in range(3):  # every claim gets the same line: the first failure's, the kubeconfig not read again
         with pytest.raises(kube.KubeUnavailable, match=says) as exc:
             k.nodes()
         messages.append(str(exc.value))
-        assert time.monotonic() - t0 < (5 if len(messages) == 1 else 0.5)
+        # read again, the file would now give another error
+        path.write_text("just: a mapping\n" if says == "not YAML" else "key: [unclosed\n")
     assert len(set(messages)) == 1 and "\n" not in messages[0]
 
 
