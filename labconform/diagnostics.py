@@ -61,7 +61,9 @@ def pod_lines(pod: Any) -> list[str]:
     lines = [f"{pod.metadata.name}: {st.phase}, IP {st.pod_ip}, node {pod.spec.node_name}"]
     lines += [f"  condition {c.type}={c.status} {c.reason or ''}" for c in st.conditions or []]
     for cs in st.container_statuses or []:
-        state = next((f"{k} {getattr(cs.state, k).reason or ''}" for k in ("waiting", "running", "terminated")
+        # a running container's state has no reason: only waiting and terminated ones do
+        state = next((f"{k} {getattr(getattr(cs.state, k), 'reason', None) or ''}".strip()
+                      for k in ("waiting", "running", "terminated")
                       if getattr(cs.state, k) is not None), "?")
         lines.append(f"  container {cs.name}: ready={cs.ready} restarts={cs.restart_count} state={state}")
     return lines
