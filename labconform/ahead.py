@@ -5,7 +5,9 @@ and the fixture's value is what the steps read. The fixture's own clean-up runs 
 pytest's order (before the fixtures it uses, the lab's among them).
 
 A fixture can read the arguments of every selected claim's matching steps (`ahead_steps`), so that
-one preparation serves all of them: every container the claims start, started side by side."""
+one preparation serves all of them: every container the claims start, started side by side. A preparation
+may also be set up `together_with` another one, when that one is due, so that what boots slowly boots in
+one wave (a new pod's Tomcat beside the containers' Tomcats)."""
 
 from __future__ import annotations
 
@@ -26,14 +28,15 @@ class Ahead:
     fixture: str
     steps: tuple[str | StepParser, ...]
     first: bool = False
+    together_with: str = ""
 
 
 DECLARED: dict[str, Ahead] = {}
 
 
-def declare(fixture: str, *steps: str | StepParser, first: bool = False) -> str:
+def declare(fixture: str, *steps: str | StepParser, first: bool = False, together_with: str = "") -> str:
     """Declare a preparation (again: the same fixture name replaces it); returns the fixture's name."""
-    DECLARED[fixture] = Ahead(fixture, steps, first)
+    DECLARED[fixture] = Ahead(fixture, steps, first, together_with)
     return fixture
 
 
@@ -68,6 +71,7 @@ class Plan:
     needed_by: dict[str, list[str]] = field(default_factory=dict)  # fixture -> node ids, in run order
     arguments: dict[str, list[dict[str, Any]]] = field(default_factory=dict)  # fixture -> matching steps' args
     first: set[str] = field(default_factory=set)  # fixtures set up at the run's first claim
+    together: dict[str, str] = field(default_factory=dict)  # fixture -> the one it is set up with
     done: set[str] = field(default_factory=set)
 
     @classmethod
@@ -82,12 +86,15 @@ class Plan:
                     plan.arguments.setdefault(ahead.fixture, []).extend(found)
                     if ahead.first:
                         plan.first.add(ahead.fixture)
+                    if ahead.together_with:
+                        plan.together[ahead.fixture] = ahead.together_with
         return plan
 
     def due(self, nodeid: str) -> list[str]:
-        """The fixtures to set up before this claim runs: those it needs, and the `first` ones that any
-        selected claim needs; each once per run."""
+        """The fixtures to set up before this claim runs: those it needs, the `first` ones that any
+        selected claim needs, and those set up together with one of these; each once per run."""
         due = [f for f, ids in self.needed_by.items()
                if f not in self.done and (nodeid in ids or f in self.first)]
+        due += [f for f, other in self.together.items() if other in due and f not in due and f not in self.done]
         self.done.update(due)
         return due

@@ -6,10 +6,11 @@ import pytest
 import yaml
 from pytest_bdd import given, parsers, then, when
 
-from labconform import notice
+from labconform import ahead, notice
 from labconform.host import firewall
 from labconform.kube import cluster, deployment, drift, fresh_pod, kube_host, nodeport, nodes, pods, rollout
 from steps import judged, precondition
+from steps.docker import CONTAINERS
 
 
 @pytest.fixture
@@ -207,10 +208,29 @@ def run_pods(lab):
         fresh_pod.remove(lab.kube, name)
 
 
-@given(parsers.parse('a new pod from the template of deployment "{name}" has started under this run\'s name'))
-def _(lab, evidence, run_pods, name):
+NEW_POD = parsers.parse('a new pod from the template of deployment "{name}" has started under this run\'s name')
+NEW_PODS = ahead.declare("new_pods_ahead", NEW_POD, together_with=CONTAINERS)
+
+
+@pytest.fixture(scope="session")
+def new_pods_ahead(lab, ahead_steps) -> dict[str, tuple | Exception]:
+    """The pods the selected claims make from a Deployment's template, made when the run's containers are started
+    (their Tomcats boot in the same wave, not each in its claim's turn); each claim waits for its own pod and
+    removes it. A pod that could not be made is left to its claim's step, which tries again and says why."""
+    made = {a["name"]: ahead.outcome(lambda n=a["name"]: fresh_pod.create(lab.kube, n, lab.run_name))
+            for a in ahead_steps(NEW_PODS)}
+    yield made
+    for pod in made.values():  # those whose claim did not run to its end
+        if isinstance(pod, tuple):
+            fresh_pod.remove(lab.kube, pod[0])
+
+
+@given(NEW_POD)
+def _(lab, evidence, run_pods, new_pods_ahead, name):
     pod = run_pods.setdefault(fresh_pod.pod_name(lab.run_name, name), {})  # named first: removed even if it fails
-    pod.update(fresh_pod.start(lab.kube, name, lab.run_name, lab.params.container_start_timeout_s))
+    made = new_pods_ahead.pop(name, None)
+    pod.update(fresh_pod.start(lab.kube, name, lab.run_name, lab.params.container_start_timeout_s,
+                               made if isinstance(made, tuple) else None))
     evidence.note("the run's new pod", pod, "POST a pod made from the Deployment's template; GET its log until "
                   "Tomcat's \"Server startup\" line (no request sent)")
 

@@ -205,6 +205,20 @@ def test_a_preparation_is_due_once_for_the_claims_whose_steps_need_it() -> None:
         del ahead.DECLARED[ready], ahead.DECLARED[first]
 
 
+def test_a_preparation_together_with_another_is_due_with_it_or_at_its_own_first_claim() -> None:
+    ready = ahead.declare("test_ready", "the widget is ready")
+    pod = ahead.declare("test_pod", "the pod is made", together_with=ready)
+    try:
+        both = ahead.Plan.of([("t1", ["the lab host"]), ("t2", ["the widget is ready"]), ("t3", ["the pod is made"])])
+        assert both.due("t1") == [] and both.due("t2") == [ready, pod] and both.due("t3") == []
+        alone = ahead.Plan.of([("t1", ["the lab host"]), ("t3", ["the pod is made"])])  # no widget selected
+        assert alone.due("t1") == [] and alone.due("t3") == [pod]
+        unselected = ahead.Plan.of([("t2", ["the widget is ready"])])  # no claim makes the pod: not made
+        assert unselected.due("t2") == [ready]
+    finally:
+        del ahead.DECLARED[ready], ahead.DECLARED[pod]
+
+
 def test_a_preparation_keeps_its_failure_for_the_claim_that_reads_it() -> None:
     made = ahead.outcome(lambda: 1 / 0)
     assert isinstance(made, ZeroDivisionError) and ahead.value(ahead.outcome(lambda: "ok")) == "ok"

@@ -42,13 +42,23 @@ def manifest(kube: Any, deployment: str, run_name: str) -> tuple[Any, dict[str, 
     return pod, differs
 
 
-def start(kube: Any, deployment: str, run_name: str, timeout: float) -> dict[str, Any]:
-    """Make the run's pod from `deployment`'s template and wait (bounded) until Tomcat in it logged its startup;
-    no request is sent, so its first call is still to come. What was made, for the evidence."""
+def create(kube: Any, deployment: str, run_name: str) -> tuple[str, dict[str, Any]]:
+    """Make the run's pod from `deployment`'s template (Tomcat in it boots from then on): its name, and what
+    differs from the template."""
     pod, differs = manifest(kube, deployment, run_name)
     name = pod.metadata.name
     remove(kube, name)  # a pod left by a killed run of the same name
     kube.call(f"POST pod {name}", kube.core.create_namespaced_pod, "default", pod)
+    return name, differs
+
+
+def start(kube: Any, deployment: str, run_name: str, timeout: float,
+          created: tuple[str, dict[str, Any]] | None = None) -> dict[str, Any]:
+    """The run's pod from `deployment`'s template, once Tomcat in it logged its startup (a bounded wait); no
+    request is sent, so its first call is still to come. `created`: what `create` gave ahead of the claim, else the
+    pod is made now. What was made, for the evidence."""
+    when = "ahead of its claim (labconform.ahead)" if created else "in its claim's turn"
+    name, differs = created or create(kube, deployment, run_name)
 
     def started() -> dict[str, Any] | ClaimFailed | None:  # an end is returned: until() takes a raise for "not yet"
         p = kube.call(f"GET pod {name}", kube.core.read_namespaced_pod, name, "default")
@@ -68,7 +78,7 @@ def start(kube: Any, deployment: str, run_name: str, timeout: float) -> dict[str
         raise ClaimFailed(str(exc)) from None
     if isinstance(made, ClaimFailed):
         raise made
-    return {**made, "from the template of": f"deployment {deployment}", "differs from it": differs}
+    return {**made, "made": when, "from the template of": f"deployment {deployment}", "differs from it": differs}
 
 
 def remove(kube: Any, name: str) -> None:
