@@ -74,8 +74,8 @@ def cluster_state(lab: Any, deadline: float) -> dict[str, str]:
     kube = lab.kube
     nodes = [f"{n.metadata.name}: " + ", ".join(f"{c.type}={c.status}" for c in n.status.conditions or [])
              for n in kube.nodes()]
-    pods = kube.call("GET pods in default", kube.core.list_namespaced_pod, "default").items
-    events = kube.call("GET events in default", kube.core.list_namespaced_event, "default").items
+    pods = kube.items("/api/v1/namespaces/default/pods", "GET pods in default")
+    events = kube.items("/api/v1/namespaces/default/events", "GET events in default")
     events.sort(key=lambda ev: str(ev.last_timestamp or ev.event_time or ev.metadata.creation_timestamp))
     return {
         "nodes": _clip("\n".join(nodes)),

@@ -4,26 +4,26 @@ its containers are in."""
 from __future__ import annotations
 
 import pytest
-from kubernetes import client as k8s
 
 from labconform.diagnostics import pod_lines
+from labconform.kube.api import Obj
 
 pytestmark = pytest.mark.unit
 
 
-def pod(*states: k8s.V1ContainerState) -> k8s.V1Pod:
-    return k8s.V1Pod(
-        metadata=k8s.V1ObjectMeta(name="hw-1"), spec=k8s.V1PodSpec(containers=[], node_name="vm"),
-        status=k8s.V1PodStatus(phase="Running", pod_ip="10.244.0.5", conditions=[
-            k8s.V1PodCondition(type="Ready", status="False", reason="ContainersNotReady")],
-            container_statuses=[k8s.V1ContainerStatus(name=f"c{i}", ready=False, restart_count=i, image="i",
-                                                      image_id="", state=s) for i, s in enumerate(states)]))
+def pod(*states: dict) -> Obj:
+    return Obj({
+        "metadata": {"name": "hw-1"}, "spec": {"containers": [], "nodeName": "vm"},
+        "status": {"phase": "Running", "podIP": "10.244.0.5", "conditions": [
+            {"type": "Ready", "status": "False", "reason": "ContainersNotReady"}],
+            "containerStatuses": [{"name": f"c{i}", "ready": False, "restartCount": i, "image": "i",
+                                   "imageID": "", "state": s} for i, s in enumerate(states)]}})
 
 
 def test_each_container_says_its_state_and_the_reason_when_the_state_has_one() -> None:
-    lines = pod_lines(pod(k8s.V1ContainerState(running=k8s.V1ContainerStateRunning()),
-                          k8s.V1ContainerState(waiting=k8s.V1ContainerStateWaiting(reason="CrashLoopBackOff")),
-                          k8s.V1ContainerState(terminated=k8s.V1ContainerStateTerminated(exit_code=1, reason="Error"))))
+    lines = pod_lines(pod({"running": {"startedAt": "2026-12-04T10:00:00Z"}},
+                          {"waiting": {"reason": "CrashLoopBackOff"}},
+                          {"terminated": {"exitCode": 1, "reason": "Error"}}))
     assert lines == ["hw-1: Running, IP 10.244.0.5, node vm", "  condition Ready=False ContainersNotReady",
                      "  container c0: ready=False restarts=0 state=running",
                      "  container c1: ready=False restarts=1 state=waiting CrashLoopBackOff",

@@ -302,31 +302,33 @@ def test_the_clean_up_is_judged_on_the_last_observation_of_its_wait(monkeypatch)
 
 
 class PodsKube:
-    """A KubeLab stand-in for fresh_pod: a Deployment of kubernetes client objects, and a pod that starts."""
+    """A KubeLab stand-in for fresh_pod: a Deployment as the API server sends it, and a pod that starts."""
 
     def __init__(self, phases: list[Any], log: str = "") -> None:
-        from kubernetes import client as k8s
+        from labconform.kube.api import Obj
 
-        container = k8s.V1Container(name="hw-contain", image="mytc", image_pull_policy="IfNotPresent",
-                                    resources=k8s.V1ResourceRequirements(requests={"cpu": "500m"}))
-        template = k8s.V1PodTemplateSpec(metadata=k8s.V1ObjectMeta(labels={"app": "hw"}),
-                                         spec=k8s.V1PodSpec(containers=[container]))
-        self.deploy = k8s.V1Deployment(spec=k8s.V1DeploymentSpec(
-            selector=k8s.V1LabelSelector(match_labels={"app": "hw"}), template=template))
+        container = {"name": "hw-contain", "image": "mytc", "imagePullPolicy": "IfNotPresent",
+                     "resources": {"requests": {"cpu": "500m"}}}
+        self.deploy = Obj({"spec": {"selector": {"matchLabels": {"app": "hw"}}, "template": {
+            "metadata": {"labels": {"app": "hw"}}, "spec": {"containers": [container]}}}})
         self.phases, self.log, self.calls = phases, log, []
-        self.core = NS(create_namespaced_pod="create", read_namespaced_pod="read",
-                       read_namespaced_pod_log="log", delete_namespaced_pod="delete")
 
     def deployment(self, name: str) -> Any:
         return self.deploy if name == "hw-deploy" else None
 
-    def call(self, what: str, fn: str, *args: Any, **kw: Any) -> Any:
-        self.calls.append((fn, args))
-        if fn == "read":
-            phase = self.phases.pop(0) if len(self.phases) > 1 else self.phases[0]
-            return None if phase is None else NS(status=NS(phase=phase, pod_ip="10.244.0.9" if phase == "Running"
-                                                           else None), spec=NS(node_name="vm"))
-        return self.log if fn == "log" else None
+    def data(self, obj: Any) -> Any:
+        return obj.to_dict()
+
+    def send(self, method: str, path: str, what: str, query: Any = None, body: Any = None) -> Any:
+        fn = {"POST": "create", "DELETE": "delete"}.get(method) or ("log" if path.endswith("/log") else "read")
+        self.calls.append((fn, body))
+        return (200, self.log) if fn == "log" else None
+
+    def json(self, method: str, path: str, what: str) -> Any:
+        self.calls.append(("read", None))
+        phase = self.phases.pop(0) if len(self.phases) > 1 else self.phases[0]
+        return None if phase is None else NS(status=NS(phase=phase, pod_ip="10.244.0.9" if phase == "Running"
+                                                       else None), spec=NS(node_name="vm"))
 
 
 def test_a_new_pod_is_made_from_the_template_outside_its_service_and_waited_for_without_a_request() -> None:
@@ -337,9 +339,9 @@ def test_a_new_pod_is_made_from_the_template_outside_its_service_and_waited_for_
     kube = PodsKube(["Pending", "Running"], log="... Server startup in [1234] milliseconds")
     made = fresh_pod.start(kube, "hw-deploy", "lc-run", 10)
     assert made["address"] == "10.244.0.9" and made["tomcat_startup_ms"] == 1234
-    created = next(args for fn, args in kube.calls if fn == "create")[1]
-    assert created.metadata.labels == {"labconform.run": "lc-run"}  # not app=hw: no Service sends it traffic
-    assert created.spec.containers[0].resources is None and created.spec.active_deadline_seconds == 600
+    created = next(body for fn, body in kube.calls if fn == "create")
+    assert created["metadata"]["labels"] == {"labconform.run": "lc-run"}  # not app=hw: no Service sends it traffic
+    assert "resources" not in created["spec"]["containers"][0] and created["spec"]["activeDeadlineSeconds"] == 600
     assert kube.deploy.spec.template.spec.containers[0].resources is not None  # the template itself is untouched
     assert [fn for fn, _ in kube.calls][:2] == ["delete", "create"]  # a leftover of the same name goes first
     with pytest.raises(ClaimFailed, match="Failed before Tomcat started"):

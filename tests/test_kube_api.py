@@ -9,6 +9,7 @@ from decimal import Decimal
 
 import pytest
 
+from labconform.kube import client as kube
 from labconform.kube.api import ApiError, Obj, Transport, api_message, as_json, parse_quantity
 
 pytestmark = pytest.mark.unit
@@ -25,6 +26,12 @@ def test_an_object_reads_as_the_official_client_named_its_fields() -> None:
     assert pod.to_dict()["status"]["podIP"] == "10.244.0.5" and as_json([pod]) == [pod.to_dict()]
     with pytest.raises(AttributeError):
         pod.metadata.name = "other"
+
+
+def test_a_selector_is_a_deployments_match_labels_or_a_services_labels() -> None:
+    deploy = Obj({"spec": {"selector": {"matchLabels": {"b": "2", "a": "1"}}}})
+    service = Obj({"spec": {"selector": {"app": "hw"}}})
+    assert kube.selector_of(deploy) == "a=1,b=2" and kube.selector_of(service) == "app=hw"
 
 
 @pytest.mark.parametrize("text, value", [

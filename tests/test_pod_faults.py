@@ -58,7 +58,7 @@ def test_a_pod_that_is_not_ready_and_does_not_answer_fails_the_claim(tmp_path: P
     try:
         applied = kubectl("apply", "-f", "-", stdin=yaml.safe_dump(stray_pod(name, owner)))
         assert applied.returncode == 0, applied.stderr
-        pod = until(lambda: k.core.read_namespaced_pod(name, "default"), lambda p: bool(p.status.pod_ip),
+        pod = until(lambda: k.json("GET", f"/api/v1/namespaces/default/pods/{name}"), lambda p: bool(p.status.pod_ip),
                     timeout=60, what=f"pod {name} has an address")
         assert not any(c.type == "Ready" and c.status == "True" for c in pod.status.conditions or [])
         doc, _ = run_claims(tmp_path, "-k", "k8s-app-06", files=("features/86_deployment.feature",))

@@ -17,12 +17,11 @@ from pathlib import Path
 import docker
 import docker.errors
 import pytest
-from kubernetes import client as k8s
 from local_docker import client_with
 
 from labconform.docker import tomcat
 from labconform.kube import cluster
-from labconform.kube.client import KubeLab, KubeUnavailable
+from labconform.kube.client import KubeLab, KubeUnavailable, deployment_path
 from labconform.params import LabParams
 from labconform.poll import until
 from labconform.transport.target import Target
@@ -162,14 +161,13 @@ def test_the_kubernetes_release_is_the_pinned_one_or_waived(tmp_path: Path, kube
     assert own["k8s-inst-05"]["verdict"] == "passed", own["k8s-inst-05"]
 
 
-def _coredns_stand_in() -> k8s.V1Deployment:
+def _coredns_stand_in() -> dict:
     labels = {"k8s-app": "kube-dns", "org.labconform.test": "coredns-stand-in"}
-    container = k8s.V1Container(name="coredns", image=PAUSE, image_pull_policy="Never")
-    return k8s.V1Deployment(
-        metadata=k8s.V1ObjectMeta(name=cluster.COREDNS, namespace=cluster.COREDNS_NAMESPACE, labels=labels),
-        spec=k8s.V1DeploymentSpec(replicas=1, selector=k8s.V1LabelSelector(match_labels=labels),
-                                  template=k8s.V1PodTemplateSpec(metadata=k8s.V1ObjectMeta(labels=labels),
-                                                                 spec=k8s.V1PodSpec(containers=[container]))))
+    container = {"name": "coredns", "image": PAUSE, "imagePullPolicy": "Never"}
+    return {"apiVersion": "apps/v1", "kind": "Deployment",
+            "metadata": {"name": cluster.COREDNS, "namespace": cluster.COREDNS_NAMESPACE, "labels": labels},
+            "spec": {"replicas": 1, "selector": {"matchLabels": labels},
+                     "template": {"metadata": {"labels": labels}, "spec": {"containers": [container]}}}}
 
 
 @pytest.mark.faults
@@ -181,8 +179,7 @@ def test_coredns_absent_fails_and_is_waived_and_an_available_one_passes(tmp_path
     assert v["k8s-init-06"]["verdict"] == "waived", v["k8s-init-06"]
     assert "no Deployment kube-system/coredns" in v["k8s-init-06"]["reason"]
     assert v["k8s-init-01"]["verdict"] == "passed"
-    apps = kube.apps
-    apps.create_namespaced_deployment(cluster.COREDNS_NAMESPACE, _coredns_stand_in())
+    kube.send("POST", f"/apis/apps/v1/namespaces/{cluster.COREDNS_NAMESPACE}/deployments", body=_coredns_stand_in())
     try:
         until(lambda: cluster.judge_coredns(cluster.coredns(kube)), lambda j: j.ok, timeout=120,
               what="the stand-in CoreDNS Deployment available")
@@ -190,6 +187,7 @@ def test_coredns_absent_fails_and_is_waived_and_an_available_one_passes(tmp_path
         assert ok["k8s-init-06"]["verdict"] == "passed", ok["k8s-init-06"]
         assert ok["k8s-init-06"]["evidence"][-1]["found"]["images"] == [PAUSE]
     finally:
-        apps.delete_namespaced_deployment(cluster.COREDNS, cluster.COREDNS_NAMESPACE, propagation_policy="Foreground")
+        kube.send("DELETE", deployment_path(cluster.COREDNS, cluster.COREDNS_NAMESPACE),
+                  query={"propagationPolicy": "Foreground"})
         until(lambda: cluster.coredns(kube), lambda d: d is None, timeout=120, interval=1,
               what="the stand-in CoreDNS Deployment gone")

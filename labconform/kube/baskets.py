@@ -55,17 +55,16 @@ class ClusterImages:
 def cluster_objects(kube: KubeLab, kinds: tuple[str, ...]) -> list[dict[str, Any]]:
     """The cluster's pods, daemonsets and deployments (all namespaces) as the API server sent them, through
     the run's one Kubernetes client (--kubeconfig or the lab's admin.conf)."""
-    calls = {"pods": ("Pod", kube.core.list_pod_for_all_namespaces),
-             "daemonsets": ("DaemonSet", kube.apps.list_daemon_set_for_all_namespaces),
-             "deployments": ("Deployment", kube.apps.list_deployment_for_all_namespaces)}
+    paths = {"pods": ("Pod", "/api/v1/pods"), "daemonsets": ("DaemonSet", "/apis/apps/v1/daemonsets"),
+             "deployments": ("Deployment", "/apis/apps/v1/deployments")}
     out = []
     for plural in kinds:
-        kind, fn = calls[plural]
+        kind, path = paths[plural]
         try:
-            listed = kube.call(f"GET {plural} (all namespaces)", fn)
+            listed = kube.items(path, f"GET {plural} (all namespaces)")
         except KubeUnavailable as exc:
             raise ClusterUnavailable(str(exc)) from None
-        out += [{**kube.data(item), "kind": kind} for item in listed.items]
+        out += [{**kube.data(item), "kind": kind} for item in listed]
     return out
 
 

@@ -3,29 +3,26 @@
 from __future__ import annotations
 
 import ipaddress
+import json
 import threading
 import urllib.parse
 from collections.abc import Callable
 from functools import cached_property
+from http import HTTPStatus
 from pathlib import Path
 from typing import Any
 
 import urllib3
 import yaml
-from kubernetes import client as k8s
-from kubernetes import config as k8s_config
-from kubernetes.client.exceptions import ApiException
-from kubernetes.config.config_exception import ConfigException
 
 from labconform.errors import ClaimFailed, LabUnreachable, WaitTimeout
 from labconform.http import client as http
 from labconform.kube import conntrack, nodeport
+from labconform.kube.api import ApiError, Transport, api_message, as_json, wrap
 from labconform.poll import until
 from labconform.transport.target import Target
 
 ADMIN_CONF = "/etc/kubernetes/admin.conf"
-# (connect, read) seconds for every API call: a dead API server ends a claim in seconds, not minutes
-REQUEST_TIMEOUT = (3.0, 10.0)
 ROLE_PREFIX = "node-role.kubernetes.io/"
 MASTER_TAINT = "node-role.kubernetes.io/master"
 # the scheduler and controller-manager serve only their secure ports since kubeadm v1.20
@@ -33,17 +30,6 @@ CONTROL_PLANE_PROCESSES = {
     6443: "kube-apiserver", 2379: "etcd", 2380: "etcd", 10250: "kubelet",
     10259: "kube-scheduler", 10257: "kube-controller-manager",
 }
-
-
-def api_message(exc: ApiException, prefix: str = "") -> str:
-    """What the API server said along with an error status (its Status message, or the text), one line."""
-    body = exc.body.decode("utf-8", "replace") if isinstance(exc.body, bytes) else (exc.body or "")
-    try:
-        body = (yaml.safe_load(body) or {}).get("message") or body
-    except (yaml.YAMLError, AttributeError):
-        pass
-    text = " ".join(str(body).split())[:300]
-    return f"{prefix}{text}" if text else ""
 
 
 class KubeUnavailable(LabUnreachable):
@@ -92,25 +78,22 @@ class KubeLab:
     @cached_property
     def server(self) -> str:
         """The API server's address as the kubeconfig names it (not the tunnel that reaches it)."""
-        host = self.api.configuration.host
+        host = self.api.server
         return getattr(self, "_tunnels", {}).get(host, host)
 
     @cached_property
-    def api(self) -> k8s.ApiClient:
+    def api(self) -> Transport:
         with self._lock:
             if self._down:
                 raise KubeUnavailable(self._down)
-            conf = k8s.Configuration()
             try:
-                k8s_config.load_kube_config_from_dict(self._config_dict(), client_configuration=conf)
+                return Transport(self._config_dict())
             except KubeUnavailable as exc:
                 self._down = str(exc)
                 raise KubeUnavailable(self._down) from None
-            except (ConfigException, KeyError, TypeError, ValueError, OSError) as exc:
+            except (KeyError, TypeError, ValueError, OSError, urllib3.exceptions.HTTPError) as exc:
                 self._down = str(KubeUnavailable(f"kubeconfig {self.source}: unusable ({exc})"))
                 raise KubeUnavailable(self._down) from None
-            conf.retries = 0  # one attempt per call; the claims' own waits decide about retrying
-            return k8s.ApiClient(conf)
 
     def forget_failure(self) -> None:
         """An API server that failed is not asked again in this run (every claim after fails at once), except
@@ -122,15 +105,15 @@ class KubeLab:
         if self._down:
             raise KubeUnavailable(self._down)
         try:
-            return fn(*args, _request_timeout=REQUEST_TIMEOUT, **kwargs)
-        except ApiException as exc:
+            return fn(*args, **kwargs)
+        except ApiError as exc:
             if exc.status == 404:
                 return None
             if exc.status in (401, 403):
                 self._down = (f"API server {self.server} ({self.source}) refused the credentials: "
                               f"{exc.status} {exc.reason}")
                 raise KubeUnavailable(self._down) from None
-            if exc.status == 0 or exc.status is None or exc.status >= 500:
+            if exc.status >= 500:
                 raise KubeUnavailable(f"API server {self.server}: {what}: {exc.status} {exc.reason}"
                                       f"{api_message(exc, ': ')}") from None
             raise
@@ -140,22 +123,37 @@ class KubeLab:
                                              f"{reason}"))
             raise KubeUnavailable(self._down) from None
 
+    def send(self, method: str, path: str, what: str | None = None, query: dict[str, Any] | None = None,
+             body: Any = None, answers: tuple[int, ...] = ()) -> tuple[int, str] | None:
+        """One bounded request: its status and text; None for 404. A status of 400 or more that is not among
+        `answers` is the API's error (call() says what it means)."""
+        def once() -> tuple[int, str]:
+            resp = self.api.request(method, path, query, body)
+            text = resp.data.decode("utf-8", "replace")
+            if resp.status >= 400 and resp.status not in answers:
+                raise ApiError(resp.status, resp.reason or "", text)
+            return resp.status, text
+
+        return self.call(what or f"{method} {path}", once)
+
+    def json(self, method: str, path: str, what: str | None = None, **kw: Any) -> Any:
+        """One request whose answer is an API object (Obj, or a list's items), or None for 404."""
+        got = self.send(method, path, what, **kw)
+        return None if got is None else wrap(json.loads(got[1]))
+
+    def items(self, path: str, what: str | None = None, **query: Any) -> list[Any]:
+        """The items of an API list (GET)."""
+        listed = self.json("GET", path, what, query=query or None)
+        return listed.items or [] if listed is not None else []
+
     def data(self, obj: Any) -> Any:
         """An API object as the JSON the API server sent (camelCase keys), for evidence and comparison."""
-        return self.api.sanitize_for_serialization(obj)
-
-    @cached_property
-    def core(self) -> k8s.CoreV1Api:
-        return k8s.CoreV1Api(self.api)
-
-    @cached_property
-    def apps(self) -> k8s.AppsV1Api:
-        return k8s.AppsV1Api(self.api)
+        return as_json(obj)
 
     # --- reads -------------------------------------------------------------------------------------
 
     def version(self) -> dict[str, Any]:
-        return self.data(self.call("GET /version", k8s.VersionApi(self.api).get_code))
+        return self.data(self.json("GET", "/version"))
 
     def raw(self, path: str) -> str:
         """GET a plain API path (/healthz, /readyz) and return its text."""
@@ -167,54 +165,41 @@ class KubeLab:
         return self._get_text(path, answers=(500, 503))
 
     def _get_text(self, path: str, answers: tuple[int, ...]) -> tuple[int, str]:
-        """One bounded GET of a plain API path: its status and text; a status of 400 or more that is not among
-        `answers` is raised as the API's error (and call() says what it means)."""
-        def get(_request_timeout: Any) -> tuple[int, str]:
-            resp = self.api.call_api(*self.api.param_serialize("GET", path, auth_settings=["BearerToken"]),
-                                     _request_timeout=_request_timeout)
-            resp.read()
-            if resp.status >= 400 and resp.status not in answers:
-                raise ApiException(status=resp.status, reason=resp.reason)
-            return resp.status, resp.data.decode("utf-8", "replace")
-
-        return self.call(f"GET {path}", get)
+        return self.send("GET", path, answers=answers)  # type: ignore[return-value]
 
     def nodes(self) -> list[Any]:
-        return self.call("GET /api/v1/nodes", self.core.list_node).items
+        return self.items("/api/v1/nodes")
 
     def pods(self, namespace: str, selector: str) -> list[Any]:
-        return self.call(f"GET pods -l {selector}", self.core.list_namespaced_pod, namespace,
-                         label_selector=selector).items
+        return self.items(f"/api/v1/namespaces/{q(namespace)}/pods", f"GET pods -l {selector}", labelSelector=selector)
 
     def all_pods(self) -> list[Any]:
-        return self.call("GET pods (all namespaces)", self.core.list_pod_for_all_namespaces).items
+        return self.items("/api/v1/pods", "GET pods (all namespaces)")
 
     def deployment(self, name: str, namespace: str = "default") -> Any:
-        return self.call(f"GET deployment {namespace}/{name}", self.apps.read_namespaced_deployment, name, namespace)
+        return self.json("GET", deployment_path(name, namespace), f"GET deployment {namespace}/{name}")
 
     def service(self, name: str, namespace: str = "default") -> Any:
-        return self.call(f"GET service {namespace}/{name}", self.core.read_namespaced_service, name, namespace)
+        return self.json("GET", f"/api/v1/namespaces/{q(namespace)}/services/{q(name)}",
+                         f"GET service {namespace}/{name}")
 
     def config_map(self, name: str, namespace: str) -> Any:
-        return self.call(f"GET configmap {namespace}/{name}", self.core.read_namespaced_config_map, name, namespace)
+        return self.json("GET", f"/api/v1/namespaces/{q(namespace)}/configmaps/{q(name)}",
+                         f"GET configmap {namespace}/{name}")
 
     def daemon_sets(self) -> list[Any]:
-        return self.call("GET daemonsets (all namespaces)", self.apps.list_daemon_set_for_all_namespaces).items
+        return self.items("/apis/apps/v1/daemonsets", "GET daemonsets (all namespaces)")
 
     def kubelet_config(self, node: str) -> dict[str, Any]:
         """The running kubelet's effective configuration (GET /api/v1/nodes/NODE/proxy/configz). The API
         server answering that it cannot reach the kubelet is what the claim saw: no running kubelet."""
-        def get(_request_timeout: Any) -> str:
-            try:
-                return self.core.connect_get_node_proxy_with_path(node, "configz", _request_timeout=_request_timeout)
-            except ApiException as exc:
-                if exc.status in (502, 503, 500):
-                    raise ClaimFailed(f"the kubelet of node {node} does not answer through the API server: "
-                                      f"{exc.status} {exc.reason}{api_message(exc, ': ')}") from None
-                raise
-
-        text = self.call(f"GET nodes/{node}/proxy/configz", get)
-        return yaml.safe_load(text).get("kubeletconfig", {}) if text else {}
+        what = f"GET nodes/{node}/proxy/configz"
+        got = self.send("GET", f"/api/v1/nodes/{q(node)}/proxy/configz", what, answers=(500, 502, 503))
+        if got is not None and got[0] >= 500:
+            exc = ApiError(got[0], HTTPStatus(got[0]).phrase, got[1])
+            raise ClaimFailed(f"the kubelet of node {node} does not answer through the API server: "
+                              f"{exc.status} {exc.reason}{api_message(exc, ': ')}")
+        return yaml.safe_load(got[1]).get("kubeletconfig", {}) if got and got[1] else {}
 
     def live(self, manifest: dict[str, Any]) -> dict[str, Any] | None:
         """The live object a manifest document describes (Deployment or Service), as JSON, or None."""
@@ -231,10 +216,10 @@ class KubeLab:
         server-side dry run that `kubectl diff` makes, so every default is filled in and nothing changes."""
         meta = body["metadata"]
         ns = meta.get("namespace", "default")
-        replace = {"Deployment": self.apps.replace_namespaced_deployment,
-                   "Service": self.core.replace_namespaced_service}[body["kind"]]
-        return self.data(self.call(f"PUT {body['kind'].lower()} {ns}/{meta['name']} (dryRun=All)", replace,
-                                   meta["name"], ns, body, dry_run="All"))
+        path = {"Deployment": deployment_path(meta["name"], ns),
+                "Service": f"/api/v1/namespaces/{q(ns)}/services/{q(meta['name'])}"}[body["kind"]]
+        return self.data(self.json("PUT", path, f"PUT {body['kind'].lower()} {ns}/{meta['name']} (dryRun=All)",
+                                   query={"dryRun": "All"}, body=body))
 
     def deployment_pods(self, name: str, namespace: str = "default") -> list[Any]:
         """The pods a deployment's selector picks, live ones only (not those being deleted)."""
@@ -288,14 +273,23 @@ class KubeLab:
     # --- changes (the document's clean-up) ---------------------------------------------------------
 
     def scale(self, name: str, replicas: int, namespace: str = "default") -> None:
-        self.call(f"PATCH deployment {namespace}/{name}/scale", self.apps.patch_namespaced_deployment_scale,
-                  name, namespace, {"spec": {"replicas": replicas}})
+        self.send("PATCH", f"{deployment_path(name, namespace)}/scale", f"PATCH deployment {namespace}/{name}/scale",
+                  body={"spec": {"replicas": replicas}})
 
     def delete_deployment(self, name: str, namespace: str = "default") -> None:
-        self.call(f"DELETE deployment {namespace}/{name}", self.apps.delete_namespaced_deployment, name, namespace)
+        self.send("DELETE", deployment_path(name, namespace), f"DELETE deployment {namespace}/{name}")
 
 
 # --- what the claims derive from the objects ------------------------------------------------------
+
+
+def q(name: str) -> str:
+    """A name as one segment of an API path."""
+    return urllib.parse.quote(name, safe="")
+
+
+def deployment_path(name: str, namespace: str) -> str:
+    return f"/apis/apps/v1/namespaces/{q(namespace)}/deployments/{q(name)}"
 
 
 def tunnel_servers(target: Target, data: dict[str, Any]) -> dict[str, str]:
@@ -332,7 +326,8 @@ def pod_ready(pod: Any) -> bool:
 
 
 def selector_of(obj: Any) -> str:
-    labels = (obj.spec.selector.match_labels if hasattr(obj.spec.selector, "match_labels") else obj.spec.selector) or {}
+    sel = obj.spec.selector or {}  # a Deployment's is a LabelSelector, a Service's its labels
+    labels = (sel.get("matchLabels", sel) if isinstance(sel, dict) else sel.match_labels) or {}
     return ",".join(f"{k}={v}" for k, v in sorted(labels.items()))
 
 

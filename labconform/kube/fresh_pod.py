@@ -16,6 +16,7 @@ from labconform.poll import until
 
 RUN_LABEL = "labconform.run"
 DEADLINE_S = 600
+PODS = "/api/v1/namespaces/default/pods"
 
 
 def pod_name(run_name: str, deployment: str) -> str:
@@ -23,20 +24,19 @@ def pod_name(run_name: str, deployment: str) -> str:
     return re.sub(r"[^a-z0-9-]", "-", f"{run_name}-{deployment}-first".lower())[:63].strip("-")
 
 
-def manifest(kube: Any, deployment: str, run_name: str) -> tuple[Any, dict[str, Any]]:
-    """The pod to make from the live Deployment's template, and what differs from that template."""
-    from kubernetes import client as k8s
-
+def manifest(kube: Any, deployment: str, run_name: str) -> tuple[dict[str, Any], dict[str, Any]]:
+    """The pod to make from the live Deployment's template (its JSON), and what differs from that template."""
     d = kube.deployment(deployment)
     if d is None:
         raise ClaimFailed(f"no Deployment {deployment} in the cluster: no template to make a pod from")
-    spec = copy.deepcopy(d.spec.template.spec)
-    for c in spec.containers:
-        c.resources = None
-    spec.active_deadline_seconds = DEADLINE_S
-    spec.restart_policy = "Never"
+    spec = copy.deepcopy(kube.data(d)["spec"]["template"]["spec"])
+    for c in spec.get("containers") or []:
+        c.pop("resources", None)
+    spec["activeDeadlineSeconds"] = DEADLINE_S
+    spec["restartPolicy"] = "Never"
     name = pod_name(run_name, deployment)
-    pod = k8s.V1Pod(metadata=k8s.V1ObjectMeta(name=name, labels={RUN_LABEL: run_name}), spec=spec)
+    pod = {"apiVersion": "v1", "kind": "Pod", "metadata": {"name": name, "labels": {RUN_LABEL: run_name}},
+           "spec": spec}
     differs = {"labels": {RUN_LABEL: run_name}, "resources": "none asked (BestEffort)",
                "activeDeadlineSeconds": DEADLINE_S, "restartPolicy": "Never"}
     return pod, differs
@@ -46,9 +46,9 @@ def create(kube: Any, deployment: str, run_name: str) -> tuple[str, dict[str, An
     """Make the run's pod from `deployment`'s template (Tomcat in it boots from then on): its name, and what
     differs from the template."""
     pod, differs = manifest(kube, deployment, run_name)
-    name = pod.metadata.name
+    name = pod["metadata"]["name"]
     remove(kube, name)  # a pod left by a killed run of the same name
-    kube.call(f"POST pod {name}", kube.core.create_namespaced_pod, "default", pod)
+    kube.send("POST", PODS, f"POST pod {name}", body=pod)
     return name, differs
 
 
@@ -61,12 +61,12 @@ def start(kube: Any, deployment: str, run_name: str, timeout: float,
     name, differs = created or create(kube, deployment, run_name)
 
     def started() -> dict[str, Any] | ClaimFailed | None:  # an end is returned: until() takes a raise for "not yet"
-        p = kube.call(f"GET pod {name}", kube.core.read_namespaced_pod, name, "default")
+        p = kube.json("GET", f"{PODS}/{name}", f"GET pod {name}")
         if p is None or p.status.phase in ("Failed", "Succeeded"):
             return ClaimFailed(f"pod {name} is {'gone' if p is None else p.status.phase} before Tomcat started")
         if not p.status.pod_ip:
             return None
-        log = kube.call(f"GET pod {name} log", kube.core.read_namespaced_pod_log, name, "default") or ""
+        log = (kube.send("GET", f"{PODS}/{name}/log", f"GET pod {name} log") or (0, ""))[1]
         m = STARTUP_LINE.search(log)
         return {"pod": name, "address": p.status.pod_ip, "node": p.spec.node_name,
                 "tomcat_startup_ms": int(m.group(1).replace(",", ""))} if m else None
@@ -83,4 +83,4 @@ def start(kube: Any, deployment: str, run_name: str, timeout: float,
 
 def remove(kube: Any, name: str) -> None:
     """Delete the pod at once (no grace: nothing in it is kept); absent is fine."""
-    kube.call(f"DELETE pod {name}", kube.core.delete_namespaced_pod, name, "default", grace_period_seconds=0)
+    kube.send("DELETE", f"{PODS}/{name}", f"DELETE pod {name}", query={"gracePeriodSeconds": 0})

@@ -9,8 +9,7 @@ import math
 from decimal import Decimal
 from typing import Any
 
-from kubernetes.utils.quantity import parse_quantity
-
+from labconform.kube.api import parse_quantity
 from labconform.observation import Judged
 
 RESOURCES = ("cpu", "memory")
