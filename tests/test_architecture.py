@@ -54,6 +54,13 @@ def test_verification_never_imports_provisioning(package: str) -> None:
     assert not arrows, f"{package}/ imports provision/: " + ", ".join(sorted(arrows))
 
 
+def test_the_cluster_is_read_without_the_kubernetes_client() -> None:
+    """Importing the official client costs about 0.5 s a run (docs/speed.md): labconform.kube.api reads the API."""
+    arrows = {f"{p.relative_to(REPO)} -> {m}" for p in python_files("labconform", "steps", "provision")
+              for m in imported_modules(p) if m == "kubernetes" or m.startswith("kubernetes.")}
+    assert not arrows, "the kubernetes package is imported: " + ", ".join(sorted(arrows))
+
+
 def test_the_import_check_sees_every_way_of_importing(tmp_path: Path) -> None:
     f = tmp_path / "m.py"
     f.write_text("import provision.core\ndef f():\n    from provision import build_plan\n"
