@@ -81,7 +81,7 @@ class FakeKube:
     def pods(self, namespace: str, selector: str) -> list:
         return self.pod_list
 
-    def ready_pod_names(self, name: str) -> list[str]:
+    def ready_pod_names(self, name: str, deleting: bool = False) -> list[str]:
         return [p.metadata.name for p in self.pod_list]
 
     def service(self, name: str) -> Any:
@@ -287,7 +287,8 @@ def test_the_clean_up_is_judged_on_the_last_observation_of_its_wait(monkeypatch)
 
     monkeypatch.setattr(deployment, "wait_for", wait_for)
     j = deployment.judged_no_ready_pod(FakeKube(), "hw-deploy", 60)
-    assert shape(j) == (True, "ready pods of hw-deploy", [], [], "GET pods of hw-deploy, polled for 60 s", "", {}, {})
+    assert shape(j) == (True, "ready pods of hw-deploy", [], [],
+                        "GET pods of hw-deploy (those being deleted too), polled for 60 s", "", {}, {})
     assert deployment.judged_no_ready_pod(FakeKube(pod_list=[pod("hw-1")]), "hw-deploy", 60).found == ["hw-1"]
     assert not deployment.judged_no_ready_pod(FakeKube(pod_list=[pod("hw-1")]), "hw-deploy", 60).ok
     gone = deployment.judged_gone(FakeKube(), "hw-deploy", "default", 30)

@@ -87,3 +87,30 @@ def test_an_unusable_kubeconfig_says_why(config, says) -> None:
 def test_an_error_status_says_the_servers_message_on_one_line() -> None:
     exc = ApiError(403, "Forbidden", b'{"kind":"Status","message":"pods is forbidden:\\n user x"}')
     assert api_message(exc, ": ") == ": pods is forbidden: user x" and str(exc) == "403 Forbidden"
+
+
+class ListedLab(kube.KubeLab):
+    """A KubeLab whose Deployment and pods are fixed JSON, not asked of an API server."""
+
+    def __init__(self, pods: list[dict]) -> None:
+        super().__init__(None)  # type: ignore[arg-type]
+        self.listed = [Obj(p) for p in pods]
+
+    def deployment(self, name: str, namespace: str = "default") -> Obj:
+        return Obj({"metadata": {"name": name}, "spec": {"selector": {"matchLabels": {"app": "hw"}}}})
+
+    def pods(self, namespace: str, selector: str) -> list[Obj]:
+        assert selector == "app=hw"
+        return self.listed
+
+
+def listed_pod(name: str, ready: str, deleting: bool) -> dict:
+    meta = {"name": name, **({"deletionTimestamp": "2026-12-04T14:38:19Z"} if deleting else {})}
+    return {"metadata": meta, "status": {"conditions": [{"type": "Ready", "status": ready}]}}
+
+
+def test_a_pod_being_deleted_counts_as_ready_while_its_ready_condition_holds_when_asked() -> None:
+    lab = ListedLab([listed_pod("hw-1", "True", deleting=True), listed_pod("hw-2", "False", deleting=True),
+                     listed_pod("hw-3", "True", deleting=False)])
+    assert lab.ready_pod_names("hw-deploy") == ["hw-3"]  # the pods that serve the Service's next connection
+    assert lab.ready_pod_names("hw-deploy", deleting=True) == ["hw-1", "hw-3"]  # scaled away, not yet stopped

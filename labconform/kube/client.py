@@ -228,8 +228,14 @@ class KubeLab:
             return []
         return [p for p in self.pods(namespace, selector_of(d)) if p.metadata.deletion_timestamp is None]
 
-    def ready_pod_names(self, name: str, namespace: str = "default") -> list[str]:
-        return sorted(p.metadata.name for p in self.deployment_pods(name, namespace) if pod_ready(p))
+    def ready_pod_names(self, name: str, namespace: str = "default", deleting: bool = False) -> list[str]:
+        """The deployment's ready pods; `deleting`: those being deleted too, while their Ready condition holds (a
+        pod scaled away serves until its containers stop, and the Deployment counts it until then)."""
+        if not deleting:
+            return sorted(p.metadata.name for p in self.deployment_pods(name, namespace) if pod_ready(p))
+        d = self.deployment(name, namespace)
+        pods = self.pods(namespace, selector_of(d)) if d is not None else []
+        return sorted(p.metadata.name for p in pods if ready_condition(p))
 
     def pod_answers(self, name: str, port: int, timeout: float = 30) -> dict[str, dict[str, Any]]:
         """GET / at each ready pod's IP from the lab host; the first answer may wait for the JSP to compile."""
@@ -320,8 +326,12 @@ def node_ready(node: Any) -> str:
 
 
 def pod_ready(pod: Any) -> bool:
-    if pod.metadata.deletion_timestamp is not None:
-        return False
+    """Ready and not being deleted."""
+    return pod.metadata.deletion_timestamp is None and ready_condition(pod)
+
+
+def ready_condition(pod: Any) -> bool:
+    """The pod's Ready condition is True (kubectl's READY n/n), being deleted or not."""
     return any(c.type == "Ready" and c.status == "True" for c in pod.status.conditions or [])
 
 

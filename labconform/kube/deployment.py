@@ -29,9 +29,13 @@ def judged_labelled(kube: KubeLab, name: str, label: str, selects: str) -> Judge
 
 
 def judged_no_ready_pod(kube: KubeLab, name: str, seconds: int) -> Judged:
-    """Within `seconds` no pod of the Deployment is ready (after it was scaled to none)."""
-    ready = wait_for(lambda: kube.ready_pod_names(name), lambda pods: not pods, seconds, "no ready pod")
-    return Judged(ready == [], f"ready pods of {name}", [], ready, f"GET pods of {name}, polled for {seconds} s")
+    """Within `seconds` no pod of the Deployment is ready (after it was scaled to none), those being deleted
+    included: each pod's Tomcat has stopped (its Ready condition is no longer True) or the pod is gone. A pod
+    marked for deletion still serves, and the Deployment counts it ready until the ReplicaSet has seen it go."""
+    ready = wait_for(lambda: kube.ready_pod_names(name, deleting=True), lambda pods: not pods, seconds,
+                     "no ready pod")
+    return Judged(ready == [], f"ready pods of {name}", [], ready,
+                  f"GET pods of {name} (those being deleted too), polled for {seconds} s")
 
 
 def judged_counts(kube: KubeLab, name: str, ready: int, available: int, want: int) -> Judged:
