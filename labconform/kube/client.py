@@ -180,8 +180,7 @@ class KubeLab:
         return self.json("GET", deployment_path(name, namespace), f"GET deployment {namespace}/{name}")
 
     def service(self, name: str, namespace: str = "default") -> Any:
-        return self.json("GET", f"/api/v1/namespaces/{q(namespace)}/services/{q(name)}",
-                         f"GET service {namespace}/{name}")
+        return self.json("GET", service_path(name, namespace), f"GET service {namespace}/{name}")
 
     def config_map(self, name: str, namespace: str) -> Any:
         return self.json("GET", f"/api/v1/namespaces/{q(namespace)}/configmaps/{q(name)}",
@@ -217,25 +216,22 @@ class KubeLab:
         meta = body["metadata"]
         ns = meta.get("namespace", "default")
         path = {"Deployment": deployment_path(meta["name"], ns),
-                "Service": f"/api/v1/namespaces/{q(ns)}/services/{q(meta['name'])}"}[body["kind"]]
+                "Service": service_path(meta["name"], ns)}[body["kind"]]
         return self.data(self.json("PUT", path, f"PUT {body['kind'].lower()} {ns}/{meta['name']} (dryRun=All)",
                                    query={"dryRun": "All"}, body=body))
 
-    def deployment_pods(self, name: str, namespace: str = "default") -> list[Any]:
-        """The pods a deployment's selector picks, live ones only (not those being deleted)."""
+    def deployment_pods(self, name: str, namespace: str = "default", deleting: bool = False) -> list[Any]:
+        """The pods a deployment's selector picks: live ones only, or (`deleting`) those being deleted too."""
         d = self.deployment(name, namespace)
         if d is None:
             return []
-        return [p for p in self.pods(namespace, selector_of(d)) if p.metadata.deletion_timestamp is None]
+        pods = self.pods(namespace, selector_of(d))
+        return pods if deleting else [p for p in pods if p.metadata.deletion_timestamp is None]
 
     def ready_pod_names(self, name: str, namespace: str = "default", deleting: bool = False) -> list[str]:
         """The deployment's ready pods; `deleting`: those being deleted too, while their Ready condition holds (a
         pod scaled away serves until its containers stop, and the Deployment counts it until then)."""
-        if not deleting:
-            return sorted(p.metadata.name for p in self.deployment_pods(name, namespace) if pod_ready(p))
-        d = self.deployment(name, namespace)
-        pods = self.pods(namespace, selector_of(d)) if d is not None else []
-        return sorted(p.metadata.name for p in pods if ready_condition(p))
+        return sorted(p.metadata.name for p in self.deployment_pods(name, namespace, deleting) if ready_condition(p))
 
     def pod_answers(self, name: str, port: int, timeout: float = 30) -> dict[str, dict[str, Any]]:
         """GET / at each ready pod's IP from the lab host; the first answer may wait for the JSP to compile."""
@@ -296,6 +292,10 @@ def q(name: str) -> str:
 
 def deployment_path(name: str, namespace: str) -> str:
     return f"/apis/apps/v1/namespaces/{q(namespace)}/deployments/{q(name)}"
+
+
+def service_path(name: str, namespace: str) -> str:
+    return f"/api/v1/namespaces/{q(namespace)}/services/{q(name)}"
 
 
 def tunnel_servers(target: Target, data: dict[str, Any]) -> dict[str, str]:
