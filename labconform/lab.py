@@ -93,6 +93,9 @@ class Lab:
     def http_get(self, url: str, timeout: float = 10) -> http.Response:
         return http.get(self.target, url, timeout)
 
+    def http_get_many(self, url: str, count: int, timeout: float = 10) -> list[http.Response]:
+        return http.get_many(self.target, url, count, timeout)
+
     def url_for(self, w: Workload, path: str = "/") -> str:
         # requests go from the lab host itself (see http.get), where the port is published
         return f"http://127.0.0.1:{w.port}{path}"

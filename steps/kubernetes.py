@@ -238,4 +238,4 @@ def _(lab, evidence, run_pods, new_pods_ahead, name):
 @when(parsers.parse("GET / is sent to the new pod on port {port:d} {count:d} times"))
 def _(lab, run_pods, answers, port, count):
     url = f"http://{list(run_pods.values())[-1]['address']}:{port}/"
-    answers["the new pod"] = [lab.http_get(url) for _ in range(count)]
+    answers["the new pod"] = lab.http_get_many(url, count)

@@ -44,7 +44,7 @@ def get_root(lab, role):
 def send(lab, answers, role, count):
     """GET / `count` times, one after another, on the run's container for `role`; each answer kept in order."""
     w = lab.docker.workloads[role]
-    answers.setdefault(role, []).extend(lab.http_get(lab.url_for(w)) for _ in range(count))
+    answers.setdefault(role, []).extend(lab.http_get_many(lab.url_for(w), count))
 
 
 @when(parsers.parse('GET / is sent to "{role}"'))

@@ -73,10 +73,28 @@ def test_a_file_is_read_from_an_image_without_starting_it(lab):
 
 
 @pytest.mark.lab
+def test_images_asked_side_by_side_answer_each_for_itself(lab):
+    refs = [lab.params.mytc_image, "labconform/no-such-image:0", lab.params.tomcat_image]
+    found = lab.docker.images(refs)
+    assert list(found) == refs and found["labconform/no-such-image:0"] is None
+    assert found[lab.params.mytc_image]["Id"] == docker.from_env().images.get(lab.params.mytc_image).id
+    assert found[lab.params.tomcat_image]["Id"] != found[lab.params.mytc_image]["Id"]
+
+
+@pytest.mark.lab
 def test_a_container_that_dies_fails_the_wait_with_its_log(lab):
     w = lab.docker.start("dies", lab.params.tomcat_image, env={"JAVA_OPTS": "-Xmx1k"})
     with pytest.raises(AssertionError, match="exited before Tomcat started"):
         lab.docker.wait_started(w, 60)
+
+
+@pytest.mark.lab
+def test_the_wait_for_tomcat_ends_at_its_bound_with_what_the_log_said(lab):
+    w = lab.docker.start("slow", lab.params.tomcat_image)
+    with pytest.raises(AssertionError, match=r"Tomcat startup in .*slow: not reached within 0.3 s"):
+        lab.docker.wait_started(w, 0.3)
+    ready = lab.docker.wait_started(w, 60)  # the same container, followed again: the line it then writes
+    assert ready["tomcat_startup_ms"] > 0 and lab.docker.status(w) == "running"
 
 
 @pytest.mark.lab

@@ -253,7 +253,7 @@ class FakeDocker:
 
     def __init__(self, images: dict[str, dict] | None = None, files: dict[str, bytes] | None = None,
                  gone: bool = True, execs: dict[tuple[str, ...], tuple[int, str]] | None = None) -> None:
-        self.images, self.files, self.gone, self.execs = images or {}, files or {}, gone, execs or {}
+        self.known, self.files, self.gone, self.execs = images or {}, files or {}, gone, execs or {}
 
     def ping(self) -> dict:
         return {"Version": "20.10.24", "ApiVersion": "1.41", "Os": "linux", "KernelVersion": "6.1", "Arch": "amd64"}
@@ -262,7 +262,10 @@ class FakeDocker:
         return {"CgroupDriver": "cgroupfs", "RegistryConfig": {"Mirrors": ["https://mirror.example/"]}}
 
     def image(self, ref: str) -> dict | None:
-        return self.images.get(ref)
+        return self.known.get(ref)
+
+    def images(self, refs: list[str]) -> dict[str, dict | None]:
+        return {r: self.image(r) for r in refs}
 
     def image_file(self, ref: str, path: str) -> bytes | None:
         return self.files.get(f"{ref}:{path}")
@@ -308,7 +311,7 @@ def test_images_and_containers_are_judged_as_the_claims_say() -> None:
     layered = engine.judged_layered_on(docker, "mytc", "tomcat:10")
     assert layered.ok and layered.found["layers added"] == 1
     assert not engine.judged_layered_on(docker, "tomcat:10", "mytc").ok
-    docker.images["mytc"] = {**mytc, "RootFS": {"Layers": ["l1", "l2", "l3", "l4"]}}  # one RUN more on top
+    docker.known["mytc"] = {**mytc, "RootFS": {"Layers": ["l1", "l2", "l3", "l4"]}}  # one RUN more on top
     more = engine.judged_layered_on(docker, "mytc", "tomcat:10")
     assert not more.ok and more.found["layers added"] == 2 and "the 1 of the document's Dockerfile" in more.expected
     assert app.filesystem_layers("FROM b\nENV A=1\nCOPY ROOT.war /w/\nrun true\nLABEL x=y\n") == 2

@@ -2,19 +2,23 @@
 
 from __future__ import annotations
 
+import http.server
 import os
 import shutil
+import stat
 import subprocess
 import sys
+import threading
 import uuid
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from pathlib import Path
 
 import pytest
 from ssh_server import Sshd, free_port, keygen, sshd  # noqa: F401 - sshd: the fixture
 
 from labconform.errors import LabUnreachable
+from labconform.http import client as http_client
 from labconform.transport.known_hosts import HostKeyError
 from labconform.transport.ssh import SshOptions
 from labconform.transport.target import Target
@@ -88,7 +92,7 @@ def test_an_explicit_kubeconfig_is_used_as_it_is(suite, sshd, tmp_path):
 
 
 @pytest.mark.lab
-def test_commands_reuse_the_one_connection(sshd):
+def test_commands_reuse_the_one_connection(sshd, tmp_path):
     with session(sshd, logins=1) as t:
         outs = {t.run("echo %s", str(i)).stdout.strip() for i in range(20)}
         assert outs == {str(i) for i in range(20)}
@@ -96,7 +100,61 @@ def test_commands_reuse_the_one_connection(sshd):
         assert (res.rc, res.stdout, res.stderr) == (3, "out\n", "err\n")
         assert t.read_text("/etc/hostname") == Path("/etc/hostname").read_text()
         assert t.read_bytes("/nonexistent/labconform") is None
+        empty = tmp_path / "empty"
+        empty.write_text("")
+        assert t.read_texts(["/etc/hostname", "/nonexistent/labconform", str(empty)]) == {
+            "/etc/hostname": Path("/etc/hostname").read_text(), "/nonexistent/labconform": None, str(empty): ""}
+        unreadable = tmp_path / "dir-not-file"
+        unreadable.mkdir()
+        with pytest.raises(OSError, match="cannot read"):
+            t.read_texts(["/etc/hostname", str(unreadable)])
         assert t.tunnel("127.0.0.1", sshd.port)[0] == "127.0.0.1"
+
+
+@pytest.mark.lab
+def test_several_gets_from_the_lab_host_are_one_command_and_each_answer_its_own(sshd):
+    seen: list[str] = []
+
+    class Handler(http.server.BaseHTTPRequestHandler):
+        def do_GET(self):  # noqa: N802 - the stdlib's name
+            seen.append(self.path)
+            body = f"answer {len(seen)}\n".encode()
+            self.send_response(200 if len(seen) != 2 else 503)
+            self.send_header("X-Count", str(len(seen)))
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *args):
+            pass
+
+    server = http.server.HTTPServer(("127.0.0.1", 0), Handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        with session(sshd, logins=1) as t:
+            url = f"http://127.0.0.1:{server.server_port}/x?a=1&b=$(id)"
+            answers = http_client.get_many(t, url, 3)
+            assert [(r.status, r.body, r.header("x-count"), r.sent_from) for r in answers] == [
+                (200, "answer 1\n", "1", t.name), (503, "answer 2\n", "2", t.name), (200, "answer 3\n", "3", t.name)]
+            assert seen == ["/x?a=1&b=$(id)"] * 3 and all(r.elapsed_ms > 0 for r in answers)
+            refused = http_client.get_many(t, f"http://127.0.0.1:{free_port()}/", 2)
+            assert [r.status for r in refused] == [None, None] and all("onnect" in r.error for r in refused)
+    finally:
+        server.shutdown()
+
+
+@pytest.mark.lab
+def test_a_file_larger_than_one_argument_is_written_whole(sshd, tmp_path, over_ssh):
+    """Over SSH in one command, its bytes the command's stdin (the next command's stdin is empty again);
+    locally in pieces. Both: whole, with its mode, nothing left aside."""
+    data = os.urandom(400_000) + b"LC-DATA\n"  # over three times the kernel's 128 KiB for one argument
+    path = tmp_path / "sub" / "big.bin"
+    with session(sshd, logins=1) if over_ssh else nullcontext(Target("local")) as t:
+        t.write_bytes(str(path), data, 0o600)
+        assert path.read_bytes() == data and stat.S_IMODE(path.stat().st_mode) == 0o600
+        assert not list(path.parent.glob("*.lc-tmp"))
+        if over_ssh:
+            assert t.run("wc -c").stdout.strip() == "0"
 
 
 @pytest.mark.lab

@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import io
 import re
 import shlex
 import subprocess
-import tarfile
 import threading
 import time
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -19,6 +18,7 @@ import docker
 import docker.errors
 import requests.exceptions
 
+from labconform.docker.container_io import archive_file, container_logs
 from labconform.errors import ClaimFailed, Conclusive, WaitTimeout
 from labconform.poll import until
 from labconform.transport.target import Target
@@ -67,15 +67,6 @@ class DockerUnavailable(ClaimFailed):
 
 class EngineSilent(DockerUnavailable, Conclusive):
     """The engine has not answered for ENGINE_SILENCE_S: a claim waiting on it stops waiting."""
-
-
-def archive_file(container: Any, path: str) -> bytes | None:
-    """The bytes of one file in a container (docker cp), or None where `path` is not a file."""
-    stream, _ = container.get_archive(path)
-    with tarfile.open(fileobj=io.BytesIO(b"".join(stream))) as tar:
-        member = tar.next()
-        f = tar.extractfile(member) if member else None
-        return f.read() if f else None
 
 
 @dataclass
@@ -189,6 +180,11 @@ class DockerLab:
             except docker.errors.ImageNotFound:
                 return None
 
+    def images(self, refs: list[str]) -> dict[str, dict[str, Any] | None]:
+        """`image(ref)` of each, asked side by side: over a slow link the wait is one round trip, not one each."""
+        with ThreadPoolExecutor(max_workers=min(8, len(refs) or 1)) as pool:
+            return dict(zip(refs, pool.map(self.image, refs), strict=True))
+
     def image_file(self, ref: str, path: str) -> bytes | None:
         """A file's bytes from an image, read from a created (never started) container."""
         with self.one_off(ref, "read", ["true"], f"read {path} from {ref}") as c:
@@ -249,35 +245,64 @@ class DockerLab:
 
     def logs(self, w: Workload) -> str:
         with self.api(f"docker logs {w.name}"):
-            return w.container.logs().decode("utf-8", errors="replace")
+            return container_logs(w.container).decode("utf-8", errors="replace")
 
     def wait_started(self, w: Workload, timeout: float) -> dict[str, Any]:
         """Wait (bounded) for Tomcat's "Server startup in [N] ms" line; the first request is not sent,
-        so the JSP stays uncompiled for the claims that time it."""
+        so the JSP stays uncompiled for the claims that time it. The log is followed, not polled: the line
+        is seen when the engine has it, at the cost of one request however long Tomcat takes."""
         if w.ready:
             return w.ready
-
-        def observe() -> re.Match[str] | ClaimFailed | None:
-            logs = self.logs(w)  # a lost lab or a silent engine (Conclusive) ends the wait at once, in until()
-            m = STARTUP_LINE.search(logs)
-            if m is None and self.status(w) in ("exited", "dead", "gone"):
-                # returned, not raised: until() would take a raised one for "not yet" and wait on
-                return ClaimFailed(f"[{self.target.name}] {w.name} exited before Tomcat started:\n{logs[-2000:]}")
-            return m
-
-        try:
-            m = until(
-                observe, lambda m: m is not None, timeout=timeout, interval=0.2, what=f"Tomcat startup in {w.name}"
-            )
-        except WaitTimeout as exc:
-            raise ClaimFailed(f"[{self.target.name}] {exc}") from None
-        if isinstance(m, ClaimFailed):
-            raise m
+        deadline = time.monotonic() + timeout
+        last: object = None
+        while (remaining := deadline - time.monotonic()) > 0:
+            try:
+                m, log = self.follow(w, STARTUP_LINE, remaining)
+                if m is not None:
+                    break
+                last = log[-200:]
+                if self.status(w) in ("exited", "dead", "gone"):
+                    raise ClaimFailed(f"[{self.target.name}] {w.name} exited before Tomcat started:\n{log[-2000:]}")
+            except Conclusive:
+                raise
+            except DockerUnavailable as exc:
+                last = exc  # a blip of the engine: followed again while time remains
+                time.sleep(min(0.2, max(0.0, deadline - time.monotonic())))
+        else:
+            raise ClaimFailed(f"[{self.target.name}] {WaitTimeout(f'Tomcat startup in {w.name}', timeout, last)}")
         w.ready = {
             "tomcat_startup_ms": int(m.group(1).replace(",", "")),
             "seen_after_s": round(time.monotonic() - w.started_mono, 3),
         }
         return w.ready
+
+    def follow(self, w: Workload, pattern: re.Pattern[str], timeout: float) -> tuple[re.Match[str] | None, str]:
+        """Read `w`'s log as the engine writes it, over one request, until a line matches `pattern`, the log
+        ends (the container stopped, or the connection dropped) or `timeout` runs out (the request is closed
+        then). Returns the match, or None, and the log read so far."""
+        with self.api(f"docker logs --follow {w.name}"):
+            stream = container_logs(w.container, follow=True)
+
+        def cancel() -> None:
+            with suppress(Exception):  # closed already; a transport that cannot cancel ends at its read timeout
+                stream.close()
+
+        timer = threading.Timer(timeout, cancel)
+        timer.daemon = True
+        timer.start()
+        text, scanned = "", 0
+        try:
+            with self.api(f"docker logs --follow {w.name}"):
+                for chunk in stream:
+                    text += chunk.decode("utf-8", errors="replace")
+                    start = text.rfind("\n", 0, scanned) + 1  # a line may arrive in two chunks
+                    if m := pattern.search(text, start):
+                        return m, text
+                    scanned = len(text)
+        finally:
+            timer.cancel()
+            cancel()
+        return None, text
 
     def status(self, w: Workload) -> str:
         with self.api(f"docker inspect {w.name}"):

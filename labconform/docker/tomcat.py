@@ -13,6 +13,7 @@ from typing import Any
 import docker.errors
 
 from labconform.docker import jvms
+from labconform.docker.container_io import container_logs
 from labconform.docker.docker_lab import DockerLab, Workload
 from labconform.evidence import summary
 from labconform.http.app import CATALINA_HOME
@@ -63,7 +64,7 @@ def ready_waits(docker: DockerLab, w: Workload) -> tuple[float | None, float | N
     from its creation (`docker run`, shown beside it). All stamps are the engine's clock (the line's
     `docker logs --timestamps` stamp): no polling interval or client clock counts."""
     with docker.api(f"docker logs --timestamps {w.name}"):
-        text = w.container.logs(timestamps=True).decode("utf-8", errors="replace")
+        text = container_logs(w.container, timestamps=True).decode("utf-8", errors="replace")
         w.container.reload()
         created, started = w.container.attrs["Created"], w.container.attrs["State"]["StartedAt"]
     line = next((ln for ln in text.splitlines() if STARTUP.search(ln)), None)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import http.cookiejar
 import statistics
 import time
@@ -64,12 +65,53 @@ def get(target: Target, url: str, timeout: float = 10) -> Response:
         timeout=timeout + 5,
     )
     body, _, tail = res.stdout.rpartition(marker)
-    parts = tail.split()
-    if res.rc != 0 or len(parts) != 2 or parts[0] == "000":
-        return Response(url, None, "", 0.0, error=res.stderr.strip() or f"curl exit {res.rc}", sent_from=target.name)
     # the response's header block went to stderr (-D), apart from the body
-    return Response(url, int(parts[0]), body, float(parts[1]) * 1000, sent_from=target.name,
-                    headers=parse_headers(res.stderr))
+    return _answer(target, url, res.rc, tail.split(), body, res.stderr, res.stderr)
+
+
+# `count` GETs of a URL, one after another, each a new curl; each answer: a line with curl's exit status, the
+# status code and the time, then the body, the header block and curl's error, each in base64 on one line
+CURL_LOOP = r"""d=$(mktemp -d) || exit 1
+i=0
+while [ "$i" -lt "$1" ]; do
+  i=$((i + 1))
+  w=$(curl -sS -D "$d/h" -o "$d/b" -w '%{http_code} %{time_total}' --max-time "$2" "$3" 2>"$d/e"); rc=$?
+  printf 'LC-ANSWER %s %s
+' "$rc" "$w"
+  for f in b h e; do cat "$d/$f" 2>/dev/null | base64 | tr -d '
+'; echo; done
+  rm -f "$d/b" "$d/h" "$d/e"
+done
+rm -rf "$d"
+"""
+
+
+def get_many(target: Target, url: str, count: int, timeout: float = 10) -> list[Response]:
+    """`count` GETs of `url`, one after another, each from a new client and timed alone; from the lab host, all
+    of them in one command (one round trip for the lot, not one each)."""
+    if target.is_local:
+        return [get(target, url, timeout) for _ in range(count)]
+    res = target.run("sh -c %s sh %s %s %s", CURL_LOOP, str(count), str(int(timeout)), url,
+                     timeout=count * (int(timeout) + 1) + 5)
+    lines = res.stdout.splitlines()
+    answers = []
+    for i, line in enumerate(lines):
+        if line.startswith("LC-ANSWER ") and len(lines) >= i + 4:
+            rc, *fields = line.split()[1:]
+            body, head, err = (base64.b64decode(x).decode("utf-8", errors="replace") for x in lines[i + 1:i + 4])
+            answers.append(_answer(target, url, int(rc), fields, body, head, err))
+    if len(answers) != count:
+        raise RuntimeError(f"{count} GETs of {url} on {target.name} gave {len(answers)} answers: "
+                           f"{res.stderr.strip()[-300:] or f'exit {res.rc}'}")
+    return answers
+
+
+def _answer(target: Target, url: str, rc: int, fields: list[str], body: str, head: str, err: str) -> Response:
+    """One curl's answer: `fields` are its status code and total time, `head` the header block it wrote."""
+    if rc != 0 or len(fields) != 2 or fields[0] == "000":
+        return Response(url, None, "", 0.0, error=err.strip() or f"curl exit {rc}", sent_from=target.name)
+    return Response(url, int(fields[0]), body, float(fields[1]) * 1000, sent_from=target.name,
+                    headers=parse_headers(head))
 
 
 def parse_headers(head: str) -> dict[str, str]:

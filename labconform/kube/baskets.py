@@ -156,7 +156,8 @@ def judged_pull_policies(t: Target, kube: KubeLab | None, manifest: str) -> Judg
 def judged_cluster_images(t: Target, kube: KubeLab, docker: DockerLab) -> Judged:
     """Every image the cluster runs (cluster_images) is present in the host's Docker engine."""
     found = cluster_images(t, kube)
-    missing = [i for i in found.images if docker.image(i) is None]
+    present = docker.images(list(found.images))
+    missing = [i for i in found.images if present[i] is None]
     shown = {"missing": missing, "problems": found.problems} if missing or found.problems or not found.images \
         else f"{len(found.images)} present"
     return Judged(bool(found.images) and not missing and not found.problems, "cluster images",

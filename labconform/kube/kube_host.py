@@ -32,8 +32,9 @@ def judged_sysctl_at_boot(target: Target, key: str, value: str) -> Judged:
         by_name.setdefault(path.rsplit("/", 1)[1], path)
     files = [by_name[n] for n in sorted(by_name)] + ["/etc/sysctl.conf"]
     found: dict[str, str | None] = {"value": None, "file": None}
+    texts = target.read_texts(files)
     for path in files:
-        for line in (target.read_text(path) or "").splitlines():
+        for line in (texts[path] or "").splitlines():
             k, sep, v = line.lstrip("-").partition("=")
             if sep and not line.lstrip().startswith(("#", ";")) and k.strip().replace("/", ".") == key:
                 found = {"value": v.strip(), "file": path}

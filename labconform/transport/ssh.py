@@ -265,7 +265,7 @@ class SshSession:
 
     # --- commands: a few long-lived shells on the lab host, reused ---------------------------
 
-    def run(self, line: str, timeout: float | None = None) -> tuple[int, str, str]:
+    def run(self, line: str, timeout: float | None = None, data: bytes | None = None) -> tuple[int, str, str]:
         """Run one shell command line on the lab host in one of the session's resident shells.
 
         A new session per command costs the remote login shell's start-up each time (a heavy
@@ -281,7 +281,7 @@ class SshSession:
         try:
             if shell is None:
                 shell = RemoteShell(["ssh", *self.client_options(), self.host, "exec /bin/sh"], self.where)
-            result = shell.run(line, None if timeout is None else timeout + 10)
+            result = shell.run(line, None if timeout is None else timeout + 10, data)
         except BaseException as exc:  # a shell left mid-answer (Ctrl-C included) is never reused
             if shell is not None:
                 shell.close()

@@ -170,6 +170,15 @@ def parse_facts(text: str) -> Facts:
     )
 
 
+# each file named in the arguments, one line each: its content in base64, or that it does not exist
+READ_FILES = r"""for p; do
+  if [ -e "$p" ]; then b=$(base64 < "$p") || exit 1; printf 'LC-FILE %s\n' "$(printf %s "$b" | tr -d '\n')"
+  else echo LC-NO-SUCH-FILE; fi
+done
+"""
+WRITE_PIECE = 60_000  # base64 characters per command line when a file is written without SSH
+
+
 class Target:
     """A lab host reached through testinfra: one backend (one connection) for the whole run."""
 
@@ -273,8 +282,11 @@ class Target:
             kwargs["ssh_extra_args"] = self.session.client_args()
         return testinfra.get_host(self.hostspec, **kwargs)
 
-    def run(self, command: str, *args: str, timeout: float | None = 60) -> Result:
-        """Run a shell command on the target, bounded by `timeout` seconds on the target itself."""
+    def run(self, command: str, *args: str, timeout: float | None = 60, data: bytes | None = None) -> Result:
+        """Run a shell command on the target, bounded by `timeout` seconds on the target itself; `data` is its
+        stdin (ssh:// targets only: write_bytes is what every transport has)."""
+        if data is not None and self.session is None:
+            raise ValueError(f"{self.spec}: a command's stdin is sent over ssh:// targets only")
         self.check_alive()
         line = shell_line(command, *args)
         wrapped = line
@@ -284,7 +296,7 @@ class Target:
             # testinfra's command line (its sudo, when ?sudo=true), run in a resident shell
             own = wrapped if timeout else f"sh -c {shlex.quote(line)}"  # never the resident shell's own exit
             try:
-                rc, stdout, stderr = self.session.run(self.host.backend.get_command(own), timeout)
+                rc, stdout, stderr = self.session.run(self.host.backend.get_command(own), timeout, data)
             except LabUnreachable:
                 self._unreachable = self.session.lost
                 raise
@@ -333,24 +345,36 @@ class Target:
             raise OSError(f"cannot read {path} on {self.spec}: {res.stderr.strip()}")
         return base64.b64decode(res.stdout)
 
+    def read_texts(self, paths: list[str]) -> dict[str, str | None]:
+        """Several files' text (None: absent), over SSH in one round trip, not one per file."""
+        if self.session is None or len(paths) < 2:
+            return {p: self.read_text(p) for p in paths}
+        res = self.run('sh -c %s sh' + ' %s' * len(paths), READ_FILES, *paths)
+        lines = res.stdout.splitlines()
+        if not res.ok or len(lines) != len(paths):
+            raise OSError(f"cannot read {', '.join(paths)} on {self.spec}: {res.stderr.strip() or f'exit {res.rc}'}")
+        return {p: None if line == "LC-NO-SUCH-FILE" else base64.b64decode(line.removeprefix("LC-FILE "))
+                .decode("utf-8", errors="replace") for p, line in zip(paths, lines, strict=True)}
+
     def read_text(self, path: str) -> str | None:
         data = self.read_bytes(path)
         return None if data is None else data.decode("utf-8", errors="replace")
 
     def write_bytes(self, path: str, data: bytes, mode: int = 0o644) -> None:
-        """Write a file on the target (its folder made first), the same way for every transport."""
-
-        encoded = base64.b64encode(data).decode()
-        res = self.run(
-            'mkdir -p "$(dirname %s)" && echo %s | base64 -d > %s.lc-tmp && chmod %s %s.lc-tmp && mv %s.lc-tmp %s',
-            path,
-            encoded,
-            path,
-            f"{mode:o}",
-            path,
-            path,
-            path,
-        )
+        """Write a file of any size on the target: its folder made, written aside, then moved into place. Over SSH
+        the bytes are the command's stdin (one round trip); otherwise they go in pieces small enough for one
+        command-line argument each (the kernel allows 128 KiB)."""
+        if self.session is not None:
+            res = self.run('mkdir -p "$(dirname %s)" && cat > %s.lc-tmp && chmod %s %s.lc-tmp && mv %s.lc-tmp %s',
+                           path, path, f"{mode:o}", path, path, path, data=data)
+        else:
+            encoded = base64.b64encode(data).decode()
+            res = self.run('mkdir -p "$(dirname %s)" && : > %s.lc-tmp', path, path)
+            for i in range(0, len(encoded), WRITE_PIECE):
+                if res.ok:
+                    res = self.run("echo %s | base64 -d >> %s.lc-tmp", encoded[i:i + WRITE_PIECE], path)
+            if res.ok:
+                res = self.run("chmod %s %s.lc-tmp && mv %s.lc-tmp %s", f"{mode:o}", path, path, path)
         if not res.ok:
             raise OSError(f"cannot write {path} on {self.spec}: {res.stderr.strip()}")
 

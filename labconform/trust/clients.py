@@ -3,7 +3,6 @@ Let's Encrypt chain verifies against them because of ISRG Root X1 (identified by
 
 from __future__ import annotations
 
-import base64
 import hashlib
 import json
 import re
@@ -89,17 +88,6 @@ class Verification:
         """It verifies, and it is ISRG Root X1 that makes it verify (not DST Root CA X3 or any other)."""
         root_ok = self.chain_root in (None, ISRG_ROOT_X1_SHA256)
         return self.ok and root_ok and self.with_x1_only and not self.without_x1
-
-
-def write_large(target: Target, path: str, data: bytes, chunk: int = 60_000) -> None:
-    """Write a file of any size on the target, in pieces small enough for one command line each
-    (a trust bundle is larger than the kernel lets a single argument be)."""
-    encoded = base64.b64encode(data).decode()
-    target.run(": > %s", path)
-    for i in range(0, len(encoded), chunk):
-        res = target.run("echo %s | base64 -d >> %s", encoded[i:i + chunk], path)
-        if not res.ok:
-            raise OSError(f"cannot write {path}: {res.stderr.strip()}")
 
 
 class TrustProbe:
@@ -232,7 +220,7 @@ class TrustProbe:
 
     def _bundle(self, name: str, pems: list[str]) -> str:
         path = f"{self.workdir}/{name}-{int(time.monotonic() * 1e6)}.pem"
-        write_large(self.target, path, "".join(pems).encode())
+        self.target.write_bytes(path, "".join(pems).encode())
         return path
 
     @property

@@ -13,7 +13,8 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from labconform.docker.docker_lab import DockerLab, archive_file
+from labconform.docker.container_io import archive_file, container_logs
+from labconform.docker.docker_lab import DockerLab
 from labconform.trust.certs import DATA, ISRG_ROOT_X1_SHA256, LE_INTERMEDIATE, PEM_RE
 from labconform.trust.clients import site_address
 
@@ -93,8 +94,8 @@ def run_in_image(docker_lab: DockerLab, image: str, role: str, script: str, file
         c.put_archive(str(Path(JVM_DIR).parent), _tar(files))
         c.start()
         status = c.wait(timeout=timeout).get("StatusCode", -1)
-        out = c.logs(stdout=True, stderr=False).decode("utf-8", errors="replace")
-        err = c.logs(stdout=False, stderr=True).decode("utf-8", errors="replace")
+        out = container_logs(c, stdout=True, stderr=False).decode("utf-8", errors="replace")
+        err = container_logs(c, stdout=False, stderr=True).decode("utf-8", errors="replace")
         return JvmRun(script, status, out, err)
 
 
