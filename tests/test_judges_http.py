@@ -293,3 +293,14 @@ def test_root_war_must_be_made_of_the_files_under_root() -> None:
     assert not changed.ok and changed.found["same as ROOT/"]["index.jsp"] is False
     extra = app.judged_war_matches_root(FakeTarget(**root), {**app.WAR_ENTRIES, "x": ""}, "/ctx/ROOT")
     assert not extra.ok
+
+
+def test_the_waits_to_server_startup_are_read_from_the_engines_stamps() -> None:
+    stamped = ("2026-12-04T16:00:01.100000000Z 04-Dec-2026 INFO Starting Servlet engine\n"
+               "2026-12-04T16:00:02.600000000Z 04-Dec-2026 INFO Server startup in [912] milliseconds\n")
+    w = SimpleNamespace(container=SimpleNamespace(attrs={
+        "Created": "2026-12-04T16:00:00.300000000Z", "State": {"StartedAt": "2026-12-04T16:00:00.900000000Z"}}))
+    assert tomcat.ready_waits(w, stamped) == (1.7, 2.3)
+    assert tomcat.ready_waits(w, stamped.splitlines(keepends=True)[0]) == (None, None)
+    assert tomcat.startup_ms(tomcat.unstamped(stamped)) == 912
+    assert tomcat.unstamped(stamped).startswith("04-Dec-2026 INFO Starting Servlet engine\n04-Dec-2026 INFO Server")

@@ -243,9 +243,9 @@ class DockerLab:
             w = self.workloads.get(role)
         return w if w is not None else self.start(role, image, auto_remove=auto_remove)
 
-    def logs(self, w: Workload) -> str:
+    def logs(self, w: Workload, timestamps: bool = False) -> str:
         with self.api(f"docker logs {w.name}"):
-            return container_logs(w.container).decode("utf-8", errors="replace")
+            return container_logs(w.container, timestamps=timestamps).decode("utf-8", errors="replace")
 
     def wait_started(self, w: Workload, timeout: float) -> dict[str, Any]:
         """Wait (bounded) for Tomcat's "Server startup in [N] ms" line; the first request is not sent,
@@ -357,16 +357,27 @@ class DockerLab:
         host's reaper go (it checks once more, and keeps trying if the engine did not answer)."""
         removed: list[str] = []
         self.unreachable_at_cleanup = None
-        if "client" in self.__dict__:  # else the run made no container: the engine never answered it, or was not asked
+        failed: list[Exception] = []
+        engine_errors = (docker.errors.DockerException, requests.exceptions.RequestException, OSError)
+
+        def remove(c: Any) -> None:
             try:
-                for c in self.client.containers.list(all=True, filters={"label": f"{RUN_LABEL}={self.run_name}"}):
-                    try:
-                        c.remove(force=True)
-                        removed.append(c.name)
-                    except docker.errors.NotFound:
-                        pass
-            except (docker.errors.DockerException, requests.exceptions.RequestException, OSError) as exc:
-                self.unreachable_at_cleanup = f"{type(exc).__name__}: {exc}"
+                c.remove(force=True)
+                removed.append(c.name)
+            except docker.errors.NotFound:
+                pass
+            except engine_errors as exc:
+                failed.append(exc)
+
+        if "client" in self.__dict__:  # else the run made no container: the engine never answered it, or was not asked
+            try:  # side by side: each removal waits for its container's processes to die
+                ours = self.client.containers.list(all=True, filters={"label": f"{RUN_LABEL}={self.run_name}"})
+                with ThreadPoolExecutor(max_workers=8) as pool:
+                    list(pool.map(remove, ours))
+            except engine_errors as exc:
+                failed.append(exc)
+        if failed:
+            self.unreachable_at_cleanup = f"{type(failed[0]).__name__}: {failed[0]}"
         self.workloads.clear()
         if self._reaper is not None:
             try:

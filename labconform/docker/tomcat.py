@@ -13,7 +13,6 @@ from typing import Any
 import docker.errors
 
 from labconform.docker import jvms
-from labconform.docker.container_io import container_logs
 from labconform.docker.docker_lab import DockerLab, Workload
 from labconform.evidence import summary
 from labconform.http.app import CATALINA_HOME
@@ -58,21 +57,24 @@ def secure_random_ms(log: str) -> int | None:
     return _ms(v) if v else None
 
 
-def ready_waits(docker: DockerLab, w: Workload) -> tuple[float | None, float | None]:
+def ready_waits(w: Workload, stamped: str) -> tuple[float | None, float | None]:
     """What a user waits, in seconds, to Tomcat's "Server startup" line: from the container's start (judged:
     an entrypoint's delay before the JVM counts, Docker's own work to create the container does not), and
-    from its creation (`docker run`, shown beside it). All stamps are the engine's clock (the line's
-    `docker logs --timestamps` stamp): no polling interval or client clock counts."""
-    with docker.api(f"docker logs --timestamps {w.name}"):
-        text = container_logs(w.container, timestamps=True).decode("utf-8", errors="replace")
-        w.container.reload()
-        created, started = w.container.attrs["Created"], w.container.attrs["State"]["StartedAt"]
-    line = next((ln for ln in text.splitlines() if STARTUP.search(ln)), None)
+    from its creation (`docker run`, shown beside it). All stamps are the engine's clock: the line's in
+    `stamped` (`docker logs --timestamps`), the container's Created and StartedAt as its start read them back;
+    no polling interval or client clock counts."""
+    line = next((ln for ln in stamped.splitlines() if STARTUP.search(ln)), None)
     if line is None:
         return None, None
+    created, started = w.container.attrs["Created"], w.container.attrs["State"]["StartedAt"]
     ready = datetime.fromisoformat(line.split(" ", 1)[0])
     return (round((ready - datetime.fromisoformat(started)).total_seconds(), 3),
             round((ready - datetime.fromisoformat(created)).total_seconds(), 3))
+
+
+def unstamped(stamped: str) -> str:
+    """A `docker logs --timestamps` text without the engine's stamp before each line."""
+    return "".join(ln.split(" ", 1)[-1] if " " in ln else "\n" for ln in stamped.splitlines(keepends=True))
 
 
 def measure_starts(docker: DockerLab, image: str, count: int, timeout: float) -> list[dict[str, Any]]:
@@ -108,13 +110,14 @@ def _one_start(docker: DockerLab, image: str, n: int, timeout: float) -> tuple[d
     w = docker.start(f"startup-{n}", image)
     try:
         ready = docker.wait_started(w, timeout)
-        log = docker.logs(w)
+        stamped = docker.logs(w, timestamps=True)
+        log = unstamped(stamped)
         own = w.container.attrs["State"]["Pid"]  # catalina.sh execs the JVM: the container's first process
         beside = jvms.young_jvms(docker.target, ready["seen_after_s"] + 1, frozenset({own}))
         return {
             "start": n,
             "container": w.name,
-            **dict(zip(("ready_after_s", "ready_after_run_s"), ready_waits(docker, w), strict=True)),
+            **dict(zip(("ready_after_s", "ready_after_run_s"), ready_waits(w, stamped), strict=True)),
             "server_startup_ms": ready["tomcat_startup_ms"],
             "run_to_startup_s": ready["seen_after_s"],
             "secure_random_ms": secure_random_ms(log),
