@@ -89,6 +89,15 @@ def test_a_container_that_dies_fails_the_wait_with_its_log(lab):
 
 
 @pytest.mark.lab
+def test_a_self_removing_container_already_gone_fails_the_wait(lab):
+    """Docker may remove it before the wait asks for its log: that too is a failed claim, never an error."""
+    w = lab.docker.start("dies-rm", lab.params.tomcat_image, auto_remove=True, env={"JAVA_OPTS": "-Xmx1k"})
+    assert lab.docker.wait_gone(w.name, 30)
+    with pytest.raises(AssertionError, match="was gone before Tomcat started"):
+        lab.docker.wait_started(w, 60)
+
+
+@pytest.mark.lab
 def test_the_wait_for_tomcat_ends_at_its_bound_with_what_the_log_said(lab):
     w = lab.docker.start("slow", lab.params.tomcat_image)
     with pytest.raises(AssertionError, match=r"Tomcat startup in .*slow: not reached within 0.3 s"):

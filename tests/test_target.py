@@ -119,3 +119,21 @@ def test_facts_parse_family_and_capabilities():
     assert facts.family == "rhel" and facts.major_version == "8" and facts.systemd_is_init
     assert facts.lacks_sys_resource
     assert not parse_facts("cap_bnd=000001ffffffffff\n").lacks_sys_resource
+
+
+@pytest.mark.unit
+def test_a_resident_shell_gives_each_command_its_input_whole_or_not_at_all():
+    """The shell an SSH session keeps, run here on a local `sh`: a command's stdin comes in the same write as
+    the command; one whose input could not be written is not run."""
+    from labconform.transport.remote_shell import RemoteShell
+
+    shell = RemoteShell(["sh"], "a local sh")
+    try:
+        assert shell.run("wc -c; echo after", 10, b"LC-DATA\n" * 5000) == (0, "40000\nafter\n", "")
+        assert shell.run("wc -c", 10) == (0, "0\n", "")  # the next command's stdin is empty again
+        assert shell.run("cat", 10, b"") == (0, "", "")
+        shell.run('mkdir "$T/i"', 10)  # where the input is decoded to: now a folder, so the decoding fails
+        rc, out, err = shell.run("echo ran", 10, b"x")
+        assert (rc, out) == (125, "") and "not written whole" in err
+    finally:
+        shell.close()

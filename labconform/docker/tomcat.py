@@ -74,7 +74,7 @@ def ready_waits(w: Workload, stamped: str) -> tuple[float | None, float | None]:
 
 def unstamped(stamped: str) -> str:
     """A `docker logs --timestamps` text without the engine's stamp before each line."""
-    return "".join(ln.split(" ", 1)[-1] if " " in ln else "\n" for ln in stamped.splitlines(keepends=True))
+    return "\n".join(ln.split(" ", 1)[-1] if " " in ln else "" for ln in stamped.split("\n"))
 
 
 def measure_starts(docker: DockerLab, image: str, count: int, timeout: float) -> list[dict[str, Any]]:

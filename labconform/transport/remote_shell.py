@@ -68,13 +68,13 @@ class RemoteShell:
         """`line`'s exit status, stdout and stderr; `data`, when given, is its stdin (sent in the same write as the
         command, as a here-document the shell decodes: any size, no argument limit, no extra round trip)."""
         assert self.proc.stdin is not None
-        feed, stdin = "", "/dev/null"
-        if data is not None:  # base64 has no "-": the marker line cannot occur in it
-            feed, stdin = f"base64 -d >\"$T/i\" <<'LC-DATA'\n{base64.encodebytes(data).decode()}LC-DATA\n", '"$T/i"'
-        script = (
-            f'{feed}{{ {line}\n}} <{stdin} >"$T/o" 2>"$T/e"; r=$?; rm -f "$T/i"\n'
-            'printf "LC-END %s %s %s\\n" "$r" "$(wc -c <"$T/o")" "$(wc -c <"$T/e")"; cat "$T/o" "$T/e"\n'
-        )
+        run = f'{{ {line}\n}} </dev/null >"$T/o" 2>"$T/e"; r=$?\n'
+        if data is not None:  # the command runs only on the whole input; base64 has no "-" to end the marker early
+            run = (f"if base64 -d >\"$T/i\" <<'LC-DATA'\n{base64.encodebytes(data).decode()}LC-DATA\n"
+                   f'then {{ {line}\n}} <"$T/i" >"$T/o" 2>"$T/e"; r=$?\n'
+                   'else r=125; : >"$T/o"; echo "labconform: the command\'s input was not written whole" >"$T/e"; fi\n'
+                   'rm -f "$T/i"\n')
+        script = run + 'printf "LC-END %s %s %s\\n" "$r" "$(wc -c <"$T/o")" "$(wc -c <"$T/e")"; cat "$T/o" "$T/e"\n'
         self.proc.stdin.write(script.encode())
         self.proc.stdin.flush()
         deadline = None if timeout is None else time.monotonic() + timeout
