@@ -55,18 +55,7 @@ def get(target: Target, url: str, timeout: float = 10) -> Response:
             return Response(url, r.status_code, r.text, (time.perf_counter() - t0) * 1000, headers=headers)
         except requests.RequestException as exc:
             return Response(url, None, "", (time.perf_counter() - t0) * 1000, error=str(exc))
-    # the lab host sends it: its published ports and pod IPs are reachable from there
-    marker = "\n--labconform-http--"
-    res = target.run(
-        "curl -sS -D /dev/stderr -o - -w %s --max-time %s %s",
-        marker + r" %{http_code} %{time_total}",
-        str(int(timeout)),
-        url,
-        timeout=timeout + 5,
-    )
-    body, _, tail = res.stdout.rpartition(marker)
-    # the response's header block went to stderr (-D), apart from the body
-    return _answer(target, url, res.rc, tail.split(), body, res.stderr, res.stderr)
+    return get_many(target, url, 1, timeout)[0]  # the lab host sends it: its ports and pod IPs answer there
 
 
 # `count` GETs of a URL, one after another, each a new curl; each answer: a line with curl's exit status, the
@@ -78,18 +67,16 @@ i=0
 while [ "$i" -lt "$1" ]; do
   i=$((i + 1))
   w=$(curl -sS -D "$d/h" -o "$d/b" -w '%{http_code} %{time_total}' --max-time "$2" "$3" 2>"$d/e"); rc=$?
-  printf 'LC-ANSWER %s %s
-' "$rc" "$w"
-  for f in b h e; do cat "$d/$f" 2>/dev/null | base64 | tr -d '
-'; echo; done
+  printf 'LC-ANSWER %s %s\n' "$rc" "$w"
+  for f in b h e; do cat "$d/$f" 2>/dev/null | base64 | tr -d '\n'; echo; done
   rm -f "$d/b" "$d/h" "$d/e"
 done
 """
 
 
 def get_many(target: Target, url: str, count: int, timeout: float = 10) -> list[Response]:
-    """`count` GETs of `url`, one after another, each from a new client and timed alone; from the lab host, all
-    of them in one command (one round trip for the lot, not one each)."""
+    """`count` GETs of `url`, one after another, each from a new client and timed alone; sent by the lab host
+    (its published ports and pod IPs answer there), all of them in one command: one round trip, not one each."""
     if target.is_local:
         return [get(target, url, timeout) for _ in range(count)]
     res = target.run("sh -c %s sh %s %s %s", CURL_LOOP, str(count), str(int(timeout)), url,
