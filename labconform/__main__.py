@@ -19,7 +19,7 @@ def history_main(argv: list[str]) -> int:
     import argparse
     from pathlib import Path
 
-    from labconform import history
+    from labconform.results import history
 
     ap = argparse.ArgumentParser(prog="python -m labconform history")
     ap.add_argument("--reports-dir", default="reports", help="where the runs and changes/ are (reports)")
@@ -41,22 +41,27 @@ def main(argv: list[str]) -> int:
         print(USAGE, end="")
         return 0 if argv else 4
     if argv[0] == "change":
-        from labconform import change  # the command's own imports, paid only by it
+        from labconform.commands import change  # the command's own imports, paid only by it
 
         return change.main(argv[1:])
     if argv[0] == "history":
         return history_main(argv[1:])
     if argv[0] == "faults":
-        from labconform import faults
+        from labconform.commands import faults
 
         return faults.main(argv[1:])
     if argv[0] == "schedule":
-        from labconform import schedule
+        from labconform.commands import schedule
 
         return schedule.main(argv[1:])
     print(f"python -m labconform: unknown command {argv[0]!r}\n{USAGE}", end="", file=sys.stderr)
     return 4
 
 
+def console() -> int:
+    """`labconform change|history|faults|schedule ...`: the console script pip installs (pyproject.toml)."""
+    return main(sys.argv[1:])
+
+
 if __name__ == "__main__":
-    sys.exit(main(sys.argv[1:]))
+    sys.exit(console())

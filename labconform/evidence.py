@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 from labconform.errors import ClaimFailed
-from labconform.observation import Judged, Seen
+from labconform.judged import Judged, Seen
 from labconform.redact import redact_text
 
 # long outputs are folded in the report, never cut silently: this only caps pathological sizes

@@ -8,10 +8,10 @@ from functools import cached_property
 from typing import Any
 
 from labconform import lease
-from labconform.docker.docker_lab import DockerLab, Workload, scratch_dir
+from labconform.docker.containers import DockerLab, Workload, scratch_dir
 from labconform.host import boot
 from labconform.http import client as http
-from labconform.kube.client import KubeLab
+from labconform.kube.kubelab import KubeLab
 from labconform.params import LabParams, load_params
 from labconform.transport.target import Target
 

@@ -42,6 +42,10 @@ def extend_held(target: Target, seconds: float) -> None:
             keeper.extend(seconds)
 
 
+class LeaseLost(Exception):
+    """The lab's lease is no longer its holder's (it expired, or another took it): nothing more is done to the lab."""
+
+
 class LeaseHeld(Exception):
     """Someone else holds the lab's lease: says who, for which run, and until when."""
 

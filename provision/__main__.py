@@ -17,9 +17,9 @@ from labconform.redact import redact
 from labconform.transport.known_hosts import HostKeyError
 from labconform.transport.ssh import SshOptions
 from labconform.transport.target import Target
-from provision import Context, build_plan
 from provision import claims as by_claim
 from provision.core import Plan, show
+from provision.plan import Context, build_plan
 from provision.state import LiveState, RecordedState
 
 

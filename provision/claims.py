@@ -13,9 +13,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from labconform import suite
+from labconform.commands import suite_process
 from labconform.errors import UsageError
-from labconform.results import load
+from labconform.results.document import load
 from provision.core import Plan, Step, show
 
 REPO = Path(__file__).resolve().parent.parent
@@ -96,7 +96,7 @@ def describe(sel: Selection, out: Any = None) -> None:
 def pytest_argv(ids: list[str], args: Any, run_name: str) -> list[str]:
     """The suite run that checks the asked claims again: selected by their id markers (exact, where
     -k "id:x" would also match "id:x0"), against the same lab, reached the same way."""
-    expr = suite.id_marks(ids)
+    expr = suite_process.id_marks(ids)
     argv = [sys.executable, "-m", "pytest", "features/", "-q", "-m", expr, "--run-name", run_name,
             "--reports-dir", str(Path(args.reports_dir).resolve()), "--target", args.target]
     for opt, val in (("--ssh-identity", args.ssh_identity), ("--known-hosts", args.known_hosts),

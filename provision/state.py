@@ -136,7 +136,7 @@ class LiveState:
 
         return self._memo("candidate", package, lambda: sysinfo.apt_candidate(self.target, package))
 
-    # --- the RHEL family's repositories and SELinux (provision/repos.py) ------------------------
+    # --- the RHEL family's repositories and SELinux (provision/host/repos.py) ------------------------
 
     def repo_files(self) -> dict[str, str]:
         """The package tool's repository files: path -> text."""

@@ -41,9 +41,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from provision.k8s_build import BUILD_RECIPE, CACHE  # noqa: E402
-from provision.node_image import IMAGE, recipe  # noqa: E402
-from provision.node_state import Node, check_name  # noqa: E402
+from provision.kubernetes.build import BUILD_RECIPE, CACHE  # noqa: E402
+from provision.node.image import IMAGE, recipe  # noqa: E402
+from provision.node.state import Node, check_name  # noqa: E402
 
 PARAMS = ["--lab-params", "labs/node/params.yaml"]
 NODE_WAIVERS = ["--waivers", "labs/node/waivers.yaml"]

@@ -22,10 +22,10 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from labconform.exports import cucumber, junit  # noqa: E402
+from labconform.outputs.exports import cucumber, junit  # noqa: E402
+from labconform.outputs.report import render  # noqa: E402
 from labconform.redact import redact  # noqa: E402
-from labconform.report import render  # noqa: E402
-from labconform.results import load  # noqa: E402
+from labconform.results.document import load  # noqa: E402
 
 VERDICTS = ["passed"] * 16 + ["failed", "not_applicable", "waived", "error"]
 

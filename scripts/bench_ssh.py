@@ -4,7 +4,7 @@
 
     .venv/bin/python scripts/bench_ssh.py --delay-ms 20 [--repeat N] [pytest args]
 
-Starts its own sshd (tests/ssh_server.py) on a free loopback port, runs `pytest features/` locally
+Starts its own sshd (tests/support/ssh_server.py) on a free loopback port, runs `pytest features/` locally
 and with --target ssh://root@127.0.0.1:PORT, N times each, alternating, then prints the wall
 times, the ratio of the medians and every claim whose verdict differs between the two.
 With --delay-ms D the two sides are the suite over SSH directly and over SSH through a link that adds D ms
@@ -27,9 +27,9 @@ from contextlib import ExitStack
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(REPO / "tests"))
+sys.path.insert(0, str(REPO))
 
-from ssh_server import sshd_server  # noqa: E402
+from tests.support.ssh_server import sshd_server  # noqa: E402
 
 sys.path.insert(0, str(REPO / "scripts"))
 

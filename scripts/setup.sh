@@ -29,7 +29,7 @@ if [ ${#missing[@]} -gt 0 ]; then
         || echo "labconform: could not install ${missing[*]}; the tests that need them will say so" >&2
 fi
 # the exports' tests read cucumber.json with npm's cucumber-html-reporter and the Allure results with
-# Allure 3's command line (npm's allure: no Java), both from $npm_dir (tests/npm_tools.py)
+# Allure 3's command line (npm's allure: no Java), both from $npm_dir (tests/support/npm_tools.py)
 npm_dir=${LABCONFORM_NPM_DIR:-/var/cache/labconform/npm}
 npm_missing=()
 [ -f "$npm_dir/node_modules/cucumber-html-reporter/package.json" ] || npm_missing+=(cucumber-html-reporter@7)

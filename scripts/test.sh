@@ -1,14 +1,21 @@
 #!/usr/bin/env bash
-# What CI runs: provision this machine as the lab and check every claim (all must pass, be not
-# applicable, or be waived by the lab's waiver file); the same for a lab node (a container booting
-# systemd, reached over SSH); the project's own tests; then the document's clean-up (destructive
-# claims) and provisioning again. Fails on anything else.
+# What CI runs, fastest first: the project's unit and plugin tests (no lab: a broken import fails here in
+# a minute, and nothing else runs); provision this machine as the lab and check every claim (all must
+# pass, be not applicable, or be waived by the lab's waiver file); the same for a lab node (a container
+# booting systemd, reached over SSH); the lab and fault tests; then the document's clean-up (destructive
+# claims) and provisioning again. Fails on anything else. Each part says how long it took.
 set -uo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/setup.sh"  # sets $top, the checkout
 cd "$top"
 waivers=labs/debian-offline/waivers.yaml
 status=0
 mkdir -p reports
+
+echo "== the project's tests without a lab: pytest tests/unit tests/plugin"
+t0=$SECONDS
+pytest tests/unit tests/plugin -q \
+    || { echo "labconform: the unit or plugin tests failed: nothing else is run" >&2; exit 1; }
+echo "== the unit and plugin tests took $((SECONDS - t0)) s"
 
 echo "== provisioning this machine as the lab (python -m provision)"
 t0=$SECONDS
@@ -43,10 +50,14 @@ else
 fi
 echo "== the lab node took $((SECONDS - t0)) s"
 
-echo "== the project's tests: pytest tests/"
+echo "== the project's lab tests: pytest tests/lab"
 t0=$SECONDS
-pytest tests/ || status=1
-echo "== the tests took $((SECONDS - t0)) s"
+pytest tests/lab --durations=15 || status=1
+echo "== the lab tests took $((SECONDS - t0)) s"
+echo "== the project's fault tests (they break this lab and restore it): pytest tests/faults"
+t0=$SECONDS
+pytest tests/faults --durations=15 || status=1
+echo "== the fault tests took $((SECONDS - t0)) s"
 
 echo "== the clean-up claims (destructive, last), then provisioning again"
 t0=$SECONDS

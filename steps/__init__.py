@@ -11,7 +11,7 @@ import inspect
 from collections.abc import Callable, Iterable
 from typing import Any
 
-from labconform.observation import Judged
+from labconform.judged import Judged
 
 
 def judged(kind: Callable[..., Any], text: Any, judge: Callable[..., Judged | Iterable[Judged]]) -> None:

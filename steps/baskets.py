@@ -4,22 +4,22 @@ from __future__ import annotations
 
 from pytest_bdd import given, then
 
-from labconform.kube import baskets
+from labconform.kube import images
 from steps import judged, precondition
 
 precondition(given, "the host runs a Kubernetes cluster",
-             lambda lab: baskets.cluster_present(lab.target, lab.kubeconfig))
+             lambda lab: images.cluster_present(lab.target, lab.kubeconfig))
 judged(then, "every image the cluster runs is present on the host",
-       lambda lab: baskets.judged_cluster_images(lab.target, lab.kube, lab.docker))
+       lambda lab: images.judged_cluster_images(lab.target, lab.kube, lab.docker))
 
 
 @then("no Deployment container's pull policy forces a pull")
 def _(lab, evidence):
-    kube = lab.kube if baskets.cluster_config(lab.target, lab.kubeconfig) else None
-    evidence.judged(baskets.judged_pull_policies(lab.target, kube, lab.params.deployment_manifest))
+    kube = lab.kube if images.cluster_config(lab.target, lab.kubeconfig) else None
+    evidence.judged(images.judged_pull_policies(lab.target, kube, lab.params.deployment_manifest))
 
 
 precondition(given, "the lab declares registry mirrors",
-             lambda lab: baskets.mirrors_declared(lab.params.registry_mirrors))
+             lambda lab: images.mirrors_declared(lab.params.registry_mirrors))
 judged(then, "Docker is configured with each declared registry mirror",
-       lambda lab: baskets.judged_mirrors(lab.docker.info(), lab.params.registry_mirrors))
+       lambda lab: images.judged_mirrors(lab.docker.info(), lab.params.registry_mirrors))

@@ -5,12 +5,12 @@ from __future__ import annotations
 import pytest
 from pytest_bdd import given, parsers, then, when
 
-from labconform import ahead
 from labconform.docker import engine
+from labconform.run import preparation
 from steps import judged
 
 RUNS = parsers.re(r'container "(?P<role>[^"]+)" runs the (?P<kind>.+?) image(?P<rm> with auto-removal)?')
-CONTAINERS = ahead.declare("containers_ahead", RUNS)
+CONTAINERS = preparation.declare("containers_ahead", RUNS)
 
 
 @pytest.fixture(scope="session")

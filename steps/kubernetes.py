@@ -6,9 +6,9 @@ import pytest
 import yaml
 from pytest_bdd import given, parsers, then, when
 
-from labconform import ahead, notice
 from labconform.host import firewall
 from labconform.kube import cluster, deployment, drift, fresh_pod, kube_host, nodeport, nodes, pods, rollout
+from labconform.run import preparation, progress
 from steps import judged, precondition
 from steps.docker import CONTAINERS
 
@@ -150,7 +150,7 @@ judged(then, parsers.parse('service "{name}" is of type "{type_}", selects "{sel
 
 @when(parsers.parse('{count:d} requests are sent to the NodePort of service "{name}" from the lab host'))
 def _(lab, traffic, request, count, name):
-    traffic.update(lab.kube.sample_node_port(name, "hw-deploy", count, say=notice.to_terminal(request.config)))
+    traffic.update(lab.kube.sample_node_port(name, "hw-deploy", count, say=progress.to_terminal(request.config)))
 
 
 judged(then, parsers.parse('every request was answered by a pod of deployment "{name}" that is current'),
@@ -209,7 +209,7 @@ def run_pods(lab):
 
 
 NEW_POD = parsers.parse('a new pod from the template of deployment "{name}" has started under this run\'s name')
-NEW_PODS = ahead.declare("new_pods_ahead", NEW_POD, together_with=CONTAINERS)
+NEW_PODS = preparation.declare("new_pods_ahead", NEW_POD, together_with=CONTAINERS)
 
 
 @pytest.fixture(scope="session")
@@ -217,7 +217,7 @@ def new_pods_ahead(lab, ahead_steps) -> dict[str, tuple | Exception]:
     """The pods the selected claims make from a Deployment's template, made when the run's containers are started
     (their Tomcats boot in the same wave, not each in its claim's turn); each claim waits for its own pod and
     removes it. A pod that could not be made is left to its claim's step, which tries again and says why."""
-    made = {a["name"]: ahead.outcome(lambda n=a["name"]: fresh_pod.create(lab.kube, n, lab.run_name))
+    made = {a["name"]: preparation.outcome(lambda n=a["name"]: fresh_pod.create(lab.kube, n, lab.run_name))
             for a in ahead_steps(NEW_PODS)}
     yield made
     for pod in made.values():  # those whose claim did not run to its end

@@ -5,19 +5,19 @@ from __future__ import annotations
 import pytest
 from pytest_bdd import given, then, when
 
-from labconform import ahead
 from labconform.link import interfaces as link
+from labconform.run import preparation
 from steps import judged
 
 BASELINE = "the link counters as the run found them"
 # "during the run" starts at the run's first claim, not when the counter claim's turn comes
-ahead.declare("link_counters", BASELINE, first=True)
+preparation.declare("link_counters", BASELINE, first=True)
 
 
 @pytest.fixture(scope="session")
 def link_counters(lab) -> link.Snapshot | Exception:
     """The lab's link counters before the run's first claim ran."""
-    return ahead.outcome(lambda: link.read(lab.target))
+    return preparation.outcome(lambda: link.read(lab.target))
 
 
 @given(BASELINE, target_fixture="link_baseline")

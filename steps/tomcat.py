@@ -5,14 +5,14 @@ from __future__ import annotations
 import pytest
 from pytest_bdd import given, parsers, then, when
 
-from labconform import ahead
 from labconform.docker import engine, tomcat
 from labconform.http import app
 from labconform.http import client as http
+from labconform.run import preparation
 from steps import judged
 
 STARTED = parsers.parse("the mytc image is started {count:d} times, one after another")
-STARTUPS = ahead.declare("startup_samples", STARTED)
+STARTUPS = preparation.declare("startup_samples", STARTED)
 
 
 @pytest.fixture
@@ -31,7 +31,7 @@ def startup_samples(lab, ahead_steps) -> list[dict] | Exception:
     """The mytc image's starts, measured once for every selected claim that reads them, as many as the
     most any of them asks, when the first of them runs (they are @alone: before the other containers)."""
     count = max(args["count"] for args in ahead_steps(STARTUPS))
-    return ahead.outcome(lambda: tomcat.measure_starts(lab.docker, lab.params.mytc_image, count,
+    return preparation.outcome(lambda: tomcat.measure_starts(lab.docker, lab.params.mytc_image, count,
                                                        lab.params.container_start_timeout_s))
 
 
@@ -59,7 +59,7 @@ def _(lab, answers, role, count):
 
 @when(STARTED)
 def _(starts, startup_samples, count):
-    starts.extend(ahead.value(startup_samples)[:count])
+    starts.extend(preparation.value(startup_samples)[:count])
 
 
 @then(parsers.parse('GET / on "{role}" answers with status {status:d}'))

@@ -8,8 +8,8 @@ from concurrent.futures import Future, ThreadPoolExecutor
 import pytest
 from pytest_bdd import given, parsers, then
 
-from labconform import ahead
 from labconform.errors import ClaimFailed
+from labconform.run import preparation
 from labconform.trust import clients as trust
 from labconform.trust import handshakes, jvm_trust, roots
 from steps import judged, precondition
@@ -20,7 +20,7 @@ CHAIN = parsers.parse("Let's Encrypt's intermediate verifies against the roots o
 FROM_HOST = "a TLS handshake with that site verifies from the host"
 FROM_JVM = "a TLS handshake with that site verifies from the JVM in the mytc image"
 # the JVM's containers start with the first trust claim, and run while the other clients are checked
-ahead.declare("jvm_jobs", HOST_STORE, CLIENT_ROOTS, CHAIN, FROM_HOST, FROM_JVM)
+preparation.declare("jvm_jobs", HOST_STORE, CLIENT_ROOTS, CHAIN, FROM_HOST, FROM_JVM)
 
 
 @pytest.fixture(scope="session")
@@ -38,7 +38,8 @@ def trust_probe(lab):
 @pytest.fixture(scope="session")
 def jvm_jobs(lab, trust_probe) -> Iterator[dict[str, Future]]:
     """The JVM's own checks in containers of the mytc image, started in the background when the first
-    trust claim runs (labconform.ahead), so that the containers and JVMs start while the other clients are checked:
+    trust claim runs (labconform.run.preparation),
+    so that the containers and JVMs start while the other clients are checked:
     "check" (R11 against its trust store), and "handshake" with tls_site where the lab declares one."""
     try:
         if lab.docker.image(lab.params.mytc_image) is None:

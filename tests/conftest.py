@@ -12,7 +12,9 @@ from typing import Any
 
 import pytest
 
-pytest_plugins = ["pytester", "results_schema"]  # results_schema: every results.json written is checked
+from tests.support.layers import layer_of
+
+pytest_plugins = ["pytester", "tests.support.results_schema"]  # results_schema: every results.json written is checked
 
 REPO = Path(__file__).resolve().parent.parent
 
@@ -33,6 +35,13 @@ class Run:
 
     def claim(self, claim_id: str) -> dict[str, Any]:
         return next(c for c in self.results["claims"] if c["id"] == claim_id)
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Each test carries its folder's layer as its marker: `pytest tests/ -m unit` runs tests/unit/."""
+    for item in items:
+        if layer := layer_of(item.path):
+            item.add_marker(getattr(pytest.mark, layer))
 
 
 @pytest.fixture(params=[False, True], ids=["local", "ssh"])

@@ -1,13 +1,13 @@
 """Judging the Docker engine as the document's claims say: its API answers, its cgroup driver, the kernel seen
 in a container, its images (present, their environment, the mytc image's ROOT.war and layers) and the run's
-containers (one gone after docker stop, a path in one). The reads are labconform.docker.docker_lab's; the rules are
+containers (one gone after docker stop, a path in one). The reads are labconform.docker.containers's; the rules are
 here, so that the steps only parse, call and record."""
 
 from __future__ import annotations
 
-from labconform.docker.docker_lab import DockerLab, Workload
+from labconform.docker.containers import DockerLab, Workload
 from labconform.http import app
-from labconform.observation import Judged
+from labconform.judged import Judged
 from labconform.transport.target import Target
 
 

@@ -13,10 +13,10 @@ from typing import Any
 import docker.errors
 
 from labconform.docker import jvms
-from labconform.docker.docker_lab import DockerLab, Workload
+from labconform.docker.containers import DockerLab, Workload
 from labconform.evidence import summary
 from labconform.http.app import CATALINA_HOME
-from labconform.observation import Judged
+from labconform.judged import Judged
 from labconform.params import matches_release
 
 SERVER_VERSION = re.compile(r"Server version name:\s*(.+)")

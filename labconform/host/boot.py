@@ -11,8 +11,8 @@ from typing import Any, TypeVar
 
 from labconform.errors import ClaimFailed, LabUnreachable, WaitTimeout
 from labconform.host import hostsoftware, sysinfo
+from labconform.judged import Judged
 from labconform.kube import conntrack
-from labconform.observation import Judged
 from labconform.poll import until
 from labconform.transport.target import Target
 

@@ -10,7 +10,7 @@ import time
 from typing import Any
 
 from labconform.errors import WaitTimeout
-from labconform.observation import Judged
+from labconform.judged import Judged
 from labconform.poll import until
 from labconform.transport.target import Target
 

@@ -11,8 +11,8 @@ from collections.abc import Iterator
 from typing import Any
 
 from labconform.host import sysinfo
-from labconform.host.packages import docker_engine
-from labconform.observation import Judged
+from labconform.host.docker_packages import docker_engine
+from labconform.judged import Judged
 from labconform.transport.target import Target
 
 

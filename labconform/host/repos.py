@@ -13,7 +13,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from labconform.observation import Judged
+from labconform.judged import Judged
 from labconform.transport.target import Target
 
 YUM_DIR = "/etc/yum.repos.d"

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import re
 
-from labconform.observation import Judged
+from labconform.judged import Judged
 from labconform.transport.target import Target
 
 SELINUXFS = "/sys/fs/selinux"

@@ -5,7 +5,7 @@ its drop-in, the docker group's user running a command)."""
 from __future__ import annotations
 
 from labconform.host import sysinfo
-from labconform.observation import Judged
+from labconform.judged import Judged
 from labconform.transport.target import Target
 
 RUN_DIR = "/run/labconform"

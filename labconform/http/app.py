@@ -9,7 +9,7 @@ import xml.etree.ElementTree as ET
 import zipfile
 from typing import TYPE_CHECKING
 
-from labconform.observation import Judged
+from labconform.judged import Judged
 
 if TYPE_CHECKING:
     from labconform.http.client import Response

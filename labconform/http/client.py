@@ -13,7 +13,7 @@ from typing import Any
 import requests
 
 from labconform.evidence import summary
-from labconform.observation import Judged
+from labconform.judged import Judged
 from labconform.transport.target import Target
 
 _session = requests.Session()

@@ -7,8 +7,8 @@ from typing import Any
 
 import yaml
 
-from labconform.kube.client import KubeLab
-from labconform.observation import Judged
+from labconform.judged import Judged
+from labconform.kube.kubelab import KubeLab
 from labconform.params import matches_release
 from labconform.transport.target import Target
 

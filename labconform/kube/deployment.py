@@ -1,12 +1,12 @@
 """A Deployment and its Service as the claims judge them: its replicas, its label and selector, the Service's
 type and its answer at its cluster address, and the document's clean-up (scaled to none, deleted) waited for
-with a deadline. The reads are labconform.kube.client's; the rules are here."""
+with a deadline. The reads are labconform.kube.kubelab's; the rules are here."""
 
 from __future__ import annotations
 
 from labconform.http import client as http
-from labconform.kube.client import KubeLab, selector_of, wait_for
-from labconform.observation import Judged
+from labconform.judged import Judged
+from labconform.kube.kubelab import KubeLab, selector_of, wait_for
 
 
 def judged_replicas(kube: KubeLab, name: str, ready: int, want: int) -> Judged:

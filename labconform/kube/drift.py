@@ -10,7 +10,7 @@ from typing import Any
 
 import yaml
 
-from labconform.observation import Judged
+from labconform.judged import Judged
 
 # written by the server or by kubectl itself, never by the file
 SERVER_ANNOTATIONS = frozenset({"deployment.kubernetes.io/revision",

@@ -10,7 +10,7 @@ import copy
 import re
 from typing import Any
 
-from labconform.docker.docker_lab import STARTUP_LINE
+from labconform.docker.containers import STARTUP_LINE
 from labconform.errors import ClaimFailed, WaitTimeout
 from labconform.poll import until
 
@@ -57,7 +57,7 @@ def start(kube: Any, deployment: str, run_name: str, timeout: float,
     """The run's pod from `deployment`'s template, once Tomcat in it logged its startup (a bounded wait); no
     request is sent, so its first call is still to come. `created`: what `create` gave ahead of the claim, else the
     pod is made now. What was made, for the evidence."""
-    when = "ahead of its claim (labconform.ahead)" if created else "in its claim's turn"
+    when = "ahead of its claim (labconform.run.preparation)" if created else "in its claim's turn"
     name, differs = created or create(kube, deployment, run_name)
 
     def started() -> dict[str, Any] | ClaimFailed | None:  # an end is returned: until() takes a raise for "not yet"

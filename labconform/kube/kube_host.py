@@ -7,7 +7,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from labconform.observation import Judged
+from labconform.judged import Judged
 from labconform.transport.target import Target
 
 

@@ -9,7 +9,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
-from labconform.observation import Judged
+from labconform.judged import Judged
 from labconform.transport.target import Target
 
 GREETING = re.compile(r"Hello, I am (\S+)")

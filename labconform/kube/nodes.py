@@ -1,11 +1,11 @@
 """The cluster's nodes as the claims judge them: how many, their roles, Ready, a taint, their pod ranges and
-the kubelet's cgroup driver beside Docker's. The reads are labconform.kube.client's; the rules are here."""
+the kubelet's cgroup driver beside Docker's. The reads are labconform.kube.kubelab's; the rules are here."""
 
 from __future__ import annotations
 
-from labconform.docker.docker_lab import DockerLab
-from labconform.kube.client import KubeLab, in_network, node_ready, node_roles
-from labconform.observation import Judged
+from labconform.docker.containers import DockerLab
+from labconform.judged import Judged
+from labconform.kube.kubelab import KubeLab, in_network, node_ready, node_roles
 
 NODES = "GET /api/v1/nodes"
 

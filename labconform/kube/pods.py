@@ -7,8 +7,8 @@ from __future__ import annotations
 from typing import Any
 
 from labconform.http import client as http
-from labconform.kube.client import KubeLab, container_setting, in_network, pod_ready, selector_of, wait_for
-from labconform.observation import Judged
+from labconform.judged import Judged
+from labconform.kube.kubelab import KubeLab, container_setting, in_network, pod_ready, selector_of, wait_for
 
 
 def every_pod_answers(kube: KubeLab, name: str, port: int, timeout: float = 30,

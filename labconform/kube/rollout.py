@@ -9,8 +9,8 @@ import math
 from decimal import Decimal
 from typing import Any
 
-from labconform.kube.api import parse_quantity
-from labconform.observation import Judged
+from labconform.judged import Judged
+from labconform.kube.https_api import parse_quantity
 
 RESOURCES = ("cpu", "memory")
 ENDED = ("Succeeded", "Failed")  # pods in these phases hold no resources on their node

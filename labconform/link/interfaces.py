@@ -8,9 +8,9 @@ import time
 from dataclasses import dataclass, field
 from typing import Any
 
-from labconform.docker.docker_lab import ROLE_LABEL, RUN_LABEL, DockerLab
+from labconform.docker.containers import ROLE_LABEL, RUN_LABEL, DockerLab
 from labconform.errors import WaitTimeout
-from labconform.observation import Judged
+from labconform.judged import Judged
 from labconform.poll import until
 from labconform.transport.target import Target
 

@@ -65,3 +65,10 @@ def describe_time(at: datetime | None, now: datetime) -> str:
             f"{LE_INTERMEDIATE_NOT_AFTER:%Y-%m-%d}): at {now:%Y-%m-%d} the intermediate has expired, so the "
             "chain's trust path is checked at a time it was valid, not its validity now")
 
+
+def site_address(site: str) -> tuple[str, int]:
+    """The lab parameter tls_site: a host name, optionally with ":port" (443 by default)."""
+    host, sep, port = site.rpartition(":")
+    if sep and port.isdigit() and host and not host.endswith(":"):
+        return host.strip("[]"), int(port)
+    return site, 443

@@ -20,6 +20,7 @@ from labconform.trust.certs import (
     describe_time,
     fingerprint,
     pem_certificates,
+    site_address,
     split_anchors,
     verification_time,
 )
@@ -296,14 +297,6 @@ class TrustProbe:
             self.env() + "openssl s_client -connect %s -servername %s -verify_return_error -brief </dev/null",
             f"{host}:{port}", host, timeout=20,
         )
-
-
-def site_address(site: str) -> tuple[str, int]:
-    """The lab parameter tls_site: a host name, optionally with ":port" (443 by default)."""
-    host, sep, port = site.rpartition(":")
-    if sep and port.isdigit() and host and not host.endswith(":"):
-        return host.strip("[]"), int(port)
-    return site, 443
 
 
 # what openssl s_client says when the site cannot be reached at all (no network), as opposed to

@@ -7,7 +7,7 @@ from __future__ import annotations
 from concurrent.futures import Future
 from typing import Any
 
-from labconform.observation import Judged
+from labconform.judged import Judged
 from labconform.trust import clients as trust
 
 

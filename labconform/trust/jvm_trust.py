@@ -14,9 +14,8 @@ from pathlib import Path
 from typing import Any
 
 from labconform.docker.container_io import archive_file, container_logs
-from labconform.docker.docker_lab import DockerLab
-from labconform.trust.certs import DATA, ISRG_ROOT_X1_SHA256, LE_INTERMEDIATE, PEM_RE
-from labconform.trust.clients import site_address
+from labconform.docker.containers import DockerLab
+from labconform.trust.certs import DATA, ISRG_ROOT_X1_SHA256, LE_INTERMEDIATE, PEM_RE, site_address
 
 # in the Debian-built Tomcat image, and in the official one (its JDK's cacerts)
 JVM_CACERTS_CMD = "keytool -list -rfc -cacerts -storepass changeit"

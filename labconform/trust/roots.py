@@ -3,7 +3,7 @@ fingerprint), and Let's Encrypt's intermediate verified through it. The reads ar
 
 from __future__ import annotations
 
-from labconform.observation import Judged
+from labconform.judged import Judged
 from labconform.trust import certs
 from labconform.trust import clients as trust
 
