@@ -57,8 +57,8 @@ Feature: Fresh restart
     And within 120 seconds every pod of deployment "hw-deploy" answers at its address on port 8080 again
     Then every node is Ready
     And every pod of deployment "hw-deploy" answers "Hello, I am " and its own name at its address on port 8080
-    Given within 60 seconds service "hw" answers 5 requests in a row at its NodePort again
-    When 20 requests are sent to the NodePort of service "hw" from the lab host
+    Given within 60 seconds service "hw" of deployment "hw-deploy" answers 5 requests in a row at its NodePort again
+    When 20 requests are sent to the NodePort of service "hw" of deployment "hw-deploy" from the lab host
     Then every request was answered by a pod of deployment "hw-deploy" that is current
 
   @id:restart-07 @impact:medium @destructive

@@ -15,7 +15,7 @@ Feature: NodePort load balancing
   Scenario: requests through the NodePort are spread evenly over both pods
     A two-sided exact binomial test of equal shares must not reject at significance 0.001 on 200
     requests, each on a new connection (the Service balances connections, not requests).
-    When 200 requests are sent to the NodePort of service "hw" from the lab host
+    When 200 requests are sent to the NodePort of service "hw" of deployment "hw-deploy" from the lab host
     Then every request was answered by a pod of deployment "hw-deploy" that is current
     And the answers split evenly between 2 pods by a two-sided binomial test at significance 0.001
 

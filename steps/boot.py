@@ -14,9 +14,9 @@ judged(then, parsers.parse("within {seconds:d} seconds the clock is synchronised
        lambda lab, seconds: boot.judged_clock_settled(lab.target, seconds))
 judged(given, parsers.parse('within {seconds:d} seconds deployment "{name}" has all {want:d} replicas available again'),
        lambda lab, seconds, name, want: boot.judged_replicas(lab.kube, name, want, seconds))
-judged(given, parsers.parse('within {seconds:d} seconds service "{name}" answers {count:d} requests in a row at its '
-                            'NodePort again'),
-       lambda lab, seconds, name, count: boot.judged_node_port(lab.kube, name, "hw-deploy", count, seconds))
+judged(given, parsers.parse('within {seconds:d} seconds service "{name}" of deployment "{deploy}" answers {count:d} '
+                            'requests in a row at its NodePort again'),
+       lambda lab, seconds, name, deploy, count: boot.judged_node_port(lab.kube, name, deploy, count, seconds))
 judged(given, parsers.parse('within {seconds:d} seconds every pod of deployment "{name}" answers at its address on '
                             'port {port:d} again'),
        lambda lab, seconds, name, port: boot.judged_pods(lab.kube, name, port, seconds))

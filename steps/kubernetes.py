@@ -12,13 +12,6 @@ from labconform.run import preparation, progress
 from steps import judged, precondition
 from steps.docker import CONTAINERS
 
-
-@pytest.fixture
-def traffic() -> dict:
-    """What a When step sent through a Service, for the Then steps of the same claim."""
-    return {}
-
-
 # --- the host ------------------------------------------------------------------------------------
 
 
@@ -148,9 +141,11 @@ judged(then, parsers.parse('service "{name}" is of type "{type_}", selects "{sel
        lambda lab, name, type_, selects, port: deployment.judged_service(lab.kube, name, type_, selects, port))
 
 
-@when(parsers.parse('{count:d} requests are sent to the NodePort of service "{name}" from the lab host'))
-def _(lab, traffic, request, count, name):
-    traffic.update(lab.kube.sample_node_port(name, "hw-deploy", count, say=progress.to_terminal(request.config)))
+@when(parsers.parse('{count:d} requests are sent to the NodePort of service "{name}" of deployment "{deploy}" from '
+                    'the lab host'), target_fixture="traffic")
+def _(lab, request, count, name, deploy):
+    """The Then steps of the claim read what was sent as `traffic` (a nodeport.NodePortTraffic)."""
+    return lab.kube.sample_node_port(name, deploy, count, say=progress.to_terminal(request.config))
 
 
 judged(then, parsers.parse('every request was answered by a pod of deployment "{name}" that is current'),

@@ -120,7 +120,7 @@ def node_port_streak(kube: Any, service: str, deployment: str, count: int) -> in
     alive = {p.status.pod_ip for p in kube.deployment_pods(deployment) if p.status.pod_ip}
     if not alive or not conntrack.proxy_current(kube.target, f"default/{service}", alive):
         return 0
-    sample = kube.sample_node_port(service, deployment, count, settle=False)["sample"]
+    sample = kube.sample_node_port(service, deployment, count, settle=False).sample
     return len(sample.answers) if not sample.failures else 0
 
 

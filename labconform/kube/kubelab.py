@@ -249,7 +249,7 @@ class KubeLab:
         return next((a.address for a in node.status.addresses or [] if a.type == "InternalIP"), "127.0.0.1")
 
     def sample_node_port(self, service: str, deployment: str, count: int, say: Callable[[str], None] | None = None,
-                         settle: bool = True) -> dict[str, Any]:
+                         settle: bool = True) -> nodeport.NodePortTraffic:
         """Requests through a Service's NodePort, with the deployment's ready pods before and after. The
         sample starts once no connection entry on the lab host sends the port to a pod that is gone
         (labconform.kube.conntrack): the claim is about the Service as it stands, not a replaced pod."""
@@ -262,8 +262,7 @@ class KubeLab:
             conntrack.Settling("not waited for (settle=False)")
         before = self.ready_pod_names(deployment)
         sample = nodeport.sample_service(self.target, f"http://{address}:{port}/", count)
-        return {"sample": sample, "pods_before": before, "pods_after": self.ready_pod_names(deployment),
-                "settling": settling.evidence()}
+        return nodeport.NodePortTraffic(sample, before, self.ready_pod_names(deployment), settling.evidence())
 
     def cluster_ip_answer(self, service: str) -> http.Response:
         s = self.service(service)

@@ -62,6 +62,17 @@ def sample_service(target: Target, url: str, count: int, per_request_s: float = 
     return sample
 
 
+@dataclass(frozen=True)
+class NodePortTraffic:
+    """What a When step sent through a Service's NodePort, for the Then steps of the same claim: the sample, the
+    Deployment's ready pods just before and just after it, and how the wait for stale connections before it went."""
+
+    sample: Sample
+    pods_before: list[str]
+    pods_after: list[str]
+    settling: dict[str, Any]
+
+
 def binomial_two_sided_p(k: int, n: int, p: float = 0.5) -> float:
     """Exact two-sided binomial test: the probability, under share p, of a split at most as likely as k of n
     (the method of R's binom.test and scipy's binomtest)."""
@@ -72,10 +83,10 @@ def binomial_two_sided_p(k: int, n: int, p: float = 0.5) -> float:
     return min(1.0, sum(q for q in probs if q <= observed))
 
 
-def judge_split(traffic: dict[str, Any], pods: int, alpha: float) -> Judged:
+def judge_split(traffic: NodePortTraffic, pods: int, alpha: float) -> Judged:
     """Both pods answered, the pods did not change while sampling, and an exact two-sided binomial test of
     equal shares does not reject at `alpha`; the answers per pod go with it, drawn as bars."""
-    sample = traffic["sample"]
+    sample = traffic.sample
     counts = sample.counts()
     how = (f"exact two-sided binomial test of equal shares (H0: p = 1/{pods}) on {len(sample.answers)} answers "
            f"out of {sample.sent} requests; reject when p < {alpha:g}")
@@ -85,9 +96,8 @@ def judge_split(traffic: dict[str, Any], pods: int, alpha: float) -> Judged:
         return Judged(ok, "split of the answers", expected, found, how, details={"counts": counts},
                       kinds={"counts": "balance"})
 
-    if traffic["pods_before"] != traffic["pods_after"]:
-        return judged(False, f"the ready pods changed while sampling: {traffic['pods_before']} -> "
-                             f"{traffic['pods_after']}")
+    if traffic.pods_before != traffic.pods_after:
+        return judged(False, f"the ready pods changed while sampling: {traffic.pods_before} -> {traffic.pods_after}")
     if len(counts) != pods or pods != 2:
         return judged(False, f"{len(counts)} pod(s) answered: {counts}")
     k = min(counts.values())
@@ -95,16 +105,16 @@ def judge_split(traffic: dict[str, Any], pods: int, alpha: float) -> Judged:
     return judged(p >= alpha, {"counts": counts, "p_value": round(p, 6)})
 
 
-def judge_answers(traffic: dict[str, Any], name: str) -> Judged:
+def judge_answers(traffic: NodePortTraffic, name: str) -> Judged:
     """Every request through the NodePort was answered, each by a pod of the Deployment `name` that was ready
     before or after the sample (`KubeLab.sample_node_port`); who answered and the waits before it go with it."""
-    s, current = traffic["sample"], set(traffic["pods_before"]) | set(traffic["pods_after"])
+    s, current = traffic.sample, set(traffic.pods_before) | set(traffic.pods_after)
     strangers = sorted(set(s.answers) - current)
     return Judged(not s.failures and not strangers and len(s.answers) == s.sent, f"answers through {s.url}",
                   f"{s.sent} answers, each naming a pod of {name}",
                   {"answered": len(s.answers), "unanswered": len(s.failures), "unknown pods": strangers,
                    "first failures": s.failures[:3]},
                   f"{s.sent} x GET {s.url}, one connection each, from the lab host",
-                  details={"counts": s.counts(), "failures": s.failures[:20], "pods_before": traffic["pods_before"],
-                           "pods_after": traffic["pods_after"],
-                           "connections_to_gone_pods_before_sampling": traffic["settling"]})
+                  details={"counts": s.counts(), "failures": s.failures[:20], "pods_before": traffic.pods_before,
+                           "pods_after": traffic.pods_after,
+                           "connections_to_gone_pods_before_sampling": traffic.settling})

@@ -202,8 +202,8 @@ def test_a_connection_entry_to_a_gone_pod_is_waited_out_before_the_nodeport_samp
         traffic = k.sample_node_port("hw", "hw-deploy", 40, say=said.append)
     finally:
         subprocess.run(["conntrack", "-D", *entry], capture_output=True, timeout=30)
-    settling = traffic["settling"]
+    settling = traffic.settling
     assert f"{sport} -> {gone}" in settling["first stale entries"], settling
     assert settling["waited_s"] > 0 and "left after the wait" not in settling, settling
     assert said and "kubernetes#101607" in said[0], said
-    assert not traffic["sample"].failures and len(traffic["sample"].answers) == 40, traffic["sample"]
+    assert not traffic.sample.failures and len(traffic.sample.answers) == 40, traffic.sample

@@ -228,10 +228,10 @@ def test_every_pod_must_answer_its_own_name(monkeypatch) -> None:
 
 
 def traffic(answers: list[str], failures: list[str] | None = None, before: tuple = ("a", "b"),
-            after: tuple = ("a", "b"), sent: int | None = None) -> dict[str, Any]:
+            after: tuple = ("a", "b"), sent: int | None = None) -> nodeport.NodePortTraffic:
     s = nodeport.Sample("http://10.0.0.5:30080/", sent if sent is not None else len(answers) + len(failures or []),
                         list(answers), list(failures or []))
-    return {"sample": s, "pods_before": list(before), "pods_after": list(after), "settling": {"stale": "none"}}
+    return nodeport.NodePortTraffic(s, list(before), list(after), {"stale": "none"})
 
 
 def test_every_nodeport_answer_must_come_from_a_current_pod() -> None:

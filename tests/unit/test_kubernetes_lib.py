@@ -24,7 +24,7 @@ def test_binomial_two_sided_is_symmetric_and_exact():
 
 def split(counts: dict[str, int], before=("a", "b"), after=("a", "b")) -> Judged:
     s = nodeport.Sample("http://x/", sum(counts.values()), answers=[n for n, c in counts.items() for _ in range(c)])
-    return nodeport.judge_split({"sample": s, "pods_before": list(before), "pods_after": list(after)}, 2, 0.001)
+    return nodeport.judge_split(nodeport.NodePortTraffic(s, list(before), list(after), {}), 2, 0.001)
 
 
 def test_judge_split_passes_an_even_split_and_fails_one_sided_ones():
