@@ -14,8 +14,8 @@ from labconform.errors import LabUnreachable, UsageError
 from labconform.lease import WAIT_OPTION, LeaseHeld, LeaseKeeper
 from labconform.params import load_params
 from labconform.redact import redact
+from labconform.transport import reach
 from labconform.transport.known_hosts import HostKeyError
-from labconform.transport.ssh import SshOptions
 from labconform.transport.target import Target
 from provision import claims as by_claim
 from provision.core import Plan, show
@@ -25,10 +25,9 @@ from provision.state import LiveState, RecordedState
 
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(prog="python -m provision", description=__doc__)
-    ap.add_argument("--target", default="local", help="local (default) or a host spec: ssh://user@host:port")
+    reach.add_arguments(ap, reach.WITHOUT_KUBECONFIG)  # --target, the SSH options, --lab-params
     ap.add_argument("--check", action="store_true", help="show the plan; change nothing")
     ap.add_argument("--facts", help="a recorded host state (JSON) to plan against; implies --check")
-    ap.add_argument("--lab-params", help="YAML file of lab parameters")
     ap.add_argument("--json", help="also write the outcomes as JSON to this file")
     ap.add_argument("--owners", action="store_true",
                     help="print the step that owns each claim, JSON {claim id: {step, commands}}; changes nothing")
@@ -41,9 +40,6 @@ def main(argv: list[str] | None = None) -> int:
                     help="with --claims: where the check of the claims writes its run (default reports/repairs)")
     ap.add_argument("--changes-dir", default="reports/changes",
                     help="where a provisioning that changed the lab is recorded, for the history (reports/changes)")
-    ap.add_argument("--accept-host-key", action="store_true", help="ssh:// targets: accept an unknown or changed key")
-    ap.add_argument("--known-hosts", help="ssh:// targets: known_hosts file (default ~/.ssh/known_hosts)")
-    ap.add_argument("--ssh-identity", help="ssh:// targets: private key to log in with")
     ap.add_argument(
         "--lease-wait",
         **WAIT_OPTION,
@@ -70,9 +66,7 @@ def _main(args: argparse.Namespace, ap: argparse.ArgumentParser) -> int:
             target = None
             args.check = True
         else:
-            ssh = SshOptions(identity=args.ssh_identity, known_hosts=args.known_hosts,
-                             accept_host_key=args.accept_host_key)
-            target = args.target_obj = Target(args.target, ssh=ssh)
+            target = args.target_obj = Target(args.target, ssh=reach.LabReach.of(args).ssh())
             target.probe()
             state = LiveState(target)
         params = load_params(args.lab_params, state.facts.family)

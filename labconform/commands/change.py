@@ -23,7 +23,7 @@ from labconform.outputs.repair import base_id
 from labconform.params import load_params
 from labconform.redact import redact_text
 from labconform.results import document, history
-from labconform.transport.ssh import SshOptions
+from labconform.transport import reach
 from labconform.transport.target import Target, parse_target
 
 # exit statuses (docs/change.md)
@@ -63,13 +63,8 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     ap.add_argument("--baseline", metavar="RUN",
                     help="a recent good run of this lab (folder or results.json) instead of checking before")
     ap.add_argument("--baseline-max-age", type=float, default=3600, help="seconds old a --baseline may be (3600)")
-    ap.add_argument("--target", default="local", help="the lab: local (default) or ssh://user@host:port")
-    ap.add_argument("--lab-params", help="YAML file of lab parameters")
+    reach.add_arguments(ap)  # --target, the SSH options, --lab-params, --kubeconfig
     ap.add_argument("--waivers", help="waivers file for every check")
-    ap.add_argument("--kubeconfig", help="kubeconfig for the claims")
-    ap.add_argument("--ssh-identity", help="ssh:// targets: private key")
-    ap.add_argument("--known-hosts", help="ssh:// targets: known_hosts file")
-    ap.add_argument("--accept-host-key", action="store_true", help="ssh:// targets: accept an unknown key")
     ap.add_argument("--fail-on-impact", choices=["high", "medium", "low"], help="passed on to the gate")
     ap.add_argument("--reports-dir", default="reports", help="where runs and changes/<id>/ are written")
     ap.add_argument("-k", dest="keyword", help="check only the claims pytest -k selects")
@@ -137,8 +132,7 @@ def run_change(args: argparse.Namespace) -> Change:
     change = Change(id=time.strftime("chg-%Y%m%dT%H%M%SZ", time.gmtime()) + f"-{uuid.uuid4().hex[:4]}",
                     who=who, target=args.target, command=args.command, rollback=args.rollback_command,
                     repair=args.repair)
-    target = Target(args.target, ssh=SshOptions(identity=args.ssh_identity, known_hosts=args.known_hosts,
-                                                 accept_host_key=args.accept_host_key))
+    target = Target(args.target, ssh=reach.LabReach.of(args).ssh())
     lease = LeaseKeeper(target, change.id, redact_text(f"change: {shlex.join(args.command)}")[:200])
     runner: Runner | None = None
     try:

@@ -18,7 +18,7 @@ from labconform.commands.streamed import stream
 from labconform.errors import LabUnreachable, WaitTimeout
 from labconform.lease import LeaseKeeper, LeaseLost
 from labconform.poll import until
-from labconform.transport import ssh
+from labconform.transport import reach, ssh
 
 REPAIR_TIMEOUT_S = 1800
 PGID_MARK = "LC-CHANGE-PGID "
@@ -47,25 +47,20 @@ class Runner:
 
     # --- the suite ---------------------------------------------------------------------------------
 
-    def reach(self) -> list[str]:
-        """The options that reach the lab the same way in every suite and provisioning run."""
-        out = ["--target", self.args.target]
-        for opt, val in (("--lab-params", self.args.lab_params), ("--waivers", self.args.waivers),
-                         ("--ssh-identity", self.args.ssh_identity), ("--known-hosts", self.args.known_hosts)):
-            if val:
-                out += [opt, str(Path(val).resolve())]
-        return out + (["--accept-host-key"] if self.args.accept_host_key else [])
+    def lab_argv(self, options: tuple[reach.Option, ...] = reach.WITHOUT_KUBECONFIG) -> list[str]:
+        """The options that reach the lab the same way in every suite and provisioning run, and the waivers."""
+        waivers = ["--waivers", str(Path(self.args.waivers).resolve())] if self.args.waivers else []
+        return reach.LabReach.of(self.args).argv(options) + waivers
 
     def check(self, phase: str, baseline: Path | None) -> dict[str, Any]:
         """Run the suite's passive and active claims; the run's record, read from its results.json."""
         run = f"{self.change.id}-{phase}"
         extra: list[str] = []
-        for opt, val in (("--kubeconfig", self.args.kubeconfig and str(Path(self.args.kubeconfig).resolve())),
-                         ("--fail-on-impact", self.args.fail_on_impact), ("-k", self.args.keyword),
+        for opt, val in (("--fail-on-impact", self.args.fail_on_impact), ("-k", self.args.keyword),
                          ("--baseline", baseline and str(baseline))):
             if val:
                 extra += [opt, val]
-        argv = suite_process.argv(self.args.paths, run, Path(self.args.reports_dir), self.reach(), extra)
+        argv = suite_process.argv(self.args.paths, run, Path(self.args.reports_dir), self.lab_argv(reach.ALL), extra)
         self.begin(phase, run=run)
         say(f"{phase}: checking the lab (pytest {shlex.join(argv[3:])})")
         done = suite_process.run(argv, run, Path(self.args.reports_dir), f"  {phase} | ", f"the {phase} check",
@@ -162,7 +157,7 @@ class Runner:
     def repair(self, ids: list[str]) -> dict[str, Any]:
         argv = [sys.executable, "-m", "provision", "--claims", ",".join(ids), "--reports-dir",
                 str((Path(self.args.reports_dir) / "repairs").resolve()), "--changes-dir",
-                str((Path(self.args.reports_dir) / "changes").resolve()), *self.reach()]
+                str((Path(self.args.reports_dir) / "changes").resolve()), *self.lab_argv()]
         rec = self.begin("repair", claims=ids, log="repair.log")
         say(f"repair: the provisioning steps that own {', '.join(ids)} (python -m provision {shlex.join(argv[3:])})")
         try:

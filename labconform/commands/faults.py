@@ -28,7 +28,7 @@ from labconform.outputs.repair import base_id
 from labconform.poll import until
 from labconform.redact import redact_text
 from labconform.run.collection import id_files
-from labconform.transport.ssh import SshOptions
+from labconform.transport import reach
 from labconform.transport.target import Target, parse_target
 
 CATALOG = suite_process.REPO / "faults" / "catalog.yaml"
@@ -152,11 +152,7 @@ class Prover:
         self.args, self.lease, self.run = args, lease, run
         self.runs = Path(args.reports_dir) / "faults" / run / "runs"
         self.env = {**os.environ, **lease.lend()}
-        self.reach = ["--target", args.target]
-        for option, value in (("--lab-params", args.lab_params), ("--ssh-identity", args.ssh_identity),
-                              ("--known-hosts", args.known_hosts)):
-            if value:
-                self.reach += [option, str(Path(value).resolve())]
+        self.reach = reach.LabReach.of(args).argv()
         self.current: dict[str, Any] | None = None  # the fault being made, for a run cut short
 
     def check(self, name: str, files: list[str]) -> suite_process.SuiteRun:
@@ -224,11 +220,7 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     ap.add_argument("--destructive", action="store_true", help="required: the faults break the lab, one at a time")
     ap.add_argument("--only", help="comma-separated fault names (default: all)")
     ap.add_argument("--catalog", default=str(CATALOG), help="the fault catalog (faults/catalog.yaml)")
-    ap.add_argument("--target", default="local",
-                    help="the lab the catalog's faults are for: local, or ssh://... for a node's catalog")
-    ap.add_argument("--lab-params")
-    ap.add_argument("--ssh-identity")
-    ap.add_argument("--known-hosts")
+    reach.add_arguments(ap)  # the lab the catalog's faults are for: local, or ssh://... for a node's catalog
     ap.add_argument("--lease-wait", type=float, default=0)
     ap.add_argument("--reports-dir", default="reports")
     args = ap.parse_args(argv)
@@ -257,7 +249,7 @@ def main(argv: list[str]) -> int:
         return USAGE
     stop_like_ctrl_c()
     run = time.strftime("faults-%Y%m%dT%H%M%SZ", time.gmtime()) + f"-{uuid.uuid4().hex[:4]}"
-    target = Target(args.target, ssh=SshOptions(identity=args.ssh_identity, known_hosts=args.known_hosts))
+    target = Target(args.target, ssh=reach.LabReach.of(args).ssh())
     lease = LeaseKeeper(target, run, "python -m labconform faults")
     record: dict[str, Any] = {"run": run, "who": f"{getpass.getuser()}@{socket.gethostname()}",
                               "target": args.target, "faults": [], "before": {}}

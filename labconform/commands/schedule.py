@@ -26,6 +26,7 @@ from labconform.host import services
 from labconform.lease import LeaseKeeper
 from labconform.poll import until
 from labconform.results import history
+from labconform.transport import reach
 from labconform.transport.target import Target, parse_target
 
 NAME = "labconform-schedule"
@@ -52,7 +53,7 @@ def parser() -> argparse.ArgumentParser:
     ap = argparse.ArgumentParser(prog="python -m labconform schedule")
     ap.add_argument("action", choices=("start", "stop", "status", "run", "loop"))
     ap.add_argument("--every", type=seconds, default=900, help="time between runs: 90s, 15m, 1h (15m)")
-    ap.add_argument("--target", default="local", help="the lab, as pytest's --target (local)")
+    reach.add_arguments(ap)  # the lab, as pytest's options reach it
     ap.add_argument("--waivers", help="the lab's waivers file")
     ap.add_argument("--reports-dir", default="reports", help="where runs are kept (reports)")
     ap.add_argument("--keep", type=int, default=96, help="scheduled runs kept, the oldest removed (96)")
@@ -61,14 +62,19 @@ def parser() -> argparse.ArgumentParser:
 
 
 def passive_argv(args: argparse.Namespace, run_name: str) -> list[str]:
-    reach = ["--target", args.target] + (["--waivers", str(Path(args.waivers).resolve())] if args.waivers else [])
-    return suite_process.argv(args.features, run_name, Path(args.reports_dir), reach, [], marks=PASSIVE)
+    waivers = ["--waivers", str(Path(args.waivers).resolve())] if args.waivers else []
+    lab = reach.LabReach.of(args).argv()
+    return suite_process.argv(args.features, run_name, Path(args.reports_dir), lab + waivers, [], marks=PASSIVE)
 
 
 def one_run(args: argparse.Namespace) -> int:
     """One scheduled run, or a skip while a change holds the lab's lease."""
     stamp = time.strftime("%Y%m%dT%H%M%SZ", time.gmtime())
-    held = LeaseKeeper(Target(args.target), "schedule", "scheduled passive run").current()
+    lab = Target(args.target, ssh=reach.LabReach.of(args).ssh())
+    try:
+        held = LeaseKeeper(lab, "schedule", "scheduled passive run").current()
+    finally:
+        lab.close()
     if held is not None and held.expires > time.time():
         say(f"{stamp} skipped: the lab is leased by {held.owner} ({held.purpose}) until "
             f"{time.strftime('%H:%M:%SZ', time.gmtime(held.expires))}")
@@ -98,9 +104,9 @@ def systemd_is_init() -> bool:
 
 def loop_argv(args: argparse.Namespace, action: str) -> list[str]:
     """This module's own command line for `action` with the options it was started with."""
-    out = [sys.executable, "-m", "labconform", "schedule", action, "--every", str(args.every), "--target",
-           args.target, "--reports-dir", str(Path(args.reports_dir).resolve()), "--keep", str(args.keep),
-           "--features", *[str(Path(f).resolve()) for f in args.features]]
+    out = [sys.executable, "-m", "labconform", "schedule", action, "--every", str(args.every),
+           *reach.LabReach.of(args).argv(), "--reports-dir", str(Path(args.reports_dir).resolve()), "--keep",
+           str(args.keep), "--features", *[str(Path(f).resolve()) for f in args.features]]
     return out + (["--waivers", str(Path(args.waivers).resolve())] if args.waivers else [])
 
 

@@ -8,13 +8,16 @@ import shlex
 from typing import Any
 
 from labconform.redact import redact_text
+from labconform.transport import reach
 
 # the verdicts of a claim that provisioning could make true again; a waived claim is a deviation the
 # lab declared and accepted, not one to repair
 REPAIRABLE = ("failed", "error")
-# the run's options that say how the lab was reached and what it is; provisioning takes the same ones
-VALUED = ("--ssh-identity", "--known-hosts", "--lab-params", "--waivers")
-FLAGS = ("--accept-host-key",)
+# the run's options that say how the lab was reached and what it is, as provisioning takes them (--target
+# aside: the claim's own), and the waivers its check of the claims reads
+_REACH = [o for o in reach.WITHOUT_KUBECONFIG if o.kind != "target"]
+VALUED = (*(o.flag for o in _REACH if o.kind == "file"), "--waivers")
+FLAGS = tuple(o.flag for o in _REACH if o.kind == "flag")
 
 
 def base_id(claim_id: str) -> str:

@@ -32,6 +32,7 @@ from labconform.run.preflight import ReportsUnwritable, check_reports_dir
 from labconform.run.signals import RunSignals
 from labconform.run.state import RunState, finish, finish_several, lab_run, load_gate_inputs
 from labconform.run.verdicts import message_only, new_result, record, redact_report
+from labconform.transport import reach
 from labconform.transport.known_hosts import HostKeyError
 from labconform.transport.target import parse_target
 
@@ -64,37 +65,18 @@ class HoldSignals:
 def pytest_addoption(parser: pytest.Parser, pluginmanager: pytest.PytestPluginManager) -> None:
     pluginmanager.register(AllureFirst(), "labconform-allure")
     g = parser.getgroup("labconform")
-    g.addoption(
-        "--target",
-        action="append",
-        default=None,
-        help="the lab: local (default) or ssh://user@host:port; several: each checked by its own "
-        "pytest-xdist worker (-n N --dist each)",
-    )
-    g.addoption(
-        "--accept-host-key",
-        action="store_true",
-        help="ssh:// targets: accept an unknown or changed host key and record it (default: refuse, one error)",
-    )
-    g.addoption("--known-hosts", default=None, metavar="FILE", help="ssh:// targets: known_hosts file")
-    g.addoption("--ssh-identity", default=None, metavar="FILE", help="ssh:// targets: private key to log in with")
+    reach.add_pytest_options(g)  # --target (several), the SSH options, --lab-params, --kubeconfig
     g.addoption(
         "--lease-wait",
         **WAIT_OPTION,
         help="destructive claims take the lab's lease: wait this long when someone holds it (default 0)",
     )
-    g.addoption("--lab-params", default=None, help="YAML file of lab parameters (image names, limits)")
     g.addoption("--reports-dir", default="reports", help="where reports/<run>/ is written")
     g.addoption("--run-name", default=None, help="name of this run (default: lc-<UTC time>-<random>)")
     g.addoption(
         "--destructive",
         action="store_true",
         help="also run @destructive claims (they change the lab, such as the document's clean-up); they run last",
-    )
-    g.addoption(
-        "--kubeconfig",
-        default=None,
-        help="kubeconfig for the cluster's API (default: the target's /etc/kubernetes/admin.conf)",
     )
     # the report and the gate (docs/gate.md, docs/report.md)
     g.addoption(

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from labconform.errors import UsageError
+from labconform.transport.reach import LabReach
 
 NETWORK = "labconform-lab"
 SUBNET = ipaddress.ip_network("172.30.0.0/24")
@@ -75,7 +76,8 @@ class Node:
         return f"ssh://root@{self.address}:22"
 
     def args(self) -> list[str]:
-        return ["--target", self.target, "--ssh-identity", str(self.identity), "--known-hosts", str(self.known_hosts)]
+        """The options that reach the node, as every command takes them (labconform.transport.reach)."""
+        return LabReach(self.target, known_hosts=str(self.known_hosts), ssh_identity=str(self.identity)).argv()
 
     @classmethod
     def load(cls, name: str) -> Node | None:
