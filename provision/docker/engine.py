@@ -56,48 +56,55 @@ def desired_daemon_json(ctx) -> dict:
 
 
 def steps(ctx) -> list[Step]:
+    """The engine for the host's family, in the document's order: its packages, no podman or buildah, the runc
+    wrapper where the capability is missing, daemon.json, the unit files (systemd), the daemon up, the user."""
+    facts = ctx.state.facts
+    wrapper = [runc_wrapper_step(ctx)] if facts.lacks_sys_resource else []
+    units = [unit_files_step(ctx)] if facts.systemd_is_init else []
+    return [engine_packages_step(ctx), no_clash_step(ctx), *wrapper, daemon_json_step(ctx), *units,
+            service_step(ctx), docker_user_step(ctx)]
+
+
+def engine_packages_step(ctx) -> Step:
     family = ctx.state.facts.family
     pkgs = docker_engine(family)
-    out: list[Step] = []
 
-    def engine_check() -> tuple[bool, str]:
+    def check() -> tuple[bool, str]:
         missing = [p for p in pkgs if not ctx.state.package(p)]
         return (not missing, f"missing: {' '.join(missing)}" if missing else f"installed: {' '.join(pkgs)}")
 
     if family == "rhel":
-        engine_cmds = (
-            f"dnf config-manager --add-repo={DOCKER_CE_REPO}",
-            "dnf -y install docker-ce docker-ce-cli containerd.io",
-        )
+        cmds = (f"dnf config-manager --add-repo={DOCKER_CE_REPO}",
+                "dnf -y install docker-ce docker-ce-cli containerd.io")
     else:
-        engine_cmds = (f"apt-get install -y {' '.join(pkgs)}",)
-    out.append(Step("docker engine packages", ("docker-01",), engine_check, lambda: ctx.sh(*engine_cmds), engine_cmds))
+        cmds = (f"apt-get install -y {' '.join(pkgs)}",)
+    return Step("docker engine packages", ("docker-01",), check, lambda: ctx.sh(*cmds), cmds)
 
-    def clash_check() -> tuple[bool, str]:
+
+def no_clash_step(ctx) -> Step:
+    def check() -> tuple[bool, str]:
         present = [p for p in CLASHING_WITH_DOCKER if ctx.state.package(p)]
         return (not present, f"installed: {' '.join(present)}" if present else "podman and buildah absent")
 
-    erase = ("dnf -y erase podman buildah",) if family == "rhel" else ("apt-get remove -y podman buildah",)
-    out.append(Step("no podman or buildah", ("docker-02",), clash_check, lambda: ctx.sh(*erase), erase))
+    rhel = ctx.state.facts.family == "rhel"
+    cmds = ("dnf -y erase podman buildah",) if rhel else ("apt-get remove -y podman buildah",)
+    return Step("no podman or buildah", ("docker-02",), check, lambda: ctx.sh(*cmds), cmds)
 
-    if ctx.state.facts.lacks_sys_resource:
 
-        def wrapper_check() -> tuple[bool, str]:
-            want = (FILES / "runc-wrapper").read_text()
-            ok = ctx.state.text(RUNC_WRAPPER) == want
-            return ok, "runc wrapper in place" if ok else f"{RUNC_WRAPPER} missing or outdated"
+def runc_wrapper_step(ctx) -> Step:
+    """Only where CAP_SYS_RESOURCE is missing (the lab double): runc behind a wrapper that drops it."""
 
-        out.append(
-            Step(
-                "runc wrapper (CAP_SYS_RESOURCE missing)",
-                ("docker-05",),
-                wrapper_check,
-                lambda: put_script(ctx, "runc-wrapper"),
-                (f"install -m 755 runc-wrapper {RUNC_WRAPPER}",),
-            )
-        )
+    def check() -> tuple[bool, str]:
+        want = (FILES / "runc-wrapper").read_text()
+        ok = ctx.state.text(RUNC_WRAPPER) == want
+        return ok, "runc wrapper in place" if ok else f"{RUNC_WRAPPER} missing or outdated"
 
-    def daemon_json_check() -> tuple[bool, str]:
+    return Step("runc wrapper (CAP_SYS_RESOURCE missing)", ("docker-05",), check,
+                lambda: put_script(ctx, "runc-wrapper"), (f"install -m 755 runc-wrapper {RUNC_WRAPPER}",))
+
+
+def daemon_json_step(ctx) -> Step:
+    def check() -> tuple[bool, str]:
         want = desired_daemon_json(ctx)
         text = ctx.state.text(DAEMON_JSON)
         try:
@@ -108,20 +115,9 @@ def steps(ctx) -> list[Step]:
             return True, f"{DAEMON_JSON} as wanted: {json.dumps(want)}"
         return False, f"{DAEMON_JSON} = {json.dumps(have)}; want {json.dumps(want)}"
 
-    out.append(
-        Step(
-            "daemon.json",
-            ("docker-03",),
-            daemon_json_check,
-            lambda: ctx.put(DAEMON_JSON, (json.dumps(desired_daemon_json(ctx), indent=2) + "\n").encode()),
-            (f"write {DAEMON_JSON}",),
-        )
-    )
-    if ctx.state.facts.systemd_is_init:
-        out.append(unit_files_step(ctx))
-    out.append(service_step(ctx))
-    out.append(docker_user_step(ctx))
-    return out
+    return Step("daemon.json", ("docker-03",), check,
+                lambda: ctx.put(DAEMON_JSON, (json.dumps(desired_daemon_json(ctx), indent=2) + "\n").encode()),
+                (f"write {DAEMON_JSON}",))
 
 
 UNIT_DIR = "/etc/systemd/system"

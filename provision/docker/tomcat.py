@@ -45,13 +45,26 @@ def image_check(ctx, ref: str, stale, fine: str) -> tuple[bool, str]:
     return not wrong, wrong or fine
 
 
+# the claims each step makes true
+BASE_CLAIMS = ("tomcat-01", "tomcat-02", "tomcat-03", "tomcat-04")
+CONTEXT_CLAIMS = ("hello-01", "hello-02", "hello-03", "mytc-01")
+MYTC_CLAIMS = ("mytc-02", "mytc-03", "mytc-04", "mytc-05", "mytc-06", "mytc-07", "rand-01", "rand-02", "rand-03",
+               "rand-04", "multi-01", "multi-02")
+
+
 def steps(ctx) -> list[Step]:
+    """The base image, the Hello build context, the mytc image built from both."""
+    files = context_files(ctx.params)
+    return [base_image_step(ctx), context_step(ctx, files), mytc_step(ctx, files)]
+
+
+def base_image_step(ctx) -> Step:
+    """The Tomcat 10 base image: pulled where a registry answers, else built from Debian's packages."""
     p = ctx.params
     family = ctx.state.facts.family
-
     built_by = recipe(BUILDER_SCRIPT)
 
-    def base_stale(labels: dict[str, str]) -> str:
+    def stale(labels: dict[str, str]) -> str:
         # an image this project built is rebuilt when its recipe changes; a pulled one is kept
         if "org.labconform.built-from" in labels and labels.get("org.labconform.recipe") != built_by:
             return f"{p.tomcat_image} was built by an older recipe"
@@ -62,14 +75,14 @@ def steps(ctx) -> list[Step]:
         return f"{shell_line('%s %s %s', BUILDER, p.tomcat_image, DEBIAN_MIRROR)} {recipe_id}"
 
     if family == "rhel" and p.tomcat_image == p.tomcat_upstream:
-        base_cmds = (shell_line("docker pull %s", p.tomcat_upstream),)
+        cmds = (shell_line("docker pull %s", p.tomcat_upstream),)
     else:
-        base_cmds = (
+        cmds = (
             shell_line("docker pull %s && docker tag %s %s", p.tomcat_upstream, p.tomcat_upstream, p.tomcat_image),
             f"or, with no registry: {builder_command('<recipe>')}",
         )
 
-    def base_apply() -> None:
+    def apply() -> None:
         t = ctx.target
         pulled = t.run("docker pull %s", p.tomcat_upstream, timeout=300)
         if pulled.ok:
@@ -85,33 +98,31 @@ def steps(ctx) -> list[Step]:
         put_script(ctx, BUILDER_SCRIPT, BUILDER)
         run_watched(ctx, builder_command(built_by), "/var/log/labconform/tomcat-image.log", "Tomcat image build", 1200)
 
-    base = Step(
-        "Tomcat 10 base image",
-        ("tomcat-01", "tomcat-02", "tomcat-03", "tomcat-04"),
-        lambda: image_check(ctx, p.tomcat_image, base_stale, f"{p.tomcat_image} present"),
-        base_apply,
-        base_cmds,
-    )
+    return Step("Tomcat 10 base image", BASE_CLAIMS,
+                lambda: image_check(ctx, p.tomcat_image, stale, f"{p.tomcat_image} present"), apply, cmds)
 
-    files = context_files(p)
 
-    def context_check() -> tuple[bool, str]:
+def context_step(ctx, files: dict[str, bytes]) -> Step:
+    """/app/contexts/mytc: ROOT/, ROOT.war and the Dockerfile, as the document writes them."""
+    p = ctx.params
+
+    def check() -> tuple[bool, str]:
         differ = differing(ctx, files)
         return (not differ, f"differ or missing: {' '.join(differ)}" if differ else f"{len(files)} files as expected")
 
-    context = Step(
-        "mytc build context (ROOT/, ROOT.war, Dockerfile)",
-        ("hello-01", "hello-02", "hello-03", "mytc-01"),
-        context_check,
-        lambda: put_differing(ctx, files),
-        (
-            shell_line("mkdir -p %s", f"{p.context_dir}/ROOT/META-INF"),
-            "write index.jsp and META-INF/context.xml",
-            shell_line("(cd %s && zip -r ../ROOT.war *)", f"{p.context_dir}/ROOT"),
-            f"write {p.context_dir}/Dockerfile",
-        ),
+    cmds = (
+        shell_line("mkdir -p %s", f"{p.context_dir}/ROOT/META-INF"),
+        "write index.jsp and META-INF/context.xml",
+        shell_line("(cd %s && zip -r ../ROOT.war *)", f"{p.context_dir}/ROOT"),
+        f"write {p.context_dir}/Dockerfile",
     )
+    return Step("mytc build context (ROOT/, ROOT.war, Dockerfile)", CONTEXT_CLAIMS, check,
+                lambda: put_differing(ctx, files), cmds)
 
+
+def mytc_step(ctx, files: dict[str, bytes]) -> Step:
+    """The mytc image, built from the current context on the current base image (labels say both)."""
+    p = ctx.params
     war_sha = app.sha256(files[f"{p.context_dir}/ROOT.war"])
     dockerfile_sha = app.sha256(files[f"{p.context_dir}/Dockerfile"])
 
@@ -119,7 +130,7 @@ def steps(ctx) -> list[Step]:
         img = ctx.state.image(p.tomcat_image)
         return img["Id"] if img else "(absent)"
 
-    def mytc_stale(labels: dict[str, str]) -> str:
+    def stale(labels: dict[str, str]) -> str:
         if labels.get(LABEL_WAR) != war_sha or labels.get(LABEL_DOCKERFILE) != dockerfile_sha:
             return f"{p.mytc_image} is stale against {p.context_dir}"
         if labels.get(LABEL_BASE) != base_id():
@@ -128,9 +139,9 @@ def steps(ctx) -> list[Step]:
 
     layers_wanted = app.filesystem_layers(files[f"{p.context_dir}/Dockerfile"].decode())
 
-    def mytc_check() -> tuple[bool, str]:
+    def check() -> tuple[bool, str]:
         fine = f"{p.mytc_image} built from the current context and base image"
-        done, detail = image_check(ctx, p.mytc_image, mytc_stale, fine)
+        done, detail = image_check(ctx, p.mytc_image, stale, fine)
         if not done:
             return done, detail
         added = app.layered_on(ctx.state.image(p.mytc_image), ctx.state.image(p.tomcat_image)).get("layers added")
@@ -144,24 +155,5 @@ def steps(ctx) -> list[Step]:
         return shell_line("DOCKER_BUILDKIT=0 docker build -t %s --label %s --label %s --label %s %s",
                           p.mytc_image, *labels, p.context_dir)
 
-    mytc = Step(
-        "mytc image",
-        (
-            "mytc-02",
-            "mytc-03",
-            "mytc-04",
-            "mytc-05",
-            "mytc-06",
-            "mytc-07",
-            "rand-01",
-            "rand-02",
-            "rand-03",
-            "rand-04",
-            "multi-01",
-            "multi-02",
-        ),
-        mytc_check,
-        lambda: ctx.sh(build_command(), timeout=600),
-        (shell_line("docker build -t %s %s  (labelled with what it was built from)", p.mytc_image, p.context_dir),),
-    )
-    return [base, context, mytc]
+    cmds = (shell_line("docker build -t %s %s  (labelled with what it was built from)", p.mytc_image, p.context_dir),)
+    return Step("mytc image", MYTC_CLAIMS, check, lambda: ctx.sh(build_command(), timeout=600), cmds)

@@ -40,14 +40,19 @@ def _perl_packages() -> list[str]:
 
 
 def steps(ctx) -> list[Step]:
-    """The host's steps, before Docker: the document does them first."""
-    st = ctx.state
-    family = st.facts.family
-    rhel = family == "rhel"
-    out: list[Step] = []
+    """The host's steps, before Docker, in the document's order (it does them first). The clock (rocky-03) is
+    provision/host/clock.py's."""
+    epel = [epel_step(ctx)] if ctx.state.facts.family == "rhel" else []
+    return [updates_step(ctx), *epel, packages_step(ctx), perl_step(ctx), ssleay_step(ctx), hostname_step(ctx),
+            restart_step(ctx)]
 
-    # --- dnf -y update / apt-get upgrade --------------------------------------------------------
-    def updates_check() -> tuple[bool, str]:
+
+def updates_step(ctx) -> Step:
+    """dnf -y update, or apt-get upgrade."""
+    st = ctx.state
+    rhel = st.facts.family == "rhel"
+
+    def check() -> tuple[bool, str]:
         u = st.updates()
         if u.error:
             return False, f"the package tool failed ({u.error}): {u.evidence.get('stderr', '')[-300:]}"
@@ -61,26 +66,33 @@ def steps(ctx) -> list[Step]:
     # dnf refreshes expired metadata itself; apt only when asked
     upd = ("dnf -y update",) if rhel else (f"{APT} update", f"{APT} upgrade")
 
-    def updates_apply() -> None:
+    def apply() -> None:
         u = st.updates()
         if not rhel and (u.error or u.stale):
             ctx.sh(upd[0], quiet=False)
         run_watched(ctx, upd[-1], "/var/log/labconform/upgrade.log", "package upgrade", 1800)
 
-    out.append(Step("system up to date", ("rocky-04",), updates_check, updates_apply, upd))
+    return Step("system up to date", ("rocky-04",), check, apply, upd)
 
-    # --- EPEL (RHEL family only) ----------------------------------------------------------------
-    if rhel:
-        def epel_check() -> tuple[bool, str]:
-            on = "epel" in st.repos_enabled()
-            return on, "epel enabled" if on else "epel not enabled"
 
-        out.append(Step("EPEL repository", ("rocky-06",), epel_check, lambda: ctx.sh(*RHEL_EPEL), RHEL_EPEL))
+def epel_step(ctx) -> Step:
+    """EPEL, the RHEL family only."""
+    st = ctx.state
 
-    # --- web server, OpenSSL (+ dev files), Perl, gcc, CPAN clients -----------------------------
+    def check() -> tuple[bool, str]:
+        on = "epel" in st.repos_enabled()
+        return on, "epel enabled" if on else "epel not enabled"
+
+    return Step("EPEL repository", ("rocky-06",), check, lambda: ctx.sh(*RHEL_EPEL), RHEL_EPEL)
+
+
+def packages_step(ctx) -> Step:
+    """The web server, OpenSSL (and its dev files), Perl, gcc and the CPAN clients, each at its least version."""
+    st = ctx.state
+    family = st.facts.family
     pkgs = _packages(family)
 
-    def pkg_check() -> tuple[bool, str]:
+    def check() -> tuple[bool, str]:
         missing = [p for p in pkgs if not st.package(p)]
         low = [f"{pkg} {st.package(pkg)} < {minimum}" for minimum, r, d in sysinfo.HOST_PACKAGES.values()
                for pkg in [sysinfo.package_name(family, r, d)]
@@ -89,12 +101,17 @@ def steps(ctx) -> list[Step]:
             return False, "; ".join(filter(None, [f"missing: {' '.join(missing)}" if missing else "", *low]))
         return True, f"installed: {' '.join(pkgs)}"
 
-    pkg_cmds = RHEL_PACKAGES if rhel else (f"{APT} install {' '.join(pkgs)}",)
-    out.append(Step("web server, OpenSSL, Perl, gcc, CPAN clients", ("rocky-05",), pkg_check,
-                    lambda: ctx.sh(*pkg_cmds), pkg_cmds))
+    cmds = RHEL_PACKAGES if family == "rhel" else (f"{APT} install {' '.join(pkgs)}",)
+    return Step("web server, OpenSSL, Perl, gcc, CPAN clients", ("rocky-05",), check, lambda: ctx.sh(*cmds), cmds)
 
-    # --- the Perl modules -----------------------------------------------------------------------
-    def perl_check() -> tuple[bool, str]:
+
+def perl_step(ctx) -> Step:
+    """The Perl modules the document installs; one the family packages nowhere is said so, not installed."""
+    st = ctx.state
+    family = st.facts.family
+    rhel = family == "rhel"
+
+    def check() -> tuple[bool, str]:
         missing, waived = [], []
         for module, (_, deb) in sysinfo.PERL_MODULES.items():
             if st.perl_module(module) is not None:
@@ -108,60 +125,69 @@ def steps(ctx) -> list[Step]:
         return (not missing, (f"missing: {' '.join(missing)}" if missing else "all load") + note)
 
     if rhel:
-        perl_cmds = RHEL_PERL
+        cmds = RHEL_PERL
     else:
         debs = _perl_packages()
         if st.apt_candidate(sysinfo.DEBIAN_DIGEST_SHA1):
             debs.append(sysinfo.DEBIAN_DIGEST_SHA1)
-        perl_cmds = (f"{APT} install {' '.join(debs)}",)
-    out.append(Step("Perl modules", ("rocky-07",), perl_check, lambda: ctx.sh(*perl_cmds, timeout=1800), perl_cmds))
+        cmds = (f"{APT} install {' '.join(debs)}",)
+    return Step("Perl modules", ("rocky-07",), check, lambda: ctx.sh(*cmds, timeout=1800), cmds)
 
-    # --- no Crypt::SSLeay -----------------------------------------------------------------------
+
+def ssleay_step(ctx) -> Step:
+    """No Crypt::SSLeay: the document says it is superseded and not to install it."""
+    st = ctx.state
+    rhel = st.facts.family == "rhel"
     rh_pkg, deb_pkg = sysinfo.SUPERSEDED_PERL["Crypt::SSLeay"]
-    ssleay_pkg = rh_pkg if rhel else deb_pkg
+    pkg = rh_pkg if rhel else deb_pkg
 
-    def ssleay_check() -> tuple[bool, str]:
+    def check() -> tuple[bool, str]:
         version = st.perl_module("Crypt::SSLeay")
-        installed = st.package(ssleay_pkg)
+        installed = st.package(pkg)
         if version is None and not installed:
             return True, "Crypt::SSLeay absent"
-        return False, f"Crypt::SSLeay loads ({version})" + (f"; {ssleay_pkg} {installed}" if installed else "")
+        return False, f"Crypt::SSLeay loads ({version})" + (f"; {pkg} {installed}" if installed else "")
 
-    ssleay_cmds = (f"dnf -y erase {ssleay_pkg}",) if rhel else (f"{APT} purge {ssleay_pkg}",)
+    cmds = (f"dnf -y erase {pkg}",) if rhel else (f"{APT} purge {pkg}",)
 
-    def ssleay_apply() -> None:
-        if not st.package(ssleay_pkg):
+    def apply() -> None:
+        if not st.package(pkg):
             raise StepFailed("Crypt::SSLeay loads but no package holds it (a CPAN install): remove it by hand")
-        ctx.sh(*ssleay_cmds)
+        ctx.sh(*cmds)
 
-    out.append(Step("no Crypt::SSLeay", ("rocky-08",), ssleay_check, ssleay_apply, ssleay_cmds))
+    return Step("no Crypt::SSLeay", ("rocky-08",), check, apply, cmds)
 
-    # --- the host's name ------------------------------------------------------------------------
+
+def hostname_step(ctx) -> Step:
+    """The host's name resolves (/etc/hosts)."""
+    st = ctx.state
     name = st.facts.hostname
     # Debian's convention names the host on 127.0.1.1; on Rocky the document means its real address.
     # The name, read from the host, is passed quoted: whatever it holds ($(...), `...`) is never run.
-    address = "\"$(hostname -I | awk '{print $1}')\"" if rhel else "127.0.1.1"
-    hosts_cmds = (f"printf '%s %s\\n' {address} {shlex.quote(name)} >> /etc/hosts",)
+    address = "\"$(hostname -I | awk '{print $1}')\"" if st.facts.family == "rhel" else "127.0.1.1"
+    cmds = (f"printf '%s %s\\n' {address} {shlex.quote(name)} >> /etc/hosts",)
 
-    def name_check() -> tuple[bool, str]:
+    def check() -> tuple[bool, str]:
         ok = st.hostname_resolves()
         return ok, f"{name} resolves" if ok else f"{name} does not resolve"
 
-    out.append(Step("hostname resolves", ("rocky-09",), name_check, lambda: ctx.sh(*hosts_cmds), hosts_cmds))
+    return Step("hostname resolves", ("rocky-09",), check, lambda: ctx.sh(*cmds), cmds)
 
-    # the clock (rocky-03): provision/host/clock.py
 
-    # --- a restart is never done for the lab: the step says it is due ---------------------------
-    def restart_check() -> tuple[bool, str]:
+def restart_step(ctx) -> Step:
+    """A restart is never done for the lab: the step says it is due."""
+    st = ctx.state
+
+    def check() -> tuple[bool, str]:
         pending = st.restart_pending()
         return not pending, "a restart is pending" if pending else "no restart pending"
 
-    def restart_apply() -> None:
+    def apply() -> None:
         raise StepFailed("a restart is pending: reboot the host (the document's `reboot`), then provision again")
 
-    restart_cmd = ("dnf needs-restarting -r || reboot",) if rhel else ("test ! -e /var/run/reboot-required || reboot",)
-    out.append(Step("no restart pending", ("restart-01",), restart_check, restart_apply, restart_cmd))
-    return out
+    cmds = (("dnf needs-restarting -r || reboot",) if st.facts.family == "rhel"
+            else ("test ! -e /var/run/reboot-required || reboot",))
+    return Step("no restart pending", ("restart-01",), check, apply, cmds)
 
 
 def desired_mirrors(ctx) -> list[str]:
