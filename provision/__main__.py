@@ -9,6 +9,7 @@ import os
 import sys
 import time
 from pathlib import Path
+from typing import Any
 
 from labconform.errors import LabUnreachable, UsageError
 from labconform.lease import WAIT_OPTION, LeaseHeld, LeaseKeeper
@@ -60,68 +61,24 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _main(args: argparse.Namespace, ap: argparse.ArgumentParser) -> int:
-    try:
-        if args.facts:
-            state = RecordedState.load(args.facts)
-            target = None
-            args.check = True
-        else:
-            target = args.target_obj = Target(args.target, ssh=reach.LabReach.of(args).ssh())
-            target.probe()
-            state = LiveState(target)
-        params = load_params(args.lab_params, state.facts.family)
-    except UsageError as exc:
-        show(f"provision: {exc}", out=sys.stderr)
-        return 2
-    except HostKeyError as exc:
-        show(f"provision: {exc}", out=sys.stderr)
-        return 3
-    except LabUnreachable as exc:
-        show(f"provision: target unreachable: {exc}", out=sys.stderr)
-        return 3
-    except (OSError, ValueError, KeyError) as exc:
-        show(f"provision: {exc}", out=sys.stderr)
-        return 2
-
+    opened = _open(args)
+    if isinstance(opened, int):
+        return opened
+    target, state, params = opened
     if args.owners:
         return _print_owners(Context(target, state, params))
     facts = state.facts
     where = args.facts or args.target
     mode = "plan (--check: nothing is changed)" if args.check else "provisioning"
     show(f"{mode} for {where}: {facts.pretty_name or facts.os_id} ({facts.family}), init {facts.init or '?'}")
-    ctx = Context(target, state, params)
     started = time.monotonic()
-    plan = build_plan(ctx)
-    if args.only:
-        wanted = {w.strip() for w in args.only.split(",") if w.strip()}
-        unknown = wanted - set(plan.sections)
-        if unknown:
-            show(
-                f"provision: --only {args.only}: unknown part(s) {', '.join(sorted(unknown))}; "
-                f"one of {', '.join(plan.sections)}",
-                out=sys.stderr,
-            )
-            return 2
-        plan = plan.only(wanted)
-    selection = None
-    if args.claim_ids:
-        selection = by_claim.select(plan, args.claim_ids)
-        show(f"claims asked: {', '.join(args.claim_ids)}")
-        by_claim.describe(selection)
-        plan = Plan(selection.steps)
-    lease = None
-    if not args.check and target is not None:
-        # changing the lab: nobody else may change it at the same time (docs/shared-lab.md)
-        lease = LeaseKeeper(target, run=f"provision-{os.getpid()}", purpose="python -m provision")
-        try:
-            held = lease.acquire(wait_s=args.lease_wait)
-        except LeaseHeld as exc:
-            show(f"provision: {exc}", out=sys.stderr)
-            return 5
-        except (OSError, LabUnreachable) as exc:
-            show(f"provision: {exc}", out=sys.stderr)
-            return 3
-        show(f"lease on {where} taken by {held.owner} (run {held.run})")
+    chosen = _chosen(args, build_plan(Context(target, state, params)))
+    if isinstance(chosen, int):
+        return chosen
+    plan, selection = chosen
+    lease = _lease(args, target, where)
+    if isinstance(lease, int):
+        return lease
     verdicts = None
     try:
         outcomes = plan.run(check_only=args.check)
@@ -146,12 +103,83 @@ def _main(args: argparse.Namespace, ap: argparse.ArgumentParser) -> int:
         show(f"{'every asked claim holds' if repaired else 'not every asked claim holds'}: "
              f"{time.monotonic() - started:.1f} s in all")
     if args.json:
-        with open(args.json, "w") as fh:
-            doc = {"target": where, "check": args.check, "steps": [o.as_dict() for o in outcomes]}
-            if verdicts is not None:
-                doc["claims"] = {cid: verdict for rows in verdicts.values() for cid, verdict, _ in rows}
-            json.dump(redact(doc), fh, indent=2)
+        _write_json(args.json, where, args.check, outcomes, verdicts)
     return 1 if counts.get("failed") or not repaired else 0
+
+
+def _open(args: argparse.Namespace) -> tuple[Target | None, Any, Any] | int:
+    """The target, what is read of it (live, or recorded with --facts) and the lab's parameters; or the exit
+    status that says why not."""
+    try:
+        if args.facts:
+            state = RecordedState.load(args.facts)
+            target = None
+            args.check = True
+        else:
+            target = args.target_obj = Target(args.target, ssh=reach.LabReach.of(args).ssh())
+            target.probe()
+            state = LiveState(target)
+        return target, state, load_params(args.lab_params, state.facts.family)
+    except UsageError as exc:
+        show(f"provision: {exc}", out=sys.stderr)
+        return 2
+    except HostKeyError as exc:
+        show(f"provision: {exc}", out=sys.stderr)
+        return 3
+    except LabUnreachable as exc:
+        show(f"provision: target unreachable: {exc}", out=sys.stderr)
+        return 3
+    except (OSError, ValueError, KeyError) as exc:
+        show(f"provision: {exc}", out=sys.stderr)
+        return 2
+
+
+def _chosen(args: argparse.Namespace, plan: Plan) -> tuple[Plan, Any] | int:
+    """The plan --only and --claims keep, and the claims' selection; or 2 for a part that does not exist."""
+    if args.only:
+        wanted = {w.strip() for w in args.only.split(",") if w.strip()}
+        unknown = wanted - set(plan.sections)
+        if unknown:
+            show(
+                f"provision: --only {args.only}: unknown part(s) {', '.join(sorted(unknown))}; "
+                f"one of {', '.join(plan.sections)}",
+                out=sys.stderr,
+            )
+            return 2
+        plan = plan.only(wanted)
+    selection = None
+    if args.claim_ids:
+        selection = by_claim.select(plan, args.claim_ids)
+        show(f"claims asked: {', '.join(args.claim_ids)}")
+        by_claim.describe(selection)
+        plan = Plan(selection.steps)
+    return plan, selection
+
+
+def _lease(args: argparse.Namespace, target: Target | None, where: str) -> LeaseKeeper | None | int:
+    """Changing the lab: nobody else may change it at the same time (docs/shared-lab.md). None for a plan that
+    changes nothing; an exit status when the lease cannot be had."""
+    if args.check or target is None:
+        return None
+    lease = LeaseKeeper(target, run=f"provision-{os.getpid()}", purpose="python -m provision")
+    try:
+        held = lease.acquire(wait_s=args.lease_wait)
+    except LeaseHeld as exc:
+        show(f"provision: {exc}", out=sys.stderr)
+        return 5
+    except (OSError, LabUnreachable) as exc:
+        show(f"provision: {exc}", out=sys.stderr)
+        return 3
+    show(f"lease on {where} taken by {held.owner} (run {held.run})")
+    return lease
+
+
+def _write_json(path: str, where: str, check: bool, outcomes: list, verdicts: dict | None) -> None:
+    with open(path, "w") as fh:
+        doc = {"target": where, "check": check, "steps": [o.as_dict() for o in outcomes]}
+        if verdicts is not None:
+            doc["claims"] = {cid: verdict for rows in verdicts.values() for cid, verdict, _ in rows}
+        json.dump(redact(doc), fh, indent=2)
 
 
 def record_change(args: argparse.Namespace, outcomes: list, summary: str, began: float) -> None:

@@ -227,23 +227,29 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     return args
 
 
+def selected(args: argparse.Namespace) -> Catalog:
+    """The catalog's faults --only keeps, for a target of the catalog's kind; a UsageError says what is wrong."""
+    catalog = load(Path(args.catalog))
+    if not parse_target(args.target).startswith(LABS[catalog.lab]):
+        raise UsageError(f"{args.catalog} holds the faults of lab: {catalog.lab}, made on a {LABS[catalog.lab]} "
+                         f"target, not {args.target} (docs/faults.md)")
+    if catalog.lab == "local" and os.geteuid() != 0:
+        raise UsageError("the faults change the host: run as root")
+    if args.only:
+        wanted = {n.strip() for n in args.only.split(",") if n.strip()}
+        unknown = wanted - {f.name for f in catalog.faults}
+        if unknown:
+            raise UsageError(f"--only: no such fault {', '.join(sorted(unknown))}")
+        catalog.faults = [f for f in catalog.faults if f.name in wanted]
+    if not args.destructive:
+        raise UsageError("the faults break the lab: say --destructive (they take the lab's lease)")
+    return catalog
+
+
 def main(argv: list[str]) -> int:
     args = parse_args(argv)
     try:
-        catalog = load(Path(args.catalog))
-        if not parse_target(args.target).startswith(LABS[catalog.lab]):
-            raise UsageError(f"{args.catalog} holds the faults of lab: {catalog.lab}, made on a {LABS[catalog.lab]} "
-                             f"target, not {args.target} (docs/faults.md)")
-        if catalog.lab == "local" and os.geteuid() != 0:
-            raise UsageError("the faults change the host: run as root")
-        if args.only:
-            wanted = {n.strip() for n in args.only.split(",") if n.strip()}
-            unknown = wanted - {f.name for f in catalog.faults}
-            if unknown:
-                raise UsageError(f"--only: no such fault {', '.join(sorted(unknown))}")
-            catalog.faults = [f for f in catalog.faults if f.name in wanted]
-        if not args.destructive:
-            raise UsageError("the faults break the lab: say --destructive (they take the lab's lease)")
+        catalog = selected(args)
     except UsageError as exc:
         print(redact_text(f"python -m labconform faults: {exc}"), file=sys.stderr)
         return USAGE

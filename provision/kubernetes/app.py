@@ -46,45 +46,52 @@ spec:
 
 def cluster_steps(ctx: Any, k: Cluster) -> list[Step]:
     """From an answering API server to hw reachable: taint, node Ready, the manifest, hw-deploy, hw."""
-    rhel = ctx.state.facts.family == "rhel"
-    out: list[Step] = []
+    flannel = [flannel_step(ctx, k)] if ctx.state.facts.family == "rhel" else []
+    manifest = file_step(ctx, "the Deployment manifest", ("k8s-app-01",), MANIFEST, CLUSTER_YAML,
+                         f"{MANIFEST} holds the document's Deployment", (f"cat <<EOT > {MANIFEST} ... EOT",))
+    return [taint_step(ctx, k), *flannel, ready_step(ctx, k), manifest, deployment_step(ctx, k),
+            service_step(ctx, k)]
 
-    def taint_check() -> tuple[bool, str]:
+
+def taint_step(ctx: Any, k: Cluster) -> Step:
+    def check() -> tuple[bool, str]:
         nodes = k.nodes()
         tainted = [n["metadata"]["name"] for n in nodes
                    if any(t.get("key") == MASTER_TAINT for t in n.get("spec", {}).get("taints") or [])]
         ok = bool(nodes) and not tainted
         return ok, "no node tainted master" if ok else f"tainted: {tainted or 'no nodes seen'}"
 
-    taint_cmd = f"kubectl taint nodes --all {MASTER_TAINT}-"
-    out.append(Step("master taint removed", ("k8s-init-04",), taint_check,
-                    lambda: ctx.sh(taint_cmd.replace("kubectl", k.kubectl, 1)), (taint_cmd,)))
+    cmd = f"kubectl taint nodes --all {MASTER_TAINT}-"
+    return Step("master taint removed", ("k8s-init-04",), check, lambda: ctx.sh(cmd.replace("kubectl", k.kubectl, 1)),
+                (cmd,))
 
-    if rhel:
-        def flannel_check() -> tuple[bool, str]:
-            ds = k.get("daemonset -n kube-flannel kube-flannel-ds")
-            ok = bool(ds) and ds["status"].get("numberReady", 0) == ds["status"].get("desiredNumberScheduled", -1)
-            return ok, "kube-flannel-ds ready" if ok else "kube-flannel-ds absent or not ready"
 
-        fl_cmd = f"kubectl apply -f {FLANNEL_URL}"
-        out.append(Step("Flannel", ("k8s-flannel-01",), flannel_check,
-                        lambda: ctx.sh(fl_cmd.replace("kubectl", k.kubectl, 1)), (fl_cmd,)))
+def flannel_step(ctx: Any, k: Cluster) -> Step:
+    """The document's Flannel (the RHEL family: the offline lab's bridge CNI is a declared deviation)."""
 
-    def ready_check() -> tuple[bool, str]:
+    def check() -> tuple[bool, str]:
+        ds = k.get("daemonset -n kube-flannel kube-flannel-ds")
+        ok = bool(ds) and ds["status"].get("numberReady", 0) == ds["status"].get("desiredNumberScheduled", -1)
+        return ok, "kube-flannel-ds ready" if ok else "kube-flannel-ds absent or not ready"
+
+    cmd = f"kubectl apply -f {FLANNEL_URL}"
+    return Step("Flannel", ("k8s-flannel-01",), check, lambda: ctx.sh(cmd.replace("kubectl", k.kubectl, 1)), (cmd,))
+
+
+def ready_step(ctx: Any, k: Cluster) -> Step:
+    def check() -> tuple[bool, str]:
         nodes = k.nodes()
         ok = bool(nodes) and all(node_ready(n) for n in nodes)
         return ok, f"{len(nodes)} node(s) Ready" if ok else "node not Ready yet"
 
-    out.append(Step("node Ready", ("k8s-net-01",), ready_check,
-                    lambda: wait_until(ctx, lambda: ready_check()[0], 180, "node Ready"),
-                    ("kubectl get nodes  (repeat until Ready)",)))
+    return Step("node Ready", ("k8s-net-01",), check, lambda: wait_until(ctx, lambda: check()[0], 180, "node Ready"),
+                ("kubectl get nodes  (repeat until Ready)",))
 
-    out.append(file_step(ctx, "the Deployment manifest", ("k8s-app-01",), MANIFEST, CLUSTER_YAML,
-                         f"{MANIFEST} holds the document's Deployment", (f"cat <<EOT > {MANIFEST} ... EOT",)))
 
-    out.append(deployment_step(ctx, k))
+def service_step(ctx: Any, k: Cluster) -> Step:
+    """`kubectl expose deployment hw-deploy --type=NodePort --name=hw`, done when the NodePort answers."""
 
-    def svc_check() -> tuple[bool, str]:
+    def check() -> tuple[bool, str]:
         svc = k.get(f"service {SERVICE}")
         if svc is None:
             return False, f"service {SERVICE} absent"
@@ -95,7 +102,7 @@ def cluster_steps(ctx: Any, k: Cluster) -> list[Step]:
 
     expose = f"kubectl expose deployment {DEPLOYMENT} --type=NodePort --name={SERVICE}"
 
-    def svc_apply() -> None:
+    def apply() -> None:
         svc = k.get(f"service {SERVICE}")
         if svc is None or svc["spec"].get("type") != "NodePort" or svc["spec"].get("selector") != {"app": "hw"}:
             if svc is not None:
@@ -103,6 +110,4 @@ def cluster_steps(ctx: Any, k: Cluster) -> list[Step]:
             ctx.sh(expose.replace("kubectl", k.kubectl, 1))
         wait_until(ctx, lambda: k.node_port_answers()[0], 120, f"service {SERVICE} answering on its NodePort")
 
-    out.append(Step(f"service {SERVICE} (NodePort)", ("k8s-svc-01", "k8s-svc-02", "k8s-svc-03"), svc_check,
-                    svc_apply, (expose,)))
-    return out
+    return Step(f"service {SERVICE} (NodePort)", ("k8s-svc-01", "k8s-svc-02", "k8s-svc-03"), check, apply, (expose,))

@@ -46,34 +46,19 @@ def deployment_step(ctx: Any, k: Cluster) -> Step:
         ok, answers = k.pods_answering(live["spec"]["replicas"], pods)
         return ok, f"{DEPLOYMENT} as in {MANIFEST}, rollout finished, {answers}" if ok else f"{DEPLOYMENT}: {answers}"
 
-    def no_room(live: dict[str, Any]) -> bool:
-        seen = rollout.room(live, k.nodes(), (k.get("pods --all-namespaces") or {}).get("items", []))
-        fit = sum(n["surge pods that fit"] for n in seen["nodes"].values())
-        if fit < seen["surge pods"]:
-            free = ", ".join(f"{n}: {rollout.show(f['free'])} free" for n, f in seen["nodes"].items())
-            ctx.say(f"no room for {seen['surge pods']} surge pod(s) of {rollout.show(seen['each needs'])} ({free}): "
-                    "rolling out one pod at a time")
-            return True
-        return False
-
-    def roll_out(verb: str, path: str) -> None:
-        ctx.sh(f"{k.kubectl} {verb} -f {path}",
-               f"{k.kubectl} rollout status deployment/{DEPLOYMENT} --timeout={ROLLOUT_TIMEOUT_S}s",
-               timeout=ROLLOUT_TIMEOUT_S + 20)
-
     def apply() -> None:
         live = k.get(f"deployment {DEPLOYMENT}")
         if live is None:
-            roll_out("apply", MANIFEST)
-        elif no_room(live):
+            roll_out(ctx, k, "apply", MANIFEST)
+        elif no_room(ctx, k, live):
             ctx.put(ONE_AT_A_TIME, one_at_a_time(ctx.state.text(MANIFEST) or ""))
             try:
-                roll_out("replace --save-config", ONE_AT_A_TIME)
+                roll_out(ctx, k, "replace --save-config", ONE_AT_A_TIME)
             finally:
                 ctx.sh(f"rm -f {ONE_AT_A_TIME}", quiet=True)
-            roll_out("replace --save-config", MANIFEST)
+            roll_out(ctx, k, "replace --save-config", MANIFEST)
         else:
-            roll_out("replace --save-config", MANIFEST)
+            roll_out(ctx, k, "replace --save-config", MANIFEST)
         live = k.get(f"deployment {DEPLOYMENT}") or {}
         for pod in rollout.pods_off_template(live, k.pods()):  # changed by hand: its ReplicaSet makes it anew
             ctx.sh(f"{k.kubectl} delete pod {pod_name(pod)} --wait=true --timeout=60s", timeout=80)
@@ -85,6 +70,24 @@ def deployment_step(ctx: Any, k: Cluster) -> Step:
                 check, apply,
                 (f"kubectl apply -f {MANIFEST}  (absent)", f"kubectl replace --save-config -f {MANIFEST}  (drifted)",
                  f"kubectl rollout status deployment/{DEPLOYMENT}", "curl http://<each pod IP>:8080/"))
+
+
+def no_room(ctx: Any, k: Cluster, live: dict[str, Any]) -> bool:
+    """No node has room for the Deployment's surge pods beside what runs: said, and rolled out one at a time."""
+    seen = rollout.room(live, k.nodes(), (k.get("pods --all-namespaces") or {}).get("items", []))
+    fit = sum(n["surge pods that fit"] for n in seen["nodes"].values())
+    if fit < seen["surge pods"]:
+        free = ", ".join(f"{n}: {rollout.show(f['free'])} free" for n, f in seen["nodes"].items())
+        ctx.say(f"no room for {seen['surge pods']} surge pod(s) of {rollout.show(seen['each needs'])} ({free}): "
+                "rolling out one pod at a time")
+        return True
+    return False
+
+
+def roll_out(ctx: Any, k: Cluster, verb: str, path: str) -> None:
+    ctx.sh(f"{k.kubectl} {verb} -f {path}",
+           f"{k.kubectl} rollout status deployment/{DEPLOYMENT} --timeout={ROLLOUT_TIMEOUT_S}s",
+           timeout=ROLLOUT_TIMEOUT_S + 20)
 
 
 def pod_name(name: str) -> str:

@@ -63,19 +63,38 @@ def ssh_argv(node: Node, *command: str) -> list[str]:
 
 def steps(ctx: Context, node: Node) -> list[Step]:
     """From a lab host with Docker to a node that answers over SSH with a known host key."""
-    t = ctx.target
-    out: list[Step] = []
+    return [network_step(ctx), running_step(ctx, node), booted_step(ctx, node), key_step(ctx, node),
+            resolver_step(ctx, node), ssh_step(ctx, node)]
 
-    def net_check() -> tuple[bool, str]:
+
+def network_step(ctx: Context) -> Step:
+    t = ctx.target
+
+    def check() -> tuple[bool, str]:
         got = docker_json(t, "network", "inspect", NETWORK)
         subnets = [c.get("Subnet") for c in ((got or [{}])[0].get("IPAM") or {}).get("Config") or []]
         ok = str(SUBNET) in subnets
         return ok, f"network {NETWORK} on {SUBNET}" if ok else f"network {NETWORK} absent or on {subnets}"
 
-    net_cmd = f"docker network create --subnet {SUBNET} --gateway {GATEWAY} {NETWORK}"
-    out.append(Step("lab network", (), net_check, lambda: ctx.sh(net_cmd), (net_cmd,)))
+    cmd = f"docker network create --subnet {SUBNET} --gateway {GATEWAY} {NETWORK}"
+    return Step("lab network", (), check, lambda: ctx.sh(cmd), (cmd,))
 
-    def running_check() -> tuple[bool, str]:
+
+def run_argv(node: Node) -> list[str]:
+    """`docker run` of the node: systemd as PID 1 in a private cgroup namespace, its own Docker volume."""
+    return ["docker", "run", "-d", "--name", node.container, "--hostname", node.name,
+            "--label", f"{LABEL}={node.name}", "--privileged", "--cgroupns=private", "--stop-signal", "SIGRTMIN+3",
+            "--restart", RESTART,
+            "--tmpfs", "/run", "--tmpfs", "/run/lock", "--tmpfs", "/tmp",
+            "-v", f"{node.volume}:/var/lib/docker", "-v", "/lib/modules:/lib/modules:ro",
+            "-v", f"{K8S_CACHE}:{K8S_CACHE}",
+            "--network", NETWORK, "--ip", node.address, IMAGE]
+
+
+def running_step(ctx: Context, node: Node) -> Step:
+    t = ctx.target
+
+    def check() -> tuple[bool, str]:
         st = container_state(t, node)
         if not st:
             return False, f"{node.container} absent"
@@ -89,23 +108,17 @@ def steps(ctx: Context, node: Node) -> list[Step]:
             return False, f"{node.container} restart policy {policy!r}: a reboot from inside would not come back"
         return True, f"{node.container} running at {node.address}"
 
-    run_argv = ["docker", "run", "-d", "--name", node.container, "--hostname", node.name,
-                "--label", f"{LABEL}={node.name}", "--privileged", "--cgroupns=private", "--stop-signal", "SIGRTMIN+3",
-                "--restart", RESTART,
-                "--tmpfs", "/run", "--tmpfs", "/run/lock", "--tmpfs", "/tmp",
-                "-v", f"{node.volume}:/var/lib/docker", "-v", "/lib/modules:/lib/modules:ro",
-                "-v", f"{K8S_CACHE}:{K8S_CACHE}",
-                "--network", NETWORK, "--ip", node.address, IMAGE]
+    argv = run_argv(node)
 
-    def running_apply() -> None:
+    def apply() -> None:
         st = container_state(t, node)
         if st and (st.get("HostConfig") or {}).get("RestartPolicy", {}).get("Name") != RESTART:
             ctx.sh(f"docker update --restart {RESTART} {node.container}")
-            if running_check()[0]:
+            if check()[0]:
                 return
         if st and st["State"].get("Running"):
             try:  # restarting (Docker's policy after a reboot or an engine restart): it gets its address back
-                until(lambda: running_check()[0], timeout=30, interval=1, what=f"{node.container} running")
+                until(lambda: check()[0], timeout=30, interval=1, what=f"{node.container} running")
                 return
             except WaitTimeout:
                 pass
@@ -114,40 +127,47 @@ def steps(ctx: Context, node: Node) -> list[Step]:
         if st:
             ctx.sh(f"docker start {node.container}")
         else:
-            ctx.sh("mkdir -p " + K8S_CACHE, " ".join(shlex.quote(a) for a in run_argv))
+            ctx.sh("mkdir -p " + K8S_CACHE, " ".join(shlex.quote(a) for a in argv))
         booted(ctx, node)
 
-    out.append(Step(f"lab node {node.name}", (), running_check, running_apply,
-                    (" ".join(run_argv[:4]) + " --privileged --cgroupns=private ... " + IMAGE,)))
+    return Step(f"lab node {node.name}", (), check, apply,
+                (" ".join(argv[:4]) + " --privileged --cgroupns=private ... " + IMAGE,))
 
-    def key_check() -> tuple[bool, str]:
+
+def booted_step(ctx: Context, node: Node) -> Step:
+    def check() -> tuple[bool, str]:
+        state = node_exec(ctx.target, node, "systemctl", "is-system-running", timeout=10).stdout.strip()
+        return state in ("running", "degraded"), f"systemd on {node.container}: {state or 'no answer'}"
+
+    return Step("node booted", (), check, lambda: booted(ctx, node), ("systemctl is-system-running --wait",))
+
+
+def key_step(ctx: Context, node: Node) -> Step:
+    def check() -> tuple[bool, str]:
         ok = node.identity.exists() and node.identity.with_suffix(".pub").exists()
         return ok, f"SSH key {node.identity}" if ok else f"no SSH key at {node.identity}"
 
-    def key_apply() -> None:
+    def apply() -> None:
         # one command through the context, like every change provisioning makes (a dry run or a recording
         # context must not remove the key that every node's runs use)
         key = shlex.quote(str(node.identity))
         ctx.sh(f"mkdir -p {shlex.quote(str(STATE_DIR))} && rm -f {key} {key}.pub && "
                f"ssh-keygen -q -t ed25519 -N '' -C labconform-nodes -f {key}")
 
-    def booted_check() -> tuple[bool, str]:
-        state = node_exec(t, node, "systemctl", "is-system-running", timeout=10).stdout.strip()
-        return state in ("running", "degraded"), f"systemd on {node.container}: {state or 'no answer'}"
+    return Step("SSH key for the node", (), check, apply, ("ssh-keygen -t ed25519",))
 
-    out.append(Step("node booted", (), booted_check, lambda: booted(ctx, node),
-                    ("systemctl is-system-running --wait",)))
-    out.append(Step("SSH key for the node", (), key_check, key_apply, ("ssh-keygen -t ed25519",)))
-    out.append(resolver_step(ctx, node))
 
-    def ssh_check() -> tuple[bool, str]:
+def ssh_step(ctx: Context, node: Node) -> Step:
+    t = ctx.target
+
+    def check() -> tuple[bool, str]:
         if node.known_key() is None:
             return False, f"no known host key for {node.address}"
         res = t.run(" ".join(shlex.quote(a) for a in ssh_argv(node, "true")), timeout=20)
         return res.ok, f"ssh root@{node.address} answers" if res.ok else \
             f"ssh root@{node.address}: {(res.stderr.strip() or 'no answer')[-200:]}"
 
-    def ssh_apply() -> None:
+    def apply() -> None:
         booted(ctx, node)
         pub = node.identity.with_suffix(".pub").read_text().strip()
         res = node_exec(t, node, "sh", "-c", 'mkdir -p -m 700 /root/.ssh && grep -qxF "$1" /root/.ssh/authorized_keys'
@@ -160,12 +180,10 @@ def steps(ctx: Context, node: Node) -> list[Step]:
             raise StepFailed(f"{node.container} has no SSH host key: {host_key.stderr.strip()}")
         kind, key = host_key.stdout.split()[:2]
         node.record_host_key(f"{node.address} {kind} {key}")
-        wait_or_fail(lambda: ssh_check()[0], 30, 0.5, f"ssh root@{node.address}",
-                     lambda msg: f"{msg}: {ssh_check()[1]}")
+        wait_or_fail(lambda: check()[0], 30, 0.5, f"ssh root@{node.address}", lambda msg: f"{msg}: {check()[1]}")
 
-    out.append(Step("node reached over SSH", (), ssh_check, ssh_apply,
-                    ("authorized_keys on the node; its host key into known_hosts; ssh root@ADDRESS true",)))
-    return out
+    return Step("node reached over SSH", (), check, apply,
+                ("authorized_keys on the node; its host key into known_hosts; ssh root@ADDRESS true",))
 
 
 def upstream_resolver(t: Target) -> str:

@@ -89,6 +89,18 @@ def test_no_new_module_over_the_line_limit() -> None:
     assert not over, f"modules over {MAX_LINES} lines: {over}"
 
 
+MAX_FUNCTION_LINES = 60  # a longer function is split: provisioning steps are one builder each (issue 23)
+
+
+def test_no_function_over_the_line_limit() -> None:
+    long = {f"{p.relative_to(REPO)}:{node.name}": node.end_lineno - node.lineno + 1
+            for p in python_files("labconform", "steps", "provision")
+            for node in ast.walk(ast.parse(p.read_text(), str(p)))
+            if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef))
+            and node.end_lineno - node.lineno + 1 > MAX_FUNCTION_LINES}
+    assert not long, f"functions over {MAX_FUNCTION_LINES} lines: {long}"
+
+
 MAX_STEP_STATEMENTS = 5
 # step functions allowed over the limit: none (issue 12); a new one moves its judging into the library
 LONG_STEPS: set[tuple[str, str]] = set()
