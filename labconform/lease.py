@@ -19,6 +19,7 @@ import weakref
 from dataclasses import dataclass
 from typing import Any
 
+from labconform.option_values import seconds
 from labconform.transport.target import Target
 
 LEASE_FILE = "/var/lib/labconform/lease"
@@ -29,7 +30,7 @@ LEASE_ENV = "LABCONFORM_LEASE_FILE"
 LENT_ENV = "LABCONFORM_LEASE_LENT"
 DEFAULT_TTL_S = 120
 # how pytest's and provisioning's --lease-wait read its value
-WAIT_OPTION: dict[str, Any] = {"type": float, "default": 0, "metavar": "SECONDS"}
+WAIT_OPTION: dict[str, Any] = {"type": seconds, "default": 0, "metavar": "SECONDS"}
 
 
 _HELD: weakref.WeakSet[LeaseKeeper] = weakref.WeakSet()  # the leases this process holds now

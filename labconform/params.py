@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import re
 from dataclasses import asdict, dataclass, fields
-from pathlib import Path
 from typing import Any, get_type_hints
 
 import yaml
 
+from labconform import input_files
 from labconform.errors import UsageError
 
 # the image the document pulls from Docker Hub
@@ -92,14 +92,8 @@ def load_params(path: str | None, family: str = "debian") -> LabParams:
     values: dict[str, Any] = family_defaults(family)
     lines: dict[Any, int] = {}
     if path:
-        p = Path(path)
-        try:
-            text = p.read_text()
-            data = yaml.safe_load(text) or {}
-        except FileNotFoundError:
-            raise UsageError(f"--lab-params {path}: no such file") from None
-        except yaml.YAMLError as exc:
-            raise UsageError(f"--lab-params {path}: not valid YAML ({exc})") from None
+        data, text = input_files.read_yaml(path, "--lab-params")
+        data = data or {}
         if not isinstance(data, dict):
             raise UsageError(f"--lab-params {path}: expected a mapping of parameter: value")
         lines = key_lines(text)

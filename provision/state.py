@@ -11,6 +11,8 @@ from functools import cached_property
 from pathlib import Path
 from typing import Any
 
+from labconform import input_files
+from labconform.errors import UsageError
 from labconform.host.services import service_state
 from labconform.transport.target import Facts, Target
 
@@ -170,7 +172,13 @@ class RecordedState:
 
     @classmethod
     def load(cls, path: str | Path) -> RecordedState:
-        return cls(json.loads(Path(path).read_text()), str(path))
+        try:
+            data = json.loads(input_files.read_text(path, "--facts"))
+        except json.JSONDecodeError as exc:
+            raise UsageError(f"--facts {path}:{exc.lineno}: not JSON ({exc.msg})") from None
+        if not isinstance(data, dict) or not isinstance(data.get("facts"), dict):
+            raise UsageError(f"--facts {path}: expected a recorded host: a mapping with a mapping under 'facts'")
+        return cls(data, str(path))
 
     @cached_property
     def facts(self) -> Facts:

@@ -19,12 +19,14 @@ from labconform.commands.change_record import Change
 from labconform.commands.streamed import stop_like_ctrl_c
 from labconform.errors import UsageError
 from labconform.lease import LeaseHeld, LeaseKeeper, LeaseLost
+from labconform.option_values import seconds
 from labconform.outputs.repair import base_id
 from labconform.params import load_params
 from labconform.redact import redact_text
 from labconform.results import document, history
 from labconform.transport import reach
-from labconform.transport.target import Target, parse_target
+from labconform.transport.host_spec import parse_target
+from labconform.transport.target import Target
 
 # exit statuses (docs/change.md)
 ACCEPTED = 0
@@ -58,11 +60,11 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     undo.add_argument("--repair", action="store_true",
                       help="on a regression, run the provisioning steps that own the failing claims")
     undo.add_argument("--rollback", metavar="CMD", help="on a regression, run this command on the lab")
-    ap.add_argument("--timeout", type=float, default=600, help="seconds the change (or rollback) may take (600)")
-    ap.add_argument("--lease-wait", type=float, default=0, help="seconds to wait for the lab's lease (0)")
+    ap.add_argument("--timeout", type=seconds, default=600, help="seconds the change (or rollback) may take (600)")
+    ap.add_argument("--lease-wait", type=seconds, default=0, help="seconds to wait for the lab's lease (0)")
     ap.add_argument("--baseline", metavar="RUN",
                     help="a recent good run of this lab (folder or results.json) instead of checking before")
-    ap.add_argument("--baseline-max-age", type=float, default=3600, help="seconds old a --baseline may be (3600)")
+    ap.add_argument("--baseline-max-age", type=seconds, default=3600, help="seconds old a --baseline may be (3600)")
     reach.add_arguments(ap)  # --target, the SSH options, --lab-params, --kubeconfig
     ap.add_argument("--waivers", help="waivers file for every check")
     ap.add_argument("--fail-on-impact", choices=["high", "medium", "low"], help="passed on to the gate")

@@ -17,19 +17,20 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import yaml
-
+from labconform import input_files
 from labconform.commands import fault_proof, suite_process
 from labconform.commands.console import printer
 from labconform.commands.streamed import stop_like_ctrl_c
 from labconform.errors import UsageError, WaitTimeout
 from labconform.lease import LeaseHeld, LeaseKeeper, LeaseLost
+from labconform.option_values import seconds
 from labconform.outputs.repair import base_id
 from labconform.poll import until
 from labconform.redact import redact_text
 from labconform.run.collection import id_files
 from labconform.transport import reach
-from labconform.transport.target import Target, parse_target
+from labconform.transport.host_spec import parse_target
+from labconform.transport.target import Target
 
 CATALOG = suite_process.REPO / "faults" / "catalog.yaml"
 # the lab a catalog's faults are made on: this machine, or a lab node reached over SSH (its systemd faults)
@@ -64,10 +65,7 @@ def _strings(where: str, value: Any) -> tuple[str, ...]:
 
 def load(path: Path = CATALOG, features: Path = suite_process.REPO / "features") -> Catalog:
     """The catalog, every field checked: claim ids that exist, feature files that exist, argv lists."""
-    try:
-        doc = yaml.safe_load(path.read_text())
-    except (OSError, yaml.YAMLError) as exc:
-        raise UsageError(f"{path}: cannot read the fault catalog: {exc}") from None
+    doc, _ = input_files.read_yaml(path, "--catalog")
     if not isinstance(doc, dict) or not isinstance(doc.get("faults"), list):
         raise UsageError(f"{path}: expected a mapping with a list under 'faults'")
     ids = id_files(features)  # claim id -> its feature file
@@ -221,7 +219,7 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     ap.add_argument("--only", help="comma-separated fault names (default: all)")
     ap.add_argument("--catalog", default=str(CATALOG), help="the fault catalog (faults/catalog.yaml)")
     reach.add_arguments(ap)  # the lab the catalog's faults are for: local, or ssh://... for a node's catalog
-    ap.add_argument("--lease-wait", type=float, default=0)
+    ap.add_argument("--lease-wait", type=seconds, default=0)
     ap.add_argument("--reports-dir", default="reports")
     args = ap.parse_args(argv)
     return args

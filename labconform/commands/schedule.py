@@ -27,7 +27,8 @@ from labconform.lease import LeaseKeeper
 from labconform.poll import until
 from labconform.results import history
 from labconform.transport import reach
-from labconform.transport.target import Target, parse_target
+from labconform.transport.host_spec import parse_target
+from labconform.transport.target import Target
 
 NAME = "labconform-schedule"
 UNITS = Path("/etc/systemd/system")

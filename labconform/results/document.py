@@ -14,6 +14,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from labconform import input_files
+from labconform.errors import UsageError
 from labconform.redact import redact
 
 SCHEMA = "labconform.results"
@@ -167,7 +169,28 @@ def load(path: str | Path) -> dict[str, Any]:
     p = Path(path)
     if p.is_dir():
         p = p / "results.json"
-    doc = json.loads(p.read_text())
-    if doc.get("schema") != SCHEMA or int(doc.get("schema_version", 0)) > SCHEMA_VERSION:
+    if not p.exists():
+        raise FileNotFoundError(p)
+    try:
+        doc = json.loads(input_files.read_text(p, "results.json"))
+    except UsageError as exc:
+        raise ValueError(str(exc).removeprefix("results.json ")) from None
+    version = doc.get("schema_version") if isinstance(doc, dict) else None
+    if not isinstance(doc, dict) or doc.get("schema") != SCHEMA or not isinstance(version, int) \
+            or isinstance(version, bool) or version > SCHEMA_VERSION:
         raise ValueError(f"{p}: not a {SCHEMA} document of version <= {SCHEMA_VERSION}")
+    check_claims(doc, p)
     return doc
+
+
+def check_claims(doc: dict[str, Any], path: Path) -> None:
+    """What the gate, the report and the history read of each claim is there: an id and a verdict."""
+    claims = doc.get("claims")
+    if not isinstance(claims, list):
+        raise ValueError(f"{path}: claims: expected a list")
+    for n, c in enumerate(claims):
+        if not isinstance(c, dict) or not isinstance(c.get("id"), str) or not c["id"]:
+            raise ValueError(f"{path}: claims[{n}]: expected a mapping with a non-empty id")
+        if c.get("verdict") not in VERDICTS:
+            raise ValueError(f"{path}: claims[{n}] ({c['id']}): verdict {str(c.get('verdict'))[:40]!r} is none of "
+                             f"{', '.join(VERDICTS)}")

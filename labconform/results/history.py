@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from labconform.transport.target import parse_target
+from labconform.transport.host_spec import parse_target
 
 SCHEMA = "labconform.history/1"
 GOOD = {"passed", "not_applicable"}

@@ -11,6 +11,7 @@ from typing import Any
 
 import yaml
 
+from labconform import input_files
 from labconform.errors import UsageError
 
 FIELDS = ("id", "justification", "approver", "expires")
@@ -67,6 +68,8 @@ def parse(text: str, source: str = "<waivers>") -> list[Waiver]:
         raise _fail(source, line, f"not valid YAML: {problem}") from None
     if root is None:
         return []
+    if input_files.expanded_nodes(root) > input_files.MAX_YAML_NODES:
+        raise _fail(source, 1, f"its aliases expand past {input_files.MAX_YAML_NODES} nodes: refused")
     if not isinstance(root, yaml.SequenceNode):
         raise _fail(source, root.start_mark.line + 1, "expected a list of waivers (- id: ..., justification: ..., "
                     "approver: ..., expires: YYYY-MM-DD)")
@@ -106,11 +109,10 @@ def parse(text: str, source: str = "<waivers>") -> list[Waiver]:
 
 
 def load(path: str | Path) -> list[Waiver]:
-    p = Path(path)
     try:
-        text = p.read_text()
-    except OSError as exc:
-        raise WaiverError(f"--waivers {path}: cannot read it ({exc.strerror or exc})") from None
+        text = input_files.read_text(path, "--waivers")
+    except UsageError as exc:
+        raise WaiverError(str(exc)) from None
     return parse(text, str(path))
 
 

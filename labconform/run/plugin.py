@@ -33,8 +33,8 @@ from labconform.run.signals import RunSignals
 from labconform.run.state import RunState, finish, finish_several, lab_run, load_gate_inputs
 from labconform.run.verdicts import message_only, new_result, record, redact_report
 from labconform.transport import reach
+from labconform.transport.host_spec import parse_target
 from labconform.transport.known_hosts import HostKeyError
-from labconform.transport.target import parse_target
 
 RUN = pytest.StashKey["RunState"]()
 SIGNALS = pytest.StashKey[RunSignals]()
@@ -118,9 +118,8 @@ def pytest_configure(config: pytest.Config) -> None:
     if name is not None and not document.RUN_NAME.fullmatch(name):
         raise pytest.UsageError(f"--run-name {name!r}: letters, digits, '.', '_' and '-' only, starting with a "
                                 "letter or digit, at most 63 (it names containers, files and folders)")
-    if config.getoption("lab_params") and not Path(config.getoption("lab_params")).is_file():
-        raise pytest.UsageError(f"--lab-params {config.getoption('lab_params')}: no such file")
-    try:  # a bad value: one usage error naming the file's line, before any claim (the lab's own load comes later)
+    # a missing or unreadable file, or a bad value: one usage error naming the file's line, before any claim
+    try:  # (the lab's own load comes later)
         load_params(config.getoption("lab_params"))
     except UsageError as exc:
         raise pytest.UsageError(str(exc)) from None

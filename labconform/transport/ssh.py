@@ -106,7 +106,7 @@ class SshSession:
                 "-o", f"ServerAliveInterval={ALIVE_INTERVAL_S}",
                 "-o", f"ServerAliveCountMax={ALIVE_COUNT}",
                 "-o", "ExitOnForwardFailure=no",
-                self.host,
+                "--", self.host,  # "--": the destination is never read as an option
             ]  # fmt: skip
             with tempfile.TemporaryFile() as errlog:
                 self._master = subprocess.Popen(
@@ -151,7 +151,7 @@ class SshSession:
 
     def _check(self) -> bool:
         return subprocess.run(
-            ["ssh", *self.common_options(), "-O", "check", self.host], capture_output=True, timeout=10
+            ["ssh", *self.common_options(), "-O", "check", "--", self.host], capture_output=True, timeout=10
         ).returncode == 0
 
     def _fail(self, stderr: str) -> None:
@@ -219,7 +219,7 @@ class SshSession:
     def _forward(self, spec: str) -> None:
         self.require()
         res = subprocess.run(
-            ["ssh", *self.common_options(), "-O", "forward", "-L", spec, self.host],
+            ["ssh", *self.common_options(), "-O", "forward", "-L", spec, "--", self.host],
             capture_output=True,
             text=True,
             timeout=15,
@@ -259,7 +259,7 @@ class SshSession:
         through the master (for `sudo docker system dial-stdio`, when the socket needs root)."""
         self.require()
         local = os.path.join(self._dir, f"relay-{len(self._relays)}.sock")
-        r = SocketRelay(local, ["ssh", *self.client_options(), self.host, command])
+        r = SocketRelay(local, ["ssh", *self.client_options(), "--", self.host, command])
         self._relays.append(r)
         return local
 
@@ -280,7 +280,7 @@ class SshSession:
                 self._shell_count += 1
         try:
             if shell is None:
-                shell = RemoteShell(["ssh", *self.client_options(), self.host, "exec /bin/sh"], self.where)
+                shell = RemoteShell(["ssh", *self.client_options(), "--", self.host, "exec /bin/sh"], self.where)
             result = shell.run(line, None if timeout is None else timeout + 10, data)
         except BaseException as exc:  # a shell left mid-answer (Ctrl-C included) is never reused
             if shell is not None:
@@ -304,7 +304,7 @@ class SshSession:
         (normally, or because the connection dropped): a dead man's switch for clean-up."""
         self.require()
         proc = subprocess.Popen(
-            ["ssh", *self.client_options(), self.host, command],
+            ["ssh", *self.client_options(), "--", self.host, command],
             stdin=subprocess.PIPE, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
         )  # fmt: skip
         self._kept.append(proc)
@@ -330,7 +330,7 @@ class SshSession:
             r.close()
         if self._master is not None and self._master.poll() is None:
             subprocess.run(
-                ["ssh", *self.common_options(), "-O", "exit", self.host], capture_output=True, timeout=10
+                ["ssh", *self.common_options(), "-O", "exit", "--", self.host], capture_output=True, timeout=10
             )
             end_within(self._master, 5)
         shutil.rmtree(self._dir, ignore_errors=True)

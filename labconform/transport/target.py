@@ -13,37 +13,12 @@ from typing import Any
 
 import testinfra
 
-from labconform.errors import LabUnreachable, UsageError
+from labconform.errors import LabUnreachable
+from labconform.transport.host_spec import parse_target
 from labconform.transport.ssh import SshOptions, SshSession
 
+
 # testinfra backends that reach a whole host (not a container or a pod)
-HOST_SCHEMES = ("local", "ssh", "safe-ssh", "paramiko", "ansible")
-
-
-def parse_target(spec: str) -> str:
-    """Turn a --target value into a testinfra host spec, or raise UsageError with one clear line."""
-    spec = (spec or "").strip()
-    if spec in ("", "local", "local://"):
-        return "local://"
-    if "://" not in spec:
-        raise UsageError(f"--target {spec!r}: expected 'local' or a host spec such as ssh://user@host:22")
-    url = urllib.parse.urlsplit(spec)
-    if url.scheme not in HOST_SCHEMES:
-        raise UsageError(f"--target {spec!r}: unknown scheme {url.scheme!r} (one of: {', '.join(HOST_SCHEMES)})")
-    if url.scheme in ("ssh", "safe-ssh", "paramiko"):
-        if not url.hostname:
-            raise UsageError(f"--target {spec!r}: no host name after {url.scheme}://")
-        try:
-            port = url.port
-        except ValueError:
-            raise UsageError(f"--target {spec!r}: the port is not a number from 1 to 65535") from None
-        if port == 0:
-            raise UsageError(f"--target {spec!r}: the port is not a number from 1 to 65535")
-        if url.path not in ("", "/"):
-            raise UsageError(f"--target {spec!r}: unexpected path {url.path!r}")
-    return spec
-
-
 def shell_line(command: str, *args: str) -> str:
     """`command` with each `%s` replaced by one argument, shell-quoted: no argument is ever
     interpreted by the shell (a literal `%` in `command` is written `%%` when there are arguments)."""
@@ -183,7 +158,7 @@ class Target:
     """A lab host reached through testinfra: one backend (one connection) for the whole run."""
 
     def __init__(self, spec: str = "local", connect_timeout: int = 10, ssh: SshOptions | None = None) -> None:
-        self.spec = spec or "local"
+        self.spec = "local" if spec is None else spec  # an empty one is refused by parse_target
         self.hostspec = parse_target(self.spec)
         self.connect_timeout = connect_timeout
         self.ssh_options = ssh or SshOptions(connect_timeout=connect_timeout)

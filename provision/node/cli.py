@@ -20,6 +20,7 @@ import time
 
 from labconform.errors import LabUnreachable, UsageError
 from labconform.lease import LeaseHeld, LeaseKeeper
+from labconform.option_values import seconds
 from labconform.params import LabParams
 from labconform.transport.target import Target
 from provision.core import Plan, show
@@ -121,7 +122,7 @@ def main(argv: list[str] | None = None) -> int:
                                  formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("command", choices=("up", "list", "rm", "args"))
     ap.add_argument("name", nargs="?", default="lab1")
-    ap.add_argument("--lease-wait", type=float, default=0, metavar="SECONDS",
+    ap.add_argument("--lease-wait", type=seconds, default=0, metavar="SECONDS",
                     help="up: wait this long for the lab host's lease when someone else holds it (default 0)")
     args = ap.parse_args(argv)
     try:

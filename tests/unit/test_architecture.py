@@ -333,8 +333,8 @@ def test_the_layer_check_reads_modules_classes_decorators_and_bound_names(tmp_pa
 
 # floors of labconform/ and steps/, lowest first: a module imports only its own floor or lower ones
 FLOORS = (
-    ("shared", ("labconform", "labconform.errors", "labconform.evidence", "labconform.judged", "labconform.params",
-                "labconform.poll", "labconform.redact")),
+    ("shared", ("labconform", "labconform.errors", "labconform.evidence", "labconform.input_files", "labconform.judged",
+                "labconform.option_values", "labconform.params", "labconform.poll", "labconform.redact")),
     ("transport", ("labconform.transport",)),
     ("observers", ("labconform.host", "labconform.docker", "labconform.kube", "labconform.http",
                    "labconform.trust", "labconform.link", "labconform.lease")),

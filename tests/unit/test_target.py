@@ -7,11 +7,13 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 
 from labconform.errors import LabUnreachable, UsageError
-from labconform.transport.target import Target, parse_facts, parse_target
+from labconform.transport.host_spec import parse_target
+from labconform.transport.target import Target, parse_facts
 from tests.support.target import silent_server  # noqa: F401 - the fixture
 
 
-@pytest.mark.parametrize("spec", ["", "local", "local://", "ssh://root@127.0.0.1:2222", "paramiko://lab.example"])
+@pytest.mark.parametrize("spec", [None, "local", "local://", "ssh://root@127.0.0.1:2222", "paramiko://lab.example",
+                                  "ssh://root@[::1]:22", "ssh://admin@lab:22?sudo=true"])
 def test_good_specs(spec):
     assert parse_target(spec)
 
@@ -25,6 +27,16 @@ def test_good_specs(spec):
         ("ssh://root@lab:notaport", "port is not a number"),
         ("ssh://root@lab:0", "port is not a number"),
         ("ssh://root@lab/some/path", "unexpected path"),
+        # issue 25: an empty value widens nothing, nothing reaches ssh as an option, no traceback
+        ("", "empty; say local"),
+        ("   ", "empty; say local"),
+        ("ssh://root@-oProxyCommand=touch X", "may not start with '-'"),
+        ("ssh://-oProxyCommand=x@lab:22", "may not start with '-'"),
+        ("ssh://root@lab;touch X:22", "shell characters"),
+        ("ssh://root@[::1", "not a host spec"),
+        ("ssh://root@lab:22\nExecStart=/bin/sh", "control characters"),
+        ("local://foo", "local:// names no host"),
+        ("ssh://" + "a" * 3000, "over 2048 characters"),
     ],
 )
 def test_bad_specs_say_what_is_wrong(spec, says):
