@@ -20,7 +20,7 @@ REDACTED = "[redacted]"
 # client-key-data, GITHUB_TOKEN); "key" alone counts: a lab's keys are secrets far more often
 # than not, and a redacted harmless value costs less than a leaked key
 _SECRET_WORDS = {
-    "token", "tokens", "password", "passwd", "pwd", "passphrase", "secret", "secrets", "key", "apikey",
+    "token", "tokens", "password", "passwd", "pass", "pwd", "passphrase", "secret", "secrets", "key", "apikey",
     "credential", "credentials", "auth", "authorization", "cookie", "privatekey",
 }
 # kubeconfig fields that hold key material or identity
@@ -55,7 +55,7 @@ _BEARER = re.compile(r"(?i)\b(bearer|basic)(\s+)(?=[A-Za-z._~+/=-]*[0-9+/=])([A-
 _JWT = re.compile(r"\beyJ[A-Za-z0-9_-]{5,}\.[A-Za-z0-9_-]{5,}\.[A-Za-z0-9_-]{5,}")
 # kubeadm bootstrap tokens: abcdef.0123456789abcdef
 _BOOTSTRAP = re.compile(r"\b[a-z0-9]{6}\.[a-z0-9]{16}\b")
-_URL_PASSWORD = re.compile(r"(\b[a-zA-Z][a-zA-Z0-9+.-]*://[^/\s:@]+:)([^@\s/]+)(@)")
+_URL_PASSWORD = re.compile(r"(\b[a-zA-Z][a-zA-Z0-9+.-]*://[^/\s:@]*:)([^@\s/]+)(@)")  # redis://:pw@host too
 # NAME=value (environment, shell, docker -e); the value ends at whitespace or a quote it began with
 _ASSIGN = re.compile(
     r"""(?P<name>\b[A-Za-z_][A-Za-z0-9_.-]*)(?P<sep>=)(?P<q>["'])?(?P<value>(?(q)[^"'\n]*|[^\s"',;]*))"""
@@ -65,8 +65,19 @@ _COLON = re.compile(
     r"""(?P<name>["']?[A-Za-z_][A-Za-z0-9_.-]*["']?)(?P<sep>[ \t]*:[ \t]*)"""
     r"""(?P<q>["'])?(?P<value>(?(q)[^"'\n]*|[^\s,}]+))"""
 )
-# command-line flags: --token X, --password=X, --certificate-key X
-_FLAG = re.compile(r"(?P<name>--[A-Za-z][A-Za-z0-9-]*)(?P<sep>[= ])(?P<q>[\"'])?(?P<value>(?(q)[^\"'\n]*|[^\s\"']+))")
+# command-line flags: --token X, --password=X, --certificate-key X; a value never starts with '-', so that a
+# flag without one (kubeadm join --control-plane --certificate-key K) does not hide the next flag's
+_FLAG = re.compile(
+    r"(?P<name>--[A-Za-z][A-Za-z0-9-]*)(?P<sep>[= ])(?P<q>[\"'])?(?P<value>(?(q)[^\"'\n]*|(?!-)[^\s\"']+))"
+)
+# name = value on a line of an ini file (~/.aws/credentials, my.cnf): spaces around '='
+_INI = re.compile(
+    r"(?m)^(?P<name>[ \t]*[A-Za-z_][A-Za-z0-9_.-]*)(?P<sep>[ \t]+=[ \t]*|=[ \t]+)(?P<q>)(?P<value>[^\s]+)"
+)
+# the MySQL family's short password flag: -pPASS, or -p PASS (which the client reads as a database: hidden too)
+_MYSQL_P = re.compile(r"(\b(?:mysql|mysqldump|mysqladmin|mariadb)\b[^\n]*?\s-p)(\s*)(?!-)(\S+)")
+# a file's name and line in a message (keys.yaml:2:) is no credential's name
+_FILE_NAME = re.compile(r"\.(?:ya?ml|json|conf|cfg|ini|toml|txt|py|sh|env|pem|crt|key)[\"']?$")
 
 
 # every secret name holds one of these (lower case); a text without any needs no rule by name
@@ -76,7 +87,7 @@ _NAME_HINTS = ("token", "pass", "pwd", "secret", "key", "auth", "credential", "c
 
 def _by_name(m: re.Match[str]) -> str:
     name, value = m["name"], m["value"]
-    if not value or value == REDACTED or not is_secret_name(name.lstrip("-")):
+    if not value or value == REDACTED or _FILE_NAME.search(name) or not is_secret_name(name.lstrip("-")):
         return m.group(0)
     return f"{name}{m['sep']}{m['q'] or ''}{REDACTED}"
 
@@ -97,9 +108,11 @@ def redact_text(text: str) -> str:
     for marker, token in (("eyJ", _JWT), (".", _BOOTSTRAP)):
         if marker in out:
             out = token.sub(REDACTED, out)
+    if " -p" in out and ("mysql" in low or "mariadb" in low):
+        out = _MYSQL_P.sub(lambda m: m[1] + m[2] + REDACTED if m[3] != REDACTED else m[0], out)
     if not any(hint in low for hint in _NAME_HINTS):
         return out  # no credential's name appears: the rules by name have nothing to find
-    for marker, named in (("--", _FLAG), ("=", _ASSIGN), (":", _COLON)):
+    for marker, named in (("--", _FLAG), ("=", _ASSIGN), ("=", _INI), (":", _COLON)):
         if marker in out:
             out = named.sub(_by_name, out)
     return out

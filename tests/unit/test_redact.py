@@ -123,3 +123,28 @@ def test_a_credential_after_an_ordinary_value_on_the_same_line(text: str) -> Non
     out = redact_text(text)
     assert "hunter2-x" not in out and REDACTED in out
     assert "admin" in out or "/usr/bin" in out
+
+
+# issue 25: the shapes a probe found redaction missed
+@pytest.mark.parametrize("text, secret", [
+    ("kubeadm join 10.0.0.1:6443 --control-plane --certificate-key 9f2c4a7e1b3d", "9f2c4a7e1b3d"),
+    ("mysql --verbose --password hunter2 lab", "hunter2"),
+    ("mysql -phunter2 -h db lab", "hunter2"),
+    ("mysqldump -u root -p hunter2 lab", "hunter2"),
+    ("DB_PASS=hunter2 ./migrate", "hunter2"),
+    ("[default]\naws_access_key_id = AKIAEXAMPLE\naws_secret_access_key = wJalrXUtnFEMI/K7MDENG\n", "wJalrXUtnFEMI"),
+    ("redis://:pw-s3cret@cache:6379/0", "pw-s3cret"),
+])
+def test_the_secret_shapes_of_this_domain(text: str, secret: str) -> None:
+    out = redact_text(text)
+    assert secret not in out and REDACTED in out, out
+
+
+@pytest.mark.parametrize("text", [
+    "--lab-params key.yaml:2: unknown parameter(s) foo",  # a file's name and line, not a key's value
+    "docker run -p 18080:8080 mytc",  # a port, not a password
+    "kubeadm join 10.0.0.1:6443 --control-plane --discovery-token-unsafe-skip-ca-verification",
+    "region = eu-west-1",
+])
+def test_what_only_looks_like_those_shapes_stays(text: str) -> None:
+    assert redact_text(text) == text
