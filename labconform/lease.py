@@ -211,7 +211,10 @@ class LeaseKeeper:
                 self._renewer = threading.Thread(target=self._renew_loop, daemon=True, name="lc-lease")
                 self._renewer.start()
                 return lease
-            assert lease is not None
+            if lease is None:  # held, but not as this project writes a lease: nobody can say whose it is
+                raise OSError(f"[{self.target.name}] the lease file {self.path} is unreadable (each of owner=, run=, "
+                              "token=, taken=, expires= on a line, the times whole seconds): if no one holds the lab, "
+                              "remove it")
             if _holder_dead(lease):
                 stale = lease.token  # taken over at once on the next try, under the lock
                 continue

@@ -15,6 +15,7 @@ from labconform.errors import LabUnreachable, UsageError
 from labconform.lease import WAIT_OPTION, LeaseHeld, LeaseKeeper
 from labconform.params import load_params
 from labconform.redact import redact
+from labconform.results import waivers
 from labconform.transport import reach
 from labconform.transport.known_hosts import HostKeyError
 from labconform.transport.target import Target
@@ -49,6 +50,7 @@ def main(argv: list[str] | None = None) -> int:
     args = ap.parse_args(argv)
     args.target_obj = None
     try:  # bad ids are a usage error before anything is read or run
+        _check_options(args)
         args.claim_ids = _claim_ids(args)
     except UsageError as exc:
         show(f"provision: {exc}", out=sys.stderr)
@@ -136,7 +138,7 @@ def _open(args: argparse.Namespace) -> tuple[Target | None, Any, Any] | int:
 
 def _chosen(args: argparse.Namespace, plan: Plan) -> tuple[Plan, Any] | int:
     """The plan --only and --claims keep, and the claims' selection; or 2 for a part that does not exist."""
-    if args.only:
+    if args.only is not None:
         wanted = {w.strip() for w in args.only.split(",") if w.strip()}
         unknown = wanted - set(plan.sections)
         if unknown:
@@ -205,9 +207,22 @@ def _claim_ids(args: argparse.Namespace) -> list[str]:
     for opt, given in (("--owners", args.owners), ("--only", args.only)):
         if given:
             raise UsageError(f"--claims and {opt} do not go together: --claims picks the steps itself")
-    if args.waivers and not os.path.isfile(args.waivers):
-        raise UsageError(f"--waivers {args.waivers}: no such file")
+    if args.waivers:  # read now: a bad file is found before the lab is changed, not when its claims are checked
+        try:
+            waivers.load(args.waivers)
+        except waivers.WaiverError as exc:
+            raise UsageError(str(exc)) from None
     return by_claim.parse_ids(args.claims, by_claim.known_ids())
+
+
+def _check_options(args: argparse.Namespace) -> None:
+    """What the options name, checked before anything is read or run."""
+    if args.only is not None and not [w for w in args.only.split(",") if w.strip()]:
+        raise UsageError(f"--only {args.only!r}: names no part (host, docker, kubernetes); leave it out for every part")
+    if args.json is not None:
+        folder = Path(args.json).resolve().parent
+        if not args.json.strip() or not folder.is_dir():
+            raise UsageError(f"--json {args.json}: no folder {folder} to write it in")
 
 
 def _print_owners(ctx: Context) -> int:

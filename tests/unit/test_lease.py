@@ -52,3 +52,13 @@ def test_lease_text_round_trips():
     assert textwrap.dedent(lease.as_text()).count("\n") == 7
 
 
+
+
+@pytest.mark.parametrize("text", ["run=x\ntoken=t\ntaken=1\nexpires=99999999999\n",
+                                  "owner=a@b\nrun=x\ntoken=t\ntaken=abc\nexpires=99999999999\n"])
+def test_a_lease_file_edited_by_hand_is_one_clear_refusal(lease_path, text):
+    """issue 25: without owner=, or with taken=abc, the lease is neither taken over nor an AssertionError."""
+    Path(lease_path).write_text(text)
+    with pytest.raises(OSError, match="is unreadable .* if no one holds the lab, remove it"):
+        LeaseKeeper(Target("local"), "run-b", "provisioning", path=lease_path).acquire()
+    assert Path(lease_path).read_text() == text, "left as it was"
