@@ -16,12 +16,12 @@ USAGE = """usage: python -m labconform change --run CMD [--repair | --rollback C
 
 
 def history_main(argv: list[str]) -> int:
-    import argparse
     from pathlib import Path
 
+    from labconform.option_values import Parser
     from labconform.results import history
 
-    ap = argparse.ArgumentParser(prog="python -m labconform history")
+    ap = Parser(prog="python -m labconform history")
     ap.add_argument("--reports-dir", default="reports", help="where the runs and changes/ are (reports)")
     args = ap.parse_args(argv)
     reports = Path(args.reports_dir)

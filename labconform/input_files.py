@@ -19,6 +19,7 @@ MAX_YAML_NODES = 100_000  # a lab's parameters or waivers are a few hundred node
 def read_text(path: str | Path, option: str, limit: int = MAX_BYTES) -> str:
     """The file's text; a UsageError when it is missing, not a regular file, over `limit` bytes or not UTF-8."""
     p = Path(path)
+    path = str(path)[:200] + ("..." if len(str(path)) > 200 else "")  # as the messages show it
     try:
         st = p.stat()
         if not stat.S_ISREG(st.st_mode):
@@ -32,7 +33,9 @@ def read_text(path: str | Path, option: str, limit: int = MAX_BYTES) -> str:
     except IsADirectoryError:
         raise UsageError(f"{option} {path}: a folder, not a file") from None
     except OSError as exc:
-        raise UsageError(f"{option} {path}: cannot read it ({exc.strerror or exc})") from None
+        raise UsageError(f"{option} {path}: cannot read it ({exc.strerror or 'error'})") from None
+    except ValueError:  # a NUL byte in the name
+        raise UsageError(f"{option} {path}: not a path") from None
     if len(data) > limit:
         raise UsageError(f"{option} {path}: over the bound of {limit} bytes")
     try:

@@ -13,6 +13,7 @@ from typing import Any
 
 from labconform.errors import LabUnreachable, UsageError
 from labconform.lease import WAIT_OPTION, LeaseHeld, LeaseKeeper
+from labconform.option_values import Parser
 from labconform.params import load_params
 from labconform.redact import redact
 from labconform.results import waivers
@@ -26,7 +27,7 @@ from provision.state import LiveState, RecordedState
 
 
 def main(argv: list[str] | None = None) -> int:
-    ap = argparse.ArgumentParser(prog="python -m provision", description=__doc__)
+    ap = Parser(prog="python -m provision", description=__doc__)
     reach.add_arguments(ap, reach.WITHOUT_KUBECONFIG)  # --target, the SSH options, --lab-params
     ap.add_argument("--check", action="store_true", help="show the plan; change nothing")
     ap.add_argument("--facts", help="a recorded host state (JSON) to plan against; implies --check")

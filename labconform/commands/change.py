@@ -7,7 +7,6 @@ import argparse
 import getpass
 import shlex
 import socket
-import sys
 import time
 import uuid
 from pathlib import Path
@@ -19,7 +18,7 @@ from labconform.commands.change_record import Change
 from labconform.commands.streamed import stop_like_ctrl_c
 from labconform.errors import UsageError
 from labconform.lease import LeaseHeld, LeaseKeeper, LeaseLost
-from labconform.option_values import seconds
+from labconform.option_values import Parser, seconds
 from labconform.outputs.repair import base_id
 from labconform.params import load_params
 from labconform.redact import redact_text
@@ -43,11 +42,8 @@ OUTCOMES = {ACCEPTED: "accepted", RESTORED: "rejected, lab conforming", LEFT_BRO
             INTERRUPTED: "interrupted"}
 
 
-class _Parser(argparse.ArgumentParser):
-    def error(self, message: str) -> None:  # type: ignore[override]
-        self.print_usage(sys.stderr)
-        print(redact_text(f"{self.prog}: error: {message}"), file=sys.stderr)
-        sys.exit(USAGE)
+class _Parser(Parser):
+    usage_status = USAGE
 
 
 def parse_args(argv: list[str]) -> argparse.Namespace:
@@ -62,13 +58,14 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     undo.add_argument("--rollback", metavar="CMD", help="on a regression, run this command on the lab")
     ap.add_argument("--timeout", type=seconds, default=600, help="seconds the change (or rollback) may take (600)")
     ap.add_argument("--lease-wait", type=seconds, default=0, help="seconds to wait for the lab's lease (0)")
-    ap.add_argument("--baseline", metavar="RUN",
+    ap.add_argument("--baseline", type=reach.path_value, metavar="RUN",
                     help="a recent good run of this lab (folder or results.json) instead of checking before")
     ap.add_argument("--baseline-max-age", type=seconds, default=3600, help="seconds old a --baseline may be (3600)")
     reach.add_arguments(ap)  # --target, the SSH options, --lab-params, --kubeconfig
-    ap.add_argument("--waivers", help="waivers file for every check")
+    ap.add_argument("--waivers", type=reach.path_value, help="waivers file for every check")
     ap.add_argument("--fail-on-impact", choices=["high", "medium", "low"], help="passed on to the gate")
-    ap.add_argument("--reports-dir", default="reports", help="where runs and changes/<id>/ are written")
+    ap.add_argument("--reports-dir", type=reach.path_value, default="reports",
+                    help="where runs and changes/<id>/ are written")
     ap.add_argument("-k", dest="keyword", help="check only the claims pytest -k selects")
     ap.add_argument("paths", nargs="*", default=["features/"], help="feature files or folders (features/)")
     args = ap.parse_args(argv)

@@ -23,7 +23,7 @@ from labconform.commands.console import printer
 from labconform.commands.streamed import stop_like_ctrl_c
 from labconform.errors import UsageError, WaitTimeout
 from labconform.lease import LeaseHeld, LeaseKeeper, LeaseLost
-from labconform.option_values import seconds
+from labconform.option_values import Parser, seconds
 from labconform.outputs.repair import base_id
 from labconform.poll import until
 from labconform.redact import redact_text
@@ -213,14 +213,15 @@ class Prover:
 
 
 def parse_args(argv: list[str]) -> argparse.Namespace:
-    ap = argparse.ArgumentParser(prog="python -m labconform faults",
+    ap = Parser(prog="python -m labconform faults",
                                  description="Make each fault of the catalog on the lab, judge it, undo it.")
     ap.add_argument("--destructive", action="store_true", help="required: the faults break the lab, one at a time")
     ap.add_argument("--only", help="comma-separated fault names (default: all)")
-    ap.add_argument("--catalog", default=str(CATALOG), help="the fault catalog (faults/catalog.yaml)")
+    ap.add_argument("--catalog", type=reach.path_value, default=str(CATALOG),
+                    help="the fault catalog (faults/catalog.yaml)")
     reach.add_arguments(ap)  # the lab the catalog's faults are for: local, or ssh://... for a node's catalog
     ap.add_argument("--lease-wait", type=seconds, default=0)
-    ap.add_argument("--reports-dir", default="reports")
+    ap.add_argument("--reports-dir", type=reach.path_value, default="reports")
     args = ap.parse_args(argv)
     return args
 

@@ -19,13 +19,16 @@ import sys
 import time
 from pathlib import Path
 
+from labconform import input_files
 from labconform.commands import suite_process
 from labconform.commands.console import printer
 from labconform.errors import UsageError, WaitTimeout
 from labconform.host import services
 from labconform.lease import LeaseKeeper
+from labconform.option_values import Parser
+from labconform.params import load_params
 from labconform.poll import until
-from labconform.results import history
+from labconform.results import history, waivers
 from labconform.transport import reach
 from labconform.transport.host_spec import parse_target
 from labconform.transport.target import Target
@@ -51,12 +54,12 @@ def seconds(text: str) -> int:
 
 
 def parser() -> argparse.ArgumentParser:
-    ap = argparse.ArgumentParser(prog="python -m labconform schedule")
+    ap = Parser(prog="python -m labconform schedule")
     ap.add_argument("action", choices=("start", "stop", "status", "run", "loop"))
     ap.add_argument("--every", type=seconds, default=900, help="time between runs: 90s, 15m, 1h (15m)")
     reach.add_arguments(ap)  # the lab, as pytest's options reach it
-    ap.add_argument("--waivers", help="the lab's waivers file")
-    ap.add_argument("--reports-dir", default="reports", help="where runs are kept (reports)")
+    ap.add_argument("--waivers", type=reach.path_value, help="the lab's waivers file")
+    ap.add_argument("--reports-dir", type=reach.path_value, default="reports", help="where runs are kept (reports)")
     ap.add_argument("--keep", type=int, default=96, help="scheduled runs kept, the oldest removed (96)")
     ap.add_argument("--features", nargs="*", default=["features/"], help="feature paths (features/)")
     return ap
@@ -183,11 +186,31 @@ def loop(args: argparse.Namespace) -> int:
         time.sleep(max(args.every - (time.monotonic() - started), 1))
 
 
+def check_args(args: argparse.Namespace) -> None:
+    """Every option read before anything starts: what is written into a systemd unit holds no control character,
+    and each file an option names is read now."""
+    parse_target(args.target)
+    for option, value in (("--reports-dir", args.reports_dir), *(("--features", f) for f in args.features)):
+        if not value.strip() or any(ord(ch) < 32 for ch in value):
+            raise UsageError(f"{option} {value[:80]!r}: empty, or holds a control character")
+    for option, value in (("--ssh-identity", args.ssh_identity), ("--known-hosts", args.known_hosts),
+                          ("--kubeconfig", args.kubeconfig)):
+        if value is not None:
+            input_files.read_text(value, option)
+    if args.lab_params is not None:
+        load_params(args.lab_params)
+    if args.waivers is not None:
+        try:
+            waivers.load(args.waivers)
+        except waivers.WaiverError as exc:
+            raise UsageError(str(exc)) from None
+
+
 def main(argv: list[str]) -> int:
     args = parser().parse_args(argv)
     try:
-        parse_target(args.target)
+        check_args(args)
     except UsageError as exc:
-        say(f"python -m labconform schedule: --target: {exc}")
+        say(f"python -m labconform schedule: {exc}")
         return 4
     return {"start": start, "stop": stop, "status": status, "run": one_run, "loop": loop}[args.action](args)

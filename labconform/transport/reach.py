@@ -12,6 +12,17 @@ from typing import Any
 
 from labconform.transport.ssh import SshOptions
 
+MAX_PATH = 4096  # Linux's PATH_MAX
+
+
+def path_value(text: str) -> str:
+    """An argparse type for an option that names a file or folder: not empty, no control character, at most
+    PATH_MAX (so that a later check of the path is never a ValueError or 'File name too long')."""
+    if not text.strip() or len(text) > MAX_PATH or any(ord(ch) < 32 or ord(ch) == 127 for ch in text):
+        raise argparse.ArgumentTypeError(f"{text[:80]!r}{'...' if len(text) > 80 else ''}: not a path (empty, a "
+                                         f"control character, or over {MAX_PATH} characters)")
+    return text
+
 
 @dataclass(frozen=True)
 class Option:
@@ -46,7 +57,7 @@ def add_arguments(ap: argparse.ArgumentParser | Any, options: tuple[Option, ...]
         elif o.kind == "target":
             ap.add_argument(o.flag, default="local", help=o.help)
         else:
-            ap.add_argument(o.flag, metavar="FILE", help=o.help)
+            ap.add_argument(o.flag, metavar="FILE", type=path_value, help=o.help)
 
 
 def add_pytest_options(group: Any, options: tuple[Option, ...] = ALL) -> None:
@@ -58,7 +69,7 @@ def add_pytest_options(group: Any, options: tuple[Option, ...] = ALL) -> None:
             group.addoption(o.flag, action="append", default=None,
                             help=o.help + "; several: each checked by its own pytest-xdist worker (-n N --dist each)")
         else:
-            group.addoption(o.flag, default=None, metavar="FILE", help=o.help)
+            group.addoption(o.flag, default=None, metavar="FILE", type=path_value, help=o.help)
 
 
 @dataclass(frozen=True)

@@ -20,7 +20,7 @@ import time
 
 from labconform.errors import LabUnreachable, UsageError
 from labconform.lease import LeaseHeld, LeaseKeeper
-from labconform.option_values import seconds
+from labconform.option_values import Parser, seconds
 from labconform.params import LabParams
 from labconform.transport.target import Target
 from provision.core import Plan, show
@@ -118,7 +118,7 @@ def cmd_rm(name: str) -> int:
 
 
 def main(argv: list[str] | None = None) -> int:
-    ap = argparse.ArgumentParser(prog="python -m provision.node", description=__doc__,
+    ap = Parser(prog="python -m provision.node", description=__doc__,
                                  formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("command", choices=("up", "list", "rm", "args"))
     ap.add_argument("name", nargs="?", default="lab1")
