@@ -70,9 +70,9 @@ _COLON = re.compile(
 _FLAG = re.compile(
     r"(?P<name>--[A-Za-z][A-Za-z0-9-]*)(?P<sep>[= ])(?P<q>[\"'])?(?P<value>(?(q)[^\"'\n]*|(?!-)[^\s\"']+))"
 )
-# name = value on a line of an ini file (~/.aws/credentials, my.cnf): spaces around '='
+# name = value as the whole line of an ini file (~/.aws/credentials, my.cnf): spaces around '='
 _INI = re.compile(
-    r"(?m)^(?P<name>[ \t]*[A-Za-z_][A-Za-z0-9_.-]*)(?P<sep>[ \t]+=[ \t]*|=[ \t]+)(?P<q>)(?P<value>[^\s]+)"
+    r"(?m)^(?P<name>[ \t]*[A-Za-z_][A-Za-z0-9_.-]*)(?P<sep>[ \t]+=[ \t]*|=[ \t]+)(?P<q>)(?P<value>[^\s]+)(?=[ \t]*$)"
 )
 # the MySQL family's short password flag: -pPASS, or -p PASS (which the client reads as a database: hidden too)
 _MYSQL_P = re.compile(r"(\b(?:mysql|mysqldump|mysqladmin|mariadb)\b[^\n]*?\s-p)(\s*)(?!-)(\S+)")
