@@ -16,6 +16,7 @@ from typing import Any
 
 MAX_BYTES = 64 * 1024 * 1024
 VARYING = [
+    (re.compile(r"/tmp/lc-ssh-[^/\s]+"), "/tmp/lc-ssh-<tmp>"),  # the SSH session's own temporary folder
     (re.compile(r"\b[0-9a-f]{12,64}\b"), "<id>"),  # container and image ids
     (re.compile(r"\b(hw-deploy|lc-[\w-]+)-[0-9a-z]{5,10}(-[0-9a-z]{5})?\b"), r"\1-<pod>"),
     (re.compile(r"\d{4}-\d\d-\d\dT[\d:.]+Z?"), "<time>"),
