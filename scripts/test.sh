@@ -11,9 +11,9 @@ waivers=labs/debian-offline/waivers.yaml
 status=0
 mkdir -p reports
 
-echo "== the project's tests without a lab: pytest tests/unit tests/plugin"
+echo "== the project's tests without a lab: pytest tests/unit tests/plugin -n 2 (two workers: no lab is shared)"
 t0=$SECONDS
-pytest tests/unit tests/plugin -q \
+pytest tests/unit tests/plugin -q -n 2 \
     || { echo "labconform: the unit or plugin tests failed: nothing else is run" >&2; exit 1; }
 echo "== the unit and plugin tests took $((SECONDS - t0)) s"
 

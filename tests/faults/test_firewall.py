@@ -2,8 +2,9 @@
 in force, or in force only) and the lab host let through at runtime each make the claim fail, naming what is wrong;
 restored, it passes again.
 
-The node is `fwtest`: reused when it exists, else made here and removed at the end; brought up and provisioned
-either way (a converged node takes seconds). Skipped, saying why, where no node can be made or provisioned."""
+The node is the lab node CI checks (`lab1`, or $LABCONFORM_NODE): reused when it exists (each fault is undone in a
+`finally`), else made here and removed at the end; brought up and provisioned either way (a converged node takes
+seconds, a new one minutes). Skipped, saying why, where no node can be made or provisioned."""
 
 from __future__ import annotations
 
@@ -19,7 +20,7 @@ from labconform.lease import LEASE_ENV
 from tests.support.lab_node import node, run_on
 
 REPO = Path(__file__).resolve().parents[2]
-NAME = "fwtest"
+NAME = os.environ.get("LABCONFORM_NODE", "lab1")
 CLAIM = ("features/", "-k", "id:k8s-prep-03", "--lab-params", "labs/node/params.yaml")
 PORT = "10250/tcp"
 
