@@ -4,8 +4,11 @@ why it cannot be judged on this lab when it cannot. A step records it with `evid
 
 from __future__ import annotations
 
+import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
+
 
 
 @dataclass
@@ -34,3 +37,20 @@ class Judged(Seen):
 # how the report draws a detail: bars of a count per name, a chart of samples in ms, s or Mb/s, HTTP
 # exchanges, rows of samples as a table, or the value as it is
 KINDS = ("balance", "chart:ms", "chart:s", "chart:mbps", "http", "rows", "value")
+
+
+
+def converged(judge: Callable[[], Judged], seconds: float, interval: float = 1.0) -> Judged:
+    """`judge` asked again until it holds or `seconds` have passed, for a claim "within N seconds": the last
+    Judged, with the attempts and the time waited in its details. An exception of `judge` (a malformed
+    argument, a lost lab) ends the wait at once: waiting would not change it."""
+    started = time.monotonic()
+    deadline, attempts = started + seconds, 0
+    while True:
+        last, attempts = judge(), attempts + 1
+        if last.ok or last.not_applicable or time.monotonic() >= deadline:
+            break
+        time.sleep(min(interval, max(0.0, deadline - time.monotonic())))
+    last.details = {**last.details, "attempts": attempts, "waited_s": round(time.monotonic() - started, 1),
+                    "within_s": seconds}
+    return last

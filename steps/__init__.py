@@ -14,10 +14,10 @@ from typing import Any
 from labconform.judged import Judged
 
 
-def judged(kind: Callable[..., Any], text: Any, judge: Callable[..., Judged | Iterable[Judged]]) -> None:
+def judged(kind: Callable[..., Any], text: Any, judge: Callable[..., Judged | Iterable[Judged]], depth: int = 0) -> None:
     """Define the step `text` with `kind` (pytest-bdd's given, when or then): it records the Judged that `judge`
-    hands back, or each of several."""
-    _define(kind, text, judge, _record)
+    hands back, or each of several. `depth`: how many calls of the steps module lie between it and this one."""
+    _define(kind, text, judge, _record, depth)
 
 
 def precondition(kind: Callable[..., Any], text: Any, judge: Callable[..., Judged]) -> None:
@@ -30,7 +30,8 @@ def _record(evidence: Any, result: Judged | Iterable[Judged]) -> None:
         evidence.judged(j)
 
 
-def _define(kind: Callable[..., Any], text: Any, judge: Callable[..., Any], record: Callable[..., None]) -> None:
+def _define(kind: Callable[..., Any], text: Any, judge: Callable[..., Any], record: Callable[..., None],
+            depth: int = 0) -> None:
     def step(evidence: Any, **args: Any) -> None:
         record(evidence, judge(**args))
 
@@ -39,4 +40,4 @@ def _define(kind: Callable[..., Any], text: Any, judge: Callable[..., Any], reco
                                             *params])  # type: ignore[attr-defined]
     step.__doc__ = f"{text!r}: {judge.__code__.co_filename}:{judge.__code__.co_firstlineno}"
     # the step's fixture goes into the module that wrote the row (pytest-bdd looks three frames up from here)
-    kind(text, stacklevel=3)(step)
+    kind(text, stacklevel=3 + depth)(step)

@@ -320,13 +320,16 @@ class DockerLab:
                 return "gone"
             return w.container.status
 
-    def exists(self, name: str) -> bool:
+    def container(self, name: str) -> dict[str, Any] | None:
+        """`docker inspect` of a container by name or id (any container of the engine, not only this run's)."""
         with self.api(f"docker inspect {name}"):
             try:
-                self.client.containers.get(name)
-                return True
+                return self.client.containers.get(name).attrs
             except docker.errors.NotFound:
-                return False
+                return None
+
+    def exists(self, name: str) -> bool:
+        return self.container(name) is not None
 
     def wait_gone(self, name: str, timeout: float) -> bool:
         try:

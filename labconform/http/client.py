@@ -79,6 +79,12 @@ def get_many(target: Target, url: str, count: int, timeout: float = 10) -> list[
     (its published ports and pod IPs answer there), all of them in one command: one round trip, not one each."""
     if target.is_local:
         return [get(target, url, timeout) for _ in range(count)]
+    return curl_on_lab_host(target, url, count, timeout)
+
+
+def curl_on_lab_host(target: Target, url: str, count: int = 1, timeout: float = 10) -> list[Response]:
+    """`count` GETs of `url` by curl on the lab host, this machine included: its resolver, its routes and its
+    trust store (a TLS URL is verified against the host's own CA bundle)."""
     res = target.run("sh -c %s sh %s %s %s", CURL_LOOP, str(count), str(int(timeout)), url,
                      timeout=count * (int(timeout) + 1) + 5)
     lines = res.stdout.splitlines()

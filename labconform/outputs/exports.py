@@ -8,6 +8,8 @@ import xml.etree.ElementTree as ET
 from itertools import groupby
 from typing import Any
 
+from labconform.results.document import feature_path
+
 # XML 1.0 cannot hold these code points at all, escaped or not
 _NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 
@@ -53,7 +55,7 @@ def verdict_text(claim: dict[str, Any]) -> str:
 def _claim_header(claim: dict[str, Any]) -> str:
     """What a CI page shows above the evidence: the claim's tags, verdict and where it is written."""
     lines = [f"claim {claim['id']} ({claim.get('impact', '')}, {claim.get('mode', '')}) "
-             f"features/{claim.get('feature_file', '')}:{claim.get('line', 0)}", verdict_text(claim)]
+             f"{feature_path(claim.get('feature_file', ''))}:{claim.get('line', 0)}", verdict_text(claim)]
     if claim.get("owner"):
         lines.append(f"provisioning step: {claim['owner']['step']}")
     if (claim.get("change") or {}).get("change"):
@@ -146,12 +148,12 @@ def _cucumber_steps(claim: dict[str, Any], feature_file: str) -> list[dict[str, 
         if status == "passed":
             result["duration"] = per_step_ns
         steps.append({"keyword": s["keyword"].strip() + " ", "name": s["text"], "line": s.get("line", 0),
-                      "match": {"location": f"features/{feature_file}:{s.get('line', 0)}"}, "result": result})
+                      "match": {"location": f"{feature_path(feature_file)}:{s.get('line', 0)}"}, "result": result})
     if scenario_status(steps) != want:
         line = claim.get("line", 0)
         steps.append({"keyword": "* ", "name": "the claim ended before its steps ran" if not recorded
                       else f"the claim's verdict: {verdict}", "line": line,
-                      "match": {"location": f"features/{feature_file}:{line}"}, "result": {"status": want}})
+                      "match": {"location": f"{feature_path(feature_file)}:{line}"}, "result": {"status": want}})
     # the step that decided the verdict carries the reason: the first that did not pass
     deciding = next((st for st in steps if st["result"]["status"] != "passed"), None)
     if deciding is not None:
@@ -184,7 +186,7 @@ def cucumber(doc: dict[str, Any]) -> str:
                 "steps": _cucumber_steps(c, feature_file),
             })
         out.append({
-            "uri": f"features/{feature_file}", "id": feature_file.removesuffix(".feature"),
+            "uri": feature_path(feature_file), "id": feature_file.removesuffix(".feature"),
             "keyword": "Feature", "name": first.get("feature", feature_file), "description": "", "line": 1,
             "tags": [{"name": "@" + t, "line": 1} for t in feature_tags], "elements": elements,
         })

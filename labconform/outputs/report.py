@@ -25,7 +25,7 @@ from labconform.outputs.report_sections import (
     summary,
     waivers_block,
 )
-from labconform.results.document import VERDICTS, load
+from labconform.results.document import VERDICTS, feature_path, load
 
 
 def render(doc: dict[str, Any]) -> str:
@@ -39,7 +39,7 @@ def render(doc: dict[str, Any]) -> str:
         body.append(
             f'<section class="feature" id="sec-{e(feature_file)}" data-section="{e(feature_file)}">'
             f'<h2>{section_title(feature_file, cs[0].get("feature", feature_file))} '
-            f'<small>features/{e(feature_file)}</small></h2><div class="secsum">{small}</div>'
+            f'<small>{e(feature_path(feature_file))}</small></h2><div class="secsum">{small}</div>'
             + "".join(claim(c, doc["run"]) for c in cs) + "</section>")
     run = doc["run"]
     status = (doc.get("gate") or {}).get("status") or ("passed" if run.get("exit_status") == 0 else "failed")

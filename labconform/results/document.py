@@ -31,6 +31,24 @@ def new_run_name() -> str:
     return "lc-" + time.strftime("%Y%m%dT%H%M%SZ", time.gmtime()) + "-" + secrets.token_hex(2)
 
 
+
+def feature_path(feature_file: str) -> str:
+    """Where a claim's feature file is, as results.json names it: the document's by name (features/NAME), a
+    lab's own by its path from the checkout (labs/node/features/own.feature)."""
+    return feature_file if "/" in feature_file else f"features/{feature_file}"
+
+
+def feature_file_of(path: Path, rootdir: Path) -> str:
+    """The name results.json gives a feature file: its name in the checkout's features/, else its path from the
+    checkout (or its whole path outside it), so that a lab's own claims keep a section of their own."""
+    path = path.resolve()
+    if path.parent == (rootdir / "features").resolve():
+        return path.name
+    try:
+        return str(path.relative_to(rootdir.resolve()))
+    except ValueError:
+        return str(path)
+
 @dataclass
 class ClaimResult:
     id: str

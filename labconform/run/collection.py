@@ -87,6 +87,23 @@ def id_files(features: Path) -> dict[str, str]:
             for i in ID_TAG.findall(f.read_text(errors="replace"))}
 
 
+def id_clashes(dirs: Iterable[Path]) -> list[str]:
+    """Each @id written twice in the feature files of these directories (a lab's own claims beside the
+    document's), named with both places: an id is unique and never reused."""
+    seen: dict[str, str] = {}
+    clashes = []
+    for d in sorted(set(dirs)):
+        for f in sorted(d.glob("*.feature")):
+            for n, line in enumerate(f.read_text(errors="replace").splitlines(), 1):
+                for claim_id in ID_TAG.findall(line):
+                    here = f"{f}:{n}"
+                    if claim_id in seen:
+                        clashes.append(f"the claim id {claim_id} is at {seen[claim_id]} and at {here}")
+                    else:
+                        seen[claim_id] = here
+    return clashes
+
+
 def alone_first(items: list[pytest.Item]) -> list[pytest.Item]:
     """The claims tagged @alone (their measurement needs a host where no other JVM starts) before all others,
     each group in its own order: run first, they find the host quiet instead of waiting out the containers

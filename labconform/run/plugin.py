@@ -23,6 +23,7 @@ from labconform.run.collection import (
     FeatureModule,
     alone_first,
     claim_id_of,
+    id_clashes,
     ids_in_features,
     scenario_of,
     step_texts,
@@ -179,6 +180,10 @@ def pytest_collection_finish(session: pytest.Session) -> None:
     run = session.config.stash.get(RUN, None)
     if run is None:
         return
+    document = Path(session.config.rootpath) / "features"  # a lab's own ids may not take the document's
+    clashes = id_clashes(run.feature_dirs | ({document} if run.feature_dirs and document.is_dir() else set()))
+    if clashes:
+        raise pytest.UsageError("; ".join(clashes[:5]) + ": an id names one claim, and is never reused")
     if session.items and not session.config.option.collectonly:
         try:
             run.target.connect()  # an SSH target's one connection, opened before any claim

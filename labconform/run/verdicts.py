@@ -12,7 +12,7 @@ from labconform.errors import ClaimFailed, LabUnreachable
 from labconform.evidence import Evidence
 from labconform.redact import redact_text
 from labconform.results import waivers
-from labconform.results.document import ClaimResult
+from labconform.results.document import ClaimResult, feature_file_of
 from labconform.run import diagnostics
 from labconform.run.collection import claim_id_of, scenario_title, tags_of
 
@@ -85,7 +85,7 @@ def new_result(run: RunState, item: pytest.Item, sc: Any) -> ClaimResult:
         claim_id,
         item.nodeid,
         sc.feature.name,
-        Path(sc.feature.filename).name,
+        feature_file_of(Path(sc.feature.filename), Path(item.config.rootpath)),
         scenario_title(item, sc),
         tags_of(sc),
         run.target.name,
