@@ -40,6 +40,7 @@ from labconform.transport.known_hosts import HostKeyError
 RUN = pytest.StashKey["RunState"]()
 SIGNALS = pytest.StashKey[RunSignals]()
 SESSION = pytest.StashKey[pytest.Session]()
+STEP_AT = pytest.StashKey[str]()
 
 
 class AllureFirst:
@@ -278,6 +279,13 @@ def ahead_steps(request: pytest.FixtureRequest) -> Callable[[str], list[dict[str
 
 
 @pytest.fixture
+def step_at(request: pytest.FixtureRequest) -> Callable[[], str]:
+    """Where the step running now is written ("features/84_k8s_init.feature:12"), for a step's message about how
+    it is written (a doc-string that is not YAML): called, as one claim runs several steps."""
+    return lambda: request.node.stash.get(STEP_AT, "")
+
+
+@pytest.fixture
 def evidence(request: pytest.FixtureRequest) -> Evidence:
     run = request.config.stash[RUN]
     ev = Evidence(run.target.name)
@@ -307,6 +315,14 @@ def pytest_bdd_before_step(
     run = request.config.stash[RUN]
     started, done = run.steps_done.get(request.node.nodeid, (0, 0))
     run.steps_done[request.node.nodeid] = (started + 1, done)
+    request.node.stash[STEP_AT] = f"{shown_path(request.config, feature.filename)}:{step.line_number}"
+
+
+def shown_path(config: pytest.Config, filename: str) -> str:
+    """A feature file as a message names it: relative to where pytest was started, when it lies below."""
+    path = Path(filename)
+    return str(path.relative_to(config.invocation_params.dir)) if path.is_relative_to(
+        config.invocation_params.dir) else str(path)
 
 
 def pytest_bdd_after_step(
