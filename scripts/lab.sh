@@ -10,8 +10,8 @@ if [ "${1:-}" = --local ]; then
     shift
     echo "== provisioning this machine as the lab (python -m provision)"
     python -m provision --lease-wait 900 || { echo "labconform: provisioning failed" >&2; exit 1; }
-    echo "== checking the claims (pytest features/)"
-    exec pytest features/ --waivers labs/debian-offline/waivers.yaml "$@"
+    echo "== checking the claims (pytest features/ labs/debian-offline/features/: the document's and the lab's own)"
+    exec pytest features/ labs/debian-offline/features/ --waivers labs/debian-offline/waivers.yaml "$@"
 fi
 node=${LABCONFORM_NODE:-lab1}
 echo "== the lab node $node on this machine (python -m provision.node up $node)"
@@ -21,5 +21,5 @@ mapfile -t reach < <(python -m provision.node args "$node")
 echo "== provisioning the node over SSH (python -m provision ${reach[*]})"
 python -m provision "${reach[@]}" --lab-params labs/node/params.yaml --lease-wait 900 \
     || { echo "labconform: provisioning the node failed" >&2; exit 1; }
-echo "== checking the claims against the node (pytest features/ ${reach[*]})"
-exec pytest features/ "${reach[@]}" --lab-params labs/node/params.yaml --waivers labs/node/waivers.yaml "$@"
+echo "== checking the claims against the node (pytest features/ labs/node/features/ ${reach[*]})"
+exec pytest features/ labs/node/features/ "${reach[@]}" --lab-params labs/node/params.yaml --waivers labs/node/waivers.yaml "$@"

@@ -23,9 +23,9 @@ python -m provision --lease-wait 900 | tee reports/provision.log || { echo "labc
 echo "== provisioning took $((SECONDS - t0)) s"
 grep -E "built from Debian's source|  kubeadm init  " reports/provision.log || true
 
-echo "== the claims: pytest features/ --waivers $waivers"
+echo "== the claims, the document's and the lab's own: pytest features/ labs/debian-offline/features/ --waivers $waivers"
 t0=$SECONDS
-pytest features/ --waivers "$waivers" || status=1
+pytest features/ labs/debian-offline/features/ --waivers "$waivers" || status=1
 echo "== the claims took $((SECONDS - t0)) s; report: reports/latest/index.html"
 
 node=${LABCONFORM_NODE:-lab1}
@@ -36,7 +36,8 @@ if python -m provision.node up "$node" --lease-wait 900 | tee reports/node-up.lo
     [ ${#reach[@]} -eq 6 ] || { echo "labconform: cannot tell how to reach node $node" >&2; exit 1; }
     python -m provision "${reach[@]}" --lab-params labs/node/params.yaml --lease-wait 900 \
         | tee reports/node-provision.log || { echo "labconform: provisioning the node failed" >&2; status=1; }
-    pytest features/ "${reach[@]}" --lab-params labs/node/params.yaml --waivers labs/node/waivers.yaml || status=1
+    pytest features/ labs/node/features/ "${reach[@]}" --lab-params labs/node/params.yaml \
+        --waivers labs/node/waivers.yaml || status=1
     echo "== the node's destructive claims (a reboot, then the document's clean-up), then provisioning again"
     pytest features/ "${reach[@]}" --lab-params labs/node/params.yaml --waivers labs/node/waivers.yaml \
         --destructive -m destructive || status=1

@@ -18,6 +18,7 @@ from typing import Any
 from pytest_bdd import parsers, then
 
 from labconform.docker import objects
+from labconform.errors import UsageError
 from labconform.host import command_output, files, resources
 from labconform.http import urls
 from labconform.judged import Judged, converged
@@ -50,11 +51,25 @@ def _within(judge: Callable[..., Judged]) -> Callable[..., Judged]:
     return again
 
 
+def _located(judge: Callable[..., Judged]) -> Callable[..., Judged]:
+    """`judge`, whose UsageError (a malformed argument) names the feature file and line of the step."""
+    def located(step_at: Callable[[], str], **args: Any) -> Judged:
+        try:
+            return judge(**args)
+        except UsageError as exc:
+            raise UsageError(f"{step_at()}: {exc}") from None
+
+    located.__signature__ = inspect.Signature(  # type: ignore[attr-defined]
+        [inspect.Parameter("step_at", inspect.Parameter.POSITIONAL_OR_KEYWORD),
+         *inspect.signature(judge).parameters.values()])
+    return located
+
+
 def sentence(family: str, text: str, example: str, judge: Callable[..., Judged], within: bool = True) -> None:
     SENTENCES.append(Sentence(family, text, example, within))
-    judged(then, parsers.parse(text), judge, depth=1)
+    judged(then, parsers.parse(text), _located(judge), depth=1)
     if within:
-        judged(then, parsers.parse(text + WITHIN), _within(judge), depth=1)
+        judged(then, parsers.parse(text + WITHIN), _located(_within(judge)), depth=1)
 
 
 # --- the host -------------------------------------------------------------------------------------------------
@@ -197,9 +212,40 @@ stale.
 """
 
 
+KUBERNETES = """
+## Any Kubernetes object (steps/objects.py)
+`Then the Kubernetes object "KIND/NAME" in namespace "NS" contains:` (a cluster-scoped kind without
+`in namespace`), with a partial object in a doc-string that the live object must contain, read through the
+claims' API client: mappings are subsets, a list's elements each match a distinct live element in any order,
+scalars are equal as YAML types, and `"(>= 2)"`, `"(> 1)"`, `"(<= 3)"`, `"(< 4)"`, `"(== 2)"`, `"(!= 0)"`
+compare numbers. `contains, within N seconds:` reads again each second until it holds. A Secret's values are
+never shown; an unknown kind, a doc-string that is not YAML or not a mapping is an error naming the file and
+line (labconform/kube/objects.py lists the kinds).
+
+```gherkin
+Then the Kubernetes object "deployment/hw-deploy" in namespace "default" contains:
+  \"\"\"
+  spec:
+    replicas: 2
+    template:
+      spec:
+        containers:
+          - name: hw-contain
+  \"\"\"
+And the Kubernetes object "node/vm" contains, within 60 seconds:
+  \"\"\"
+  status:
+    conditions:
+      - type: Ready
+        status: "True"
+  \"\"\"
+```
+"""
+
+
 def render() -> str:
     rows = [f"| {s.family} | `{s.text}` | `{s.example}` | {'yes' if s.within else 'no'} |" for s in SENTENCES]
-    return INTRO + "\n".join(rows) + "\n"
+    return INTRO + "\n".join(rows) + "\n" + KUBERNETES
 
 
 if __name__ == "__main__":
