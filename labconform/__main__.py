@@ -8,10 +8,12 @@ USAGE = """usage: python -m labconform change --run CMD [--repair | --rollback C
        python -m labconform history [--reports-dir DIR]
        python -m labconform faults --destructive [--only NAME,...]
        python -m labconform schedule start|stop|status [--every 15m] [--target T] [--waivers F]
+       python -m labconform capture [--target T] [--only packages,services,...] [--out FILE]
   change   check the lab, run one change on it, check again and decide, under the lab's lease (docs/change.md)
   history  each claim's verdicts across the runs kept, drift and flaky claims (docs/history.md)
   faults   make each fault of faults/catalog.yaml on the lab, judge and undo it: claims proven able to fail
   schedule the passive claims on a schedule (a systemd timer, or labconform's supervisor), kept in the history
+  capture  a feature file of claims from what the lab holds now, for an admin to review (docs/vocabulary.md)
 """
 
 
@@ -50,6 +52,10 @@ def main(argv: list[str]) -> int:
         from labconform.commands import faults
 
         return faults.main(argv[1:])
+    if argv[0] == "capture":
+        from labconform.commands import capture
+
+        return capture.main(argv[1:])
     if argv[0] == "schedule":
         from labconform.commands import schedule
 

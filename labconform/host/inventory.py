@@ -162,3 +162,30 @@ def parse_ps(text: str) -> list[dict[str, Any]]:
 def processes(t: Target, fresh: bool = False) -> Table:
     """The host's processes: [{user, name (the kernel's, 15 characters), args}]."""
     return _kept(t, "processes", "ps -eo user:32=,comm=,args=", parse_ps, fresh)
+
+
+SERVICES = ("systemctl list-units --type=service --state=running --no-legend --plain; echo LC-ENABLED; "
+            "systemctl list-unit-files --type=service --state=enabled --no-legend --plain")
+
+
+def parse_services(text: str) -> dict[str, dict[str, bool]]:
+    """{name: {running, enabled}} of the services systemd runs now (templated units left out)."""
+    running, _, enabled = text.partition("LC-ENABLED")
+    on = {line.split()[0] for line in enabled.splitlines() if line.split()}
+    out = {}
+    for line in running.splitlines():
+        unit = line.split()[0] if line.split() else ""
+        if unit.endswith(".service") and "@" not in unit:
+            out[unit.removesuffix(".service")] = {"running": True, "enabled": unit in on}
+    return out
+
+
+def services(t: Target, fresh: bool = False) -> Table:
+    """The services systemd runs now, and which of them start at boot (systemd hosts only)."""
+    return _kept(t, "services", SERVICES, parse_services, fresh)
+
+
+def images(t: Target, fresh: bool = False) -> Table:
+    """The Docker engine's tagged images, "repository:tag" (`docker image ls`)."""
+    return _kept(t, "images", "docker image ls --format '{{.Repository}}:{{.Tag}}'",
+                 lambda text: sorted({r for r in text.split() if "<none>" not in r}), fresh)
