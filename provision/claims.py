@@ -4,7 +4,6 @@ on, then the claims checked again by the suite (README, "Repairing claims")."""
 from __future__ import annotations
 
 import os
-import re
 import shlex
 import subprocess
 import sys
@@ -16,13 +15,11 @@ from typing import Any
 from labconform.commands import suite_process
 from labconform.errors import UsageError
 from labconform.results.document import load
+from labconform.run.collection import ID_FORM, ID_TAG
 from provision.core import Plan, Step, show
 
 REPO = Path(__file__).resolve().parent.parent
 FEATURES = REPO / "features"
-ID_TAG = re.compile(r"@id:(\S+)")
-# what an @id tag is made of; nothing else may reach pytest's -m expression, even quoted
-ID_FORM = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]*")
 # the verdicts that leave an asked claim repaired: the gate's reading (docs/gate.md)
 GOOD = ("passed", "waived", "not_applicable")
 VERIFY_TIMEOUT_S = 1800.0

@@ -12,7 +12,7 @@ import uuid
 from pathlib import Path
 from typing import Any
 
-from labconform.commands import change_record
+from labconform.commands import change_expect, change_record
 from labconform.commands.change_phases import Runner, say
 from labconform.commands.change_record import Change
 from labconform.commands.streamed import stop_like_ctrl_c
@@ -35,10 +35,12 @@ USAGE = 4
 LEASED = 5
 NOT_MADE = 6  # the lab did not conform before: the change was not made
 UNREACHABLE = 7  # the lab could not be reached, or the change could not go on: see the record
+ALREADY_HOLDS = 8  # --expect: an expected claim passed before the change: the change was not made
 INTERRUPTED = 130
 OUTCOMES = {ACCEPTED: "accepted", RESTORED: "rejected, lab conforming", LEFT_BROKEN: "rejected, lab left failing",
             LEASED: "refused: the lab is leased", NOT_MADE: "not made: the lab did not conform before",
             UNREACHABLE: "stopped: the lab could not be reached or the change could not go on",
+            ALREADY_HOLDS: "not made: an expected claim already passes",
             INTERRUPTED: "interrupted"}
 
 
@@ -66,6 +68,8 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     ap.add_argument("--fail-on-impact", choices=["high", "medium", "low"], help="passed on to the gate")
     ap.add_argument("--reports-dir", type=reach.path_value, default="reports",
                     help="where runs and changes/<id>/ are written")
+    ap.add_argument("--expect", type=change_expect.expect_ids, metavar="ID[,ID...]",
+                    help="a test-first change: these claims must not pass before it and must pass after it")
     ap.add_argument("-k", dest="keyword", help="check only the claims pytest -k selects")
     ap.add_argument("paths", nargs="*", default=["features/"], help="feature files or folders (features/)")
     args = ap.parse_args(argv)
@@ -87,6 +91,9 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     for path in args.paths:
         if not Path(path).exists():
             ap.error(f"no such feature file or folder: {path}")
+    missing = change_expect.unknown(args.expect or [], args.paths)
+    if missing:
+        ap.error(f"--expect: no feature file of {' '.join(args.paths)} has the claim id(s) {', '.join(missing)}")
     return args
 
 
@@ -172,19 +179,30 @@ def decide(r: Runner, args: argparse.Namespace) -> Change:
             return finish(change, "not made", NOT_MADE, ["the lab did not pass its check before the change: "
                                                          "nothing was changed", *before["reasons"]])
         baseline = Path(before["folder"]) / "results.json"
-    expected = len(document.load(baseline).get("claims") or [])
+    claims_before = document.load(baseline).get("claims") or []
+    held = change_expect.before(change.expected, args.expect or [], claims_before)
+    if held:
+        return finish(change, "not made", ALREADY_HOLDS, held)
     made = r.on_lab("change", args.command)
     after = r.check("after", baseline)
-    if after["claims"] < expected:  # a claim the before check had and this one did not run proves nothing
-        after["reasons"].append(f"the after check ran {after['claims']} claims, the before check {expected}")
+    if after["claims"] < len(claims_before):  # a claim the before check had and this one did not run proves nothing
+        after["reasons"].append(f"the after check ran {after['claims']} claims, the before check {len(claims_before)}")
         after["ok"] = False
-    if made["exit_status"] == 0 and after["ok"]:
+    missed = change_expect.after(change.expected, after["expected"])
+    if made["exit_status"] == 0 and after["ok"] and not missed:
         return finish(change, "accepted", ACCEPTED, [])
     why = [f"the change command {ended(made)}"] if made["exit_status"] != 0 else []
-    why += after["reasons"]
-    if after["ok"]:
-        return finish(change, "rejected", RESTORED, [*why, "the lab still passes its check"])
-    ids = failing(after)
+    return undo(r, args, [*why, *missed, *after["reasons"]], after, (baseline, len(claims_before)), bool(missed))
+
+
+def undo(r: Runner, args: argparse.Namespace, why: list[str], after: dict[str, Any], before: tuple[Path, int],
+         missed: bool) -> Change:
+    """A rejected change: the lab left, repaired by the claims that regressed, or rolled back; then checked."""
+    change = r.change
+    if after["ok"] and not (missed and args.rollback_command):  # an expectation missed: the rollback runs
+        aside = " (the expected claims aside)" if args.expect else ""
+        return finish(change, "rejected", RESTORED, [*why, f"the lab still passes its check{aside}"])
+    ids = [i for i in failing(after) if i not in (args.expect or [])]
     if args.repair and not ids:
         return finish(change, "rejected", LEFT_BROKEN, [*why, "--repair: no failing claim to repair by"])
     if args.repair:
@@ -193,11 +211,11 @@ def decide(r: Runner, args: argparse.Namespace) -> Change:
         r.on_lab("rollback", args.rollback_command)
     else:
         return finish(change, "rejected", LEFT_BROKEN, [*why, "no --repair or --rollback: the lab is left so"])
-    final = r.check("final", baseline)
-    undo = "repair" if args.repair else "rollback"
-    if final["ok"] and final["claims"] >= expected:
-        return finish(change, "rejected", RESTORED, [*why, f"the lab passes again after the {undo}"])
-    return finish(change, "rejected", LEFT_BROKEN, [*why, f"after the {undo}:", *final["reasons"]])
+    final = r.check("final", before[0])
+    done = "repair" if args.repair else "rollback"
+    if final["ok"] and final["claims"] >= before[1]:
+        return finish(change, "rejected", RESTORED, [*why, f"the lab passes again after the {done}"])
+    return finish(change, "rejected", LEFT_BROKEN, [*why, f"after the {done}:", *final["reasons"]])
 
 
 def ended(made: dict[str, Any]) -> str:
@@ -220,5 +238,7 @@ def main(argv: list[str]) -> int:
     folder = change_record.write(change, Path(args.reports_dir))
     for why in change.reasons:
         say(f"  {why}")
+    for cid, rec in change.expected.items():
+        say(f"  {change_expect.line(cid, rec)}")
     say(f"{change.id}: {change.outcome} (exit {change.exit_status}); record: {folder / 'index.html'}")
     return change.exit_status

@@ -67,9 +67,10 @@ class Runner:
                                  self.env)
         if done.error:
             self.change.reasons.append(f"the {phase} check: {done.error}")
-        record = change_record.summarize_run(done.data, done.folder, done.ran, done.seconds)
+        record = change_record.summarize_run(done.data, done.folder, done.ran, done.seconds, self.args.expect)
         self.change.phases[phase].update(record)
-        say(f"{phase}: {'passed' if record['ok'] else 'did not pass'}; {change_record.counts_line(record)}")
+        aside = " (the expected claims set aside)" if self.args.expect else ""
+        say(f"{phase}: {'passed' if record['ok'] else 'did not pass'}{aside}; {change_record.counts_line(record)}")
         return record
 
     # --- commands on the lab ---------------------------------------------------------------------

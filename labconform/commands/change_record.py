@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from labconform.commands import change_expect
 from labconform.redact import redact
 
 if TYPE_CHECKING:
@@ -34,11 +35,15 @@ class Change:
     outcome: str = ""
     exit_status: int = 0
     reasons: list[str] = field(default_factory=list)
+    # a test-first change's claims: {id: {"before": verdict, "after": verdict or None, "held": bool or None}}
+    expected: dict[str, dict[str, Any]] = field(default_factory=dict)
 
 
-def summarize_run(data: dict[str, Any], folder: Path, ran: Streamed, seconds: float) -> dict[str, Any]:
+def summarize_run(data: dict[str, Any], folder: Path, ran: Streamed, seconds: float,
+                  expected: list[str] | None = None) -> dict[str, Any]:
     """What the change record keeps of one check of the lab: its gate, the claims that moved, and `ok`:
-    the gate passed, pytest agreed (exit 0) and at least one claim was checked."""
+    the gate passed, pytest agreed (exit 0) and at least one claim was checked. The `expected` claims of a
+    test-first change are set aside: a gate that failed on them alone (pytest's exit 1) is `ok`."""
     claims = data.get("claims") or []
     gate = data.get("gate") or {}
     moved: dict[str, list[str]] = {}
@@ -47,8 +52,12 @@ def summarize_run(data: dict[str, Any], folder: Path, ran: Streamed, seconds: fl
         if change in ("regressed", "fixed", "still_failing"):
             moved.setdefault(change, []).append(c["id"])
     status = gate.get("status") or "no result"
+    passed = status == "passed"
     reasons = list(gate.get("reasons") or ([] if data else [f"no results.json (exit {ran.rc})"]))
-    if status == "passed" and (ran.rc != 0 or not claims):
+    if expected and status == "failed":
+        passed, reasons = change_expect.set_aside(gate, expected)
+    pytest_ok = ran.rc == 0 or (passed and status == "failed" and ran.rc == 1)  # 1: the gate's failure set aside
+    if passed and (not pytest_ok or not claims):
         reasons.append(f"pytest exited {ran.rc} with {len(claims)} claim(s) checked")
     waived_regressions = list(gate.get("waived_regressions") or [])
     reasons += [f"regressed under a waiver: {i}" for i in waived_regressions]
@@ -56,7 +65,7 @@ def summarize_run(data: dict[str, Any], folder: Path, ran: Streamed, seconds: fl
         "run": (data.get("run") or {}).get("name") or folder.name,
         "folder": str(folder),
         "gate": status,
-        "ok": status == "passed" and ran.rc == 0 and bool(claims) and not waived_regressions,
+        "ok": passed and pytest_ok and bool(claims) and not waived_regressions,
         "reasons": reasons,
         "counts": data.get("counts") or {},
         "claims": len(claims),
@@ -69,6 +78,7 @@ def summarize_run(data: dict[str, Any], folder: Path, ran: Streamed, seconds: fl
         "exit_status": ran.rc,
         "timed_out": ran.timed_out,
         "duration_s": round(seconds, 1),
+        "expected": change_expect.verdicts(claims, expected) if expected else {},
     }
 
 
@@ -97,6 +107,7 @@ def as_dict(change: Change) -> dict[str, Any]:
         "outcome": change.outcome,
         "exit_status": change.exit_status,
         "reasons": change.reasons,
+        "expected": change.expected,
     })
 
 
@@ -165,6 +176,19 @@ def _command_rows(name: str, rec: dict[str, Any]) -> str:
             f"<pre>{html.escape(tail)}</pre>")
 
 
+def _expected_rows(expected: dict[str, dict[str, Any]]) -> str:
+    """A test-first change's claims: each one's verdict before and after the change, and whether it held."""
+    if not expected:
+        return ""
+    rows = "".join(
+        f"<tr><td>{html.escape(cid)}</td><td>{html.escape(rec['before'])}</td>"
+        f"<td>{html.escape(rec['after'] or 'not checked')}</td>"
+        f"<td>{'held' if rec['held'] else 'not held' if rec['held'] is False else 'not judged'}</td></tr>"
+        for cid, rec in expected.items())
+    return ("<h2>expected claims (--expect)</h2><table><tr><th>claim</th><th>before</th><th>after</th>"
+            f"<th>expectation</th></tr>{rows}</table>")
+
+
 def page(record: dict[str, Any], folder: Path) -> str:
     """One self-contained page: the outcome first, then each phase in the order it ran."""
     parts = [f"<div class=\"banner {_banner_class(record['exit_status'])}\">{html.escape(record['outcome'])} "
@@ -177,6 +201,7 @@ def page(record: dict[str, Any], folder: Path) -> str:
         meta.append(("rollback", " ".join(record["rollback"])))
     parts.append("<table>" + "".join(f"<tr><th>{html.escape(k)}</th><td>{html.escape(str(v))}</td></tr>"
                                      for k, v in meta) + "</table>")
+    parts.append(_expected_rows(record.get("expected") or {}))
     for name, rec in record["phases"].items():
         if name in ("before", "after", "final"):
             parts.append(_run_rows(name, rec, folder))

@@ -32,9 +32,21 @@ def argv(paths: list[str], run_name: str, reports_dir: Path, reach: list[str], e
          marks: str = "not destructive") -> list[str]:
     """`python -m pytest` of these feature paths (as given, or else under the repository), the claims `marks`
     selects (never the destructive ones by default), into reports_dir/run_name."""
-    where = [str(Path(p).resolve() if Path(p).exists() else REPO / p) for p in paths]
-    return [sys.executable, "-m", "pytest", *where, "-q", "-p", "no:cacheprovider", "-m", marks, "--run-name",
-            run_name, "--reports-dir", str(reports_dir.resolve()), *reach, *extra]
+    where = [Path(p).resolve() if Path(p).exists() else REPO / p for p in paths]
+    return [sys.executable, "-m", "pytest", *project_options(where), *map(str, where), "-q", "-p", "no:cacheprovider",
+            "-m", marks, "--run-name", run_name, "--reports-dir", str(reports_dir.resolve()), *reach, *extra]
+
+
+def project_options(where: list[Path]) -> list[str]:
+    """A feature folder outside the checkout (a lab's own claims) is collected with the project's plugin, steps
+    and markers. pytest alone would take that folder as its rootdir, find no pyproject.toml and no conftest.py
+    there, and know neither the plugin's options nor the steps: the checkout is named its rootdir and ini file,
+    and when no path lies inside it (pytest then loads its conftest.py itself), its conftest.py is loaded as a
+    plugin (the suite runs with the checkout as its working directory)."""
+    if all(p.is_relative_to(REPO) for p in where):
+        return []
+    inside = any(p.is_relative_to(REPO) for p in where)
+    return ["--rootdir", str(REPO), "-c", str(REPO / "pyproject.toml"), *([] if inside else ["-p", "conftest"])]
 
 
 def id_marks(ids: list[str] | tuple[str, ...]) -> str:

@@ -13,6 +13,8 @@ import pytest
 from pytest_bdd.scenario import scenario_wrapper_template_registry
 
 ID_TAG = re.compile(r"@id:(\S+)")
+# what an @id tag is made of; nothing else may reach pytest's -m expression, even quoted
+ID_FORM = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]*")
 
 
 class FeatureModule(pytest.Module):
@@ -77,6 +79,16 @@ def ids_in_features(dirs: Iterable[Path]) -> set[str]:
     known: set[str] = set()
     for d in dirs:
         for f in d.glob("*.feature"):
+            known.update(ID_TAG.findall(f.read_text(errors="replace")))
+    return known
+
+
+def ids_under(paths: Iterable[str | Path]) -> set[str]:
+    """Every @id written in these feature files, or in the .feature files anywhere under these folders (what
+    pytest collects from them)."""
+    known: set[str] = set()
+    for p in map(Path, paths):
+        for f in sorted(p.rglob("*.feature")) if p.is_dir() else [p]:
             known.update(ID_TAG.findall(f.read_text(errors="replace")))
     return known
 
