@@ -145,7 +145,7 @@ def test_the_claims_pass_then_each_breakage_fails_the_claims_about_it(tmp_path: 
     ok = run(tmp_path, made, "whole")
     verdicts = ok.verdicts()
     assert {i: verdicts[i] for i in verdicts if i not in ("own-t-07", "own-t-08")} == dict.fromkeys(
-        [f"own-t-0{n}" for n in range(1, 7)], "passed"), ok.stdout[-3000:]
+        [f"own-t-0{n}" for n in range(1, 7)], "passed"), ok.out[-3000:]
     listener = next(o for o in ok.claim("own-t-02")["evidence"] if o["what"] == f"TCP port {made.port}")
     assert listener["details"]["attempts"] > 1 and listener["details"]["within_s"] == 30, listener
     for bad, words in (("own-t-07", "0999"), ("own-t-08", "(unclosed")):
@@ -158,7 +158,7 @@ def test_the_claims_pass_then_each_breakage_fails_the_claims_about_it(tmp_path: 
     made.json.write_text(json.dumps({"app": {"replicas": 1}}))
     broken = run(tmp_path, made, "broken")
     reasons = {i: c["reason"] for i, c in ((c["id"], c) for c in broken.results["claims"]) if c["verdict"] == "failed"}
-    assert set(reasons) == {f"own-t-0{n}" for n in range(1, 7)}, broken.stdout[-3000:]
+    assert set(reasons) == {f"own-t-0{n}" for n in range(1, 7)}, broken.out[-3000:]
     assert "'mode': '0644'" in reasons["own-t-01"]
     assert "nothing listens" in reasons["own-t-02"]
     assert "no such user" in reasons["own-t-03"]
