@@ -9,6 +9,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from labconform.errors import Conclusive, UsageError
 
 
 @dataclass
@@ -42,15 +43,27 @@ KINDS = ("balance", "chart:ms", "chart:s", "chart:mbps", "http", "rows", "value"
 
 def converged(judge: Callable[[], Judged], seconds: float, interval: float = 1.0) -> Judged:
     """`judge` asked again until it holds or `seconds` have passed, for a claim "within N seconds": the last
-    Judged, with the attempts and the time waited in its details. An exception of `judge` (a malformed
-    argument, a lost lab) ends the wait at once: waiting would not change it."""
+    Judged, with the attempts and the time waited in its details. An exception of `judge` is "not yet" (an API
+    server restarting), raised when no attempt gave a Judged; a malformed argument (UsageError) or a Conclusive
+    one (a lost lab) ends the wait at once: waiting would not change it."""
     started = time.monotonic()
     deadline, attempts = started + seconds, 0
+    last: Judged | None = None
+    failure: Exception | None = None
     while True:
-        last, attempts = judge(), attempts + 1
-        if last.ok or last.not_applicable or time.monotonic() >= deadline:
+        attempts += 1
+        try:
+            last, failure = judge(), None
+        except (UsageError, Conclusive):
+            raise
+        except Exception as exc:  # noqa: BLE001 - "not yet", raised if the wait runs out on it
+            failure = exc
+        if (last is not None and failure is None and (last.ok or last.not_applicable)) \
+                or time.monotonic() >= deadline:
             break
         time.sleep(min(interval, max(0.0, deadline - time.monotonic())))
+    if last is None or failure is not None and not last.ok:
+        raise failure  # type: ignore[misc]
     last.details = {**last.details, "attempts": attempts, "waited_s": round(time.monotonic() - started, 1),
                     "within_s": seconds}
     return last

@@ -14,9 +14,10 @@ from typing import Any
 from labconform.judged import Judged
 
 
-def judged(kind: Callable[..., Any], text: Any, judge: Callable[..., Judged | Iterable[Judged]], depth: int = 0) -> None:
+def judged(kind: Callable[..., Any], text: Any, judge: Callable[..., Judged | Iterable[Judged]],
+           depth: int = 0) -> None:
     """Define the step `text` with `kind` (pytest-bdd's given, when or then): it records the Judged that `judge`
-    hands back, or each of several. `depth`: how many calls of the steps module lie between it and this one."""
+    hands back, or each of several. `depth`: how many calls of the steps module lie between the row and this."""
     _define(kind, text, judge, _record, depth)
 
 

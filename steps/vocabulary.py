@@ -79,11 +79,11 @@ sentence("package", 'the package "{name}" is installed at version "{constraint}"
          'the package "openssl" is installed at version ">= 3.0"',
          lambda lab, name, constraint, fresh=False: resources.judged_package(lab.target, name, constraint, fresh))
 sentence("service", 'the service "{name}" is running', 'the service "ssh" is running',
-         lambda lab, name: resources.judged_service_running(lab.target, name))
+         lambda lab, name, fresh=False: resources.judged_service_running(lab.target, name, fresh=fresh))
 sentence("service", 'the service "{name}" is not running', 'the service "telnet" is not running',
-         lambda lab, name: resources.judged_service_running(lab.target, name, running=False))
+         lambda lab, name, fresh=False: resources.judged_service_running(lab.target, name, False, fresh))
 sentence("service", 'the service "{name}" is enabled at boot', 'the service "docker" is enabled at boot',
-         lambda lab, name: resources.judged_service_enabled(lab.target, name))
+         lambda lab, name, fresh=False: resources.judged_service_enabled(lab.target, name, fresh))
 sentence("port", "TCP port {port:d} is listening", "TCP port 22 is listening",
          lambda lab, port, fresh=False: resources.judged_listening(lab.target, port, fresh=fresh))
 sentence("port", 'TCP port {port:d} is listened on by "{process}"', 'TCP port 22 is listened on by "sshd"',

@@ -54,12 +54,13 @@ def services(t: Target) -> Iterator[Captured]:
     if not t.facts.systemd_is_init:
         return
     table = inventory.services(t)
-    for name, state in sorted(table.rows.items()):
+    for name in sorted(table.rows["running"]):
         if _quotable(name):
+            enabled = name in table.rows["enabled"]
             steps = (f'the service "{name}" is running',) + (
-                (f'the service "{name}" is enabled at boot',) if state["enabled"] else ())
-            yield Captured("service", name, f"the service {name} runs" + (" and starts at boot" if state["enabled"]
-                                                                           else ""), steps, table.how)
+                (f'the service "{name}" is enabled at boot',) if enabled else ())
+            yield Captured("service", name, f"the service {name} runs" + (" and starts at boot" if enabled else ""),
+                           steps, table.how)
 
 
 def ports(t: Target) -> Iterator[Captured]:
@@ -98,16 +99,16 @@ def mounts(t: Target) -> Iterator[Captured]:
     last = {m["path"]: m for m in table.rows}  # the last mount on a path is the one in force
     for path, m in sorted(last.items()):
         if not path.startswith(TRANSIENT_MOUNTS) and path not in ("/proc", "/sys", "/dev") and _quotable(path):
-            yield Captured("mount", path, f"{path} is mounted as {m['type']}", (f'"{path}" is mounted as "{m["type"]}"',),
-                           f"{table.how}: {m['source']} {m['type']}")
+            yield Captured("mount", path, f"{path} is mounted as {m['type']}",
+                           (f'"{path}" is mounted as "{m["type"]}"',), f"{table.how}: {m['source']} {m['type']}")
 
 
 def images(t: Target) -> Iterator[Captured]:
     table = inventory.images(t)
     for ref in table.rows:
         if _quotable(ref):
-            yield Captured("image", ref, f"the Docker image {ref} is present", (f'the Docker image "{ref}" is present',),
-                           table.how)
+            yield Captured("image", ref, f"the Docker image {ref} is present",
+                           (f'the Docker image "{ref}" is present',), table.how)
 
 
 KINDS: dict[str, Callable[[Target], Iterator[Captured]]] = {
@@ -121,8 +122,9 @@ def claim_id(c: Captured, prefix: str) -> str:
 
 def render(target: str, captured: list[Captured], prefix: str) -> str:
     out = [f"# Captured by `python -m labconform capture` from {target}: what the lab held when it was read.",
-           "# Review it: keep what the lab is meant to hold, delete the rest, then keep the file in labs/<lab>/features/.",
-           "@section:own @captured", f"Feature: Captured from {target}", "",
+           "# Review it: keep what the lab is meant to hold, delete the rest, and keep the file in",
+           "# labs/<lab>/features/.",
+           "@section:own", f"Feature: Captured from {target}", "",
            "  Background:", "    Given the lab host", ""]
     seen: set[str] = set()
     for c in captured:

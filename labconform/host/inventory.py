@@ -168,20 +168,19 @@ SERVICES = ("systemctl list-units --type=service --state=running --no-legend --p
             "systemctl list-unit-files --type=service --state=enabled --no-legend --plain")
 
 
-def parse_services(text: str) -> dict[str, dict[str, bool]]:
-    """{name: {running, enabled}} of the services systemd runs now (templated units left out)."""
+def parse_services(text: str) -> dict[str, set[str]]:
+    """{"running": names, "enabled": names} of systemd's services (templated units left out)."""
     running, _, enabled = text.partition("LC-ENABLED")
-    on = {line.split()[0] for line in enabled.splitlines() if line.split()}
-    out = {}
-    for line in running.splitlines():
-        unit = line.split()[0] if line.split() else ""
-        if unit.endswith(".service") and "@" not in unit:
-            out[unit.removesuffix(".service")] = {"running": True, "enabled": unit in on}
-    return out
+
+    def names(part: str) -> set[str]:
+        units = (line.split()[0] for line in part.splitlines() if line.split())
+        return {u.removesuffix(".service") for u in units if u.endswith(".service") and "@" not in u}
+
+    return {"running": names(running), "enabled": names(enabled)}
 
 
 def services(t: Target, fresh: bool = False) -> Table:
-    """The services systemd runs now, and which of them start at boot (systemd hosts only)."""
+    """The services systemd runs now, and those that start at boot (systemd hosts only)."""
     return _kept(t, "services", SERVICES, parse_services, fresh)
 
 

@@ -38,23 +38,31 @@ def judged_package(t: Target, name: str, constraint: str = "", fresh: bool = Fal
     return Judged(ok, f"package {name}", expected, version or "not installed", table.how)
 
 
-def judged_service_running(t: Target, name: str, running: bool = True) -> Judged:
-    """The service `name` runs now (or, `running=False`, does not), as systemd (or labconform's supervisor
-    where systemd is not the init) says."""
+def _service(t: Target, name: str, fresh: bool) -> tuple[bool, bool, str]:
+    """(running, enabled at boot, how it was read): systemd's lists of services, read once a run, where systemd
+    is the init; else labconform's supervisor, which runs a service now but never starts one at boot."""
+    if t.facts.systemd_is_init:
+        table = inventory.services(t, fresh)
+        return name in table.rows["running"], name in table.rows["enabled"], table.how
     state = services.service_state(t, name)
-    return Judged(bool(state["active"]) == running, f"{name} service", "running" if running else "not running",
-                  "running" if state["active"] else "not running", str(state["how"]))
+    return bool(state["active"]), False, str(state["how"])
 
 
-def judged_service_enabled(t: Target, name: str) -> Judged:
+def judged_service_running(t: Target, name: str, running: bool = True, fresh: bool = False) -> Judged:
+    """The service `name` runs now (or, `running=False`, does not)."""
+    active, _, how = _service(t, name, fresh)
+    return Judged(active == running, f"{name} service", "running" if running else "not running",
+                  "running" if active else "not running", how)
+
+
+def judged_service_enabled(t: Target, name: str, fresh: bool = False) -> Judged:
     """The service `name` starts with the host; not applicable where systemd is not the init."""
     judged = services.systemd_init(t)
     if judged.not_applicable:
         judged.not_applicable = f"{judged.not_applicable}: nothing enables {name} at boot here"
         return judged
-    state = services.service_state(t, name)
-    return Judged(bool(state["enabled"]), f"{name} service", "enabled at boot",
-                  "enabled" if state["enabled"] else "not enabled", str(state["how"]))
+    _, enabled, how = _service(t, name, fresh)
+    return Judged(enabled, f"{name} service", "enabled at boot", "enabled" if enabled else "not enabled", how)
 
 
 def judged_listening(t: Target, port: int, process: str = "", fresh: bool = False) -> Judged:

@@ -11,16 +11,13 @@ import datetime
 import json
 import operator
 import re
-import time
 from dataclasses import dataclass
 from typing import Any
 
 import yaml
 
-from labconform.errors import WaitTimeout
-from labconform.judged import Judged
+from labconform.judged import Judged, converged
 from labconform.kube.kubelab import q
-from labconform.poll import until
 
 MAX_SHOWN = 10  # differences named in the evidence; the rest are counted
 MAX_VALUE = 120  # characters of one value in a difference
@@ -95,11 +92,18 @@ class Ref:
         return f"{self.kind.name}/{self.name}" + (f" in namespace {self.namespace}" if self.namespace else "")
 
 
+_OBJECT_NAME = re.compile(r"[a-z0-9]([-a-z0-9.]*[a-z0-9])?")
+
+
 def ref_of(text: str, namespace: str | None = None, where: str = "") -> Ref:
     """"deployment/hw-deploy" (and its namespace, which a namespaced kind needs and a cluster-scoped one refuses)."""
     word, _, name = text.partition("/")
     if not name or "/" in name:
         raise ObjectClaimError(f"{at(where)}{text!r} is not KIND/NAME (such as \"deployment/hw-deploy\")")
+    for label, value in (("name", name), ("namespace", namespace or "default")):
+        if len(value) > 253 or not _OBJECT_NAME.fullmatch(value):
+            raise ObjectClaimError(f"{at(where)}{label} {value[:80]!r}: a Kubernetes name (lower-case letters, "
+                                   "digits, '-' and '.', beginning and ending with a letter or digit)")
     kind = kind_of(word, where)
     if kind.namespaced and not namespace:
         raise ObjectClaimError(f"{at(where)}a {kind.name} lives in a namespace: write "
@@ -326,24 +330,9 @@ def judge(ref: Ref, partial: dict[str, Any], live: dict[str, Any] | None, how: s
 
 def converge(kube: Any, ref: Ref, partial: dict[str, Any], seconds: float) -> Judged:
     """GET the object every POLL_INTERVAL_S until it contains the partial one or `seconds` pass; the last
-    answer is judged, with the attempts and the time waited."""
-    attempts, started = [0], time.monotonic()
-
-    def look() -> dict[str, Any] | None:
-        attempts[0] += 1
-        return read(kube, ref)
-
-    def holds(live: dict[str, Any] | None) -> bool:
-        return live is not None and not differences(partial, live)
-
-    try:
-        live = until(look, holds, timeout=seconds, interval=POLL_INTERVAL_S, what=f"{ref} contains the partial object")
-    except WaitTimeout as exc:
-        if isinstance(exc.last, Exception):
-            raise exc.last from None
-        live = exc.last  # type: ignore[assignment]
-    return judge(ref, partial, live, f"GET {ref.path}, every {POLL_INTERVAL_S:g} s until it holds or {seconds:g} s "
-                 "pass", attempts=attempts[0], waited_s=round(time.monotonic() - started, 1), within_s=seconds)
+    answer is judged, with the attempts and the time waited (judged.converged)."""
+    how = f"GET {ref.path}, every {POLL_INTERVAL_S:g} s until it holds or {seconds:g} s pass"
+    return converged(lambda: judge(ref, partial, read(kube, ref), how), seconds, POLL_INTERVAL_S)
 
 
 def judged_object(kube: Any, text: str, namespace: str | None, docstring: str | None, seconds: Any = None,

@@ -74,29 +74,31 @@ def tag_marker(tag: str, function: Any) -> Any:
     return getattr(pytest.mark, key)(value=value)(function)
 
 
+def id_places(paths: Iterable[str | Path], recursive: bool = False) -> list[tuple[str, Path, int]]:
+    """Every @id written in these feature files, or in the .feature files of these folders (anywhere under them,
+    `recursive`, as pytest collects them), with the file and line that hold it, in the files' order."""
+    places = []
+    for p in sorted(set(map(Path, paths))):
+        files = sorted(p.rglob("*.feature") if recursive else p.glob("*.feature")) if p.is_dir() else [p]
+        for f in files:
+            for n, line in enumerate(f.read_text(errors="replace").splitlines(), 1):
+                places += [(claim_id, f, n) for claim_id in ID_TAG.findall(line)]
+    return places
+
+
 def ids_in_features(dirs: Iterable[Path]) -> set[str]:
     """Every @id written in the feature files of these directories."""
-    known: set[str] = set()
-    for d in dirs:
-        for f in d.glob("*.feature"):
-            known.update(ID_TAG.findall(f.read_text(errors="replace")))
-    return known
+    return {claim_id for claim_id, _, _ in id_places(dirs)}
 
 
 def ids_under(paths: Iterable[str | Path]) -> set[str]:
-    """Every @id written in these feature files, or in the .feature files anywhere under these folders (what
-    pytest collects from them)."""
-    known: set[str] = set()
-    for p in map(Path, paths):
-        for f in sorted(p.rglob("*.feature")) if p.is_dir() else [p]:
-            known.update(ID_TAG.findall(f.read_text(errors="replace")))
-    return known
+    """Every @id written in these feature files, or anywhere under these folders (what pytest collects)."""
+    return {claim_id for claim_id, _, _ in id_places(paths, recursive=True)}
 
 
 def id_files(features: Path) -> dict[str, str]:
     """Each @id written in the feature files of this directory, and the file's name that holds it."""
-    return {i: f.name for f in sorted(features.glob("*.feature"))
-            for i in ID_TAG.findall(f.read_text(errors="replace"))}
+    return {claim_id: f.name for claim_id, f, _ in id_places([features])}
 
 
 def id_clashes(dirs: Iterable[Path]) -> list[str]:
@@ -104,15 +106,11 @@ def id_clashes(dirs: Iterable[Path]) -> list[str]:
     document's), named with both places: an id is unique and never reused."""
     seen: dict[str, str] = {}
     clashes = []
-    for d in sorted(set(dirs)):
-        for f in sorted(d.glob("*.feature")):
-            for n, line in enumerate(f.read_text(errors="replace").splitlines(), 1):
-                for claim_id in ID_TAG.findall(line):
-                    here = f"{f}:{n}"
-                    if claim_id in seen:
-                        clashes.append(f"the claim id {claim_id} is at {seen[claim_id]} and at {here}")
-                    else:
-                        seen[claim_id] = here
+    for claim_id, f, n in id_places(dirs):
+        if claim_id in seen:
+            clashes.append(f"the claim id {claim_id} is at {seen[claim_id]} and at {f}:{n}")
+        else:
+            seen[claim_id] = f"{f}:{n}"
     return clashes
 
 

@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 
+from labconform.commands import suite_process
 from tests.conftest import Run
 from tests.support import lab_node
 
@@ -25,8 +26,9 @@ def capture(out: Path, *args: str) -> subprocess.CompletedProcess:
 
 def check(folder: Path, *args: str) -> Run:
     reports = folder / "reports"
-    p = subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:randomly", "-p", "conftest", "--rootdir",
-                        str(REPO), "--reports-dir", str(reports), str(folder / "captured.feature"), *args],
+    p = subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:randomly",
+                        *suite_process.project_options([folder]),
+                        "--reports-dir", str(reports), str(folder / "captured.feature"), *args],
                        cwd=REPO, capture_output=True, text=True, timeout=600)
     return Run(p.returncode, p.stdout, p.stderr, reports)
 

@@ -14,12 +14,15 @@ from pathlib import Path
 
 import pytest
 
+from labconform.commands import suite_process
+from labconform.poll import until
 from tests.support.kubernetes_faults import answering_cluster
 
 REPO = Path(__file__).resolve().parents[2]
 KUBECTL = ["kubectl", "--kubeconfig", "/etc/kubernetes/admin.conf"]
-# a feature outside the repository: its config and its root conftest (which loads every steps/*.py) by name
-OWN_FEATURE = ["-c", str(REPO / "pyproject.toml"), "--rootdir", str(REPO), "-p", "conftest"]
+# a feature outside the repository: its config and its root conftest (which loads every steps/*.py), as the
+# project's commands run one
+OWN_FEATURE = suite_process.project_options([Path("/")])  # "/": any folder outside the checkout
 
 FEATURE = '''@section:own-kubernetes-objects
 Feature: Kubernetes objects contain partial ones
@@ -147,6 +150,11 @@ def test_a_scaled_down_deployment_fails_the_claim_and_the_bounded_one_waits_for_
         assert failed["verdict"] == "failed", failed["reason"]
         assert failed["evidence"][0]["found"] == ["spec.replicas: expected 2, found 1"], failed["evidence"]
         assert "spec.replicas: expected 2, found 1" in failed["reason"]
+        # the scaled-down pod gone, not only terminating: its CPU request holds the node's room until then, and
+        # the pod the scale back makes could not be scheduled within the bounded claim's 30 s
+        until(lambda: subprocess.run([*KUBECTL, "get", "pods", "-l", "app=hw", "-o", "name"], capture_output=True,
+                                     text=True, timeout=30).stdout.split(),
+              lambda pods: len(pods) == 1, timeout=120, interval=1, what="hw-deploy's scaled-down pod gone")
         waiting = converging_run(feature, tmp_path / "converging")
         scale(2)
         out, err = (t.decode(errors="replace") for t in waiting.communicate(timeout=120))

@@ -19,6 +19,7 @@ from pathlib import Path
 
 import pytest
 
+from labconform.commands import suite_process
 from tests.conftest import Run
 
 REPO = Path(__file__).resolve().parents[2]
@@ -134,8 +135,9 @@ def run(tmp_path: Path, m: Made, name: str) -> Run:
     (folder / "own.feature").write_text(feature(m))
     reports = folder / "reports"
     # a feature folder outside the checkout: the checkout's conftest (the plugin and every steps module) by name
-    p = subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:randomly", "-p", "conftest", "--rootdir",
-                        str(REPO), "--reports-dir", str(reports), str(folder)], cwd=REPO, capture_output=True,
+    p = subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:randomly",
+                        *suite_process.project_options([folder]),
+                        "--reports-dir", str(reports), str(folder)], cwd=REPO, capture_output=True,
                        text=True, timeout=300)
     return Run(p.returncode, p.stdout, p.stderr, reports)
 

@@ -23,13 +23,14 @@ def captured() -> str:
     t = Recorded()
     inventory._KEPT[t] = {
         "packages": inventory.Table({"zsh": "5.9-4", "bash": "5.2.15-2+b2"}, "dpkg-query"),
-        "services": inventory.Table({"ssh": {"running": True, "enabled": True}}, "systemctl"),
-        "listeners": inventory.Table(inventory.parse_ss('LISTEN 0 1 0.0.0.0:22 0.0.0.0:* users:(("sshd",pid=1,fd=3))\n'),
-                                     "ss -Hltnp"),
+        "services": inventory.Table({"running": {"ssh"}, "enabled": {"ssh", "docker"}}, "systemctl"),
+        "listeners": inventory.Table(
+            inventory.parse_ss('LISTEN 0 1 0.0.0.0:22 0.0.0.0:* users:(("sshd",pid=1,fd=3))\n'), "ss -Hltnp"),
         "users": inventory.Table({"root": {"uid": 0, "gid": 0, "home": "/root", "shell": "/bin/bash"}}, "getent"),
         "groups": inventory.Table({"docker": {"gid": 999, "members": ["otheruser"]}}, "getent group"),
-        "mounts": inventory.Table(inventory.parse_mounts("overlay / overlay rw 0 0\nshm /var/lib/docker/x/shm tmpfs rw 0 0\n"),
-                                  "cat /proc/self/mounts"),
+        "mounts": inventory.Table(
+            inventory.parse_mounts("overlay / overlay rw 0 0\nshm /var/lib/docker/x/shm tmpfs rw 0 0\n"),
+            "cat /proc/self/mounts"),
         "images": inventory.Table(["mytc:latest"], "docker image ls"),
     }
     return capture.render("local", [c for kind in capture.KINDS for c in capture.KINDS[kind](t)], "cap")

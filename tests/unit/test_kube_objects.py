@@ -142,7 +142,9 @@ def test_the_kind_table_maps_the_common_kinds_to_their_api_paths() -> None:
     assert ref_of("node/vm").path == "/api/v1/nodes/vm"
     assert ref_of("Namespace/default").path == "/api/v1/namespaces/default"
     assert ref_of("clusterrolebinding/x").path == "/apis/rbac.authorization.k8s.io/v1/clusterrolebindings/x"
-    assert ref_of("ingresses/web", "a b").path == "/apis/networking.k8s.io/v1/namespaces/a%20b/ingresses/web"
+    assert ref_of("ingresses/web", "team-a").path == "/apis/networking.k8s.io/v1/namespaces/team-a/ingresses/web"
+    with pytest.raises(ObjectClaimError, match="a Kubernetes name"):  # never put into the path, quoted or not
+        ref_of("ingresses/web", "a b")
     assert kind_of("cronjob").prefix == "/apis/batch/v1" and kind_of("sc").name == "storageclass"
 
 
@@ -166,3 +168,11 @@ def test_a_doc_string_that_is_not_a_yaml_mapping_is_an_error_naming_the_step(tex
     with pytest.raises(ObjectClaimError) as e:
         partial_of(text, "features/x.feature:12")
     assert str(e.value).startswith("features/x.feature:12: ") and says in str(e.value), str(e.value)
+
+
+@pytest.mark.parametrize("text", ["pod/..", "pod/a%2Fb", "pod/A", "pod/-x"])
+def test_a_name_that_is_not_a_kubernetes_name_never_reaches_the_api_path(text: str) -> None:
+    with pytest.raises(objects.ObjectClaimError, match="a Kubernetes name"):
+        objects.ref_of(text, "default")
+    with pytest.raises(objects.ObjectClaimError, match="a Kubernetes name"):
+        objects.ref_of("pod/hw", "../kube-system")

@@ -46,6 +46,9 @@ def test_the_readers_parse_what_the_host_tools_print() -> None:
                   {"port": 6443, "address": "[::]", "processes": ["kube-apiserver"]}]
     m = inventory.parse_mounts("tmpfs /srv/my\\040data tmpfs rw,noexec 0 0\n")
     assert m == [{"source": "tmpfs", "path": "/srv/my data", "type": "tmpfs", "options": ["rw", "noexec"]}]
+    assert inventory.parse_services("ssh.service loaded active running OpenBSD\ngetty@tty1.service loaded active\n"
+                                    "LC-ENABLED\ndocker.service enabled enabled\nssh.service enabled enabled\n") == {
+        "running": {"ssh"}, "enabled": {"docker", "ssh"}}
     assert inventory.parse_modules(inventory.NO_MODULES + "\n") is None
     assert inventory.parse_modules("br_netfilter 32768 0 - Live 0x0\n") == {"br_netfilter"}
 
